@@ -1,0 +1,10 @@
+"""Hazards: one module per hazard, each registered by its YAML ``type``.
+
+Importing this package registers the built-in hazards (flood, chemical leak,
+fire); see :mod:`sim.hazards.registry`.
+"""
+
+from sim.hazards import chemical, fire, flood  # noqa: F401  (registers the built-ins)
+from sim.hazards.registry import HazardConfig, hazard_config, known_hazards, register_hazard
+
+__all__ = ["HazardConfig", "hazard_config", "known_hazards", "register_hazard"]

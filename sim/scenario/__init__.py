@@ -1,0 +1,97 @@
+"""The scenario: schema of the YAML contract, loading, overrides, defaults.
+
+>>> from sim.scenario import load_scenario
+>>> scenario = load_scenario("scenarios/zhengzhou-rainstorm.yaml", overrides=["run.dt=10s"])
+>>> scenario.run.duration        # seconds
+21600.0
+"""
+
+from sim.scenario.distributions import Distribution, DurationDistribution
+from sim.scenario.durations import Duration, PositiveDuration, format_duration, parse_duration
+from sim.scenario.hazard import HazardConfig
+from sim.scenario.loader import (
+    load_scenario,
+    load_scenario_dict,
+    load_scenario_text,
+)
+from sim.scenario.locations import GeoPoint, Location
+from sim.scenario.overrides import Override, apply_overrides, parse_override
+from sim.scenario.problems import format_path, parse_path
+from sim.scenario.schema import (
+    BackgroundCalls,
+    Behaviour,
+    Buildings,
+    City,
+    ModeShare,
+    Network,
+    Outputs,
+    Population,
+    PopulationDistribution,
+    Probe,
+    Response,
+    Run,
+    Scenario,
+    ScheduledWarning,
+    SyntheticBuildings,
+    SyntheticNetwork,
+    SyntheticTerrain,
+    Terrain,
+)
+from sim.scenario.series import StepSeries
+from sim.scenario.sites import (
+    CandidateShelter,
+    Candidates,
+    CandidateStation,
+    Shelter,
+    Station,
+    Units,
+)
+from sim.scenario.yamlio import YamlDocument, parse_yaml, read_yaml
+
+__all__ = [
+    "BackgroundCalls",
+    "Behaviour",
+    "Buildings",
+    "CandidateShelter",
+    "CandidateStation",
+    "Candidates",
+    "City",
+    "Distribution",
+    "Duration",
+    "DurationDistribution",
+    "GeoPoint",
+    "HazardConfig",
+    "Location",
+    "ModeShare",
+    "Network",
+    "Outputs",
+    "Override",
+    "Population",
+    "PopulationDistribution",
+    "PositiveDuration",
+    "Probe",
+    "Response",
+    "Run",
+    "Scenario",
+    "ScheduledWarning",
+    "Shelter",
+    "Station",
+    "StepSeries",
+    "SyntheticBuildings",
+    "SyntheticNetwork",
+    "SyntheticTerrain",
+    "Terrain",
+    "Units",
+    "YamlDocument",
+    "apply_overrides",
+    "format_duration",
+    "format_path",
+    "load_scenario",
+    "load_scenario_dict",
+    "load_scenario_text",
+    "parse_duration",
+    "parse_override",
+    "parse_path",
+    "parse_yaml",
+    "read_yaml",
+]

@@ -63,8 +63,10 @@ class RoadNetwork:
     node_attrs
         Extra per-node numeric attributes from the source (e.g. ``population``).
     crs
-        PROJ string of the metric frame when the network came from lon/lat,
-        else ``None``.
+        CRS of the metric frame (a PROJ string for the local frame of lon/lat
+        data, or the source's projected CRS such as ``EPSG:32631``); ``None``
+        when the frame has no geographic reference (synthetic cities without
+        ``city.origin``, plain metre GraphML).
     meta
         Source description and import report (dropped nodes and edges).
     """

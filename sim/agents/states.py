@@ -1,0 +1,79 @@
+"""Resident states, declared once.
+
+Each resident agent is in exactly one state, stored as a small integer in
+one int8 array. ``FINAL_GROUPS`` maps states to the four final outcomes of
+the output contract, which partition the population::
+
+    evacuated + sheltered_in_place + not_evacuated + fatalities == residents_total
+
+Residents still at home, warned, deciding or on the way when the run ends
+count as ``not_evacuated``; an injured survivor counts in the group of where
+they are, and additionally in ``injured``.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+import numpy as np
+
+
+class State(IntEnum):
+    """Resident states (values are stored in int8 arrays)."""
+
+    AT_HOME = 0
+    WARNED = 1
+    DECIDING = 2
+    EVACUATING = 3
+    EVACUATED = 4
+    SHELTERED_IN_PLACE = 5
+    NOT_EVACUATED = 6
+    INJURED = 7
+    DEAD = 8
+
+
+STATE_COLUMNS: dict[State, str] = {
+    State.AT_HOME: "at_home",
+    State.WARNED: "warned",
+    State.DECIDING: "deciding",
+    State.EVACUATING: "evacuating",
+    State.EVACUATED: "evacuated",
+    State.SHELTERED_IN_PLACE: "sheltered_in_place",
+    State.NOT_EVACUATED: "stayed",
+    State.INJURED: "injured_waiting",
+    State.DEAD: "fatalities",
+}
+"""Time-series column of persons in each state. ``stayed`` are residents who
+decided not to act; ``injured_waiting`` are injured residents stopped where
+they are."""
+
+FINAL_GROUPS: dict[str, tuple[State, ...]] = {
+    "evacuated": (State.EVACUATED,),
+    "sheltered_in_place": (State.SHELTERED_IN_PLACE,),
+    "not_evacuated": (State.AT_HOME, State.WARNED, State.DECIDING, State.EVACUATING,
+                      State.NOT_EVACUATED, State.INJURED),
+    "fatalities": (State.DEAD,),
+}
+
+
+def persons_by_state(state: np.ndarray, persons: np.ndarray) -> np.ndarray:
+    """Persons in each state.
+
+    Parameters
+    ----------
+    state
+        State of each agent (int8), shape (n,).
+    persons
+        Persons per agent, shape (n,).
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 counts, shape (len(State),), indexed by state value.
+    """
+    return np.bincount(state, weights=persons, minlength=len(State)).astype(np.int64)
+
+
+def final_groups(counts: np.ndarray) -> dict[str, int]:
+    """Collapse per-state person counts into the four final outcomes."""
+    return {name: int(sum(counts[s] for s in states)) for name, states in FINAL_GROUPS.items()}

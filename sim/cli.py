@@ -1,0 +1,132 @@
+"""The ``citysim`` command: parse, call the API, print, exit.
+
+Exit codes: 0 ok, 1 a run failed, 2 bad input. Bad input never prints a
+traceback: it prints what is wrong and where (the YAML path and line).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from sim.errors import ScenarioError
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser that exits with code 2 and no traceback on bad arguments."""
+
+    def error(self, message: str) -> None:  # noqa: D102
+        self.print_usage(sys.stderr)
+        print(f"citysim: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_BAD_INPUT)
+
+
+def _parser() -> argparse.ArgumentParser:
+    from sim import __version__
+
+    p = _Parser(prog="citysim", description="Simulate a city in an emergency.")
+    p.add_argument("--version", action="version", version=f"citysim {__version__}")
+    sub = p.add_subparsers(dest="verb", required=True, parser_class=_Parser)
+
+    def scenario_args(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("scenario", type=Path, help="scenario YAML file")
+        sp.add_argument("--set", dest="overrides", action="append", default=[],
+                        metavar="KEY.PATH=VALUE",
+                        help="override a scenario value, e.g. --set behaviour.compliance=0.6 "
+                             "or --set hazards[0].release.rate_kg_s=10 (repeatable)")
+        sp.add_argument("--seed", type=int, default=None, help="replace run.seed")
+
+    run = sub.add_parser("run", help="run a scenario (all its replications)")
+    scenario_args(run)
+    run.add_argument("--out", type=Path, default=None,
+                     help="result folder (default: outputs.dir, else results/<name>)")
+    run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    validate = sub.add_parser("validate", help="check a scenario; list every problem")
+    scenario_args(validate)
+    return p
+
+
+def _load(args: argparse.Namespace):
+    from sim.scenario import load_scenario
+
+    return load_scenario(args.scenario, overrides=args.overrides, seed=args.seed)
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from sim.model import build_hazards
+    from sim.runner import world_streams
+    from sim.world.builder import build_world
+
+    scenario = _load(args)
+    world = build_world(scenario, world_streams(scenario.run.seed))
+    build_hazards(scenario, world, world_streams(scenario.run.seed))
+    net = world.network
+    print(f"{args.scenario}: ok — {scenario.name}: {net.n_nodes:,} nodes, {net.n_edges:,} edges, "
+          f"{world.population.total:,} residents, {len(world.shelters)} shelters, "
+          f"{len(world.stations)} stations, {len(scenario.hazards)} hazards")
+    return EXIT_OK
+
+
+def _format(value: object) -> str:
+    if isinstance(value, dict):
+        return (f"{_format(value['mean'])}  (95% CI {_format(value['ci95_low'])} .. "
+                f"{_format(value['ci95_high'])})")
+    if isinstance(value, float):
+        return f"{value:,.1f}" if abs(value) >= 100 else f"{value:.3g}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return "—" if value is None else str(value)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from sim.runner import HEADLINE_KPIS, run_scenario
+
+    scenario = _load(args)
+    out_dir = args.out or scenario.outputs.dir or Path("results") / scenario.name
+    out = run_scenario(scenario, out_dir=out_dir, source=args.scenario.resolve(),
+                       overrides=args.overrides, progress=not args.no_progress)
+    print(f"{scenario.name}: results in {out_dir}")
+    width = max(len(k) for k in HEADLINE_KPIS)
+    for key in HEADLINE_KPIS:
+        print(f"  {key:<{width}}  {_format(out.summary.get(key))}")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``citysim`` console script.
+
+    Parameters
+    ----------
+    argv
+        Arguments (default ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        The exit code.
+    """
+    args = _parser().parse_args(argv)
+    verbs = {"run": _run, "validate": _validate}
+    try:
+        return verbs[args.verb](args)
+    except ScenarioError as err:
+        if err.source is None and getattr(args, "scenario", None) is not None:
+            err = err.with_source(args.scenario)
+        print(err.render(), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("citysim: interrupted", file=sys.stderr)
+        return EXIT_FAILED
+    except Exception as exc:  # a bug or a failed run, not bad input: keep the trace
+        traceback.print_exc(file=sys.stderr)
+        print(f"citysim: the run failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

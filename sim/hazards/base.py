@@ -1,0 +1,121 @@
+"""The hazard interface every hazard model follows.
+
+A hazard is built from its YAML block and the world, advances its own state,
+and tells the model three things: how it slows or closes each road edge, its
+fields at given points, and its own KPIs. It declares the fields it reads
+and writes (as Landlab components do), and :func:`check_fields` verifies the
+declaration when the hazard is built. Hazards know nothing of residents or
+units; the model passes arrays between them.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+
+Where = Literal["cell", "edge", "node", "point"]
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One field a hazard reads or writes.
+
+    Attributes
+    ----------
+    name
+        Field name with its unit suffix (``depth_m``, ``concentration_mg_m3``).
+    dtype
+        NumPy dtype name.
+    units
+        Units in words (``m``, ``m/s``, ``mg/m3``, ``1``).
+    where
+        Where the field lives: ``cell``, ``edge``, ``node`` or ``point``.
+    intent
+        ``in`` (read from the world) or ``out`` (written by the hazard).
+    doc
+        One line of description.
+    """
+
+    name: str
+    dtype: str
+    units: str
+    where: Where
+    intent: Literal["in", "out"]
+    doc: str
+
+
+class Hazard(ABC):
+    """Base class of every hazard model.
+
+    Subclasses set :attr:`type_name` and :attr:`fields` and implement the
+    abstract methods. ``sample`` returns a mapping with one array per
+    ``out`` field that lives at ``point``.
+    """
+
+    type_name: ClassVar[str]
+    fields: ClassVar[tuple[FieldSpec, ...]]
+
+    @classmethod
+    @abstractmethod
+    def from_config(cls, cfg: Any, world: Any, rng: np.random.Generator) -> Hazard:
+        """Build the hazard from its validated YAML block and the world."""
+
+    @abstractmethod
+    def advance(self, t_s: float, dt_s: float) -> None:
+        """Advance the hazard from ``t_s`` to ``t_s + dt_s`` (s)."""
+
+    @abstractmethod
+    def edge_effects(self) -> np.ndarray:
+        """Per-edge speed factor in [0, 1]; 0 closes the edge. Shape (n_edges,)."""
+
+    @abstractmethod
+    def sample(self, x_m: np.ndarray, y_m: np.ndarray) -> dict[str, np.ndarray]:
+        """Fields at points (m): one array per point field, each shape like ``x_m``."""
+
+    @abstractmethod
+    def summary(self) -> dict[str, float | None]:
+        """The hazard's own KPIs (flat keys, SI units)."""
+
+    def point_fields(self) -> list[str]:
+        """Names of the ``out`` fields sampled at points."""
+        return [f.name for f in self.fields if f.where == "point" and f.intent == "out"]
+
+
+def check_fields(hazard: Hazard, n_edges: int) -> list[str]:
+    """Check a built hazard against its declared fields.
+
+    Parameters
+    ----------
+    hazard
+        A hazard just built.
+    n_edges
+        Number of network edges.
+
+    Returns
+    -------
+    list of str
+        Problems found; empty when the hazard keeps its contract.
+    """
+    problems = []
+    names = [f.name for f in hazard.fields]
+    if len(set(names)) != len(names):
+        problems.append("field names repeat")
+    for f in hazard.fields:
+        if not f.name or not f.units or f.where not in ("cell", "edge", "node", "point"):
+            problems.append(f"field {f.name!r} is incompletely declared")
+    effects = np.asarray(hazard.edge_effects())
+    if effects.shape != (n_edges,):
+        problems.append(f"edge_effects() has shape {effects.shape}, expected ({n_edges},)")
+    elif not np.all((effects >= 0) & (effects <= 1)):
+        problems.append("edge_effects() must lie in [0, 1]")
+    sampled = hazard.sample(np.zeros(2), np.zeros(2))
+    expected = set(hazard.point_fields())
+    if set(sampled) != expected:
+        problems.append(f"sample() returns {sorted(sampled)}, declared {sorted(expected)}")
+    for name, arr in sampled.items():
+        if np.shape(arr) != (2,):
+            problems.append(f"sample()[{name!r}] has shape {np.shape(arr)}, expected (2,)")
+    return problems

@@ -1,0 +1,102 @@
+"""How a result folder was made: scenario, seed, versions, code and time."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import subprocess
+import sys
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+PACKAGES = ("citysim", "numpy", "numba", "scipy", "mesa", "pandas", "networkx", "pydantic",
+            "pyarrow", "osmnx", "matplotlib")
+
+
+def scenario_hash(resolved: dict[str, Any]) -> str:
+    """SHA-256 of the resolved scenario as canonical JSON."""
+    text = json.dumps(resolved, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def git_commit() -> dict[str, Any] | None:
+    """The citysim source's git commit and whether the tree was dirty, if it is a checkout."""
+    root = Path(__file__).resolve().parents[2]
+    if not (root / ".git").exists():
+        return None
+    try:
+        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], check=True,
+                                capture_output=True, text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--", "sim"],
+                               check=True, capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return {"commit": commit, "dirty": bool(dirty.strip())}
+
+
+def versions() -> dict[str, str | None]:
+    """Python and package versions."""
+    out: dict[str, str | None] = {"python": sys.version.split()[0], "platform": platform.platform()}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def provenance(
+    *,
+    resolved: dict[str, Any],
+    source: Path | None,
+    overrides: list[str],
+    seed: int,
+    replications: int,
+    started: datetime,
+    wall_time_s: float,
+    world: dict[str, Any],
+) -> dict[str, Any]:
+    """The provenance record of one run folder.
+
+    Parameters
+    ----------
+    resolved
+        The resolved scenario (after overrides; durations in seconds).
+    source
+        Scenario file, if the run came from one.
+    overrides
+        ``--set`` overrides as typed.
+    seed
+        Run seed.
+    replications
+        Number of replications.
+    started
+        Start time (UTC).
+    wall_time_s
+        Wall-clock time of the whole run (s).
+    world
+        Description of the built world (network source, import report).
+
+    Returns
+    -------
+    dict
+    """
+    return {
+        "scenario": resolved,
+        "scenario_hash": scenario_hash(resolved),
+        "scenario_file": str(source) if source is not None else None,
+        "overrides": overrides,
+        "seed": seed,
+        "replications": replications,
+        "seed_scheme": "numpy SeedSequence(seed).spawn(replications)[i]; component streams "
+                       "keyed by sha256(name) (sim.rng)",
+        "versions": versions(),
+        "git": git_commit(),
+        "command": sys.argv,
+        "started_utc": started.astimezone(UTC).isoformat(),
+        "wall_time_s": wall_time_s,
+        "world": world,
+    }

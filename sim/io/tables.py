@@ -1,0 +1,71 @@
+"""Column schemas of the output tables (the contract's names, typed).
+
+Every table is built through these so that an empty table still has the
+contract's columns with the right dtypes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+INCIDENT_COLUMNS: dict[str, str] = {
+    "incident": "string",
+    "kind": "string",
+    "x": "float64",
+    "y": "float64",
+    "t_call_s": "float64",
+    "t_dispatch_s": "float64",
+    "t_arrive_s": "float64",
+    "t_clear_s": "float64",
+    "unit": "string",
+    "station": "string",
+    "response_time_s": "float64",
+    "queued": "boolean",
+}
+
+SHELTER_COLUMNS: dict[str, str] = {
+    "shelter": "string",
+    "name": "string",
+    "kind": "string",
+    "x": "float64",
+    "y": "float64",
+    "node": "int64",
+    "capacity": "int64",
+    "peak_occupancy": "int64",
+    "final_occupancy": "int64",
+    "arrivals": "int64",
+    "turned_away": "int64",
+    "t_full_s": "float64",
+}
+
+PROBE_COLUMNS: dict[str, str] = {"t_s": "float64", "probe": "string", "x": "float64",
+                                 "y": "float64"}
+
+
+def typed_frame(
+    rows: Sequence[Mapping[str, Any]] | Mapping[str, Sequence[Any]], columns: dict[str, str]
+) -> pd.DataFrame:
+    """Build a DataFrame with the given columns first, in order, with their dtypes.
+
+    Parameters
+    ----------
+    rows
+        Records, or a mapping of column name to values.
+    columns
+        Column name to pandas dtype; columns missing from ``rows`` are
+        filled with missing values. Extra columns in ``rows`` are kept after.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    df = pd.DataFrame(rows)
+    for name, dtype in columns.items():
+        df[name] = df[name].astype(dtype) if name in df else pd.Series(
+            [pd.NA] * len(df), dtype=dtype, index=df.index
+        )
+    extra = [c for c in df.columns if c not in columns]
+    return df[list(columns) + extra]

@@ -1,0 +1,198 @@
+"""Run a scenario (all its replications) and write its result folder."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from sim.io.atomic import write_json, write_parquet
+from sim.io.provenance import provenance
+from sim.metrics import aggregate_replications, summarize_model
+from sim.model import CityModel
+from sim.rng import Streams, replication_seeds
+from sim.world.builder import World, build_world
+
+HEADLINE_KPIS: tuple[str, ...] = (
+    "residents_total", "evacuated", "sheltered_in_place", "not_evacuated", "fatalities",
+    "evacuation_time_p90_s", "shelter_overflow", "incidents_total", "response_time_p90_s",
+    "network_nodes", "network_edges", "steps", "wall_time_s",
+)
+
+
+@dataclass
+class RunOutput:
+    """Everything one scenario run produced.
+
+    Attributes
+    ----------
+    summary
+        ``summary.json`` content: flat KPIs, or ``{kpi: {mean, ci95_low,
+        ci95_high, n}}`` with several replications.
+    replications
+        One KPI row per replication.
+    timeseries, incidents, shelters, probes
+        The tables; with several replications they carry a ``replication``
+        column.
+    world
+        The built world (shared by the replications).
+    provenance
+        ``provenance.json`` content.
+    """
+
+    summary: dict[str, Any]
+    replications: pd.DataFrame
+    timeseries: pd.DataFrame
+    incidents: pd.DataFrame
+    shelters: pd.DataFrame
+    probes: pd.DataFrame
+    world: World
+    provenance: dict[str, Any]
+
+
+def world_streams(seed: int) -> Streams:
+    """Random streams of the city itself (network jitter, population placement).
+
+    The city is the same in every replication of a run: its streams hang off
+    the run seed's root, the replications' off its spawned children.
+    """
+    return Streams(np.random.SeedSequence(seed))
+
+
+def run_replication(
+    scenario: Any,
+    seed_sequence: np.random.SeedSequence,
+    world: World,
+    *,
+    progress: bool = False,
+    label: str = "",
+) -> tuple[CityModel, dict[str, Any]]:
+    """Run one replication to the end.
+
+    Parameters
+    ----------
+    scenario
+        The loaded scenario.
+    seed_sequence
+        This replication's root seed.
+    world
+        The built world.
+    progress
+        Show a progress bar on stderr.
+    label
+        Progress-bar label.
+
+    Returns
+    -------
+    model : CityModel
+        The finished model.
+    summary : dict
+        Its KPIs.
+    """
+    t0 = time.perf_counter()
+    model = CityModel(scenario, seed_sequence, world=world)
+    with tqdm(total=model.n_steps, desc=label or scenario.name, unit="step", disable=not progress,
+              leave=False, dynamic_ncols=True) as bar:
+        while model.running:
+            model.step()
+            bar.update(1)
+    model.finish()
+    return model, summarize_model(model, wall_time_s=time.perf_counter() - t0)
+
+
+def run_scenario(
+    scenario: Any,
+    *,
+    out_dir: Path | None = None,
+    source: Path | None = None,
+    overrides: list[str] | None = None,
+    progress: bool = False,
+) -> RunOutput:
+    """Run every replication of a scenario and, if ``out_dir`` is given, write the results.
+
+    Parameters
+    ----------
+    scenario
+        A loaded scenario (:func:`sim.scenario.load_scenario`).
+    out_dir
+        Result folder; nothing is written when ``None``.
+    source
+        The scenario file, for provenance.
+    overrides
+        The ``--set`` overrides applied, for provenance.
+    progress
+        Show progress bars.
+
+    Returns
+    -------
+    RunOutput
+    """
+    from sim.scenario import scenario_to_dict
+
+    started = datetime.now(UTC)
+    t0 = time.perf_counter()
+    seed = int(scenario.run.seed)
+    n_rep = int(scenario.run.replications)
+    world = build_world(scenario, world_streams(seed))
+    rows, tables = [], {"timeseries": [], "incidents": [], "shelters": [], "probes": []}
+    for i, seq in enumerate(replication_seeds(seed, n_rep)):
+        label = scenario.name if n_rep == 1 else f"{scenario.name} rep {i + 1}/{n_rep}"
+        model, summary = run_replication(scenario, seq, world, progress=progress, label=label)
+        rows.append({"replication": i, **summary})
+        for name, frame in (("timeseries", model.timeseries_frame()),
+                            ("incidents", model.incidents_frame()),
+                            ("shelters", model.shelters_frame()),
+                            ("probes", model.probes_frame())):
+            if n_rep > 1:
+                frame.insert(0, "replication", i)
+            tables[name].append(frame)
+    merged = {k: pd.concat(v, ignore_index=True) for k, v in tables.items()}
+    replications = pd.DataFrame(rows)
+    summary = rows[0].copy() if n_rep == 1 else aggregate_replications(rows)
+    summary.pop("replication", None)
+    wall = time.perf_counter() - t0
+    if n_rep == 1:
+        summary["wall_time_s"] = wall
+    prov = provenance(
+        resolved=scenario_to_dict(scenario), source=source, overrides=list(overrides or []),
+        seed=seed, replications=n_rep, started=started, wall_time_s=wall,
+        world=world.describe(),
+    )
+    out = RunOutput(summary=summary, replications=replications, world=world, provenance=prov,
+                    **merged)
+    if out_dir is not None:
+        write_results(out, Path(out_dir), plots=bool(scenario.outputs.plots))
+    return out
+
+
+def write_results(out: RunOutput, out_dir: Path, *, plots: bool) -> None:
+    """Write a run's result folder (each file atomically).
+
+    Parameters
+    ----------
+    out
+        The run's outputs.
+    out_dir
+        Destination folder (created if needed).
+    plots
+        Also draw the figures into ``out_dir/plots``.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_parquet(out_dir / "timeseries.parquet", out.timeseries)
+    write_parquet(out_dir / "incidents.parquet", out.incidents)
+    write_parquet(out_dir / "shelters.parquet", out.shelters)
+    write_parquet(out_dir / "probes.parquet", out.probes)
+    if len(out.replications) > 1:
+        write_parquet(out_dir / "replications.parquet", out.replications)
+    write_json(out_dir / "summary.json", out.summary)
+    if plots:
+        from sim.plots import write_run_plots
+
+        write_run_plots(out, out_dir / "plots")
+    write_json(out_dir / "provenance.json", out.provenance)

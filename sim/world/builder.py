@@ -1,0 +1,196 @@
+"""Build the world of a scenario: network, terrain, population and places."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from sim.errors import Problem, ScenarioError
+from sim.rng import Streams
+from sim.world.network import RoadNetwork
+from sim.world.places import (
+    Locator,
+    Probes,
+    Shelters,
+    Stations,
+    build_probes,
+    build_shelters,
+    build_stations,
+)
+from sim.world.population import Population, agent_sizes, place_population
+from sim.world.raster import Raster, read_asc
+from sim.world.synthetic import grid_city, radial_city
+from sim.world.terrain import synthetic_terrain
+
+
+@dataclass(frozen=True, eq=False)
+class World:
+    """Everything static about the city, as arrays.
+
+    Attributes
+    ----------
+    network
+        Road network (CSR).
+    population
+        Residents' home nodes and sizes.
+    shelters, stations, probes
+        Places snapped to nodes.
+    terrain
+        Elevation raster (m), when the scenario gives terrain.
+    crs
+        PROJ string of the metric frame when it is geographic.
+    """
+
+    network: RoadNetwork
+    population: Population
+    shelters: Shelters
+    stations: Stations
+    probes: Probes
+    terrain: Raster | None
+    crs: str | None
+
+    def describe(self) -> dict[str, Any]:
+        """Return a JSON-able description for provenance."""
+        net = self.network
+        return {
+            "network": {"nodes": net.n_nodes, "edges": net.n_edges, **_jsonable(net.meta)},
+            "crs": self.crs,
+            "agents": self.population.n_agents,
+            "persons": self.population.total,
+            "shelters": len(self.shelters),
+            "stations": len(self.stations),
+            "terrain": None if self.terrain is None else {
+                "shape": list(self.terrain.shape), "cell_m": self.terrain.cell_m,
+                "bounds_m": list(self.terrain.bounds_m),
+            },
+        }
+
+
+def _jsonable(meta: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in meta.items() if isinstance(v, str | int | float | dict | list)}
+
+
+def build_network(city: Any, streams: Streams) -> RoadNetwork:
+    """Build the road network named by ``city.network``.
+
+    Parameters
+    ----------
+    city
+        The scenario's ``city`` section.
+    streams
+        Random streams (a perturbed grid draws from ``world.network``).
+
+    Returns
+    -------
+    RoadNetwork
+        Its largest strongly connected part.
+    """
+    source = city.network
+    if source.synthetic is not None:
+        syn = source.synthetic
+        if syn.kind == "radial":
+            net = radial_city(syn.rings, syn.spokes, ring_spacing_m=syn.ring_spacing_m,
+                              arterial_every=syn.arterial_every)
+        else:
+            net = grid_city(syn.rows, syn.cols, block_m=syn.block_m,
+                            arterial_every=syn.arterial_every, jitter_m=syn.jitter_m,
+                            rng=streams.generator("world.network"))
+        if city.origin is not None:
+            from sim.world.projection import LocalFrame
+
+            frame = LocalFrame.centered_on(city.origin.lon, city.origin.lat)
+            net = RoadNetwork.from_edges(
+                net.node_x_m, net.node_y_m, net.edge_tail, net.edge_head,
+                length_m=net.length_m, road_class=net.road_class, crs=frame.proj, meta=net.meta,
+            )
+        return net.largest_strongly_connected()
+    if source.graphml is not None:
+        from sim.world.graphml import read_graphml
+
+        return read_graphml(source.graphml, yaml_path="city.network.graphml")
+    from sim.world.osm import read_osm
+
+    return read_osm(source.osm, yaml_path="city.network.osm")
+
+
+def build_terrain(city: Any, network: RoadNetwork) -> Raster | None:
+    """Build the terrain raster, or ``None`` when the scenario has none."""
+    terrain = city.terrain
+    if terrain is None:
+        return None
+    if terrain.synthetic is not None:
+        s = terrain.synthetic
+        return synthetic_terrain(network.bounds_m, kind=s.kind, cell_m=s.cell_m, slope=s.slope,
+                                 depth_m=s.depth_m, base_m=s.base_m)
+    dem = read_asc(terrain.asc, yaml_path="city.terrain.asc")
+    xmin, ymin, xmax, ymax = network.bounds_m
+    gx0, gy0, gx1, gy1 = dem.bounds_m
+    if gx1 < xmin or gx0 > xmax or gy1 < ymin or gy0 > ymax:
+        raise ScenarioError(
+            f"the terrain grid spans x {gx0:.0f}..{gx1:.0f}, y {gy0:.0f}..{gy1:.0f} m and does "
+            f"not overlap the road network (x {xmin:.0f}..{xmax:.0f}, y {ymin:.0f}..{ymax:.0f} m)",
+            path="city.terrain.asc",
+        )
+    return dem
+
+
+def build_world(scenario: Any, streams: Streams) -> World:
+    """Build the world of a validated scenario.
+
+    Parameters
+    ----------
+    scenario
+        A loaded :class:`sim.scenario.Scenario`.
+    streams
+        The replication's random streams.
+
+    Returns
+    -------
+    World
+
+    Raises
+    ------
+    ScenarioError
+        For problems only the world can reveal (a shelter off the map, an
+        unknown node id, a missing node attribute), each with its YAML path.
+    """
+    city = scenario.city
+    network = build_network(city, streams)
+    locator = Locator(network, network.crs, city.max_snap_m)
+    problems: list[Problem] = []
+
+    def attempt(build):
+        try:
+            return build()
+        except ScenarioError as err:
+            problems.extend(err.problems)
+            return None
+
+    shelters = attempt(lambda: build_shelters(locator, list(scenario.shelters)))
+    stations = attempt(lambda: build_stations(locator, list(scenario.stations)))
+    probes = attempt(lambda: build_probes(locator, list(scenario.outputs.probes)))
+    terrain = attempt(lambda: build_terrain(city, network))
+    pop = city.population
+    dist = pop.distribution
+    raster = None
+    if getattr(dist, "asc", None) is not None:
+        raster = attempt(lambda: read_asc(dist.asc, yaml_path="city.population.distribution.asc"))
+    population = attempt(
+        lambda: place_population(
+            network, agent_sizes(pop.residents, pop.persons_per_agent),
+            streams.generator("population"), node_weight=getattr(dist, "node_weight", None),
+            raster=raster,
+        )
+    )
+    if problems:
+        raise ScenarioError(problems)
+    return World(network=network, population=population, shelters=shelters, stations=stations,
+                 probes=probes, terrain=terrain, crs=network.crs)
+
+
+def node_population(world: World) -> np.ndarray:
+    """Persons living at each node, shape (n_nodes,)."""
+    return np.bincount(world.population.home_node, weights=world.population.persons,
+                       minlength=world.network.n_nodes)

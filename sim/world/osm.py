@@ -1,0 +1,243 @@
+"""Road networks from OpenStreetMap files, offline: ``.osm``, ``.osm.bz2``, ``.osm.pbf``.
+
+The import has three steps:
+
+1. **Extract the roads** with pyosmium into a temporary OSM XML file: the
+   ways that osmnx's own Overpass filter for the network type would download
+   (``osmnx._overpass._get_network_filter``: for ``drive`` a ``highway`` tag
+   that is not a footway, path, cycleway, steps, pedestrian way, track,
+   service road, ..., no ``access=private``, no ``motor_vehicle=no`` ...),
+   with the locations of the nodes they use. Every format goes through this
+   step, not only PBF (which osmnx cannot read): osmnx's XML reader turns
+   *every* way into edges, so a full extract would otherwise give rivers
+   and building outlines as roads. Ways are kept whole; a way referring to
+   nodes missing from the file (a badly cut extract) keeps its longest run
+   of located nodes (``meta["ways_clipped"]``) or is dropped
+   (``meta["ways_incomplete"]``). Node tags are not carried over; the road
+   graph does not use them.
+2. **Build the graph** with :func:`osmnx.graph_from_xml` (topology
+   simplified; one-way handling, ``bidirectional`` for walking networks and
+   edge ``length`` as osmnx does them), then speeds and travel times with
+   :func:`sim.world.graphml.impute_speeds` (osmnx's ``add_edge_speeds`` /
+   ``add_edge_travel_times``).
+3. **Convert** with :func:`sim.world.graphml.network_from_graph`: lon/lat
+   projected onto a :class:`~sim.world.projection.LocalFrame` centred on
+   the data, lanes per direction, largest strongly connected component.
+
+The filter text used is kept in ``meta["osm_filter"]``, so provenance shows
+exactly which ways were read.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import osmium
+import osmnx as ox
+from osmnx._overpass import _get_network_filter
+
+from sim.errors import ScenarioError
+from sim.world.graphml import impute_speeds, network_from_graph
+from sim.world.network import RoadNetwork
+from sim.world.projection import LocalFrame
+
+SUPPORTED_SUFFIXES: tuple[str, ...] = (".osm", ".osm.bz2", ".osm.gz", ".osm.pbf", ".pbf")
+"""File name endings :func:`read_osm` accepts (the format is taken from the name)."""
+
+NETWORK_TYPES: tuple[str, ...] = ("drive", "drive_service", "walk", "bike", "all_public", "all")
+"""osmnx network types."""
+
+_CLAUSE = re.compile(r'\["([^"]+)"(?:(!?~)"([^"]*)")?\]')
+
+
+@dataclass(frozen=True)
+class _TagRule:
+    """One Overpass clause: ``["k"]``, ``["k"~"re"]`` or ``["k"!~"re"]``."""
+
+    key: str
+    op: str
+    pattern: re.Pattern[str] | None
+
+    def matches(self, tags: dict[str, str]) -> bool:
+        value = tags.get(self.key)
+        if self.op == "has":
+            return value is not None
+        assert self.pattern is not None
+        found = value is not None and self.pattern.search(value) is not None
+        return found if self.op == "~" else not found
+
+
+def read_osm(
+    path: str | Path,
+    *,
+    network_type: str = "drive",
+    frame: LocalFrame | None = None,
+    yaml_path: str = "",
+) -> RoadNetwork:
+    """Read the road network of an OSM file, offline.
+
+    Parameters
+    ----------
+    path
+        An OSM XML (``.osm``, ``.osm.bz2``, ``.osm.gz``) or PBF (``.osm.pbf``)
+        file.
+    network_type
+        Which ways are roads, as in osmnx: one of :data:`NETWORK_TYPES`.
+    frame
+        Metric frame to project into; default: centred on the roads' nodes.
+    yaml_path
+        YAML path of the setting that named the file, used in errors.
+
+    Returns
+    -------
+    RoadNetwork
+        The largest strongly connected component. ``meta`` holds ``source``,
+        ``format``, ``network_type``, ``osm_filter``, ``ways`` (read),
+        ``ways_clipped``, ``ways_incomplete`` and ``dropped``, besides the
+        entries of :func:`sim.world.graphml.network_from_graph`.
+
+    Raises
+    ------
+    ScenarioError
+        If the file is missing, of an unsupported kind, unreadable, or holds
+        no roads of that type.
+    ValueError
+        If ``network_type`` is unknown.
+    """
+    G, meta = _osm_graph(Path(path), network_type, yaml_path)
+    return network_from_graph(G, frame=frame, source=str(path), yaml_path=yaml_path, meta=meta)
+
+
+def _osm_graph(
+    path: Path, network_type: str, yaml_path: str
+) -> tuple[nx.MultiDiGraph, dict[str, Any]]:
+    """Steps 1 and 2 of :func:`read_osm`: the osmnx graph (lon/lat) with speeds.
+
+    Also used by ``tests/data/make_fixtures.py`` to write the GraphML fixture.
+    """
+    if network_type not in NETWORK_TYPES:
+        raise ValueError(f"network_type must be one of {NETWORK_TYPES}, got {network_type!r}")
+    fmt = _format(path, yaml_path)
+    if not path.is_file():
+        raise ScenarioError(f"OSM file {str(path)!r} not found", path=yaml_path)
+    query = _get_network_filter(network_type)
+    rules = _parse_filter(query)
+    with tempfile.TemporaryDirectory(prefix="citysim-osm-") as tmp:
+        roads = Path(tmp) / "roads.osm"
+        try:
+            report = _extract_roads(path, roads, rules)
+        except RuntimeError as exc:  # libosmium reports parse errors as RuntimeError
+            raise ScenarioError(
+                f"{str(path)!r} is not a readable OSM file: {exc}", path=yaml_path
+            ) from exc
+        if report["ways"] == 0:
+            raise ScenarioError(
+                f"{str(path)!r} has no roads of network type {network_type!r}", path=yaml_path
+            )
+        G = ox.graph_from_xml(
+            roads,
+            bidirectional=network_type in ox.settings.bidirectional_network_types,
+            simplify=True,
+            retain_all=True,
+        )
+    if G.number_of_edges() == 0:  # e.g. only closed rings, which simplification removes
+        raise ScenarioError(
+            f"{str(path)!r} has no connected roads of network type {network_type!r}",
+            path=yaml_path,
+        )
+    impute_speeds(G)
+    meta = {"format": fmt, "network_type": network_type, "osm_filter": query, **report}
+    return G, meta
+
+
+def _format(path: Path, yaml_path: str) -> str:
+    name = path.name.lower()
+    for suffix in sorted(SUPPORTED_SUFFIXES, key=len, reverse=True):
+        if name.endswith(suffix):
+            return suffix.removeprefix(".")
+    raise ScenarioError(
+        f"{str(path)!r} is not an OSM file: expected a name ending in "
+        + ", ".join(SUPPORTED_SUFFIXES),
+        path=yaml_path,
+    )
+
+
+def _parse_filter(query: str) -> tuple[_TagRule, ...]:
+    """Turn an osmnx Overpass way filter into tag rules.
+
+    Overpass semantics: ``["k"]`` needs the key; ``["k"~"re"]`` needs a value
+    matching ``re`` (unanchored search); ``["k"!~"re"]`` holds when the key is
+    absent or its value does not match.
+    """
+    rules = []
+    end = 0
+    for match in _CLAUSE.finditer(query):
+        if match.start() != end:
+            break
+        key, op, pattern = match.groups()
+        rules.append(_TagRule(key, op or "has", re.compile(pattern) if op else None))
+        end = match.end()
+    if end != len(query) or not rules:
+        raise RuntimeError(f"cannot parse osmnx's network filter {query!r}")
+    return tuple(rules)
+
+
+def _extract_roads(src: Path, dst: Path, rules: tuple[_TagRule, ...]) -> dict[str, int]:
+    """Write the ways passing ``rules``, and their nodes, to OSM XML ``dst``.
+
+    Returns
+    -------
+    dict
+        ``ways`` written, ``ways_clipped`` (shortened to their longest run of
+        nodes present in the file) and ``ways_incomplete`` (dropped: fewer
+        than two such nodes).
+    """
+    ways: list[tuple[int, list[int], dict[str, str]]] = []
+    locations: dict[int, tuple[float, float]] = {}
+    clipped = incomplete = 0
+    processor = (
+        osmium.FileProcessor(str(src), osmium.osm.NODE | osmium.osm.WAY)
+        .with_locations()
+        .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
+        .with_filter(osmium.filter.KeyFilter("highway"))
+    )
+    for way in processor:
+        tags = {tag.k: tag.v for tag in way.tags}
+        if not all(rule.matches(tags) for rule in rules):
+            continue
+        run = _longest_located_run(way.nodes)
+        if len(run) < 2:
+            incomplete += 1
+            continue
+        if len(run) < len(way.nodes):
+            clipped += 1
+        for ref, lon, lat in run:
+            locations[ref] = (lon, lat)
+        ways.append((way.id, [ref for ref, _, _ in run], tags))
+    out = osmium.io.File(str(dst), "osm,add_metadata=false")
+    with osmium.SimpleWriter(out, overwrite=True) as writer:
+        for ref in sorted(locations):
+            writer.add_node(osmium.osm.mutable.Node(id=ref, location=locations[ref]))
+        for way_id, refs, tags in ways:
+            writer.add_way(osmium.osm.mutable.Way(id=way_id, nodes=refs, tags=tags))
+    return {"ways": len(ways), "ways_clipped": clipped, "ways_incomplete": incomplete}
+
+
+def _longest_located_run(nodes: osmium.osm.WayNodeList) -> list[tuple[int, float, float]]:
+    """The longest run of consecutive way nodes whose location is known."""
+    best: list[tuple[int, float, float]] = []
+    current: list[tuple[int, float, float]] = []
+    for node in nodes:
+        loc = node.location
+        if loc.valid():
+            current.append((node.ref, loc.lon, loc.lat))
+            if len(current) > len(best):
+                best = current
+        else:
+            current = []
+    return best

@@ -1,0 +1,251 @@
+"""Places in the city: locations snapped to nodes, shelters, stations and probes.
+
+A scenario location is ``{x, y}`` (scenario frame, m), ``{lon, lat}`` (WGS84,
+projected into the frame) or ``{node: ID}`` (a network node id). Every
+location snaps to its nearest node; one farther than ``city.max_snap_m``
+from every node is off the map, and that is an error naming its YAML path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from pyproj import Transformer
+
+from sim.errors import Problem, ScenarioError
+from sim.world.network import RoadNetwork
+
+UNIT_TYPES: tuple[str, ...] = ("engine", "ladder", "rescue", "hazmat", "ambulance")
+"""Responder unit types, in column order of :attr:`Stations.units`."""
+
+
+@dataclass(frozen=True)
+class Locator:
+    """Turns scenario locations into frame coordinates and nodes.
+
+    Parameters
+    ----------
+    network
+        The road network.
+    crs
+        PROJ string of the metric frame when it is geographic, else ``None``
+        (then lon/lat locations are an error).
+    max_snap_m
+        Farthest a location may lie from its nearest node (m).
+    """
+
+    network: RoadNetwork
+    crs: str | None
+    max_snap_m: float
+    _node_index: dict[int, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        index = {int(v): i for i, v in enumerate(self.network.node_id)}
+        object.__setattr__(self, "_node_index", index)
+
+    def resolve(self, locations: Sequence[Any], paths: Sequence[str]) -> tuple[np.ndarray, ...]:
+        """Resolve locations to coordinates and nodes.
+
+        Parameters
+        ----------
+        locations
+            Scenario location models (attributes ``x, y``, ``lon, lat`` or ``node``).
+        paths
+            YAML path of each location, for errors.
+
+        Returns
+        -------
+        x_m, y_m : numpy.ndarray
+            Coordinates in the frame (m); for ``{node}`` the node's position.
+        node : numpy.ndarray
+            Nearest (or named) node index.
+
+        Raises
+        ------
+        ScenarioError
+            Listing every location that is off the map, names an unknown
+            node, or uses lon/lat in a city without a geographic frame.
+        """
+        n = len(locations)
+        x = np.zeros(n)
+        y = np.zeros(n)
+        node = np.full(n, -1, dtype=np.int64)
+        problems: list[Problem] = []
+        failed = np.zeros(n, dtype=bool)
+        to_xy = None
+        for k, (loc, path) in enumerate(zip(locations, paths, strict=True)):
+            if getattr(loc, "node", None) is not None:
+                if int(loc.node) not in self._node_index:
+                    problems.append(Problem(f"{path}.node", f"no node with id {loc.node} in the "
+                                            "road network (after keeping its largest connected "
+                                            "part)"))
+                    failed[k] = True
+                    continue
+                node[k] = self._node_index[int(loc.node)]
+                x[k], y[k] = self.network.node_x_m[node[k]], self.network.node_y_m[node[k]]
+            elif getattr(loc, "lon", None) is not None:
+                if self.crs is None:
+                    problems.append(Problem(path, "lon/lat given, but this city has no "
+                                            "geographic frame: use {x, y} or set city.origin"))
+                    failed[k] = True
+                    continue
+                if to_xy is None:
+                    to_xy = Transformer.from_crs("EPSG:4326", self.crs, always_xy=True)
+                x[k], y[k] = to_xy.transform(loc.lon, loc.lat)
+            else:
+                x[k], y[k] = loc.x, loc.y
+        todo = (node < 0) & ~failed
+        if todo.any():
+            nearest, dist = self.network.nearest_node(x[todo], y[todo])
+            node[todo] = nearest
+            idx = np.flatnonzero(todo)
+            for k, d in zip(idx, dist, strict=True):
+                if d > self.max_snap_m:
+                    xmin, ymin, xmax, ymax = self.network.bounds_m
+                    problems.append(Problem(
+                        paths[k],
+                        f"off the map: ({x[k]:.0f}, {y[k]:.0f}) m is {d:.0f} m from the nearest "
+                        f"road node (the network spans x {xmin:.0f}..{xmax:.0f}, y "
+                        f"{ymin:.0f}..{ymax:.0f} m; city.max_snap_m is {self.max_snap_m:g} m)",
+                    ))
+        if problems:
+            raise ScenarioError(problems)
+        return x, y, node
+
+
+@dataclass(frozen=True, eq=False)
+class Shelters:
+    """Shelters as arrays, one entry per shelter.
+
+    Attributes
+    ----------
+    id, name, kind
+        Identifiers and descriptions from the scenario.
+    x_m, y_m
+        Location (m).
+    node
+        Node the shelter is reached at.
+    capacity
+        Persons it can hold.
+    """
+
+    id: list[str]
+    name: list[str]
+    kind: list[str]
+    x_m: np.ndarray
+    y_m: np.ndarray
+    node: np.ndarray
+    capacity: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.id)
+
+
+@dataclass(frozen=True, eq=False)
+class Stations:
+    """Fire and rescue stations as arrays.
+
+    Attributes
+    ----------
+    id, name
+        Identifiers.
+    x_m, y_m
+        Location (m).
+    node
+        Node units leave from.
+    units
+        Units by type, shape (n, len(UNIT_TYPES)), columns as :data:`UNIT_TYPES`.
+    turnout_s
+        Time from dispatch to leaving the station (s).
+    """
+
+    id: list[str]
+    name: list[str]
+    x_m: np.ndarray
+    y_m: np.ndarray
+    node: np.ndarray
+    units: np.ndarray
+    turnout_s: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.id)
+
+
+@dataclass(frozen=True, eq=False)
+class Probes:
+    """Fixed points where hazard fields are recorded."""
+
+    id: list[str]
+    x_m: np.ndarray
+    y_m: np.ndarray
+    node: np.ndarray
+
+
+def _resolve_all(
+    locator: Locator, items: Sequence[Any], section: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    paths = [f"{section}[{i}].location" for i in range(len(items))]
+    return locator.resolve([it.location for it in items], paths)
+
+
+def build_shelters(locator: Locator, items: Sequence[Any], section: str = "shelters") -> Shelters:
+    """Resolve the scenario's shelters.
+
+    Parameters
+    ----------
+    locator
+        Location resolver of the world.
+    items
+        Scenario shelter entries (``id, name, location, capacity, kind``).
+    section
+        YAML path of the list, for errors.
+
+    Returns
+    -------
+    Shelters
+    """
+    x, y, node = _resolve_all(locator, items, section)
+    return Shelters(
+        id=[str(s.id) for s in items],
+        name=[str(getattr(s, "name", None) or s.id) for s in items],
+        kind=[str(getattr(s, "kind", None) or "") for s in items],
+        x_m=x, y_m=y, node=node,
+        capacity=np.array([int(s.capacity or 0) for s in items], dtype=np.int64),
+    )
+
+
+def build_stations(locator: Locator, items: Sequence[Any], section: str = "stations") -> Stations:
+    """Resolve the scenario's stations.
+
+    Parameters
+    ----------
+    locator
+        Location resolver of the world.
+    items
+        Scenario station entries (``id, name, location, units, turnout``).
+    section
+        YAML path of the list, for errors.
+
+    Returns
+    -------
+    Stations
+    """
+    x, y, node = _resolve_all(locator, items, section)
+    units = np.array(
+        [[int(getattr(s.units, t, 0) or 0) for t in UNIT_TYPES] for s in items], dtype=np.int64
+    ).reshape(len(items), len(UNIT_TYPES))
+    return Stations(
+        id=[str(s.id) for s in items],
+        name=[str(getattr(s, "name", None) or s.id) for s in items],
+        x_m=x, y_m=y, node=node, units=units,
+        turnout_s=np.array([float(s.turnout) for s in items], dtype=np.float64),
+    )
+
+
+def build_probes(locator: Locator, items: Sequence[Any]) -> Probes:
+    """Resolve the scenario's output probes."""
+    x, y, node = _resolve_all(locator, items, "outputs.probes")
+    return Probes(id=[str(p.id) for p in items], x_m=x, y_m=y, node=node)

@@ -1,0 +1,76 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.agents.states import State
+from sim.model import CityModel
+from sim.rng import replication_seeds
+from sim.runner import run_replication, run_scenario, world_streams
+from sim.scenario import load_scenario
+from sim.world.builder import build_world
+from tests.scenarios import write_scenario
+
+
+@pytest.fixture(scope="module")
+def scenario(tmp_path_factory):
+    return load_scenario(write_scenario(tmp_path_factory.mktemp("s")))
+
+
+def test_normal_day_runs_to_the_end_and_conserves_people(scenario):
+    out = run_scenario(scenario)
+    ts = out.timeseries
+    assert ts["t_s"].iloc[0] == 0 and ts["t_s"].iloc[-1] == 1200
+    np.testing.assert_allclose(np.diff(ts["t_s"]), 120)
+    total = ts[["evacuated", "sheltered_in_place", "not_evacuated", "fatalities"]].sum(axis=1)
+    assert (total == 5003).all()
+    states = ts[["at_home", "warned", "deciding", "evacuating", "evacuated",
+                 "sheltered_in_place", "stayed", "injured_waiting", "fatalities"]].sum(axis=1)
+    assert (states == 5003).all()
+    s = out.summary
+    assert s["residents_total"] == 5003 and s["not_evacuated"] == 5003
+    assert s["steps"] == 120
+    # nothing happened, so the KPIs of events are null, not 0
+    for key in ("evacuation_time_p50_s", "clearance_time_s", "response_time_p90_s",
+                "calls_queued_fraction", "coverage_fraction"):
+        assert s[key] is None
+    assert s["incidents_total"] == 0 and len(out.incidents) == 0
+    assert list(out.shelters["shelter"]) == ["S1", "S2"]
+    assert len(out.probes) == len(ts)
+
+
+def test_same_seed_same_results_other_seed_other_city(scenario):
+    a, b = run_scenario(scenario), run_scenario(scenario)
+    for name in ("timeseries", "incidents", "shelters", "probes"):
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
+    strip = lambda s: {k: v for k, v in s.items() if k != "wall_time_s"}  # noqa: E731
+    assert strip(a.summary) == strip(b.summary)
+    w1 = build_world(scenario, world_streams(1))
+    w2 = build_world(scenario, world_streams(2))
+    assert not np.array_equal(w1.population.home_node, w2.population.home_node)
+    assert not np.array_equal(w1.network.node_x_m, w2.network.node_x_m)  # jittered grid
+
+
+def test_replications_give_intervals_and_any_one_reruns_alone(tmp_path):
+    sc = load_scenario(write_scenario(tmp_path), overrides=["run.replications=3"])
+    out = run_scenario(sc, out_dir=tmp_path / "out")
+    assert len(out.replications) == 3
+    assert set(out.timeseries["replication"]) == {0, 1, 2}
+    s = out.summary["residents_total"]
+    assert s == {"mean": 5003.0, "ci95_low": 5003.0, "ci95_high": 5003.0, "n": 3}
+    assert out.summary["evacuation_time_p50_s"] is None
+    world = build_world(sc, world_streams(sc.run.seed))
+    model, summary = run_replication(sc, replication_seeds(sc.run.seed, 3)[1], world)
+    row = out.replications.iloc[1]
+    assert summary["steps"] == row["steps"] and summary["residents_total"] == row["residents"
+                                                                                  "_total"]
+    assert (tmp_path / "out" / "replications.parquet").exists()
+
+
+def test_model_is_a_mesa_model_with_a_seeded_rng(scenario):
+    world = build_world(scenario, world_streams(0))
+    seq = replication_seeds(0, 1)[0]
+    m1, m2 = CityModel(scenario, seq, world=world), CityModel(scenario, seq, world=world)
+    assert m1.rng.random() == m2.rng.random()
+    assert (m1.residents.state == State.AT_HOME).all()
+    m1.step()
+    assert m1.steps == 1 and m1.t_s == 10.0
