@@ -5,6 +5,22 @@ fire); see :mod:`sim.hazards.registry`.
 """
 
 from sim.hazards import chemical, fire, flood  # noqa: F401  (registers the built-ins)
-from sim.hazards.registry import HazardConfig, hazard_config, known_hazards, register_hazard
+from sim.hazards.registry import (
+    HazardConfig,
+    hazard_config,
+    hazard_model,
+    known_hazards,
+    register_hazard,
+    register_hazard_model,
+    runnable_hazards,
+)
 
-__all__ = ["HazardConfig", "hazard_config", "known_hazards", "register_hazard"]
+__all__ = [
+    "HazardConfig",
+    "hazard_config",
+    "hazard_model",
+    "known_hazards",
+    "register_hazard",
+    "register_hazard_model",
+    "runnable_hazards",
+]

@@ -1,4 +1,4 @@
-"""The hazard registry: hazard type name -> config model (and, later, the model class).
+"""The hazard registry: hazard type name -> config model, and simulation model.
 
 A hazard module registers its YAML schema when it is imported::
 
@@ -6,6 +6,10 @@ A hazard module registers its YAML schema when it is imported::
     class FloodConfig(HazardConfig):
         rain_mm_h: NonNegativeSeries = StepSeries.constant(0.0)
         ...
+
+The class that simulates a type (a :class:`sim.hazards.base.Hazard`) is
+registered separately, with :func:`register_hazard_model`, when it exists: a
+type can be valid in a scenario before this version can simulate it.
 
 Importing :mod:`sim.hazards` imports the built-in hazard modules, so the
 built-in types are always known once this module is importable.
@@ -19,12 +23,22 @@ from typing import TypeVar, overload
 
 from sim.scenario.hazard import HazardConfig
 
-__all__ = ["HazardConfig", "hazard_config", "known_hazards", "register_hazard"]
+__all__ = [
+    "HazardConfig",
+    "hazard_config",
+    "hazard_model",
+    "known_hazards",
+    "register_hazard",
+    "register_hazard_model",
+    "runnable_hazards",
+]
 
 C = TypeVar("C", bound=type[HazardConfig])
+T = TypeVar("T", bound=type)
 
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
 _REGISTRY: dict[str, type[HazardConfig]] = {}
+_MODELS: dict[str, type] = {}
 
 
 @overload
@@ -93,6 +107,48 @@ def hazard_config(type_name: str) -> type[HazardConfig]:
 def known_hazards() -> tuple[str, ...]:
     """Return the registered hazard type names, sorted."""
     return tuple(sorted(_REGISTRY))
+
+
+def register_hazard_model(type_name: str, model: T | None = None) -> T | Callable[[T], T]:
+    """Register the class that simulates a hazard type (function or class decorator).
+
+    Parameters
+    ----------
+    type_name
+        A type already registered with :func:`register_hazard`.
+    model
+        The simulation class (a :class:`sim.hazards.base.Hazard` subclass,
+        built with ``from_config(cfg, world, rng)``).
+
+    Raises
+    ------
+    KeyError
+        When ``type_name`` has no config model.
+    ValueError
+        When another class is already registered for ``type_name``.
+    """
+
+    def register(cls: T) -> T:
+        hazard_config(type_name)  # must be a known type
+        current = _MODELS.get(type_name)
+        if current is not None and _full_name(current) != _full_name(cls):
+            raise ValueError(f"hazard type {type_name!r} already has the model {current!r}")
+        _MODELS[type_name] = cls
+        return cls
+
+    if model is None:
+        return register
+    return register(model)
+
+
+def hazard_model(type_name: str) -> type | None:
+    """Return the class that simulates ``type_name``, or ``None`` when there is none yet."""
+    return _MODELS.get(type_name)
+
+
+def runnable_hazards() -> tuple[str, ...]:
+    """Return the hazard types that have a simulation model, sorted."""
+    return tuple(sorted(_MODELS))
 
 
 def _full_name(model: type) -> str:

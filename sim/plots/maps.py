@@ -10,6 +10,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.collections import LineCollection  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from scipy.ndimage import gaussian_filter  # noqa: E402
 
 from sim.world.road_classes import ROAD_CLASSES  # noqa: E402
 
@@ -21,6 +22,8 @@ CLASS_STYLE: dict[str, tuple[str, float]] = {
     "tertiary": ("#7f8c8d", 1.2),
 }
 DEFAULT_STYLE = ("#b8b8b8", 0.6)
+DENSITY_CELLS = 80
+"""Density grid cells across the longer side of the map."""
 
 
 def draw_network(ax: plt.Axes, world) -> None:
@@ -54,18 +57,18 @@ def plot_city_map(world) -> Figure:
     fig, ax = plt.subplots(figsize=(9, 8), dpi=110)
     pop = world.population
     if pop.n_agents:
+        # residents live at nodes: smooth the per-node counts over about one block
         xmin, ymin, xmax, ymax = net.bounds_m
-        gridsize = 30
-        hb = ax.hexbin(net.node_x_m[pop.home_node], net.node_y_m[pop.home_node],
-                       C=pop.persons, reduce_C_function=np.sum, gridsize=gridsize,
-                       extent=(xmin, xmax, ymin, ymax), cmap="Blues", mincnt=1, zorder=1,
-                       alpha=0.85, linewidths=0)
-        # matplotlib's hexbin: nx columns, ny = int(nx / sqrt(3)) rows, two offset
-        # lattices, so each hexagon covers sx * sy / 2
-        ny = int(gridsize / np.sqrt(3))
-        hex_area_km2 = ((xmax - xmin) / gridsize) * ((ymax - ymin) / ny) / 2 / 1e6
-        hb.set_array(hb.get_array() / max(hex_area_km2, 1e-12))
-        fig.colorbar(hb, ax=ax, shrink=0.7, label="residents per km²")
+        cell_m = max(xmax - xmin, ymax - ymin, 1.0) / DENSITY_CELLS
+        xe = np.arange(xmin - 2 * cell_m, xmax + 3 * cell_m, cell_m)
+        ye = np.arange(ymin - 2 * cell_m, ymax + 3 * cell_m, cell_m)
+        counts, _, _ = np.histogram2d(net.node_x_m[pop.home_node], net.node_y_m[pop.home_node],
+                                      bins=(xe, ye), weights=pop.persons)
+        sigma = max(1.0, float(np.median(net.length_m)) / cell_m)
+        density = gaussian_filter(counts.T, sigma, mode="constant") / (cell_m / 1000.0) ** 2
+        mesh = ax.pcolormesh(xe, ye, np.ma.masked_less(density, density.max() * 0.02),
+                             cmap="Blues", alpha=0.75, zorder=1, shading="flat")
+        fig.colorbar(mesh, ax=ax, shrink=0.7, label="residents per km²")
     draw_network(ax, world)
     sh, st = world.shelters, world.stations
     if len(sh):

@@ -38,9 +38,11 @@ __all__ = [
     "travel_times",
 ]
 
-# Below this many origins the parallel travel-time kernel does not pay for its
-# thread start-up (measured on 2 cores; see benchmarks/README.md).
-_PARALLEL_MIN_ORIGINS = 8
+# Threads over origins pay once origins x nodes exceeds about this: starting the
+# parallel region costs ~0.5 ms (measured on 2 cores: 1,600 nodes x 4 origins
+# ran 2.7x slower in parallel, x 8 origins 1.3x faster; 14,400 nodes x 2
+# origins 1.5x faster).  See benchmarks/README.md.
+_PARALLEL_MIN_WORK = 10_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -73,9 +75,10 @@ class ShortestPaths:
 class NextHopTree:
     """Shortest ways from every node *to* the nearest of a set of targets.
 
-    Following ``next_node`` from any node with finite ``cost_s`` reaches
-    the target ``targets[target[v]]`` at exactly that cost, one O(1) step
-    at a time.
+    Following ``next_node`` from any node ``v`` with finite ``cost_s``
+    reaches the target ``targets[target[v]]`` at that cost, one O(1) step at
+    a time: ``cost_s[v] == weight_s[next_edge[v]] + cost_s[next_node[v]]``
+    exactly, and at the target ``cost_s`` is its offset.
 
     Attributes
     ----------
@@ -201,13 +204,15 @@ def next_hop_tree(
     NextHopTree
         ``cost_s``, ``target``, ``next_edge`` and ``next_node`` for every node.
     """
+    if network.n_nodes >= 2**31:  # the kernel keeps in-edge tails as int32
+        raise ValueError("next_hop_tree supports networks of fewer than 2**31 nodes")
     weight, closed_mask = _edge_inputs(network, weight_s, closed)
     tgt = _node_indices(targets, network.n_nodes, "targets")
     offset = _offsets(target_offset_s, tgt.shape[0], "target_offset_s")
     cutoff = _cutoff(max_cost_s)
     cost, nearest, next_edge, next_node = _kernels._dijkstra_reverse(
-        network.rev_indptr, network.rev_edges, network.edge_tail, network.edge_head, weight,
-        closed_mask, tgt, offset, cutoff,
+        network.rev_indptr, network.rev_edges, network.edge_tail, weight, closed_mask, tgt,
+        offset, cutoff,
     )
     return NextHopTree(cost_s=cost, target=nearest, next_edge=next_edge, next_node=next_node)
 
@@ -250,7 +255,7 @@ def travel_times(
     if org.shape[0] == 0 or tgt.shape[0] == 0:
         return np.full((org.shape[0], tgt.shape[0]), np.inf)
     n_threads = get_num_threads()
-    if n_threads > 1 and org.shape[0] >= _PARALLEL_MIN_ORIGINS:
+    if n_threads > 1 and org.shape[0] > 1 and org.shape[0] * network.n_nodes >= _PARALLEL_MIN_WORK:
         n_blocks = min(org.shape[0], n_threads)
         return _kernels._travel_times_parallel(
             network.indptr, network.edge_head, weight, closed_mask, org, tgt, n_blocks

@@ -36,11 +36,12 @@ from sim.scenario.schema import (
     SyntheticNetwork,
     SyntheticTerrain,
     Terrain,
+    scenario_to_dict,
 )
 from sim.scenario.series import StepSeries
 from sim.scenario.sites import (
-    CandidateShelter,
     Candidates,
+    CandidateShelter,
     CandidateStation,
     Shelter,
     Station,
@@ -94,4 +95,5 @@ __all__ = [
     "parse_path",
     "parse_yaml",
     "read_yaml",
+    "scenario_to_dict",
 ]

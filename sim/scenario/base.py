@@ -59,11 +59,15 @@ __all__ = [
     "Id",
     "InputPath",
     "OutputPath",
+    "base_dir",
+    "closest",
+    "describe_value",
     "error",
     "line_error",
     "raise_errors",
-    "describe_value",
-    "closest",
+    "rebuild_error",
+    "resolve_input_path",
+    "resolve_path",
 ]
 
 #: Error type of the problems our own validators raise; their message is final.
@@ -235,6 +239,7 @@ class ConfigModel(BaseModel):
             else:
                 unknown.append(key)
         errors: list[InitErrorDetails] = []
+        guesses: set[str] = set()
         if unknown:
             known = cls._known_keys(clean)
             for key in unknown:
@@ -242,16 +247,32 @@ class ConfigModel(BaseModel):
                 guess = closest(key, known)
                 if guess is not None:
                     message += f"; did you mean {guess!r}?"
+                    guesses.add(guess)
                 errors.append(line_error((str(key),), message, data[key]))
         errors += cls._check_keys(clean)
         try:
             result = handler(clean)
         except ValidationError as exc:
-            errors += [rebuild_error(e) for e in exc.errors()]
+            # a key-level problem already says what is wrong at that place
+            reported = {tuple(e["loc"]) for e in errors}
+            errors += [rebuild_error(e) for e in exc.errors() if tuple(e["loc"]) not in reported]
         else:
             if not errors:
                 return result
+        if guesses:
+            # "did you mean 'x'?" already explains why 'x' is missing
+            errors = [e for e in errors if not _is_missing(e, guesses)]
         raise_errors(cls.__name__, errors)
+
+
+def _is_missing(err: InitErrorDetails, keys: set[str]) -> bool:
+    loc = tuple(err["loc"])
+    if len(loc) != 1 or loc[0] not in keys:
+        return False
+    kind = err["type"]
+    if isinstance(kind, PydanticCustomError):
+        return kind.message().startswith("missing")
+    return kind == "missing"
 
 
 class OmitNoneModel(ConfigModel):
@@ -347,14 +368,14 @@ def base_dir(info: ValidationInfo) -> Path:
     return Path.cwd()
 
 
-def resolve_path(value: Any, info: ValidationInfo) -> Path:
+def resolve_path(value: Any, info: ValidationInfo, *, what: str = "file") -> Path:
     """Resolve a path from the scenario to an absolute path (not checked)."""
     if isinstance(value, Path):
         text = str(value)
     elif isinstance(value, str) and value.strip():
         text = value.strip()
     else:
-        raise error(f"expected a file path, got {describe_value(value)}")
+        raise error(f"expected a {what} path, got {describe_value(value)}")
     if "\x00" in text:
         raise error("a file path cannot contain a NUL character")
     path = Path(os.path.expanduser(text))
@@ -379,7 +400,7 @@ def resolve_input_path(value: Any, info: ValidationInfo) -> Path:
 
 
 def _output_path(value: Any, info: ValidationInfo) -> Path:
-    return resolve_path(value, info)
+    return resolve_path(value, info, what="folder")
 
 
 #: An existing input file; relative to the scenario file; absolute once loaded.

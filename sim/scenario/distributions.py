@@ -117,7 +117,9 @@ class Distribution(OmitNoneModel):
     def _check_keys(cls, data: dict[str, Any]) -> list[InitErrorDetails]:
         name = data.get("dist")
         if "dist" not in data:
-            return [line_error(("dist",), f"missing: say which distribution (dist: one of {_DISTS})")]
+            return [
+                line_error(("dist",), f"missing: say which distribution (dist: one of {_DISTS})")
+            ]
         if not isinstance(name, str) or name not in PARAMETERS:
             return []  # the field's own error says what is allowed
         takes = PARAMETERS[name]
@@ -191,7 +193,9 @@ class Distribution(OmitNoneModel):
     def is_positive(self) -> bool:
         """Whether every draw is > 0."""
         lo, _ = self.bounds()
-        natural = self.dist in ("lognormal", "exponential", "weibull") and self._degenerate() is None
+        natural = (
+            self.dist in ("lognormal", "exponential", "weibull") and self._degenerate() is None
+        )
         return lo > 0 or (lo == 0 and natural and (self.min is None or self.min <= 0))
 
     def is_non_negative(self) -> bool:
@@ -372,7 +376,9 @@ class DurationDistribution(Distribution):
     (``90``, ``"15min"``) is a fixed distribution. Draws are seconds.
     """
 
-    yaml_form: ClassVar[str] = 'a duration, or a distribution {dist: NAME, ...} such as {dist: lognormal, median: 10min, sigma: 0.6}'  # noqa: E501
+    yaml_form: ClassVar[str] = (
+        "a duration, or a distribution {dist: NAME, ...} such as {dist: lognormal, median: 10min, sigma: 0.6}"  # noqa: E501
+    )
 
     value: Duration | None = None
     mean: Duration | None = None

@@ -11,7 +11,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar
 
-from pydantic import PlainSerializer, PlainValidator, SerializationInfo, ValidationInfo, model_validator
+from pydantic import (
+    PlainSerializer,
+    PlainValidator,
+    SerializationInfo,
+    ValidationInfo,
+    model_validator,
+)
 
 from sim.scenario.base import ConfigModel, closest, describe_value, error, line_error, raise_errors
 
@@ -46,7 +52,11 @@ class HazardConfig(ConfigModel):
         if expected and self.type != expected:
             raise_errors(
                 type(self).__name__,
-                [line_error(("type",), f"expected type {expected!r}, got {self.type!r}", self.type)],
+                [
+                    line_error(
+                        ("type",), f"expected type {expected!r}, got {self.type!r}", self.type
+                    )
+                ],
             )
         return self
 
@@ -67,7 +77,11 @@ def _validate_hazard(value: Any, info: ValidationInfo) -> HazardConfig:
     if "type" not in value:
         raise_errors(
             "hazard",
-            [line_error(("type",), f"missing: every hazard needs a type (one of: {', '.join(known)})")],
+            [
+                line_error(
+                    ("type",), f"missing: every hazard needs a type (one of: {', '.join(known)})"
+                )
+            ],
         )
     name = value["type"]
     if not isinstance(name, str) or name not in known:

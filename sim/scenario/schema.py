@@ -79,6 +79,7 @@ __all__ = [
     "SyntheticNetwork",
     "SyntheticTerrain",
     "Terrain",
+    "scenario_to_dict",
 ]
 
 _NAME = re.compile(r"[a-z0-9_-]+")
@@ -163,15 +164,26 @@ class SyntheticNetwork(ConfigModel):
     @classmethod
     def _check_keys(cls, data: dict[str, Any]) -> list[InitErrorDetails]:
         kind = data.get("kind", "grid")
-        other = {"grid": _RADIAL_KEYS, "radial": _GRID_KEYS}.get(kind) if isinstance(kind, str) else None
+        other = (
+            {"grid": _RADIAL_KEYS, "radial": _GRID_KEYS}.get(kind)
+            if isinstance(kind, str)
+            else None
+        )
         if other is None:
             return []
         owner = "radial" if kind == "grid" else "grid"
         return [
-            line_error((k,), f"{k} applies to kind: {owner} only (this network is a {kind})", data[k])
+            line_error(
+                (k,), f"{k} applies to kind: {owner} only (this network is a {kind})", data[k]
+            )
             for k in other
             if k in data
         ]
+
+    @model_serializer(mode="wrap")
+    def _own_keys(self, handler: Any) -> Any:
+        drop = _RADIAL_KEYS if self.kind == "grid" else _GRID_KEYS
+        return {k: v for k, v in handler(self).items() if k not in drop}
 
     @model_validator(mode="after")
     def _jitter(self) -> SyntheticNetwork:
@@ -243,8 +255,19 @@ class SyntheticTerrain(ConfigModel):
     @classmethod
     def _check_keys(cls, data: dict[str, Any]) -> list[InitErrorDetails]:
         if data.get("kind", "plane") == "plane" and "depth_m" in data:
-            return [line_error(("depth_m",), "depth_m applies to kind: bowl or valley only", data["depth_m"])]
+            return [
+                line_error(
+                    ("depth_m",), "depth_m applies to kind: bowl or valley only", data["depth_m"]
+                )
+            ]
         return []
+
+    @model_serializer(mode="wrap")
+    def _own_keys(self, handler: Any) -> Any:
+        out = handler(self)
+        if self.kind == "plane":
+            out.pop("depth_m", None)
+        return out
 
 
 class Terrain(OneOfModel):
@@ -267,7 +290,7 @@ class PopulationDistribution(OmitNoneModel):
     asc
         An ESRI ASCII grid of population.
 
-    Both ``None``: uniform over nodes. :attr:`kind` says which.
+    Both ``None`` (written ``uniform``): uniform over nodes. :attr:`kind` says which.
     """
 
     yaml_form: ClassVar[str] = _POPULATION_FORMS
@@ -277,17 +300,16 @@ class PopulationDistribution(OmitNoneModel):
 
     @classmethod
     def _prepare(cls, data: Any) -> Any:
-        if data == "uniform":
+        if isinstance(data, str) and data == "uniform":
             return {}
-        if isinstance(data, dict) and not any(data.get(k) is not None for k in cls.model_fields):
-            if all(k in cls.model_fields for k in data):  # nothing unknown to report instead
-                raise error(f"expected {_POPULATION_FORMS}, got {describe_value(data)}")
         return data
 
     @classmethod
     def _check_keys(cls, data: dict[str, Any]) -> list[InitErrorDetails]:
         if data.get("node_weight") is not None and data.get("asc") is not None:
-            return [line_error((), f"expected one of {_POPULATION_FORMS}; got both node_weight and asc")]
+            return [
+                line_error((), f"expected one of {_POPULATION_FORMS}; got both node_weight and asc")
+            ]
         return []
 
     @model_serializer(mode="wrap")
@@ -398,10 +420,9 @@ class City(ConfigModel):
 
 def _positive(dist: Distribution) -> Distribution:
     if not dist.is_positive():
-        low, _ = dist.bounds()
         raise error(
             f"expected only positive values, but this {dist.dist} distribution can draw "
-            f"{low:g}: add a min > 0"
+            "values <= 0: add a min > 0"
         )
     return dist
 
@@ -710,15 +731,24 @@ class Scenario(ConfigModel):
         return Problem(format_path(loc), message)
 
 
+def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
+    """Return the fully resolved scenario as plain JSON-able data (:meth:`Scenario.resolved`)."""
+    return scenario.resolved()
+
+
 def _iter_locations(value: Any, loc: Loc) -> Iterator[tuple[Loc, Location]]:
     if isinstance(value, Location):
         yield loc, value
     elif isinstance(value, BaseModel):
-        if isinstance(value, Site) and value.csv_row is not None and loc and isinstance(loc[-1], int):
+        if (
+            isinstance(value, Site)
+            and value.csv_row is not None
+            and loc
+            and isinstance(loc[-1], int)
+        ):
             loc = (*loc[:-1], "csv", f"[row {value.csv_row[1]}]")
         for name in type(value).model_fields:
             yield from _iter_locations(getattr(value, name), (*loc, name))
     elif isinstance(value, tuple):
         for i, item in enumerate(value):
             yield from _iter_locations(item, (*loc, i))
-

@@ -11,10 +11,17 @@ from collections.abc import Sequence
 from typing import Annotated, Any
 
 import numpy as np
-from pydantic import AfterValidator, GetCoreSchemaHandler
-from pydantic_core import core_schema
+from pydantic import AfterValidator, GetCoreSchemaHandler, ValidationError
+from pydantic_core import ErrorDetails, InitErrorDetails, core_schema
 
-from sim.scenario.base import Float, describe_value, error, line_error, raise_errors
+from sim.scenario.base import (
+    Float,
+    describe_value,
+    error,
+    line_error,
+    raise_errors,
+    rebuild_error,
+)
 from sim.scenario.durations import Duration, format_duration
 
 __all__ = ["NonNegativeSeries", "StepSeries"]
@@ -65,6 +72,9 @@ class StepSeries:
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("StepSeries is immutable")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (StepSeries, (self.t_s.tolist(), self.value.tolist()))
 
     @classmethod
     def constant(cls, value: float) -> StepSeries:
@@ -142,7 +152,10 @@ class StepSeries:
             raise error(f"expected {_FORM}, got {describe_value(value)}")
         if not value:
             raise error(f"expected {_FORM}, got an empty list")
-        points = handler(value)
+        try:
+            points = handler(value)
+        except ValidationError as exc:
+            raise_errors("StepSeries", [_pair_error(e) for e in exc.errors()])
         problems = []
         for i in range(1, len(points)):
             if points[i][0] <= points[i - 1][0]:
@@ -160,6 +173,15 @@ class StepSeries:
         return cls([p[0] for p in points], [p[1] for p in points])
 
 
+def _pair_error(err: ErrorDetails) -> InitErrorDetails:
+    """Say "a [time, value] pair" where pydantic would say "a valid tuple"."""
+    loc = tuple(err["loc"])
+    if len(loc) == 1 and err["type"] in ("tuple_type", "list_type", "too_short", "too_long"):
+        got = err.get("input")
+        return line_error(loc, f"expected a [time, value] pair, got {describe_value(got)}", got)
+    return rebuild_error(err)
+
+
 def _non_negative(series: StepSeries) -> StepSeries:
     bad = np.flatnonzero(series.value < 0)
     if bad.size:
@@ -167,7 +189,10 @@ def _non_negative(series: StepSeries) -> StepSeries:
             raise error(f"expected a value >= 0, got {series.value[0]:g}")
         raise_errors(
             "StepSeries",
-            [line_error((int(i), 1), f"expected a value >= 0, got {series.value[i]:g}") for i in bad],
+            [
+                line_error((int(i), 1), f"expected a value >= 0, got {series.value[i]:g}")
+                for i in bad
+            ],
         )
     return series
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
 
@@ -19,6 +19,7 @@ from pydantic import AfterValidator, PrivateAttr, ValidationError, ValidationInf
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from sim.scenario.base import (
+    SCENARIO_ERROR,
     ConfigModel,
     Id,
     NonNegInt,
@@ -152,13 +153,13 @@ def check_unique_ids(sites: tuple[Any, ...]) -> tuple[Any, ...]:
     problems = []
     for i, site in enumerate(sites):
         if site.id in first:
-            problems.append(
-                line_error(
-                    (i, "id"),
-                    f"duplicate id {site.id!r} (already used by item {first[site.id]})",
-                    site.id,
-                )
+            # ctx "first" lets a CSV reader say which row instead of which item
+            kind = PydanticCustomError(
+                SCENARIO_ERROR,
+                f"duplicate id {site.id!r} (already used by item {{first}})",
+                {"first": first[site.id]},
             )
+            problems.append(InitErrorDetails(type=kind, loc=(i, "id"), input=site.id))
         else:
             first[site.id] = i
     if problems:
@@ -266,7 +267,9 @@ def _check_header(
         problems.append(line_error(("csv",), f"{path.name}: missing column 'id'"))
     if not any(all(c in seen for c in form) for form in _LOCATION_FORMS):
         problems.append(
-            line_error(("csv",), f"{path.name}: missing location columns: x and y, lon and lat, or node")
+            line_error(
+                ("csv",), f"{path.name}: missing location columns: x and y, lon and lat, or node"
+            )
         )
     for name, field in model.model_fields.items():
         if field.is_required() and name in columns and name not in seen:
@@ -347,8 +350,15 @@ def _site_list(model: type[Site], what: str) -> Callable[[Any, Any, ValidationIn
                 loc = tuple(err["loc"])
                 if loc and isinstance(loc[0], int) and loc[0] < len(where):
                     number, line = where[loc[0]]
-                    message = f"{error_message(err)} ({path.name}, line {line})"
-                    problems.append(line_error(_csv_location(loc, number), message, err.get("input")))
+                    message = error_message(err)
+                    first = (err.get("ctx") or {}).get("first")
+                    if isinstance(first, int) and 0 <= first < len(where):
+                        message = message.rsplit(" (already", 1)[0]
+                        message += f" (already used by row {where[first][0]})"
+                    message = f"{message} ({path.name}, line {line})"
+                    problems.append(
+                        line_error(_csv_location(loc, number), message, err.get("input"))
+                    )
                 else:
                     problems.append(rebuild_error(err, ("csv", *loc)))
             raise_errors("sites", problems)

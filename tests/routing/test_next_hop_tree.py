@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from sim.routing import next_hop_tree
 from tests.routing.routing_cases import Case, cases, make_network, naive_reverse, scipy_costs
 
-SETTINGS = settings(max_examples=60, deadline=None)
+SETTINGS = settings(max_examples=120, deadline=None)
 
 
 def run(case: Case):

@@ -17,7 +17,7 @@ from sim.routing import _kernels, isochrone, path_edges, shortest_costs, travel_
 from tests import naive
 from tests.routing.routing_cases import cases, make_network
 
-SETTINGS = settings(max_examples=40, deadline=None)
+SETTINGS = settings(max_examples=80, deadline=None)
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -61,6 +61,27 @@ def test_travel_times_many_origins_and_empty():
             assert got[i, j] == pytest.approx(expect)
     assert travel_times(net, [], [1, 2]).shape == (0, 2)
     assert travel_times(net, [1], []).shape == (1, 0)
+
+
+def test_travel_times_threaded_path_matches_full_searches():
+    # a 30 x 30 grid and 16 origins: enough work for travel_times to use threads
+    side = 30
+    ii, jj = np.meshgrid(np.arange(side), np.arange(side), indexing="ij")
+    right = (ii[:, :-1] * side + jj[:, :-1]).ravel()
+    up = (ii[:-1, :] * side + jj[:-1, :]).ravel()
+    net = make_network(
+        side * side, np.concatenate([right, right + 1, up, up + side]),
+        np.concatenate([right + 1, right, up + side, up]),
+    )
+    rng = np.random.default_rng(7)
+    w = rng.uniform(1.0, 5.0, net.n_edges)
+    closed = rng.random(net.n_edges) < 0.1
+    origins = rng.choice(net.n_nodes, 16, replace=False)
+    targets = rng.choice(net.n_nodes, 7)
+    got = travel_times(net, origins, targets, weight_s=w, closed=closed)
+    for i, o in enumerate(origins):
+        row = shortest_costs(net, o, weight_s=w, closed=closed).dist_s[targets]
+        np.testing.assert_array_equal(got[i], row)
 
 
 @SETTINGS
@@ -140,7 +161,7 @@ def test_isochrone_rejects_negative_budget():
 NOJIT_SCRIPT = textwrap.dedent(
     """
     import numpy as np
-    from sim.routing import next_hop_tree, shortest_costs, travel_times
+    from sim.routing import _kernels, next_hop_tree, shortest_costs, travel_times
     from sim.world.network import RoadNetwork
 
     rng = np.random.default_rng(3)
@@ -152,9 +173,13 @@ NOJIT_SCRIPT = textwrap.dedent(
     a = shortest_costs(net, [0, 5], source_offset_s=[0.0, 3.0])
     b = next_hop_tree(net, [1, 2])
     c = travel_times(net, np.arange(n), [3, 4, 3])
+    d = _kernels._travel_times_parallel(
+        net.indptr, net.edge_head, net.travel_time_s, np.zeros(0, dtype=bool),
+        np.arange(n), np.array([3, 4, 3]), 2,
+    )
     np.savez(
         OUT, dist=a.dist_s, origin=a.origin, pred=a.pred_edge, cost=b.cost_s,
-        target=b.target, next_edge=b.next_edge, next_node=b.next_node, tt=c,
+        target=b.target, next_edge=b.next_edge, next_node=b.next_node, tt=c, tt_par=d,
     )
     """
 )

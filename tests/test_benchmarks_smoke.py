@@ -1,0 +1,16 @@
+"""The benchmark suite runs at its smallest size and both sides agree (no timing asserts)."""
+
+from __future__ import annotations
+
+from benchmarks import run
+
+
+def test_every_benchmark_runs_and_agrees(capsys):
+    results = run.run_all(size="smoke", repeats=1)
+    assert {"dijkstra_multi_source", "next_hop_tree", "travel_times"} <= set(results)
+    for name, result in results.items():
+        assert result.agree, name
+        assert result.ours_s > 0 and result.ref_s > 0, name
+        assert name in run.format_line(name, result)
+    assert run.main(["--size", "smoke", "--only", "dijkstra", "--repeats", "1"]) == 0
+    assert "dijkstra_multi_source" in capsys.readouterr().out

@@ -1,0 +1,99 @@
+import json
+import subprocess
+import sys
+
+import matplotlib.image as mpimg
+import pytest
+
+from sim.cli import main
+from tests.contract import contract_problems
+from tests.scenarios import SMALL_CITY, write_scenario
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "sim.cli", *args], capture_output=True,
+                          text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("run")
+    path = write_scenario(folder, SMALL_CITY.replace("plots: false", "plots: true"))
+    out = folder / "out"
+    proc = cli("run", str(path), "--out", str(out), "--no-progress")
+    return proc, out
+
+
+def test_run_writes_the_contract_and_prints_the_headline(finished_run):
+    proc, out = finished_run
+    assert proc.returncode == 0, proc.stderr
+    assert "residents_total" in proc.stdout and "5,003" in proc.stdout
+    assert contract_problems(out) == []
+    for png in ("city_map.png", "residents_by_state.png"):
+        image = mpimg.imread(out / "plots" / png)
+        assert image.shape[0] > 200 and image.shape[1] > 200
+        assert image[..., :3].std() > 0.01  # not a blank canvas
+    prov = json.loads((out / "provenance.json").read_text())
+    assert prov["seed"] == 11 and prov["scenario"]["name"] == "small-town"
+    assert len(prov["scenario_hash"]) == 64
+
+
+def test_seed_and_set_overrides_reach_the_run(tmp_path):
+    path = write_scenario(tmp_path)
+    code = main(["run", str(path), "--out", str(tmp_path / "o"), "--no-progress", "--seed", "5",
+                 "--set", "city.population.residents=777", "--set", "run.duration=5min"])
+    assert code == 0
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text())
+    prov = json.loads((tmp_path / "o" / "provenance.json").read_text())
+    assert summary["residents_total"] == 777 and summary["steps"] == 30
+    assert prov["seed"] == 5 and prov["scenario"]["run"]["seed"] == 5
+    assert prov["overrides"] == ["city.population.residents=777", "run.duration=5min"]
+
+
+BROKEN = {
+    "syntax": ("run: {duration: 1h, dt: 5s\ncity: [\n", "(line 2): invalid YAML"),
+    "unknown key": (SMALL_CITY.replace("seed: 11", "seeds: 11"), "run.seeds"),
+    "negative": (SMALL_CITY.replace("residents: 5003", "residents: -1"),
+                 "city.population.residents"),
+    "off the map": (SMALL_CITY.replace("{x: 300, y: 300}", "{x: 30000, y: 300}"),
+                    "shelters[0].location: off the map"),
+    "unknown node": (SMALL_CITY.replace("node: 60", "node: 6000"),
+                     "shelters[1].location.node"),
+    "missing file": (SMALL_CITY.replace(
+        "synthetic: {kind: grid, rows: 8, cols: 8, block_m: 150, arterial_every: 4, "
+        "jitter_m: 10}", "osm: nowhere.osm.pbf"), "city.network.osm"),
+    "not yet simulated": (SMALL_CITY + "hazards: [{type: fire, ignitions: [{location: "
+                          "{x: 100, y: 100}}]}]\n", "hazards[0].type"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN))
+@pytest.mark.parametrize("verb", ["validate", "run"])
+def test_bad_input_exits_2_names_the_path_and_writes_nothing(tmp_path, capsys, case, verb):
+    text, expected = BROKEN[case]
+    path = write_scenario(tmp_path, text)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "summary.json").write_text("{\"kept\": true}")
+    extra = ["--out", str(out), "--no-progress"] if verb == "run" else []
+    if case == "syntax":  # once through the real console entry point
+        proc = cli(verb, str(path), *extra)
+        code, err = proc.returncode, proc.stderr
+    else:
+        code, err = main([verb, str(path), *extra]), capsys.readouterr().err
+    assert code == 2
+    assert expected in err, err
+    assert "Traceback" not in err
+    assert [p.name for p in out.iterdir()] == ["summary.json"]
+    assert json.loads((out / "summary.json").read_text()) == {"kept": True}
+
+
+def test_validate_ok_and_bad_arguments(tmp_path, capsys):
+    path = write_scenario(tmp_path)
+    assert main(["validate", str(path)]) == 0
+    assert "ok" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as info:
+        main(["run"])
+    assert info.value.code == 2
+    assert main(["run", str(path), "--set", "no-equals-sign"]) == 2
+    assert "no-equals-sign" in capsys.readouterr().err
