@@ -243,21 +243,22 @@ def _dijkstra_forward(indptr, edge_head, weight_s, closed, sources, source_offse
 
 @njit(cache=True)
 def _dijkstra_reverse(
-    rev_indptr, rev_edges, edge_tail, weight_s, closed, sources, source_offset_s, max_cost_s
+    rev_indptr, rev_edges, rev_tail, weight_s, closed, sources, source_offset_s, max_cost_s
 ):
     """Multi-source Dijkstra *toward* ``sources`` along in-edges (next-hop tree).
 
-    The in-edge arrays are first gathered into CSR order (tail as int32, so
-    ``n < 2**31``, and cost with closures folded in as ``inf``) so that the
-    search reads them sequentially, as the forward search does; that costs
-    one pass over the edges and saves about a third of the search time.
+    The in-edge costs are first gathered into in-edge order (closures folded
+    in as ``inf``) so that the search reads them sequentially, as the forward
+    search does; that costs one pass over the edges and saves about a third
+    of the search time. The tails come already in that order (``rev_tail``,
+    kept by the network).
 
     Parameters
     ----------
     rev_indptr, rev_edges
         In-edges of each node: ``rev_edges[rev_indptr[v]:rev_indptr[v + 1]]``.
-    edge_tail
-        Edge tails (m,).
+    rev_tail
+        Tail of each in-edge, in in-edge order: ``edge_tail[rev_edges]`` (m,).
     weight_s, closed, sources, source_offset_s, max_cost_s
         As in :func:`_dijkstra_forward`; ``source_offset_s`` is the cost
         added on arrival at each source.
@@ -275,15 +276,13 @@ def _dijkstra_reverse(
     """
     m = rev_edges.shape[0]
     check_closed = closed.shape[0] > 0
-    arc_tail = np.empty(m, dtype=np.int32)
     arc_weight = np.empty(m, dtype=np.float64)
     for k in range(m):
         e = rev_edges[k]
-        arc_tail[k] = edge_tail[e]
         arc_weight[k] = np.inf if check_closed and closed[e] else weight_s[e]
     no_closure = np.zeros(0, dtype=np.bool_)
     return _search(
-        rev_indptr, arc_tail, arc_weight, no_closure, rev_edges, True, sources, source_offset_s,
+        rev_indptr, rev_tail, arc_weight, no_closure, rev_edges, True, sources, source_offset_s,
         max_cost_s,
     )
 

@@ -204,14 +204,12 @@ def next_hop_tree(
     NextHopTree
         ``cost_s``, ``target``, ``next_edge`` and ``next_node`` for every node.
     """
-    if network.n_nodes >= 2**31:  # the kernel keeps in-edge tails as int32
-        raise ValueError("next_hop_tree supports networks of fewer than 2**31 nodes")
     weight, closed_mask = _edge_inputs(network, weight_s, closed)
     tgt = _node_indices(targets, network.n_nodes, "targets")
     offset = _offsets(target_offset_s, tgt.shape[0], "target_offset_s")
     cutoff = _cutoff(max_cost_s)
     cost, nearest, next_edge, next_node = _kernels._dijkstra_reverse(
-        network.rev_indptr, network.rev_edges, network.edge_tail, weight, closed_mask, tgt,
+        network.rev_indptr, network.rev_edges, network.rev_tail, weight, closed_mask, tgt,
         offset, cutoff,
     )
     return NextHopTree(cost_s=cost, target=nearest, next_edge=next_edge, next_node=next_node)

@@ -349,7 +349,7 @@ class Distribution(OmitNoneModel):
         if d == "exponential":
             m = self.mean
 
-            def g(x: float) -> float:  # -integral of x f(x) from x to infinity, negated
+            def g(x: float) -> float:  # integral of t f(t) over [x, inf)
                 return 0.0 if math.isinf(x) else (x + m) * math.exp(-x / m)
 
             return g(a) - g(b)

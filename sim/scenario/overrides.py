@@ -19,6 +19,7 @@ import yaml
 
 from sim.errors import Problem, ScenarioError
 from sim.scenario.problems import Loc, format_path, parse_path
+from sim.scenario.yamlio import safe_load
 
 __all__ = ["Override", "apply_overrides", "parse_override"]
 
@@ -91,7 +92,7 @@ def parse_override(text: str) -> Override:
     path, _, raw = text.partition("=")
     loc = _parse_loc(path, text)
     try:
-        value = yaml.safe_load(raw) if raw.strip() else None
+        value = safe_load(raw) if raw.strip() else None
     except yaml.YAMLError as exc:
         problem = getattr(exc, "problem", None) or str(exc)
         raise ScenarioError(

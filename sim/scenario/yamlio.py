@@ -9,6 +9,7 @@ laughs") and recursive aliases refused, and every failure as a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,10 +20,43 @@ import yaml
 from sim.errors import Problem, ScenarioError
 from sim.scenario.problems import Loc, format_path
 
-__all__ = ["MAX_NODES", "YamlDocument", "parse_yaml", "read_yaml"]
+__all__ = ["MAX_NODES", "SafeLoader", "YamlDocument", "parse_yaml", "read_yaml", "safe_load"]
 
 #: Most YAML nodes a document may expand to (aliases counted at every use).
 MAX_NODES = 1_000_000
+
+_STR_TAG = "tag:yaml.org,2002:str"
+#: YAML 1.1 reads ``1:30`` as 90 (base 60) and ``017`` as 15 (octal): surprises in a
+#: config file, so such plain scalars stay text (and a duration or id check says so).
+_SURPRISING_NUMBERS = re.compile(
+    r"""^(?:[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?
+        |[-+]?0[0-9_]+)$""",
+    re.X,
+)
+
+
+#: YAML 1.1 needs a dot and a signed exponent (``1.0e+3``); like YAML 1.2, read ``1e3``,
+#: ``2.5e5`` as numbers too.
+_EXPONENT_FLOAT = re.compile(r"^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$")
+_FLOAT_TAG = "tag:yaml.org,2002:float"
+
+
+class SafeLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that keeps ``1:30`` and ``017`` as text and reads ``1e3`` as 1000.0."""
+
+
+SafeLoader.yaml_implicit_resolvers = {
+    key: list(value) for key, value in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+for _first in "+-0123456789":
+    _resolvers = SafeLoader.yaml_implicit_resolvers.setdefault(_first, [])
+    _resolvers.insert(0, (_FLOAT_TAG, _EXPONENT_FLOAT))
+    _resolvers.insert(0, (_STR_TAG, _SURPRISING_NUMBERS))
+
+
+def safe_load(text: str) -> Any:
+    """``yaml.safe_load`` with :class:`SafeLoader` (for override values)."""
+    return yaml.load(text, Loader=SafeLoader)  # noqa: S506 - a SafeLoader subclass
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
@@ -123,7 +157,7 @@ def parse_yaml(text: str, *, source: str | Path | None = None) -> YamlDocument:
     src = Path(source) if source is not None else None
     loader = None
     try:
-        loader = yaml.SafeLoader(text)
+        loader = SafeLoader(text)
         root = loader.get_single_node()
         if root is None:
             raise ScenarioError(

@@ -1,0 +1,67 @@
+import numpy as np
+import pytest
+
+from sim.errors import ScenarioError
+from sim.runner import world_streams
+from sim.scenario import load_scenario
+from sim.world.builder import build_world, node_population
+from sim.world.projection import LocalFrame
+from sim.world.raster import Raster, write_asc
+from tests.scenarios import SMALL_CITY, write_scenario
+
+
+def build(tmp_path, text):
+    scenario = load_scenario(write_scenario(tmp_path, text))
+    return build_world(scenario, world_streams(scenario.run.seed))
+
+
+def test_small_city_world(tmp_path):
+    world = build(tmp_path, SMALL_CITY)
+    assert world.network.n_nodes == 64 and world.population.total == 5003
+    assert world.population.n_agents == 1668  # 1667 agents of 3 and one of 2
+    assert node_population(world).sum() == 5003
+    assert world.shelters.id == ["S1", "S2"] and world.shelters.node[1] == 60
+    assert world.terrain is None and world.crs is None
+    assert world.describe()["network"]["dropped"] == {"components": 0, "nodes": 0, "edges": 0}
+
+
+def test_origin_gives_a_synthetic_city_a_geographic_frame(tmp_path):
+    frame = LocalFrame.centered_on(113.65, 34.75)
+    lon, lat = frame.to_lonlat(np.array([450.0]), np.array([600.0]))
+    text = SMALL_CITY.replace("  population:", "  origin: {lon: 113.65, lat: 34.75}\n"
+                              "  population:").replace(
+        "{x: 300, y: 300}", f"{{lon: {lon[0]:.8f}, lat: {lat[0]:.8f}}}")
+    world = build(tmp_path, text)
+    assert world.crs == frame.proj
+    assert world.shelters.x_m[0] == pytest.approx(450, abs=0.01)
+    assert world.shelters.node[0] == 4 * 8 + 3  # (450, 600): row 4, column 3
+
+
+def test_asc_terrain_must_overlap_the_network(tmp_path):
+    dem = Raster(np.full((4, 4), 12.0), x0_m=-100.0, y0_m=-100.0, cell_m=400.0)
+    write_asc(tmp_path / "dem.asc", dem)
+    text = SMALL_CITY.replace("  population:", "  terrain: {asc: dem.asc}\n  population:")
+    world = build(tmp_path, text)
+    assert world.terrain.shape == (4, 4) and np.all(world.terrain.values == 12.0)
+    far = Raster(np.zeros((2, 2)), x0_m=50_000.0, y0_m=0.0, cell_m=100.0)
+    write_asc(tmp_path / "dem.asc", far)
+    with pytest.raises(ScenarioError) as info:
+        build(tmp_path, text)
+    assert info.value.problems[0].path == "city.terrain.asc"
+    assert "does not overlap" in str(info.value)
+
+
+def test_synthetic_terrain_and_population_raster(tmp_path):
+    pop = np.zeros((2, 2))
+    pop[1, 1] = 10.0  # everyone in the north-east quarter
+    write_asc(tmp_path / "pop.asc", Raster(pop, x0_m=0.0, y0_m=0.0, cell_m=525.0))
+    text = SMALL_CITY.replace(
+        "  population: {residents: 5003, persons_per_agent: 3}",
+        "  terrain: {synthetic: {kind: bowl, cell_m: 50, depth_m: 4}}\n"
+        "  population: {residents: 900, distribution: {asc: pop.asc}}")
+    world = build(tmp_path, text)
+    x = world.network.node_x_m[world.population.home_node]
+    y = world.network.node_y_m[world.population.home_node]
+    # nearest nodes to points in the cell: within half a block plus jitter of its edge
+    assert np.all((x >= 525 - 75 - 50) & (y >= 525 - 75 - 50))
+    assert world.terrain.cell_m == 50 and np.ptp(world.terrain.values) > 3
