@@ -52,8 +52,8 @@ def build_hazards(scenario: Any, world: World, streams: Streams) -> list[Hazard]
         model = hazard_model(cfg.type)
         if model is None:
             known = ", ".join(runnable_hazards()) or "none yet"
-            problems.append(Problem(
-                f"hazards[{i}].type",
+            problems.append(scenario.problem(
+                ("hazards", i, "type"),
                 f"hazard type {cfg.type!r} is valid but this version of citysim cannot simulate "
                 f"it yet (simulated hazard types: {known})",
             ))

@@ -56,14 +56,14 @@ BROKEN = {
     "negative": (SMALL_CITY.replace("residents: 5003", "residents: -1"),
                  "city.population.residents"),
     "off the map": (SMALL_CITY.replace("{x: 300, y: 300}", "{x: 30000, y: 300}"),
-                    "shelters[0].location: off the map"),
+                    "shelters[0].location (line 8): off the map"),
     "unknown node": (SMALL_CITY.replace("node: 60", "node: 6000"),
-                     "shelters[1].location.node"),
+                     "shelters[1].location.node (line 9): no node with id 6000"),
     "missing file": (SMALL_CITY.replace(
         "synthetic: {kind: grid, rows: 8, cols: 8, block_m: 150, arterial_every: 4, "
         "jitter_m: 10}", "osm: nowhere.osm.pbf"), "city.network.osm"),
     "not yet simulated": (SMALL_CITY + "hazards: [{type: fire, ignitions: [{location: "
-                          "{x: 100, y: 100}}]}]\n", "hazards[0].type"),
+                          "{x: 100, y: 100}}]}]\n", "hazards[0].type (line 16): hazard type 'fire' is valid but"),
 }
 
 

@@ -1,9 +1,13 @@
 """The scenario: schema of the YAML contract, loading, overrides, defaults.
 
 >>> from sim.scenario import load_scenario
->>> scenario = load_scenario("scenarios/zhengzhou-rainstorm.yaml", overrides=["run.dt=10s"])
->>> scenario.run.duration        # seconds
-21600.0
+>>> scenario = load_scenario("scenarios/normal-day.yaml", overrides=["run.dt=10s"], seed=1)
+>>> scenario.run.duration, scenario.run.dt, scenario.overrides     # seconds
+(7200.0, 10.0, ('run.dt=10s', 'run.seed=1'))
+
+Bad input raises :class:`sim.errors.ScenarioError` listing every problem with
+its YAML path and line. Once loaded, durations are seconds, paths absolute,
+CSV site files read, and everything immutable.
 """
 
 from sim.scenario.distributions import Distribution, DurationDistribution

@@ -58,6 +58,7 @@ def safe_load(text: str) -> Any:
     """``yaml.safe_load`` with :class:`SafeLoader` (for override values)."""
     return yaml.load(text, Loader=SafeLoader)  # noqa: S506 - a SafeLoader subclass
 
+
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 

@@ -9,6 +9,7 @@ import numpy as np
 
 from sim.errors import Problem, ScenarioError
 from sim.rng import Streams
+from sim.scenario.problems import parse_path
 from sim.world.network import RoadNetwork
 from sim.world.places import (
     Locator,
@@ -158,19 +159,23 @@ def build_world(scenario: Any, streams: Streams) -> World:
     """
     city = scenario.city
     network = build_network(city, streams)
-    locator = Locator(network, network.crs, city.max_snap_m)
+    locator = Locator(network, network.crs, city.max_snap_m, scenario.problem)
     problems: list[Problem] = []
 
-    def attempt(build):
+    def attempt(build, *, add_lines: bool = True):
         try:
             return build()
         except ScenarioError as err:
-            problems.extend(err.problems)
+            if not add_lines:  # made through scenario.problem already
+                problems.extend(err.problems)
+            else:  # re-made through the scenario, to add the line in the file
+                problems.extend(scenario.problem(parse_path(p.path), p.message)
+                                for p in err.problems)
             return None
 
-    shelters = attempt(lambda: build_shelters(locator, list(scenario.shelters)))
-    stations = attempt(lambda: build_stations(locator, list(scenario.stations)))
-    probes = attempt(lambda: build_probes(locator, list(scenario.outputs.probes)))
+    shelters = attempt(lambda: build_shelters(locator, scenario.shelters), add_lines=False)
+    stations = attempt(lambda: build_stations(locator, scenario.stations), add_lines=False)
+    probes = attempt(lambda: build_probes(locator, scenario.outputs.probes), add_lines=False)
     terrain = attempt(lambda: build_terrain(city, network))
     pop = city.population
     dist = pop.distribution

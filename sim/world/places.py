@@ -8,7 +8,7 @@ from every node is off the map, and that is an error naming its YAML path.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +16,7 @@ import numpy as np
 from pyproj import Transformer
 
 from sim.errors import Problem, ScenarioError
+from sim.scenario.problems import Loc, format_path
 from sim.world.network import RoadNetwork
 
 UNIT_TYPES: tuple[str, ...] = ("engine", "ladder", "rescue", "hazmat", "ambulance")
@@ -35,18 +36,22 @@ class Locator:
         (then lon/lat locations are an error).
     max_snap_m
         Farthest a location may lie from its nearest node (m).
+    problem
+        Makes a :class:`~sim.errors.Problem` at a YAML location (the loaded
+        scenario's ``problem``, which adds the line in the file).
     """
 
     network: RoadNetwork
     crs: str | None
     max_snap_m: float
+    problem: Callable[[Loc, str], Problem] = lambda loc, msg: Problem(format_path(loc), msg)
     _node_index: dict[int, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         index = {int(v): i for i, v in enumerate(self.network.node_id)}
         object.__setattr__(self, "_node_index", index)
 
-    def resolve(self, locations: Sequence[Any], paths: Sequence[str]) -> tuple[np.ndarray, ...]:
+    def resolve(self, locations: Sequence[Any], paths: Sequence[Loc]) -> tuple[np.ndarray, ...]:
         """Resolve locations to coordinates and nodes.
 
         Parameters
@@ -54,7 +59,7 @@ class Locator:
         locations
             Scenario location models (attributes ``x, y``, ``lon, lat`` or ``node``).
         paths
-            YAML path of each location, for errors.
+            YAML location of each, as a tuple (``("shelters", 2, "location")``).
 
         Returns
         -------
@@ -79,17 +84,18 @@ class Locator:
         for k, (loc, path) in enumerate(zip(locations, paths, strict=True)):
             if getattr(loc, "node", None) is not None:
                 if int(loc.node) not in self._node_index:
-                    problems.append(Problem(f"{path}.node", f"no node with id {loc.node} in the "
-                                            "road network (after keeping its largest connected "
-                                            "part)"))
+                    problems.append(self.problem((*path, "node"), (
+                        f"no node with id {loc.node} in the road network (after keeping its "
+                        "largest strongly connected part)")))
                     failed[k] = True
                     continue
                 node[k] = self._node_index[int(loc.node)]
                 x[k], y[k] = self.network.node_x_m[node[k]], self.network.node_y_m[node[k]]
             elif getattr(loc, "lon", None) is not None:
                 if self.crs is None:
-                    problems.append(Problem(path, "lon/lat given, but this city has no "
-                                            "geographic frame: use {x, y} or set city.origin"))
+                    problems.append(self.problem(path, "lon/lat given, but this city has no "
+                                                 "geographic frame: use {x, y} or set "
+                                                 "city.origin"))
                     failed[k] = True
                     continue
                 if to_xy is None:
@@ -105,7 +111,7 @@ class Locator:
             for k, d in zip(idx, dist, strict=True):
                 if d > self.max_snap_m:
                     xmin, ymin, xmax, ymax = self.network.bounds_m
-                    problems.append(Problem(
+                    problems.append(self.problem(
                         paths[k],
                         f"off the map: ({x[k]:.0f}, {y[k]:.0f}) m is {d:.0f} m from the nearest "
                         f"road node (the network spans x {xmin:.0f}..{xmax:.0f}, y "
@@ -184,10 +190,18 @@ class Probes:
     node: np.ndarray
 
 
+def site_loc(section: str, index: int, item: Any) -> Loc:
+    """YAML location of a site's ``location``: in the list, or in its CSV file."""
+    row = getattr(item, "csv_row", None)
+    if row is not None:
+        return (section, "csv", f"[row {row[1]}]", "location")
+    return (section, index, "location")
+
+
 def _resolve_all(
     locator: Locator, items: Sequence[Any], section: str
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    paths = [f"{section}[{i}].location" for i in range(len(items))]
+    paths = [site_loc(section, i, it) for i, it in enumerate(items)]
     return locator.resolve([it.location for it in items], paths)
 
 
@@ -247,5 +261,6 @@ def build_stations(locator: Locator, items: Sequence[Any], section: str = "stati
 
 def build_probes(locator: Locator, items: Sequence[Any]) -> Probes:
     """Resolve the scenario's output probes."""
-    x, y, node = _resolve_all(locator, items, "outputs.probes")
+    paths = [("outputs", "probes", i, "location") for i in range(len(items))]
+    x, y, node = locator.resolve([p.location for p in items], paths)
     return Probes(id=[str(p.id) for p in items], x_m=x, y_m=y, node=node)

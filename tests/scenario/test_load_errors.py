@@ -394,3 +394,19 @@ def test_other_list_forms_are_explained(problems_of):
     assert "every hazard needs a type (one of: chemical_leak, fire, flood)" in problems[0][2]
     problems = problems_of(base + "hazards: [flood]\n")
     assert problems[0][0] == "hazards[0]" and "a mapping with a type" in problems[0][2]
+
+
+def test_yaml_1_1_number_surprises_are_not_silent(problems_of):
+    base = "name: t\nrun: {duration: 1:30, dt: 10s}\ncity:\n  network: {synthetic: {}}\n"
+    problems = problems_of(base + "shelters: [{id: 007, location: {node: 017}, capacity: 5}]\n")
+    assert [(p, n) for p, n, _ in problems] == [
+        ("run.duration", 2),
+        ("shelters[0].location.node", 5),
+    ]
+    assert "got '1:30'" in problems[0][2] and "got '017'" in problems[1][2]
+
+
+def test_exponent_numbers_are_numbers(tmp_path):
+    text = "name: t\nrun: {duration: 1e4, dt: 10s}\ncity:\n  network: {synthetic: {}}\n"
+    s = load_scenario_text(text + "  max_snap_m: 2.5e2\n", base_dir=tmp_path)
+    assert s.run.duration == 10000 and s.city.max_snap_m == 250
