@@ -88,8 +88,7 @@ def _run(args: argparse.Namespace) -> int:
 
     scenario = _load(args)
     out_dir = args.out or scenario.outputs.dir or Path("results") / scenario.name
-    out = run_scenario(scenario, out_dir=out_dir, source=args.scenario.resolve(),
-                       overrides=args.overrides, progress=not args.no_progress)
+    out = run_scenario(scenario, out_dir=out_dir, progress=not args.no_progress)
     print(f"{scenario.name}: results in {out_dir}")
     width = max(len(k) for k in HEADLINE_KPIS)
     for key in HEADLINE_KPIS:

@@ -107,12 +107,7 @@ def run_replication(
 
 
 def run_scenario(
-    scenario: Any,
-    *,
-    out_dir: Path | None = None,
-    source: Path | None = None,
-    overrides: list[str] | None = None,
-    progress: bool = False,
+    scenario: Any, *, out_dir: Path | None = None, progress: bool = False
 ) -> RunOutput:
     """Run every replication of a scenario and, if ``out_dir`` is given, write the results.
 
@@ -122,10 +117,6 @@ def run_scenario(
         A loaded scenario (:func:`sim.scenario.load_scenario`).
     out_dir
         Result folder; nothing is written when ``None``.
-    source
-        The scenario file, for provenance.
-    overrides
-        The ``--set`` overrides applied, for provenance.
     progress
         Show progress bars.
 
@@ -133,8 +124,6 @@ def run_scenario(
     -------
     RunOutput
     """
-    from sim.scenario import scenario_to_dict
-
     started = datetime.now(UTC)
     t0 = time.perf_counter()
     seed = int(scenario.run.seed)
@@ -159,11 +148,7 @@ def run_scenario(
     wall = time.perf_counter() - t0
     if n_rep == 1:
         summary["wall_time_s"] = wall
-    prov = provenance(
-        resolved=scenario_to_dict(scenario), source=source, overrides=list(overrides or []),
-        seed=seed, replications=n_rep, started=started, wall_time_s=wall,
-        world=world.describe(),
-    )
+    prov = provenance(scenario, started=started, wall_time_s=wall, world=world.describe())
     out = RunOutput(summary=summary, replications=replications, world=world, provenance=prov,
                     **merged)
     if out_dir is not None:

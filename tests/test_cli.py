@@ -47,7 +47,8 @@ def test_seed_and_set_overrides_reach_the_run(tmp_path):
     prov = json.loads((tmp_path / "o" / "provenance.json").read_text())
     assert summary["residents_total"] == 777 and summary["steps"] == 30
     assert prov["seed"] == 5 and prov["scenario"]["run"]["seed"] == 5
-    assert prov["overrides"] == ["city.population.residents=777", "run.duration=5min"]
+    assert prov["overrides"] == ["city.population.residents=777", "run.duration=5min",
+                                 "run.seed=5"]
 
 
 BROKEN = {
@@ -62,8 +63,9 @@ BROKEN = {
     "missing file": (SMALL_CITY.replace(
         "synthetic: {kind: grid, rows: 8, cols: 8, block_m: 150, arterial_every: 4, "
         "jitter_m: 10}", "osm: nowhere.osm.pbf"), "city.network.osm"),
-    "not yet simulated": (SMALL_CITY + "hazards: [{type: fire, ignitions: [{location: "
-                          "{x: 100, y: 100}}]}]\n", "hazards[0].type (line 16): hazard type 'fire' is valid but"),
+    "not yet simulated": (
+        SMALL_CITY + "hazards: [{type: fire, ignitions: [{location: {x: 100, y: 100}}]}]\n",
+        "hazards[0].type (line 16): hazard type 'fire' is valid but"),
 }
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import platform
 import subprocess
 import sys
@@ -14,12 +12,6 @@ from typing import Any
 
 PACKAGES = ("citysim", "numpy", "numba", "scipy", "mesa", "pandas", "networkx", "pydantic",
             "pyarrow", "osmnx", "matplotlib")
-
-
-def scenario_hash(resolved: dict[str, Any]) -> str:
-    """SHA-256 of the resolved scenario as canonical JSON."""
-    text = json.dumps(resolved, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def git_commit() -> dict[str, Any] | None:
@@ -49,30 +41,14 @@ def versions() -> dict[str, str | None]:
 
 
 def provenance(
-    *,
-    resolved: dict[str, Any],
-    source: Path | None,
-    overrides: list[str],
-    seed: int,
-    replications: int,
-    started: datetime,
-    wall_time_s: float,
-    world: dict[str, Any],
+    scenario: Any, *, started: datetime, wall_time_s: float, world: dict[str, Any]
 ) -> dict[str, Any]:
     """The provenance record of one run folder.
 
     Parameters
     ----------
-    resolved
-        The resolved scenario (after overrides; durations in seconds).
-    source
-        Scenario file, if the run came from one.
-    overrides
-        ``--set`` overrides as typed.
-    seed
-        Run seed.
-    replications
-        Number of replications.
+    scenario
+        The loaded scenario (resolved after overrides; durations in seconds).
     started
         Start time (UTC).
     wall_time_s
@@ -84,13 +60,14 @@ def provenance(
     -------
     dict
     """
+    source = scenario.source_file
     return {
-        "scenario": resolved,
-        "scenario_hash": scenario_hash(resolved),
+        "scenario": scenario.resolved(),
+        "scenario_hash": scenario.digest(),
         "scenario_file": str(source) if source is not None else None,
-        "overrides": overrides,
-        "seed": seed,
-        "replications": replications,
+        "overrides": list(scenario.overrides),
+        "seed": int(scenario.run.seed),
+        "replications": int(scenario.run.replications),
         "seed_scheme": "numpy SeedSequence(seed).spawn(replications)[i]; component streams "
                        "keyed by sha256(name) (sim.rng)",
         "versions": versions(),

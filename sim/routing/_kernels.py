@@ -68,21 +68,25 @@ def _heap_push(heap, size, key, node):
     heap[j] = np.inf
     heap[j + 2] = np.inf
     heap[j + 4] = np.inf
-    fnode = np.float64(node)
-    i = size
+    _sift_up(heap, size, key, np.float64(node))
+    return size + 1
+
+
+@njit(cache=True, inline="always")
+def _sift_up(heap, i, key, node):
+    """Place entry ``(key, node)`` at the hole ``i``, moving it up past larger parents."""
     while i > 0:
         parent = (i - 1) >> 2
         pk = heap[2 * parent]
         pn = heap[2 * parent + 1]
-        if key < pk or (key == pk and fnode < pn):
+        if key < pk or (key == pk and node < pn):
             heap[2 * i] = pk
             heap[2 * i + 1] = pn
             i = parent
         else:
             break
     heap[2 * i] = key
-    heap[2 * i + 1] = fnode
-    return size + 1
+    heap[2 * i + 1] = node
 
 
 @njit(cache=True, inline="always")
@@ -131,18 +135,7 @@ def _heap_pop(heap, size):
         i = first
         child = 4 * i + 1
     if size > 0:
-        while i > 0:
-            parent = (i - 1) >> 2
-            pk = heap[2 * parent]
-            pn = heap[2 * parent + 1]
-            if key < pk or (key == pk and node < pn):
-                heap[2 * i] = pk
-                heap[2 * i + 1] = pn
-                i = parent
-            else:
-                break
-        heap[2 * i] = key
-        heap[2 * i + 1] = node
+        _sift_up(heap, i, key, node)
     return top_key, top_node, size
 
 

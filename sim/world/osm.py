@@ -52,6 +52,9 @@ SUPPORTED_SUFFIXES: tuple[str, ...] = (".osm", ".osm.bz2", ".osm.gz", ".osm.pbf"
 NETWORK_TYPES: tuple[str, ...] = ("drive", "drive_service", "walk", "bike", "all_public", "all")
 """osmnx network types."""
 
+NOT_DRIVABLE = '["highway"!~"via_ferrata"]'
+"""Added to osmnx's drive filters: climbing routes that the filter lets through
+(a 337 m via ferrata in the Andorra extract would otherwise join the car network)."""
 _CLAUSE = re.compile(r'\["([^"]+)"(?:(!?~)"([^"]*)")?\]')
 
 
@@ -126,6 +129,8 @@ def _osm_graph(
     if not path.is_file():
         raise ScenarioError(f"OSM file {str(path)!r} not found", path=yaml_path)
     query = _get_network_filter(network_type)
+    if network_type.startswith("drive"):
+        query += NOT_DRIVABLE
     rules = _parse_filter(query)
     with tempfile.TemporaryDirectory(prefix="citysim-osm-") as tmp:
         roads = Path(tmp) / "roads.osm"

@@ -205,6 +205,12 @@ def _resolve_all(
     return locator.resolve([it.location for it in items], paths)
 
 
+def _ids_and_names(items: Sequence[Any]) -> dict[str, list[str]]:
+    """Ids, and names defaulting to the id."""
+    return {"id": [str(s.id) for s in items],
+            "name": [str(getattr(s, "name", None) or s.id) for s in items]}
+
+
 def build_shelters(locator: Locator, items: Sequence[Any], section: str = "shelters") -> Shelters:
     """Resolve the scenario's shelters.
 
@@ -223,8 +229,7 @@ def build_shelters(locator: Locator, items: Sequence[Any], section: str = "shelt
     """
     x, y, node = _resolve_all(locator, items, section)
     return Shelters(
-        id=[str(s.id) for s in items],
-        name=[str(getattr(s, "name", None) or s.id) for s in items],
+        **_ids_and_names(items),
         kind=[str(getattr(s, "kind", None) or "") for s in items],
         x_m=x, y_m=y, node=node,
         capacity=np.array([int(s.capacity or 0) for s in items], dtype=np.int64),
@@ -252,8 +257,7 @@ def build_stations(locator: Locator, items: Sequence[Any], section: str = "stati
         [[int(getattr(s.units, t, 0) or 0) for t in UNIT_TYPES] for s in items], dtype=np.int64
     ).reshape(len(items), len(UNIT_TYPES))
     return Stations(
-        id=[str(s.id) for s in items],
-        name=[str(getattr(s, "name", None) or s.id) for s in items],
+        **_ids_and_names(items),
         x_m=x, y_m=y, node=node, units=units,
         turnout_s=np.array([float(s.turnout) for s in items], dtype=np.float64),
     )

@@ -1,0 +1,80 @@
+"""The hazard contract, run over every hazard model registered (and a test one)."""
+
+import numpy as np
+import pytest
+
+from sim.hazards import registry
+from sim.hazards.base import check_fields
+from sim.model import build_hazards
+from sim.runner import run_scenario, world_streams
+from sim.scenario import load_scenario_text
+from sim.world.builder import build_world
+from tests.hazards import road_block
+from tests.scenarios import SMALL_CITY
+
+
+@pytest.fixture
+def with_road_block(monkeypatch):
+    monkeypatch.setitem(registry._REGISTRY, "road_block", road_block.RoadBlockConfig)
+    monkeypatch.setattr(road_block.RoadBlockConfig, "hazard_type", "road_block")
+    monkeypatch.setitem(registry._MODELS, "road_block", road_block.RoadBlock)
+
+
+def scenario_with(tmp_path, block: dict):
+    import yaml
+
+    text = SMALL_CITY + yaml.safe_dump({"hazards": [block]}, default_flow_style=False)
+    return load_scenario_text(text, base_dir=tmp_path)
+
+
+def example_block(type_name: str) -> dict:
+    module = __import__(registry.hazard_model(type_name).__module__, fromlist=["EXAMPLE"])
+    return module.EXAMPLE
+
+
+@pytest.mark.parametrize("type_name", [*registry.runnable_hazards(), "road_block"])
+def test_every_hazard_keeps_its_contract(tmp_path, with_road_block, type_name):
+    scenario = scenario_with(tmp_path, example_block(type_name))
+    world = build_world(scenario, world_streams(0))
+    (hazard,) = build_hazards(scenario, world, world_streams(0))
+    assert hazard.type_name == type_name
+    for t in np.arange(0.0, 600.0, 60.0):
+        hazard.advance(t, 60.0)
+        assert check_fields(hazard, world.network.n_edges) == []
+    summary = hazard.summary()
+    assert summary and all(isinstance(k, str) for k in summary)
+
+
+def test_check_fields_catches_a_broken_hazard(tmp_path, with_road_block):
+    scenario = scenario_with(tmp_path, road_block.EXAMPLE)
+    world = build_world(scenario, world_streams(0))
+    (hazard,) = build_hazards(scenario, world, world_streams(0))
+    hazard.edge_in_zone = hazard.edge_in_zone[:-1]
+    hazard.active = True
+    assert any("shape" in p for p in check_fields(hazard, world.network.n_edges))
+
+
+def test_closures_reach_routes_series_probes_and_summary(tmp_path, with_road_block):
+    scenario = scenario_with(tmp_path, road_block.EXAMPLE)
+    out = run_scenario(scenario)
+    ts = out.timeseries
+    closed = ts.set_index("t_s")["closed_edges"]
+    assert (closed.loc[:240] == 0).all() and (closed.loc[300:] > 0).all()
+    assert out.summary["route_updates"] == 2  # at the start, and once at the closure
+    assert out.summary["road_block_edges_closed"] == closed.iloc[-1]
+    probes = out.probes.set_index("t_s")["blocked"]
+    assert probes.loc[0] == 0 and probes.loc[600] == 1
+
+
+def test_next_hop_tree_avoids_closed_roads(tmp_path, with_road_block):
+    from sim.model import CityModel
+    from sim.rng import replication_seeds
+
+    scenario = scenario_with(tmp_path, road_block.EXAMPLE)
+    world = build_world(scenario, world_streams(scenario.run.seed))
+    model = CityModel(scenario, replication_seeds(scenario.run.seed, 1)[0], world=world)
+    while model.t_s < 300:
+        model.step()
+    tree = model.routes
+    used = tree.next_edge[tree.next_edge >= 0]
+    assert model.edge_closed.any() and not model.edge_closed[used].any()
