@@ -114,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return verbs[args.verb](args)
     except ScenarioError as err:
-        if err.source is None and getattr(args, "scenario", None) is not None:
+        if getattr(args, "scenario", None) is not None:  # the file as the user named it
             err = err.with_source(args.scenario)
         print(err.render(), file=sys.stderr)
         return EXIT_BAD_INPUT
