@@ -135,7 +135,7 @@ def summarize_model(model: Any, *, wall_time_s: float) -> dict[str, Any]:
         **groups,
         "injured": int(res.persons[res.injured & (res.state != State.DEAD)].sum()),
         **evacuation_kpis(res.t_arrive_s, res.persons),
-        "shelter_overflow": int(model.shelter_turned_away.sum()),
+        "shelter_overflow": int(model.shelters.turned_away.sum()),
         **response_kpis(
             model.incidents_frame(),
             standard_s=float(model.scenario.response.standard),

@@ -9,8 +9,11 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sim.agents.residents import Residents
-from sim.agents.states import STATE_COLUMNS, final_groups, persons_by_state
+from sim.agents._kernels import ACT_EVACUATE, decide, move, word_of_mouth
+from sim.agents.plan import CAR, WALK, draw_plan
+from sim.agents.residents import ACTION_CODES, Residents, Roads, ShelterState
+from sim.agents.states import STATE_COLUMNS, State, final_groups, persons_by_state
+from sim.agents.traffic import edge_traffic
 from sim.errors import Problem, ScenarioError
 from sim.hazards.base import Hazard, check_fields
 from sim.io.tables import INCIDENT_COLUMNS, PROBE_COLUMNS, SHELTER_COLUMNS, typed_frame
@@ -20,6 +23,8 @@ from sim.world.builder import World, build_world
 
 FREE_WALK_SPEED_MPS = 1.34
 """Free walking speed used to weight routes to shelters (Weidmann 1993)."""
+ROUTE_FACTOR_TOLERANCE = 0.1
+"""Relative change of an edge's hazard speed factor that triggers new routes."""
 
 
 def build_hazards(scenario: Any, world: World, streams: Streams) -> list[Hazard]:
@@ -76,10 +81,16 @@ class CityModel(mesa.Model):
 
     1. **hazards advance** to t + dt;
     2. **hazards act on the world**: per-edge speed factors multiply, a factor
-       of 0 closes the edge; when closures change, the residents' next-hop
-       tree toward the shelters with room is recomputed (once, for all);
-    3. **warnings**, 4. **residents move**, 5. **incidents appear**,
-       6. **dispatch**: stages added by the residents and response models;
+       of 0 closes the edge; the residents' next-hop trees toward shelters
+       with room are recomputed (once, for all) when an edge closes or opens
+       or a factor changes by more than :data:`ROUTE_FACTOR_TOLERANCE`;
+    3. **warnings**: scheduled warnings reach their share, hazards warn the
+       nodes they reach, word of mouth spreads among neighbours;
+    4. **residents move**: those whose response delay is over decide; the
+       link-queue model moves walkers and cars, queues them at edge ends and
+       admits them to shelters (docs/RESIDENTS.md); a shelter that fills
+       triggers a route update;
+    5. **incidents appear**, 6. **dispatch**: stages of the response model;
     7. **record**: every ``outputs.every`` the DataCollector takes the
        model-level series and probes sample the hazards. Recording never
        changes the simulation.
@@ -106,25 +117,32 @@ class CityModel(mesa.Model):
         self.scenario = scenario
         self.streams = streams
         self.world = world if world is not None else build_world(scenario, streams)
+        net = self.world.network
         self.hazards = build_hazards(scenario, self.world, streams)
-        self.residents = Residents.at_home(self.world.population)
+        self.plan = draw_plan(self.world.population, scenario.behaviour,
+                              streams.generator("residents"))
+        self.residents = Residents.at_home(self.plan)
+        self.roads = Roads.empty(net, edge_traffic(net))
+        largest = int(self.plan.persons.max()) if len(self.residents) else 1
+        self.shelters = ShelterState.empty(self.world.shelters, net.n_nodes, largest)
+        self.node_persons = np.bincount(self.plan.home_node, weights=self.plan.persons,
+                                        minlength=net.n_nodes)
+        self._word_rng = streams.generator("residents.word_of_mouth")
+        self._warnings_done = 0
+        action = scenario.behaviour.action
+        self.node_action = np.full(net.n_nodes, ACTION_CODES.get(action, ACT_EVACUATE),
+                                   dtype=np.int8)
         self.dt_s = float(scenario.run.dt)
         self.duration_s = float(scenario.run.duration)
         self.n_steps = math.ceil(self.duration_s / self.dt_s - 1e-9)
         self.record_every_s = float(scenario.outputs.every)
         self.t_s = 0.0
-        n_edges = self.world.network.n_edges
-        self.edge_speed_factor = np.ones(n_edges)
-        self.edge_closed = np.zeros(n_edges, dtype=bool)
-        self.shelter_occupancy = np.zeros(len(self.world.shelters), dtype=np.int64)
-        self.shelter_peak = np.zeros(len(self.world.shelters), dtype=np.int64)
-        self.shelter_arrivals = np.zeros(len(self.world.shelters), dtype=np.int64)
-        self.shelter_turned_away = np.zeros(len(self.world.shelters), dtype=np.int64)
-        self.shelter_t_full_s = np.full(len(self.world.shelters), np.nan)
+        self.edge_speed_factor = np.ones(net.n_edges)
+        self.edge_closed = np.zeros(net.n_edges, dtype=bool)
         self.incident_rows: list[dict[str, Any]] = []
         self.busy_units = 0
         self.route_updates = 0
-        self.routes = None
+        self._route_factor = self.edge_speed_factor.copy()
         self._update_routes()
         self.probe_rows: list[dict[str, Any]] = []
         self._counts_step = -1
@@ -144,25 +162,80 @@ class CityModel(mesa.Model):
         factor = np.ones(self.world.network.n_edges)
         for hazard in self.hazards:
             factor *= hazard.edge_effects()
-        closed = factor <= 0.0
-        changed = not np.array_equal(closed, self.edge_closed)
         self.edge_speed_factor = factor
-        self.edge_closed = closed
-        if changed:
+        self.edge_closed = factor <= 0.0
+        if self.action_is_auto:
+            self._update_node_action()
+        old = self._route_factor
+        changed = (old > 0) != (factor > 0)
+        drift = np.abs(factor - old) > ROUTE_FACTOR_TOLERANCE * np.maximum(old, 1e-12)
+        if changed.any() or drift.any():
             self._update_routes()
 
+    @property
+    def action_is_auto(self) -> bool:
+        """Whether the hazards choose the protective action (``action: auto``)."""
+        return self.scenario.behaviour.action == "auto"
+
+    def _update_node_action(self) -> None:
+        """Let the hazards choose evacuate or shelter in place, node by node."""
+        action = np.full(self.world.network.n_nodes, ACT_EVACUATE, dtype=np.int8)
+        for hazard in self.hazards:
+            opinion = hazard.protective_action()
+            if opinion is not None:
+                action = np.where(opinion > 0, opinion, action).astype(np.int8)
+        self.node_action = action
+
     def _update_routes(self) -> None:
-        """Recompute the next-hop tree toward shelters that still have room."""
-        shelters = self.world.shelters
-        open_ = np.flatnonzero(self.shelter_occupancy < shelters.capacity)
-        if open_.size == 0:
-            self.routes = None
-            return
-        walk_s = self.world.network.length_m / FREE_WALK_SPEED_MPS
-        self.routes = next_hop_tree(
-            self.world.network, shelters.node[open_], weight_s=walk_s, closed=self.edge_closed
-        )
+        """Recompute the walk and car next-hop trees toward shelters with room."""
+        net = self.world.network
+        open_nodes = self.shelters.open_nodes(net.n_nodes, self.world.shelters.node)
+        targets = np.flatnonzero(open_nodes)
+        next_edge = np.full((2, net.n_nodes), -1, dtype=np.int64)
+        if targets.size:
+            factor = np.maximum(self.edge_speed_factor, 1e-9)
+            walk = next_hop_tree(net, targets, weight_s=net.length_m / (FREE_WALK_SPEED_MPS
+                                                                         * factor),
+                                 closed=self.edge_closed)
+            car = next_hop_tree(net, targets, weight_s=net.travel_time_s / factor,
+                                closed=self.edge_closed | ~self.roads.traffic.usable[CAR])
+            next_edge[WALK], next_edge[CAR] = walk.next_edge, car.next_edge
+        self.routes = (next_edge, open_nodes)
+        self._route_factor = self.edge_speed_factor.copy()
         self.route_updates += 1
+
+    def _issue_warnings(self) -> None:
+        plan, t_end = self.plan, self.t_s + self.dt_s
+        while (self._warnings_done < plan.warn_at_s.size
+               and plan.warn_at_s[self._warnings_done] <= t_end + 1e-9):
+            j = self._warnings_done
+            self.residents.warn(plan.u_warn[:, j] < plan.warn_reach[j], t_end)
+            self._warnings_done += 1
+        for hazard in self.hazards:
+            nodes = hazard.warned_nodes()
+            if nodes is not None:
+                self.residents.warn(nodes[plan.home_node], t_end)
+        if plan.word_of_mouth_per_s > 0 and len(self.residents):
+            res = self.residents
+            word_of_mouth(self._word_rng, plan.word_of_mouth_per_s * self.dt_s, res.state,
+                          plan.home_node, plan.persons, self.node_persons, t_end, res.t_act_s,
+                          plan.delay_s)
+
+    def _move_residents(self) -> None:
+        if not len(self.residents):
+            return
+        res, net = self.residents, self.world.network
+        agents = res.kernel_agents()
+        queues = self.roads.kernel_queues()
+        decide(self.t_s + self.dt_s, agents, res.t_act_s, self.plan.complies,
+               self.node_action, queues, net.n_edges)
+        traffic = self.roads.traffic
+        roads = (net.edge_head, net.length_m, net.width_m, net.lanes, net.speed_mps,
+                 self.edge_speed_factor, traffic.flow_per_s, traffic.storage)
+        became_full = move(self.t_s, self.dt_s, agents, roads, queues, self.routes,
+                           self.shelters.kernel_shelters())
+        if became_full:
+            self._update_routes()
 
     def _record(self) -> None:
         if self.t_s + 1e-9 < self._next_record_s:
@@ -186,8 +259,12 @@ class CityModel(mesa.Model):
         for group in ("evacuated", "sheltered_in_place", "not_evacuated", "fatalities"):
             if group not in reporters:
                 reporters[group] = lambda m, g=group: final_groups(m.state_counts())[g]
+        for mode, name in ((WALK, "walk"), (CAR, "car")):
+            for state in (State.EVACUATING, State.EVACUATED):
+                column = f"{STATE_COLUMNS[state]}_{name}"
+                reporters[column] = lambda m, s=state, md=mode: m.persons_in(s, md)
         reporters["injured"] = lambda m: int(m.residents.persons[m.residents.injured].sum())
-        reporters["shelter_occupancy"] = lambda m: int(m.shelter_occupancy.sum())
+        reporters["shelter_occupancy"] = lambda m: int(m.shelters.occupancy.sum())
         reporters["active_incidents"] = lambda m: sum(
             1 for r in m.incident_rows if not (r.get("t_clear_s", np.nan) <= m.t_s)
         )
@@ -203,10 +280,17 @@ class CityModel(mesa.Model):
             self._counts_step = self.steps
         return self._counts
 
+    def persons_in(self, state: State, mode: int) -> int:
+        """Persons in ``state`` travelling by ``mode`` (0 walk, 1 car)."""
+        res = self.residents
+        return int(res.persons[(res.state == state) & (res.mode == mode)].sum())
+
     def step(self) -> None:
         """Advance the model by one time step ``dt`` (see the class docstring)."""
         self._advance_hazards()
         self._apply_hazard_effects()
+        self._issue_warnings()
+        self._move_residents()
         self.t_s = min(self.t_s + self.dt_s, self.duration_s)
         self._record()
         if self.steps >= self.n_steps:
@@ -230,13 +314,14 @@ class CityModel(mesa.Model):
 
     def shelters_frame(self) -> pd.DataFrame:
         """One row per shelter, contract columns first."""
-        sh = self.world.shelters
+        sh, st = self.world.shelters, self.shelters
         return typed_frame(
             {
                 "shelter": sh.id, "name": sh.name, "kind": sh.kind, "x": sh.x_m, "y": sh.y_m,
-                "node": sh.node, "capacity": sh.capacity, "peak_occupancy": self.shelter_peak,
-                "final_occupancy": self.shelter_occupancy, "arrivals": self.shelter_arrivals,
-                "turned_away": self.shelter_turned_away, "t_full_s": self.shelter_t_full_s,
+                "node": sh.node, "capacity": sh.capacity,
+                # nobody leaves a shelter: the peak is the final occupancy
+                "peak_occupancy": st.occupancy, "final_occupancy": st.occupancy,
+                "arrivals": st.arrivals, "turned_away": st.turned_away, "t_full_s": st.t_full_s,
             },
             SHELTER_COLUMNS,
         )

@@ -1,7 +1,10 @@
-"""Residents as a structure of arrays.
+"""Residents as a structure of arrays, stepped by numba kernels.
 
 One entry per agent; an agent stands for ``persons`` persons. No Python
 object per resident: every attribute is a NumPy array indexed by agent id.
+The dynamics (warning, decision, link-queue movement, shelters) are
+specified in docs/RESIDENTS.md and implemented in
+:mod:`sim.agents._kernels`.
 """
 
 from __future__ import annotations
@@ -10,49 +13,206 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.agents import _kernels
+from sim.agents.plan import ResidentPlan
 from sim.agents.states import State
-from sim.world.population import Population
+from sim.agents.traffic import EdgeTraffic
+from sim.heap import heap_new
+from sim.world.network import RoadNetwork
+from sim.world.places import Shelters
+
+ACTION_CODES = {"evacuate": _kernels.ACT_EVACUATE, "shelter_in_place": _kernels.ACT_SHELTER}
 
 
 @dataclass(eq=False)
 class Residents:
-    """The residents' state arrays.
+    """The residents' arrays (see docs/RESIDENTS.md for their meaning).
 
     Attributes
     ----------
-    persons
-        Persons per agent (int64).
-    home_node
-        Home node (int64).
-    node
-        Node the agent is at or last passed (int64).
+    plan
+        The fixed per-agent draws of this replication.
     state
         :class:`~sim.agents.states.State` value (int8).
-    injured
-        Whether the agent's persons are injured (bool).
+    node
+        Home node until departure, then the last node passed (int64).
+    edge
+        Edge the agent is on, -1 if none (int64).
+    pos_m
+        Distance along that edge (m).
+    t_ready_s
+        When the agent reached the end of its edge, or decided to go (s).
+    t_act_s
+        When a warned agent acts: warning time + response delay (s).
+    queue, q_next
+        Queue the agent waits in and the agent behind it (-1: none).
     t_arrive_s
-        Time of arrival at a shelter, NaN until then (s).
+        Arrival at a shelter, NaN until then (s).
+    shelter
+        Shelter the agent is in, -1 if none.
+    injured
+        Whether the agent's persons are injured.
     """
 
-    persons: np.ndarray
-    home_node: np.ndarray
-    node: np.ndarray
+    plan: ResidentPlan
     state: np.ndarray
-    injured: np.ndarray
+    node: np.ndarray
+    edge: np.ndarray
+    pos_m: np.ndarray
+    t_ready_s: np.ndarray
+    t_act_s: np.ndarray
+    queue: np.ndarray
+    q_next: np.ndarray
     t_arrive_s: np.ndarray
+    shelter: np.ndarray
+    injured: np.ndarray
 
     @classmethod
-    def at_home(cls, population: Population) -> Residents:
+    def at_home(cls, plan: ResidentPlan) -> Residents:
         """Everyone at home and unaware, as at the start of every run."""
-        n = population.n_agents
+        n = plan.n_agents
         return cls(
-            persons=population.persons.copy(),
-            home_node=population.home_node.copy(),
-            node=population.home_node.copy(),
+            plan=plan,
             state=np.full(n, State.AT_HOME, dtype=np.int8),
-            injured=np.zeros(n, dtype=bool),
+            node=plan.home_node.astype(np.int64),
+            edge=np.full(n, -1, dtype=np.int64),
+            pos_m=np.zeros(n),
+            t_ready_s=np.full(n, np.inf),
+            t_act_s=np.full(n, np.inf),
+            queue=np.full(n, -1, dtype=np.int64),
+            q_next=np.full(n, -1, dtype=np.int64),
             t_arrive_s=np.full(n, np.nan),
+            shelter=np.full(n, -1, dtype=np.int64),
+            injured=np.zeros(n, dtype=bool),
         )
 
+    @property
+    def persons(self) -> np.ndarray:
+        """Persons per agent."""
+        return self.plan.persons
+
+    @property
+    def mode(self) -> np.ndarray:
+        """Travel mode per agent (0 walk, 1 car)."""
+        return self.plan.mode
+
     def __len__(self) -> int:
-        return int(self.persons.shape[0])
+        return self.plan.n_agents
+
+    def kernel_agents(self) -> tuple[np.ndarray, ...]:
+        """The agent arrays in the order the kernels take them."""
+        p = self.plan
+        return (self.state, p.mode, p.persons, p.units, p.v0_mps, self.node, self.edge,
+                self.pos_m, self.t_ready_s, self.queue, self.q_next, self.t_arrive_s,
+                self.shelter)
+
+    def warn(self, mask: np.ndarray, t_s: float) -> int:
+        """Warn the unaware agents in ``mask`` at time ``t_s``; return how many."""
+        new = mask & (self.state == State.AT_HOME)
+        self.state[new] = State.WARNED
+        self.t_act_s[new] = t_s + self.plan.delay_s[new]
+        return int(new.sum())
+
+
+@dataclass(eq=False)
+class Roads:
+    """Traffic state of the roads: occupancy, flow credit and queues.
+
+    Attributes
+    ----------
+    traffic
+        Flow and storage capacities by mode.
+    occupancy
+        Units on each edge by mode, shape (2, m).
+    credit
+        Flow credit of each edge by mode, shape (2, m).
+    q_head, q_tail
+        First and last agent of each queue (edge ends, then node departures).
+    heap
+        Work buffer of the node-crossing kernel.
+    """
+
+    traffic: EdgeTraffic
+    occupancy: np.ndarray
+    credit: np.ndarray
+    q_head: np.ndarray
+    q_tail: np.ndarray
+    heap: np.ndarray
+
+    @classmethod
+    def empty(cls, network: RoadNetwork, traffic: EdgeTraffic) -> Roads:
+        """Empty roads with full flow credit."""
+        m, n = network.n_edges, network.n_nodes
+        n_queues = 2 * m + 2 * n
+        return cls(
+            traffic=traffic,
+            occupancy=np.zeros((2, m)),
+            credit=np.zeros((2, m)),
+            q_head=np.full(n_queues, -1, dtype=np.int64),
+            q_tail=np.full(n_queues, -1, dtype=np.int64),
+            heap=heap_new(n_queues),
+        )
+
+    def kernel_queues(self) -> tuple[np.ndarray, ...]:
+        """The queue arrays in the order the kernels take them."""
+        return (self.occupancy, self.credit, self.q_head, self.q_tail, self.heap)
+
+
+@dataclass(eq=False)
+class ShelterState:
+    """Occupancy and counters of the shelters.
+
+    Attributes
+    ----------
+    sh_ptr, sh_idx
+        Shelters at each node: ``sh_idx[sh_ptr[v]:sh_ptr[v + 1]]``.
+    capacity, occupancy, arrivals, turned_away
+        Persons (int64).
+    t_full_s
+        When the shelter became full (room below the largest agent), NaN if never.
+    full
+        Whether it is full (closed to routing).
+    largest_agent
+        Persons in the largest agent.
+    """
+
+    sh_ptr: np.ndarray
+    sh_idx: np.ndarray
+    capacity: np.ndarray
+    occupancy: np.ndarray
+    arrivals: np.ndarray
+    turned_away: np.ndarray
+    t_full_s: np.ndarray
+    full: np.ndarray
+    largest_agent: int
+
+    @classmethod
+    def empty(cls, shelters: Shelters, n_nodes: int, largest_agent: int) -> ShelterState:
+        """Empty shelters; one with less room than the largest agent starts full."""
+        order = np.argsort(shelters.node, kind="stable")
+        counts = np.bincount(shelters.node, minlength=n_nodes)
+        k = len(shelters)
+        capacity = shelters.capacity.astype(np.int64)
+        full = capacity < largest_agent
+        return cls(
+            sh_ptr=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
+            sh_idx=order.astype(np.int64),
+            capacity=capacity,
+            occupancy=np.zeros(k, dtype=np.int64),
+            arrivals=np.zeros(k, dtype=np.int64),
+            turned_away=np.zeros(k, dtype=np.int64),
+            t_full_s=np.where(full, 0.0, np.nan),
+            full=full,
+            largest_agent=int(largest_agent),
+        )
+
+    def open_nodes(self, n_nodes: int, node: np.ndarray) -> np.ndarray:
+        """Boolean mask of nodes with a shelter that still has room."""
+        mask = np.zeros(n_nodes, dtype=bool)
+        mask[node[~self.full]] = True
+        return mask
+
+    def kernel_shelters(self) -> tuple:
+        """The shelter arrays in the order the kernels take them."""
+        return (self.sh_ptr, self.sh_idx, self.capacity, self.occupancy, self.arrivals,
+                self.turned_away, self.t_full_s, self.full, self.largest_agent)

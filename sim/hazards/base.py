@@ -79,6 +79,17 @@ class Hazard(ABC):
     def summary(self) -> dict[str, float | None]:
         """The hazard's own KPIs (flat keys, SI units)."""
 
+    def warned_nodes(self) -> np.ndarray | None:
+        """Nodes whose residents the hazard warns now (boolean, shape (n_nodes,)), or None."""
+        return None
+
+    def protective_action(self) -> np.ndarray | None:
+        """The safest action per node for ``action: auto``, or None for no opinion.
+
+        An int8 array, shape (n_nodes,): 0 no opinion, 1 evacuate, 2 shelter in place.
+        """
+        return None
+
     def point_fields(self) -> list[str]:
         """Names of the ``out`` fields sampled at points."""
         return [f.name for f in self.fields if f.where == "point" and f.intent == "out"]

@@ -489,6 +489,10 @@ class Behaviour(ConfigModel):
         Walk/car shares; default 0.7/0.3.
     persons_per_car
         Occupancy of an evacuating car, >= 1; default 2.5.
+    word_of_mouth_per_h
+        Rate at which an unwarned resident learns of a warning from warned
+        neighbours, per hour, at a node where everyone is warned (scaled by
+        the warned share); >= 0, default 1.0; 0 turns word of mouth off.
     """
 
     warnings: tuple[ScheduledWarning, ...] = ()
@@ -500,6 +504,7 @@ class Behaviour(ConfigModel):
     walk_speed_mps: PositiveDistribution = Distribution(dist="normal", mean=1.34, sd=0.26, min=0.5)
     mode_share: ModeShare = ModeShare(walk=0.7, car=0.3)
     persons_per_car: Annotated[float, Strict(), Ge(1)] = 2.5
+    word_of_mouth_per_h: NonNegFloat = 1.0
 
 
 # --- response ----------------------------------------------------------------------

@@ -75,6 +75,7 @@ def test_next_hop_tree_avoids_closed_roads(tmp_path, with_road_block):
     model = CityModel(scenario, replication_seeds(scenario.run.seed, 1)[0], world=world)
     while model.t_s < 300:
         model.step()
-    tree = model.routes
-    used = tree.next_edge[tree.next_edge >= 0]
-    assert model.edge_closed.any() and not model.edge_closed[used].any()
+    next_edge, _ = model.routes
+    for mode in (0, 1):
+        used = next_edge[mode][next_edge[mode] >= 0]
+        assert model.edge_closed.any() and not model.edge_closed[used].any()

@@ -65,8 +65,8 @@ def test_created_keys_are_judged_by_validation(data_dir):
             "behaviour.compliancy",
             None,
             "unknown key 'compliancy' (expected one of: warnings, response_delay, compliance, "
-            "action, "
-            "walk_speed_mps, mode_share, persons_per_car); did you mean 'compliance'? "
+            "action, walk_speed_mps, mode_share, persons_per_car, word_of_mouth_per_h); "
+            "did you mean 'compliance'? "
             "(value from override 'behaviour.compliancy=0.5')",
         ),
         (

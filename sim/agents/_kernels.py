@@ -1,0 +1,306 @@
+"""Numba kernels of the residents' step; the dynamics are docs/RESIDENTS.md.
+
+Plain arrays in and out. Inputs are grouped in small tuples per concern:
+
+- ``agents = (state, mode, persons, units, v0_mps, node, edge, pos_m,
+  t_ready_s, queue, q_next, t_arrive_s, shelter)`` (one entry per agent);
+- ``roads = (edge_head, length_m, width_m, lanes, free_speed_mps, factor,
+  flow_per_s, storage)``: ``flow_per_s``/``storage`` shaped (2, m) by mode;
+- ``queues = (occupancy, credit, q_head, q_tail, heap)``: occupancy and
+  credit shaped (2, m); the FIFO queues are linked lists over agents, queue
+  ``mode * m + e`` for the end of edge e, ``2 m + mode * n + v`` for the
+  departures from node v; ``heap`` a work buffer from ``heap_new(n_queues)``;
+- ``routes = (next_edge, node_open)``: next_edge shaped (2, n) by mode;
+- ``shelters = (sh_ptr, sh_idx, capacity, occupancy, arrivals, turned_away,
+  t_full_s, full, largest_agent)``: shelters at node v are
+  ``sh_idx[sh_ptr[v]:sh_ptr[v + 1]]``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from sim.heap import heap_pop, heap_push
+
+# resident states (sim.agents.states.State; checked equal in the tests)
+AT_HOME, WARNED, DECIDING, EVACUATING, EVACUATED = 0, 1, 2, 3, 4
+SHELTERED_IN_PLACE, NOT_EVACUATED = 5, 6
+# node actions for deciding residents
+ACT_EVACUATE, ACT_SHELTER = 1, 2
+
+WEIDMANN_GAMMA = 1.913
+WEIDMANN_JAM = 5.4
+CAR_JAM_M = 7.5
+
+
+@njit(cache=True)
+def _walk_factor(rho):
+    """Weidmann's ``v / v0`` at density ``rho`` (persons/m²)."""
+    if rho <= 0.0:
+        return 1.0
+    f = 1.0 - np.exp(-WEIDMANN_GAMMA * (1.0 / rho - 1.0 / WEIDMANN_JAM))
+    return min(max(f, 0.0), 1.0)
+
+
+@njit(cache=True)
+def _car_speed(k, vf, q):
+    """Triangular fundamental diagram: speed at density ``k`` (veh/m/lane)."""
+    kj = 1.0 / CAR_JAM_M
+    kc = min(q / max(vf, 1e-12), kj * 0.999)
+    if k <= kc:
+        return vf
+    w = q / (kj - kc)
+    return min(max(w * (kj / k - 1.0), 0.0), vf)
+
+
+@njit(cache=True)
+def edge_speeds(roads, occupancy):
+    """Walk speed factor and car speed of every edge from its occupancy now.
+
+    Returns
+    -------
+    walk_factor : ndarray
+        ``v / v0`` for walkers, hazard factor included, shape (m,).
+    car_mps : ndarray
+        Car speed (m/s), hazard factor included, shape (m,).
+    """
+    edge_head, length_m, width_m, lanes, free_speed, factor, flow, storage = roads
+    m = length_m.shape[0]
+    walk = np.empty(m)
+    car = np.empty(m)
+    for e in range(m):
+        walk[e] = _walk_factor(occupancy[0, e] / (length_m[e] * width_m[e])) * factor[e]
+        vf = free_speed[e] * factor[e]
+        car[e] = _car_speed(occupancy[1, e] / (lanes[e] * length_m[e]), vf, flow[1, e] / lanes[e])
+    return walk, car
+
+
+@njit(cache=True)
+def word_of_mouth(rng, rate_dt, state, home_node, persons, node_persons, t_end_s, t_act_s,
+                  delay_s):
+    """Warn unaware residents from the warned share at their node.
+
+    An agent at home and unaware learns with probability
+    ``1 - exp(-rate_dt * f)``, ``f`` the warned share of persons at its node.
+    Draws one uniform per candidate (agents at nodes with ``f > 0``), in
+    agent order. Returns the number of agents warned.
+    """
+    n_nodes = node_persons.shape[0]
+    warned = np.zeros(n_nodes)
+    for i in range(state.shape[0]):
+        if state[i] != AT_HOME:
+            warned[home_node[i]] += persons[i]
+    count = 0
+    for i in range(state.shape[0]):
+        if state[i] != AT_HOME:
+            continue
+        v = home_node[i]
+        f = warned[v] / node_persons[v]
+        if f <= 0.0:
+            continue
+        if rng.random() < 1.0 - np.exp(-rate_dt * f):
+            state[i] = WARNED
+            t_act_s[i] = t_end_s + delay_s[i]
+            count += 1
+    return count
+
+
+@njit(cache=True)
+def _append(queues, agents, q, i):
+    """Append agent ``i`` at the tail of queue ``q``."""
+    q_head, q_tail = queues[2], queues[3]
+    queue, q_next = agents[9], agents[10]
+    queue[i] = q
+    q_next[i] = -1
+    if q_tail[q] < 0:
+        q_head[q] = i
+    else:
+        q_next[q_tail[q]] = i
+    q_tail[q] = i
+
+
+@njit(cache=True)
+def _pop_head(queues, agents, q):
+    """Remove the head of queue ``q`` and return it."""
+    q_head, q_tail = queues[2], queues[3]
+    queue, q_next = agents[9], agents[10]
+    i = q_head[q]
+    q_head[q] = q_next[i]
+    if q_head[q] < 0:
+        q_tail[q] = -1
+    queue[i] = -1
+    q_next[i] = -1
+    return i
+
+
+@njit(cache=True)
+def decide(t_end_s, agents, t_act_s, complies, node_action, queues, n_edges):
+    """Residents whose response delay is over act on the warning.
+
+    Non-compliers stay (NOT_EVACUATED); compliers shelter in place or, to
+    evacuate, join their home node's departure queue (DECIDING), in order of
+    ``(t_act, agent id)``. Returns the number of agents that decided.
+    """
+    state, mode, node, t_ready = agents[0], agents[1], agents[5], agents[8]
+    n_nodes = node_action.shape[0]
+    go = np.empty(state.shape[0], dtype=np.int64)
+    n_go = 0
+    n_decided = 0
+    for i in range(state.shape[0]):
+        if state[i] != WARNED or t_act_s[i] > t_end_s:
+            continue
+        n_decided += 1
+        if not complies[i]:
+            state[i] = NOT_EVACUATED
+        elif node_action[node[i]] == ACT_SHELTER:
+            state[i] = SHELTERED_IN_PLACE
+        else:
+            state[i] = DECIDING
+            t_ready[i] = t_act_s[i]
+            go[n_go] = i
+            n_go += 1
+    order = np.argsort(t_act_s[go[:n_go]], kind="mergesort")
+    for j in order:
+        i = go[j]
+        _append(queues, agents, 2 * n_edges + mode[i] * n_nodes + node[i], i)
+    return n_decided
+
+
+@njit(cache=True)
+def _admit(u, i, tr, agents, shelters):
+    """Try to admit agent ``i`` at node ``u``; return (shelter, admitted, became_full)."""
+    sh_ptr, sh_idx, capacity, occupancy, arrivals, turned_away, t_full, full, largest = shelters
+    persons = agents[2]
+    first = -1
+    for k in range(sh_ptr[u], sh_ptr[u + 1]):
+        s = sh_idx[k]
+        if full[s]:
+            continue
+        if first < 0:
+            first = s
+        if capacity[s] - occupancy[s] >= persons[i]:
+            occupancy[s] += persons[i]
+            arrivals[s] += persons[i]
+            filled = capacity[s] - occupancy[s] < largest
+            if filled:
+                full[s] = True
+                t_full[s] = tr
+            return s, True, filled
+    if first < 0:  # every shelter here already full
+        first = sh_idx[sh_ptr[u]]
+    turned_away[first] += persons[i]
+    filled = not full[first]
+    if filled:
+        full[first] = True
+        t_full[first] = tr
+    return first, False, filled
+
+
+@njit(cache=True)
+def move(t_s, dt_s, agents, roads, queues, routes, shelters):
+    """Advance the residents on the roads by one step (docs/RESIDENTS.md).
+
+    Returns
+    -------
+    int
+        Number of shelters that became full this step (routes must be
+        recomputed when positive).
+    """
+    (state, mode, persons, units, v0, node, edge, pos, t_ready, queue, q_next, t_arrive,
+     shelter) = agents
+    edge_head, length_m, width_m, lanes, free_speed, factor, flow, storage = roads
+    occupancy, credit, q_head, q_tail, heap = queues
+    next_edge, node_open = routes
+    m = length_m.shape[0]
+    t_end = t_s + dt_s
+    walk_f, car_v = edge_speeds(roads, occupancy)
+
+    # 1. advance agents moving along an edge; those reaching its end queue there
+    ready = np.empty(state.shape[0], dtype=np.int64)
+    n_ready = 0
+    for i in range(state.shape[0]):
+        if state[i] != EVACUATING or queue[i] >= 0:
+            continue
+        e = edge[i]
+        v = walk_f[e] * v0[i] if mode[i] == 0 else car_v[e]
+        if v <= 0.0:
+            continue
+        rest = length_m[e] - pos[i]
+        if v * dt_s >= rest:
+            t_ready[i] = t_s + rest / v
+            pos[i] = length_m[e]
+            ready[n_ready] = i
+            n_ready += 1
+        else:
+            pos[i] += v * dt_s
+    order = np.argsort(t_ready[ready[:n_ready]], kind="mergesort")
+    for j in order:
+        i = ready[j]
+        _append(queues, agents, mode[i] * m + edge[i], i)
+
+    # 2. flow credit: no banking beyond one step, debts carry
+    for k in range(2):
+        for e in range(m):
+            credit[k, e] = min(credit[k, e] + flow[k, e] * dt_s, flow[k, e] * dt_s)
+
+    # 3. node crossings in order of (t_ready, agent id), FIFO per queue
+    n_queues = q_head.shape[0]
+    for j in range(4):  # every queue has at most one entry in the heap at a time
+        heap[2 * j] = np.inf
+    size = 0
+    for q in range(n_queues):
+        if q_head[q] >= 0:
+            size = heap_push(heap, size, t_ready[q_head[q]], q_head[q])
+    became_full = 0
+    while size > 0:
+        tr, i, size = heap_pop(heap, size)
+        q = queue[i]
+        md = mode[i]
+        on_edge = q < 2 * m
+        e = edge[i] if on_edge else -1
+        u = edge_head[e] if on_edge else node[i]
+        if on_edge and credit[md, e] <= 0.0:
+            continue  # the edge's outflow is spent this step: the queue waits
+        if node_open[u]:
+            s, admitted, filled = _admit(u, i, tr, agents, shelters)
+            if filled:
+                became_full += 1
+            if not admitted:
+                continue  # turned away: waits here for the next route update
+            _pop_head(queues, agents, q)
+            if on_edge:
+                occupancy[md, e] -= units[i]
+                credit[md, e] -= units[i]
+            state[i] = EVACUATED
+            t_arrive[i] = tr
+            shelter[i] = s
+            node[i] = u
+            edge[i] = -1
+        else:
+            e2 = next_edge[md, u]
+            if e2 < 0:
+                continue  # no reachable shelter with room
+            if occupancy[md, e2] > 0.0 and occupancy[md, e2] + units[i] > storage[md, e2]:
+                continue  # no room on the next edge: the queue waits (spillback)
+            _pop_head(queues, agents, q)
+            if on_edge:
+                occupancy[md, e] -= units[i]
+                credit[md, e] -= units[i]
+            else:
+                state[i] = EVACUATING
+            occupancy[md, e2] += units[i]
+            edge[i] = e2
+            node[i] = u
+            v2 = walk_f[e2] * v0[i] if md == 0 else car_v[e2]
+            pos[i] = v2 * (t_end - tr)
+            if pos[i] >= length_m[e2]:
+                pos[i] = length_m[e2]
+                t_ready[i] = t_end
+                _append(queues, agents, md * m + e2, i)
+            else:
+                t_ready[i] = np.inf
+        nxt = q_head[q]
+        if nxt >= 0:
+            size = heap_push(heap, size, t_ready[nxt], nxt)
+    return became_full

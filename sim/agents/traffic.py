@@ -1,0 +1,100 @@
+"""Traffic constants and per-edge capacities for walking and driving.
+
+Sources: Weidmann (1993) for pedestrians (free speed 1.34 m/s, jam density
+5.4 persons/m², maximum specific flow about 1.2-1.3 persons/(m s)); MATSim's
+queue model for cars (7.5 m of lane per car at jam, 133 veh/km/lane), with the
+lane capacities of :mod:`sim.world.road_classes`. See docs/RESIDENTS.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.agents.plan import CAR, WALK
+from sim.world.network import RoadNetwork
+
+WEIDMANN_FREE_SPEED_MPS = 1.34
+WEIDMANN_JAM_DENSITY_P_M2 = 5.4
+WEIDMANN_GAMMA = 1.913
+PED_MAX_FLOW_P_MS = 1.3
+CAR_JAM_SPACING_M = 7.5
+
+
+@dataclass(frozen=True, eq=False)
+class EdgeTraffic:
+    """Capacities of every edge for each mode, shape (2, n_edges), row = mode.
+
+    Attributes
+    ----------
+    flow_per_s
+        Flow capacity (units/s): pedestrians or vehicles per second.
+    storage
+        Storage capacity (units on the edge at jam).
+    usable
+        Whether the mode may use the edge (cars: drivable edges only).
+    """
+
+    flow_per_s: np.ndarray
+    storage: np.ndarray
+    usable: np.ndarray
+
+
+def edge_traffic(network: RoadNetwork) -> EdgeTraffic:
+    """Flow and storage capacity of every edge on foot and by car.
+
+    Parameters
+    ----------
+    network
+        The road network.
+
+    Returns
+    -------
+    EdgeTraffic
+    """
+    m = network.n_edges
+    flow = np.zeros((2, m))
+    storage = np.zeros((2, m))
+    usable = np.zeros((2, m), dtype=bool)
+    flow[WALK] = PED_MAX_FLOW_P_MS * network.width_m
+    storage[WALK] = WEIDMANN_JAM_DENSITY_P_M2 * network.length_m * network.width_m
+    usable[WALK] = True
+    flow[CAR] = network.capacity_vph / 3600.0
+    storage[CAR] = network.lanes * network.length_m / CAR_JAM_SPACING_M
+    usable[CAR] = network.drivable & (flow[CAR] > 0)
+    return EdgeTraffic(flow_per_s=flow, storage=storage, usable=usable)
+
+
+def walk_speed_factor(density_p_m2: np.ndarray | float) -> np.ndarray:
+    """Weidmann's speed reduction ``v / v0`` at a pedestrian density (persons/m²).
+
+    ``1 - exp(-1.913 (1/rho - 1/5.4))``, 1 at zero density, 0 at jam
+    density and beyond.
+    """
+    rho = np.asarray(density_p_m2, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        inv = np.where(rho > 0, 1.0 / np.maximum(rho, 1e-300), np.inf)
+    return np.clip(1.0 - np.exp(-WEIDMANN_GAMMA * (inv - 1.0 / WEIDMANN_JAM_DENSITY_P_M2)), 0, 1)
+
+
+def car_speed_mps(
+    density_veh_m_lane: np.ndarray | float,
+    free_speed_mps: np.ndarray | float,
+    capacity_veh_s_lane: np.ndarray | float,
+) -> np.ndarray:
+    """Speed on the triangular fundamental diagram (m/s).
+
+    Free speed up to the critical density ``kc = q / vf``; beyond it the
+    congested branch ``w (kj / k - 1)`` with ``w = q / (kj - kc)`` and
+    ``kj = 1 / 7.5`` veh/m; 0 at jam density.
+    """
+    k = np.asarray(density_veh_m_lane, dtype=np.float64)
+    vf = np.asarray(free_speed_mps, dtype=np.float64)
+    q = np.asarray(capacity_veh_s_lane, dtype=np.float64)
+    kj = 1.0 / CAR_JAM_SPACING_M
+    kc = np.minimum(q / np.maximum(vf, 1e-12), kj * 0.999)
+    w = q / (kj - kc)
+    with np.errstate(divide="ignore"):
+        congested = w * (kj / np.maximum(k, 1e-300) - 1.0)
+    return np.where(k <= kc, vf, np.clip(congested, 0.0, vf))
