@@ -308,6 +308,14 @@ class CityModel(mesa.Model):
         """The recorded model-level series, one row per ``outputs.every``."""
         return self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
 
+    def agents_frame(self) -> pd.DataFrame:
+        """The residents now: home node, persons, mode, state, arrival time, shelter."""
+        res = self.residents
+        return pd.DataFrame({
+            "home_node": res.plan.home_node, "persons": res.persons, "mode": res.mode,
+            "state": res.state, "t_arrive_s": res.t_arrive_s, "shelter": res.shelter,
+        })
+
     def incidents_frame(self) -> pd.DataFrame:
         """One row per incident, contract columns first."""
         return typed_frame(self.incident_rows, INCIDENT_COLUMNS)

@@ -42,6 +42,10 @@ class RunOutput:
         column.
     world
         The built world (shared by the replications).
+    agents
+        The residents of the first replication at the end: ``home_node``,
+        ``persons``, ``mode`` (0 walk, 1 car), ``state``, ``t_arrive_s``,
+        ``shelter`` (kept in memory for the figures, not written).
     provenance
         ``provenance.json`` content.
     """
@@ -53,6 +57,7 @@ class RunOutput:
     shelters: pd.DataFrame
     probes: pd.DataFrame
     world: World
+    agents: pd.DataFrame
     provenance: dict[str, Any]
 
 
@@ -130,10 +135,13 @@ def run_scenario(
     n_rep = int(scenario.run.replications)
     world = build_world(scenario, world_streams(seed))
     rows, tables = [], {"timeseries": [], "incidents": [], "shelters": [], "probes": []}
+    agents = None
     for i, seq in enumerate(replication_seeds(seed, n_rep)):
         label = scenario.name if n_rep == 1 else f"{scenario.name} rep {i + 1}/{n_rep}"
         model, summary = run_replication(scenario, seq, world, progress=progress, label=label)
         rows.append({"replication": i, **summary})
+        if agents is None:
+            agents = model.agents_frame()
         for name, frame in (("timeseries", model.timeseries_frame()),
                             ("incidents", model.incidents_frame()),
                             ("shelters", model.shelters_frame()),
@@ -149,8 +157,8 @@ def run_scenario(
     if n_rep == 1:
         summary["wall_time_s"] = wall
     prov = provenance(scenario, started=started, wall_time_s=wall, world=world.describe())
-    out = RunOutput(summary=summary, replications=replications, world=world, provenance=prov,
-                    **merged)
+    out = RunOutput(summary=summary, replications=replications, world=world, agents=agents,
+                    provenance=prov, **merged)
     if out_dir is not None:
         write_results(out, Path(out_dir), plots=bool(scenario.outputs.plots))
     return out

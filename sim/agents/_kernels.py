@@ -31,7 +31,6 @@ ACT_EVACUATE, ACT_SHELTER = 1, 2
 
 WEIDMANN_GAMMA = 1.913
 WEIDMANN_JAM = 5.4
-CAR_JAM_M = 7.5
 
 
 @njit(cache=True)
@@ -44,36 +43,41 @@ def _walk_factor(rho):
 
 
 @njit(cache=True)
-def _car_speed(k, vf, q):
-    """Triangular fundamental diagram: speed at density ``k`` (veh/m/lane)."""
-    kj = 1.0 / CAR_JAM_M
-    kc = min(q / max(vf, 1e-12), kj * 0.999)
-    if k <= kc:
-        return vf
-    w = q / (kj - kc)
-    return min(max(w * (kj / k - 1.0), 0.0), vf)
-
-
-@njit(cache=True)
 def edge_speeds(roads, occupancy):
-    """Walk speed factor and car speed of every edge from its occupancy now.
+    """Speed parameters of every edge from its occupancy now (docs/RESIDENTS.md).
 
     Returns
     -------
     walk_factor : ndarray
-        ``v / v0`` for walkers, hazard factor included, shape (m,).
+        Weidmann's ``v / v0`` times the hazard factor, shape (m,).
+    walk_floor_mps : ndarray
+        Speed at which the edge's walkers flow at its capacity (m/s); a
+        walker moves at ``min(v0 * factor, max(v0 * walk_factor, floor))``.
     car_mps : ndarray
-        Car speed (m/s), hazard factor included, shape (m,).
+        Car speed ``min(free speed * factor, capacity per lane / density)``
+        (m/s), shape (m,).
     """
     edge_head, length_m, width_m, lanes, free_speed, factor, flow, storage = roads
     m = length_m.shape[0]
     walk = np.empty(m)
+    floor = np.empty(m)
     car = np.empty(m)
     for e in range(m):
-        walk[e] = _walk_factor(occupancy[0, e] / (length_m[e] * width_m[e])) * factor[e]
+        rho = occupancy[0, e] / (length_m[e] * width_m[e])
+        walk[e] = _walk_factor(rho) * factor[e]
+        floor[e] = flow[0, e] / width_m[e] / rho * factor[e] if rho > 0.0 else np.inf
+        k = occupancy[1, e] / (lanes[e] * length_m[e])
         vf = free_speed[e] * factor[e]
-        car[e] = _car_speed(occupancy[1, e] / (lanes[e] * length_m[e]), vf, flow[1, e] / lanes[e])
-    return walk, car
+        car[e] = min(vf, flow[1, e] / lanes[e] / k) if k > 0.0 else vf
+    return walk, floor, car
+
+
+@njit(cache=True)
+def _speed(v0, md, e, walk, floor, car, factor):
+    """Speed of an agent (free walking speed ``v0``, mode ``md``) on edge ``e`` (m/s)."""
+    if md == 1:
+        return car[e]
+    return min(v0 * factor[e], max(v0 * walk[e], floor[e]))
 
 
 @njit(cache=True)
@@ -214,7 +218,7 @@ def move(t_s, dt_s, agents, roads, queues, routes, shelters):
     next_edge, node_open = routes
     m = length_m.shape[0]
     t_end = t_s + dt_s
-    walk_f, car_v = edge_speeds(roads, occupancy)
+    walk, floor, car = edge_speeds(roads, occupancy)
 
     # 1. advance agents moving along an edge; those reaching its end queue there
     ready = np.empty(state.shape[0], dtype=np.int64)
@@ -223,7 +227,7 @@ def move(t_s, dt_s, agents, roads, queues, routes, shelters):
         if state[i] != EVACUATING or queue[i] >= 0:
             continue
         e = edge[i]
-        v = walk_f[e] * v0[i] if mode[i] == 0 else car_v[e]
+        v = _speed(v0[i], mode[i], e, walk, floor, car, factor)
         if v <= 0.0:
             continue
         rest = length_m[e] - pos[i]
@@ -292,7 +296,7 @@ def move(t_s, dt_s, agents, roads, queues, routes, shelters):
             occupancy[md, e2] += units[i]
             edge[i] = e2
             node[i] = u
-            v2 = walk_f[e2] * v0[i] if md == 0 else car_v[e2]
+            v2 = _speed(v0[i], md, e2, walk, floor, car, factor)
             pos[i] = v2 * (t_end - tr)
             if pos[i] >= length_m[e2]:
                 pos[i] = length_m[e2]

@@ -66,16 +66,23 @@ def edge_traffic(network: RoadNetwork) -> EdgeTraffic:
     return EdgeTraffic(flow_per_s=flow, storage=storage, usable=usable)
 
 
-def walk_speed_factor(density_p_m2: np.ndarray | float) -> np.ndarray:
-    """Weidmann's speed reduction ``v / v0`` at a pedestrian density (persons/m²).
+def walk_speed_mps(
+    v0_mps: np.ndarray | float,
+    density_p_m2: np.ndarray | float,
+    capacity_p_ms: float = PED_MAX_FLOW_P_MS,
+) -> np.ndarray:
+    """Walking speed at a pedestrian density (docs/RESIDENTS.md).
 
-    ``1 - exp(-1.913 (1/rho - 1/5.4))``, 1 at zero density, 0 at jam
-    density and beyond.
+    Weidmann's curve ``v0 (1 - exp(-1.913 (1/rho - 1/5.4)))`` while the flow
+    is below the capacity per metre of width, then the speed that carries
+    exactly that capacity (``capacity / rho``), never above ``v0``.
     """
+    v0 = np.asarray(v0_mps, dtype=np.float64)
     rho = np.asarray(density_p_m2, dtype=np.float64)
     with np.errstate(divide="ignore"):
         inv = np.where(rho > 0, 1.0 / np.maximum(rho, 1e-300), np.inf)
-    return np.clip(1.0 - np.exp(-WEIDMANN_GAMMA * (inv - 1.0 / WEIDMANN_JAM_DENSITY_P_M2)), 0, 1)
+    f = np.clip(1.0 - np.exp(-WEIDMANN_GAMMA * (inv - 1.0 / WEIDMANN_JAM_DENSITY_P_M2)), 0, 1)
+    return np.minimum(v0, np.maximum(v0 * f, capacity_p_ms * inv))
 
 
 def car_speed_mps(
@@ -83,18 +90,14 @@ def car_speed_mps(
     free_speed_mps: np.ndarray | float,
     capacity_veh_s_lane: np.ndarray | float,
 ) -> np.ndarray:
-    """Speed on the triangular fundamental diagram (m/s).
+    """Car speed at a density per lane: ``min(vf, q / k)`` (m/s).
 
-    Free speed up to the critical density ``kc = q / vf``; beyond it the
-    congested branch ``w (kj / k - 1)`` with ``w = q / (kj - kc)`` and
-    ``kj = 1 / 7.5`` veh/m; 0 at jam density.
+    The free branch of the triangular fundamental diagram up to capacity;
+    the congested branch is carried by the link's queue and storage
+    (docs/RESIDENTS.md).
     """
     k = np.asarray(density_veh_m_lane, dtype=np.float64)
     vf = np.asarray(free_speed_mps, dtype=np.float64)
     q = np.asarray(capacity_veh_s_lane, dtype=np.float64)
-    kj = 1.0 / CAR_JAM_SPACING_M
-    kc = np.minimum(q / np.maximum(vf, 1e-12), kj * 0.999)
-    w = q / (kj - kc)
     with np.errstate(divide="ignore"):
-        congested = w * (kj / np.maximum(k, 1e-300) - 1.0)
-    return np.where(k <= kc, vf, np.clip(congested, 0.0, vf))
+        return np.where(k > 0, np.minimum(vf, q / np.maximum(k, 1e-300)), vf)
