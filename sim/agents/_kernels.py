@@ -6,9 +6,10 @@ Plain arrays in and out. Inputs are grouped in small tuples per concern:
   t_ready_s, queue, q_next, t_arrive_s, shelter)`` (one entry per agent);
 - ``roads = (edge_head, length_m, width_m, lanes, free_speed_mps, factor,
   flow_per_s, storage)``: ``flow_per_s``/``storage`` shaped (2, m) by mode;
-- ``queues = (occupancy, credit, q_head, q_tail, heap)``: occupancy and
-  credit shaped (2, m); the FIFO queues are linked lists over agents, queue
-  ``mode * m + e`` for the end of edge e, ``2 m + mode * n + v`` for the
+- ``queues = (occupancy, credit, q_head, q_tail, heap, queued)``: occupancy,
+  credit and queued (units waiting at the edge end) shaped (2, m); the FIFO
+  queues are linked lists over agents, queue ``mode * m + e`` for the end of
+  edge e, ``2 m + mode * n + v`` for the
   departures from node v; ``heap`` a work buffer from ``heap_new(n_queues)``;
 - ``routes = (next_edge, node_open)``: next_edge shaped (2, n) by mode;
 - ``shelters = (sh_ptr, sh_idx, capacity, occupancy, arrivals, turned_away,
@@ -31,6 +32,12 @@ ACT_EVACUATE, ACT_SHELTER = 1, 2
 
 WEIDMANN_GAMMA = 1.913
 WEIDMANN_JAM = 5.4
+CAR_JAM_SPACING_M = 7.5
+CAR_LANE_CAPACITY_VEH_S = 2000.0 / 3600.0
+"""Physical capacity of a moving lane (MODELS.md: 1,800-2,000 veh/h/lane); an
+edge's own ``capacity_vph`` limits what leaves it (signals, junctions)."""
+MIN_FREE_SHARE = 0.01
+"""Free length never shrinks below this share of the edge (numerical guard)."""
 
 
 @njit(cache=True)
@@ -43,33 +50,61 @@ def _walk_factor(rho):
 
 
 @njit(cache=True)
-def edge_speeds(roads, occupancy):
-    """Speed parameters of every edge from its occupancy now (docs/RESIDENTS.md).
+def _car_fd_speed(k, vf, q_exit):
+    """Car speed at moving density ``k`` (veh/m/lane) on the triangular diagram.
+
+    Free speed ``vf`` up to the critical density of a lane's physical capacity
+    (:data:`CAR_LANE_CAPACITY_VEH_S`), the congested branch beyond it, and
+    never below the speed that carries the exit capacity ``q_exit`` (veh/s per
+    lane) at that density, so that a jammed edge still drains.
+    """
+    if k <= 0.0:
+        return vf
+    kj = 1.0 / CAR_JAM_SPACING_M
+    kc = min(CAR_LANE_CAPACITY_VEH_S / max(vf, 1e-12), 0.999 * kj)
+    v = vf if k <= kc else CAR_LANE_CAPACITY_VEH_S / (kj - kc) * (kj / k - 1.0)
+    return min(vf, max(v, q_exit / k))
+
+
+@njit(cache=True)
+def edge_speeds(roads, occupancy, queued):
+    """Speed parameters of every edge from its moving traffic now (docs/RESIDENTS.md).
+
+    The units queued at the end of an edge take ``7.5 m / lanes`` per car and
+    ``1 / (5.4 width)`` m per walker; the others move on the remaining free
+    length, at the density they have there.
 
     Returns
     -------
+    free_length_m : ndarray, shape (2, m)
+        Length of each edge before its queue, by mode (m).
     walk_factor : ndarray
-        Weidmann's ``v / v0`` times the hazard factor, shape (m,).
+        Weidmann's ``v / v0`` at the walkers' moving density, hazard factor
+        included, shape (m,).
     walk_floor_mps : ndarray
-        Speed at which the edge's walkers flow at its capacity (m/s); a
-        walker moves at ``min(v0 * factor, max(v0 * walk_factor, floor))``.
+        Speed that carries the edge's walking capacity at that density (m/s);
+        a walker moves at ``min(v0 * factor, max(v0 * walk_factor, floor))``.
     car_mps : ndarray
-        Car speed ``min(free speed * factor, capacity per lane / density)``
-        (m/s), shape (m,).
+        Car speed (m/s), hazard factor included, shape (m,).
     """
     edge_head, length_m, width_m, lanes, free_speed, factor, flow, storage = roads
     m = length_m.shape[0]
+    free = np.empty((2, m))
     walk = np.empty(m)
     floor = np.empty(m)
     car = np.empty(m)
     for e in range(m):
-        rho = occupancy[0, e] / (length_m[e] * width_m[e])
+        length = length_m[e]
+        lw = length - queued[0, e] / (WEIDMANN_JAM * width_m[e])
+        free[0, e] = max(lw, MIN_FREE_SHARE * length)
+        rho = (occupancy[0, e] - queued[0, e]) / (free[0, e] * width_m[e])
         walk[e] = _walk_factor(rho) * factor[e]
         floor[e] = flow[0, e] / width_m[e] / rho * factor[e] if rho > 0.0 else np.inf
-        k = occupancy[1, e] / (lanes[e] * length_m[e])
-        vf = free_speed[e] * factor[e]
-        car[e] = min(vf, flow[1, e] / lanes[e] / k) if k > 0.0 else vf
-    return walk, floor, car
+        lc = length - queued[1, e] * CAR_JAM_SPACING_M / lanes[e]
+        free[1, e] = max(lc, MIN_FREE_SHARE * length)
+        k = (occupancy[1, e] - queued[1, e]) / (lanes[e] * free[1, e])
+        car[e] = _car_fd_speed(k, free_speed[e] * factor[e], flow[1, e] / lanes[e] * factor[e])
+    return free, walk, floor, car
 
 
 @njit(cache=True)
@@ -112,9 +147,12 @@ def word_of_mouth(rng, rate_dt, state, home_node, persons, node_persons, t_end_s
 
 @njit(cache=True)
 def _append(queues, agents, q, i):
-    """Append agent ``i`` at the tail of queue ``q``."""
-    q_head, q_tail = queues[2], queues[3]
+    """Append agent ``i`` at the tail of queue ``q`` (counting its units at an edge end)."""
+    q_head, q_tail, queued = queues[2], queues[3], queues[5]
     queue, q_next = agents[9], agents[10]
+    m = queued.shape[1]
+    if q < 2 * m:
+        queued[q // m, q % m] += agents[3][i]
     queue[i] = q
     q_next[i] = -1
     if q_tail[q] < 0:
@@ -127,9 +165,12 @@ def _append(queues, agents, q, i):
 @njit(cache=True)
 def _pop_head(queues, agents, q):
     """Remove the head of queue ``q`` and return it."""
-    q_head, q_tail = queues[2], queues[3]
+    q_head, q_tail, queued = queues[2], queues[3], queues[5]
     queue, q_next = agents[9], agents[10]
     i = q_head[q]
+    m = queued.shape[1]
+    if q < 2 * m:
+        queued[q // m, q % m] -= agents[3][i]
     q_head[q] = q_next[i]
     if q_head[q] < 0:
         q_tail[q] = -1
@@ -214,11 +255,11 @@ def move(t_s, dt_s, agents, roads, queues, routes, shelters):
     (state, mode, persons, units, v0, node, edge, pos, t_ready, queue, q_next, t_arrive,
      shelter) = agents
     edge_head, length_m, width_m, lanes, free_speed, factor, flow, storage = roads
-    occupancy, credit, q_head, q_tail, heap = queues
+    occupancy, credit, q_head, q_tail, heap, queued = queues
     next_edge, node_open = routes
     m = length_m.shape[0]
     t_end = t_s + dt_s
-    walk, floor, car = edge_speeds(roads, occupancy)
+    free, walk, floor, car = edge_speeds(roads, occupancy, queued)
 
     # 1. advance agents moving along an edge; those reaching its end queue there
     ready = np.empty(state.shape[0], dtype=np.int64)
@@ -230,9 +271,9 @@ def move(t_s, dt_s, agents, roads, queues, routes, shelters):
         v = _speed(v0[i], mode[i], e, walk, floor, car, factor)
         if v <= 0.0:
             continue
-        rest = length_m[e] - pos[i]
+        rest = free[mode[i], e] - pos[i]
         if v * dt_s >= rest:
-            t_ready[i] = t_s + rest / v
+            t_ready[i] = t_s + max(rest, 0.0) / v
             pos[i] = length_m[e]
             ready[n_ready] = i
             n_ready += 1
@@ -298,7 +339,7 @@ def move(t_s, dt_s, agents, roads, queues, routes, shelters):
             node[i] = u
             v2 = _speed(v0[i], md, e2, walk, floor, car, factor)
             pos[i] = v2 * (t_end - tr)
-            if pos[i] >= length_m[e2]:
+            if pos[i] >= free[md, e2]:  # reaches the queue: waits there for the next step
                 pos[i] = length_m[e2]
                 t_ready[i] = t_end
                 _append(queues, agents, md * m + e2, i)

@@ -130,6 +130,8 @@ class Roads:
         First and last agent of each queue (edge ends, then node departures).
     heap
         Work buffer of the node-crossing kernel.
+    queued
+        Units waiting at the end of each edge by mode, shape (2, m).
     """
 
     traffic: EdgeTraffic
@@ -138,6 +140,7 @@ class Roads:
     q_head: np.ndarray
     q_tail: np.ndarray
     heap: np.ndarray
+    queued: np.ndarray
 
     @classmethod
     def empty(cls, network: RoadNetwork, traffic: EdgeTraffic) -> Roads:
@@ -151,11 +154,12 @@ class Roads:
             q_head=np.full(n_queues, -1, dtype=np.int64),
             q_tail=np.full(n_queues, -1, dtype=np.int64),
             heap=heap_new(n_queues),
+            queued=np.zeros((2, m)),
         )
 
     def kernel_queues(self) -> tuple[np.ndarray, ...]:
         """The queue arrays in the order the kernels take them."""
-        return (self.occupancy, self.credit, self.q_head, self.q_tail, self.heap)
+        return (self.occupancy, self.credit, self.q_head, self.q_tail, self.heap, self.queued)
 
 
 @dataclass(eq=False)

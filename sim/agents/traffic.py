@@ -20,6 +20,8 @@ WEIDMANN_JAM_DENSITY_P_M2 = 5.4
 WEIDMANN_GAMMA = 1.913
 PED_MAX_FLOW_P_MS = 1.3
 CAR_JAM_SPACING_M = 7.5
+CAR_LANE_CAPACITY_VEH_S = 2000.0 / 3600.0
+"""Physical capacity of a moving lane (MODELS.md: 1,800-2,000 veh/h/lane)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -88,16 +90,22 @@ def walk_speed_mps(
 def car_speed_mps(
     density_veh_m_lane: np.ndarray | float,
     free_speed_mps: np.ndarray | float,
-    capacity_veh_s_lane: np.ndarray | float,
+    exit_capacity_veh_s_lane: np.ndarray | float,
 ) -> np.ndarray:
-    """Car speed at a density per lane: ``min(vf, q / k)`` (m/s).
+    """Car speed at a moving density per lane (m/s), docs/RESIDENTS.md.
 
-    The free branch of the triangular fundamental diagram up to capacity;
-    the congested branch is carried by the link's queue and storage
-    (docs/RESIDENTS.md).
+    The triangular fundamental diagram of a lane of physical capacity
+    :data:`CAR_LANE_CAPACITY_VEH_S` (free speed up to the critical density,
+    then ``w (kj / k - 1)`` with ``kj = 1 / 7.5`` veh/m), never below the speed
+    that carries the edge's exit capacity at that density, never above the
+    free speed.
     """
     k = np.asarray(density_veh_m_lane, dtype=np.float64)
     vf = np.asarray(free_speed_mps, dtype=np.float64)
-    q = np.asarray(capacity_veh_s_lane, dtype=np.float64)
-    with np.errstate(divide="ignore"):
-        return np.where(k > 0, np.minimum(vf, q / np.maximum(k, 1e-300)), vf)
+    q_exit = np.asarray(exit_capacity_veh_s_lane, dtype=np.float64)
+    kj = 1.0 / CAR_JAM_SPACING_M
+    kc = np.minimum(CAR_LANE_CAPACITY_VEH_S / np.maximum(vf, 1e-12), 0.999 * kj)
+    safe_k = np.maximum(k, 1e-300)
+    congested = CAR_LANE_CAPACITY_VEH_S / (kj - kc) * (kj / safe_k - 1.0)
+    v = np.where(k <= kc, vf, congested)
+    return np.where(k > 0, np.minimum(vf, np.maximum(v, q_exit / safe_k)), vf)

@@ -1,0 +1,81 @@
+"""Tiny hand-made worlds for testing resident dynamics exactly."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.model import CityModel
+from sim.rng import replication_seeds
+from sim.scenario import load_scenario_text
+from sim.world.builder import World
+from sim.world.network import RoadNetwork
+from sim.world.places import Probes, Shelters, Stations
+from sim.world.population import Population
+from sim.world.road_classes import CLASS_INDEX
+
+BEHAVIOUR = """\
+name: line
+run: {{duration: {duration}, dt: {dt}, seed: {seed}}}
+city:
+  network: {{synthetic: {{kind: grid, rows: 2, cols: 2}}}}
+behaviour:
+  warnings: [{{at: 0, reach: 1.0}}]
+  response_delay: {{dist: fixed, value: 0}}
+  compliance: 1.0
+  action: evacuate
+  walk_speed_mps: {{dist: fixed, value: {v0}}}
+  mode_share: {{walk: {walk}, car: {car}}}
+  persons_per_car: 1.0
+  word_of_mouth_per_h: 0
+outputs: {{every: {dt}, plots: false}}
+"""
+
+
+def line_network(lengths_m, *, width_m=None, lanes=None, capacity_vph=None, speed_mps=None):
+    """A one-way chain of nodes 0 -> 1 -> ... along x, one edge per length."""
+    k = len(lengths_m)
+    x = np.concatenate([[0.0], np.cumsum(lengths_m)])
+
+    def per_edge(v):
+        return None if v is None else np.asarray(v, dtype=float)
+
+    return RoadNetwork.from_edges(
+        x, np.zeros(k + 1), np.arange(k), np.arange(1, k + 1),
+        length_m=np.asarray(lengths_m, dtype=float),
+        road_class=np.full(k, CLASS_INDEX["residential"]),
+        width_m=per_edge(width_m), lanes=per_edge(lanes), capacity_vph=per_edge(capacity_vph),
+        speed_mps=per_edge(speed_mps),
+    )
+
+
+def line_model(network, *, home_nodes, persons, shelter_nodes, capacities, dt=1.0,
+               duration="1h", v0=1.2, car=0.0, seed=0):
+    """A CityModel on ``network`` with residents and shelters placed by hand."""
+    text = BEHAVIOUR.format(duration=duration, dt=dt, seed=seed, v0=v0, walk=1 - car, car=car)
+    scenario = load_scenario_text(text, base_dir=".")
+    k = len(shelter_nodes)
+    nodes = np.asarray(shelter_nodes, dtype=np.int64)
+    shelters = Shelters(id=[f"S{i + 1}" for i in range(k)], name=[""] * k, kind=[""] * k,
+                        x_m=network.node_x_m[nodes], y_m=network.node_y_m[nodes], node=nodes,
+                        capacity=np.asarray(capacities, dtype=np.int64))
+    empty = np.zeros(0)
+    world = World(
+        network=network,
+        population=Population(np.asarray(home_nodes, dtype=np.int64),
+                              np.asarray(persons, dtype=np.int64)),
+        shelters=shelters,
+        stations=Stations([], [], empty, empty, np.zeros(0, np.int64),
+                          np.zeros((0, 5), np.int64), empty),
+        probes=Probes([], empty, empty, np.zeros(0, np.int64)),
+        terrain=None, crs=None,
+    )
+    return CityModel(scenario, replication_seeds(seed, 1)[0], world=world)
+
+
+def run(model, *, every_step=None):
+    """Step to the end, calling ``every_step(model)`` after each step."""
+    while model.running:
+        model.step()
+        if every_step is not None:
+            every_step(model)
+    return model

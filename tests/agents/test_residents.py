@@ -1,0 +1,185 @@
+"""Resident dynamics (docs/RESIDENTS.md): free flow, bottlenecks, spillback, shelters."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.agents import _kernels
+from sim.agents.states import State
+from sim.agents.traffic import car_speed_mps, edge_traffic, walk_speed_mps
+from sim.runner import run_scenario
+from sim.scenario import load_scenario_text
+from tests.agents.line_world import line_model, line_network, run
+
+
+def test_kernel_state_codes_match_the_enum():
+    assert (_kernels.AT_HOME, _kernels.WARNED, _kernels.DECIDING, _kernels.EVACUATING,
+            _kernels.EVACUATED, _kernels.SHELTERED_IN_PLACE, _kernels.NOT_EVACUATED) == (
+        State.AT_HOME, State.WARNED, State.DECIDING, State.EVACUATING, State.EVACUATED,
+        State.SHELTERED_IN_PLACE, State.NOT_EVACUATED)
+
+
+def test_kernel_speeds_match_the_numpy_reference():
+    net = line_network([100.0, 40.0, 250.0], width_m=[8.0, 3.0, 12.0], lanes=[1, 2, 1],
+                       capacity_vph=[600, 1500, 900], speed_mps=[8.0, 13.9, 2.0])
+    traffic = edge_traffic(net)
+    rng = np.random.default_rng(0)
+    factor = np.array([1.0, 0.5, 0.8])
+    roads = (net.edge_head, net.length_m, net.width_m, net.lanes, net.speed_mps, factor,
+             traffic.flow_per_s, traffic.storage)
+    for _ in range(200):
+        occ = rng.uniform(0, 1, (2, 3)) * traffic.storage * rng.choice([0, 1], (2, 3))
+        queued = occ * rng.uniform(0, 1, (2, 3)) * rng.choice([0, 1], (2, 3))
+        free, walk, floor, car = _kernels.edge_speeds(roads, occ, queued)
+        v0 = rng.uniform(0.5, 2.0)
+        for e in range(3):
+            length = net.length_m[e]
+            lw = max(length - queued[0, e] / (5.4 * net.width_m[e]), 0.01 * length)
+            lc = max(length - queued[1, e] * 7.5 / net.lanes[e], 0.01 * length)
+            np.testing.assert_allclose(free[:, e], [lw, lc], rtol=1e-12)
+            rho = (occ[0, e] - queued[0, e]) / (lw * net.width_m[e])
+            expect_walk = walk_speed_mps(v0 * factor[e], rho, 1.3 * factor[e])
+            got = _kernels._speed(v0, 0, e, walk, floor, car, factor)
+            np.testing.assert_allclose(got, expect_walk, rtol=1e-12)
+            k = (occ[1, e] - queued[1, e]) / (net.lanes[e] * lc)
+            expect_car = car_speed_mps(k, net.speed_mps[e] * factor[e],
+                                       traffic.flow_per_s[1, e] / net.lanes[e] * factor[e])
+            np.testing.assert_allclose(car[e], expect_car, rtol=1e-12)
+
+
+def test_speeds_fall_with_density_and_never_stop_a_jam():
+    rho = np.linspace(0.01, 5.4, 200)
+    v = walk_speed_mps(1.34, rho)
+    assert np.all(np.diff(v) <= 1e-12) and v[0] == pytest.approx(1.34, rel=1e-3)
+    flow = rho * v
+    assert flow.max() <= 1.3 + 1e-9 and flow[-1] == pytest.approx(1.3)  # a jam drains
+    k = np.linspace(0.001, 1 / 7.5, 200)
+    vc = car_speed_mps(k, 13.9, 600 / 3600)
+    assert np.all(np.diff(vc) <= 1e-12) and vc[0] == 13.9
+    assert (k * vc)[-1] == pytest.approx(600 / 3600)
+    assert (k * vc).max() == pytest.approx(2000 / 3600, rel=0.01)
+
+
+@pytest.mark.parametrize("dt", [1.0, 5.0])
+def test_free_flow_arrival_is_distance_over_speed(dt):
+    lengths = [120.0, 75.0, 300.0]
+    net = line_network(lengths, speed_mps=[10.0, 5.0, 12.5])
+    walker = run(line_model(net, home_nodes=[0], persons=[1], shelter_nodes=[3],
+                            capacities=[10], dt=dt, v0=1.2))
+    # warned at the end of the first step, zero response delay: departs at t = dt
+    assert walker.residents.t_arrive_s[0] == pytest.approx(dt + sum(lengths) / 1.2, abs=1e-9)
+    driver = run(line_model(net, home_nodes=[0], persons=[1], shelter_nodes=[3],
+                            capacities=[10], dt=dt, car=1.0))
+    assert driver.residents.mode[0] == 1
+    expected = dt + 120 / 10 + 75 / 5 + 300 / 12.5
+    assert driver.residents.t_arrive_s[0] == pytest.approx(expected, abs=1e-9)
+
+
+def test_flow_through_a_bottleneck_equals_its_capacity():
+    # 3000 walkers pass a 2 m wide edge (capacity 1.3 * 2 = 2.6 persons/s)
+    net = line_network([100.0, 100.0, 100.0], width_m=[30.0, 2.0, 30.0])
+    model = run(line_model(net, home_nodes=[0] * 3000, persons=[1] * 3000, shelter_nodes=[3],
+                           capacities=[5000], dt=1.0, duration="1h"))
+    t = np.sort(model.residents.t_arrive_s)
+    assert np.isfinite(t).all()
+    lo, hi = t[600], t[2400]  # the steady middle of the passage
+    rate = 1800 / (hi - lo)
+    assert rate == pytest.approx(2.6, rel=0.02)
+
+
+def queued_agents(model, queue):
+    """Agents waiting in queue ``queue`` (edge ends: mode * n_edges + edge)."""
+    q = model.roads.q_head[queue]
+    count = 0
+    while q >= 0:
+        count += 1
+        q = model.residents.q_next[q]
+    return count
+
+
+@pytest.mark.parametrize("bottleneck_vph, spills", [(300.0, True), (5400.0, False)])
+def test_queues_spill_back_upstream(bottleneck_vph, spills):
+    # 120 cars leave together: a wide approach, a short link (storage 3 lanes x 50 m / 7.5 m
+    # = 20 cars), then a short exit link (24 cars) whose capacity makes the difference
+    net = line_network([500.0, 50.0, 60.0], lanes=[3, 3, 3],
+                       capacity_vph=[5400, 5400, bottleneck_vph], speed_mps=[12.0, 12.0, 12.0])
+    model = line_model(net, home_nodes=[0] * 120, persons=[1] * 120, shelter_nodes=[3],
+                       capacities=[500], dt=1.0, duration="40min", car=1.0)
+    storage = model.roads.traffic.storage[1]
+    seen = {"short_full": False, "approach_queue_at_10min": None}
+
+    def watch(m):
+        occ = m.roads.occupancy[1]
+        assert occ[1] <= storage[1] + 1 + 1e-9  # one car may enter an almost full link
+        seen["short_full"] |= bool(occ[1] + 1 > storage[1])
+        if m.t_s == 600:
+            seen["approach_queue_at_10min"] = queued_agents(m, m.world.network.n_edges + 0)
+
+    run(model, every_step=watch)
+    assert seen["short_full"] is spills
+    # with the exit restricted the queue reaches back onto the approach and stays there
+    assert (seen["approach_queue_at_10min"] > 20) is spills
+    assert np.isfinite(model.residents.t_arrive_s).all()  # everyone gets through in the end
+
+
+OVERFLOW = """\
+name: overflow
+run: {duration: 40min, dt: 2s, seed: 5}
+city:
+  network: {synthetic: {kind: grid, rows: 9, cols: 9, block_m: 120, arterial_every: 4}}
+  population: {residents: 3001, persons_per_agent: 2}
+shelters:
+  - {id: SMALL, location: {x: 480, y: 480}, capacity: 301}
+  - {id: BIG, location: {x: 960, y: 0}, capacity: 2000}
+  - {id: FAR, location: {x: 0, y: 960}, capacity: 300}
+behaviour:
+  warnings: [{at: 0, reach: 1.0}]
+  response_delay: {dist: lognormal, median: 2min, sigma: 0.5}
+  compliance: 1.0
+  action: evacuate
+  mode_share: {walk: 0.6, car: 0.4}
+outputs: {every: 1min, plots: false}
+"""
+
+
+def test_people_are_conserved_and_shelters_never_overfill():
+    scenario = load_scenario_text(OVERFLOW, base_dir=".")
+    from sim.model import CityModel
+    from sim.rng import replication_seeds
+    from sim.runner import world_streams
+    from sim.world.builder import build_world
+
+    world = build_world(scenario, world_streams(5))
+    model = CityModel(scenario, replication_seeds(5, 1)[0], world=world)
+    res = model.residents
+    capacity = model.shelters.capacity
+
+    def check(m):
+        assert m.state_counts().sum() == 3001
+        assert np.all(m.shelters.occupancy <= capacity)
+        on_edge = res.edge >= 0
+        for mode in (0, 1):
+            sel = on_edge & (res.mode == mode)
+            units = np.bincount(res.edge[sel], weights=res.plan.units[sel],
+                                minlength=world.network.n_edges)
+            np.testing.assert_allclose(m.roads.occupancy[mode], units, atol=1e-9)
+        inside = np.bincount(res.shelter[res.shelter >= 0],
+                             weights=res.persons[res.shelter >= 0], minlength=3)
+        np.testing.assert_array_equal(inside, m.shelters.occupancy)
+
+    run(model, every_step=check)
+    sh = model.shelters
+    # SMALL holds 301 but agents are 2 persons: it closes at 300 or 301, turning people away
+    assert sh.full[0] and sh.turned_away[0] > 0 and np.isfinite(sh.t_full_s[0])
+    assert sh.occupancy.sum() == min(3001, int(capacity.sum())) - (capacity[0] - sh.occupancy[0])
+    assert model.state_counts()[State.EVACUATED] == sh.occupancy.sum()
+
+
+def test_same_seed_same_run_other_seed_other_times():
+    a = run_scenario(load_scenario_text(OVERFLOW, base_dir="."))
+    b = run_scenario(load_scenario_text(OVERFLOW, base_dir="."))
+    c = run_scenario(load_scenario_text(OVERFLOW, base_dir=".", seed=6))
+    pd.testing.assert_frame_equal(a.timeseries, b.timeseries)
+    pd.testing.assert_frame_equal(a.agents, b.agents)
+    assert a.summary["evacuation_time_p50_s"] != c.summary["evacuation_time_p50_s"]
+    assert a.summary["evacuated"] > 2000
