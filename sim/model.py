@@ -219,7 +219,7 @@ class CityModel(mesa.Model):
             res = self.residents
             word_of_mouth(self._word_rng, plan.word_of_mouth_per_s * self.dt_s, res.state,
                           plan.home_node, plan.persons, self.node_persons, t_end, res.t_act_s,
-                          plan.delay_s)
+                          plan.delay_s, res.undecided, res.n_undecided)
 
     def _move_residents(self) -> None:
         if not len(self.residents):
@@ -227,8 +227,9 @@ class CityModel(mesa.Model):
         res, net = self.residents, self.world.network
         agents = res.kernel_agents()
         queues = self.roads.kernel_queues()
-        decide(self.t_s + self.dt_s, agents, res.t_act_s, self.plan.complies,
-               self.node_action, queues, net.n_edges)
+        res.n_undecided = decide(self.t_s + self.dt_s, agents, res.t_act_s, self.plan.complies,
+                                 self.node_action, queues, net.n_edges, res.undecided,
+                                 res.n_undecided)
         traffic = self.roads.traffic
         roads = (net.edge_head, net.length_m, net.width_m, net.lanes, net.speed_mps,
                  self.edge_speed_factor, traffic.flow_per_s, traffic.storage)

@@ -117,25 +117,28 @@ def _speed(v0, md, e, walk, floor, car, factor):
 
 @njit(cache=True)
 def word_of_mouth(rng, rate_dt, state, home_node, persons, node_persons, t_end_s, t_act_s,
-                  delay_s):
+                  delay_s, undecided, n_undecided):
     """Warn unaware residents from the warned share at their node.
 
     An agent at home and unaware learns with probability
     ``1 - exp(-rate_dt * f)``, ``f`` the warned share of persons at its node.
-    Draws one uniform per candidate (agents at nodes with ``f > 0``), in
-    agent order. Returns the number of agents warned.
+    Only the agents in ``undecided[:n_undecided]`` (the ones that have not
+    acted yet, in agent order) are looked at; one uniform is drawn per
+    unaware agent at a node with ``f > 0``, in that order. Returns the
+    number of agents warned.
     """
-    n_nodes = node_persons.shape[0]
-    warned = np.zeros(n_nodes)
-    for i in range(state.shape[0]):
-        if state[i] != AT_HOME:
-            warned[home_node[i]] += persons[i]
+    unaware = np.zeros(node_persons.shape[0])
+    for k in range(n_undecided):
+        i = undecided[k]
+        if state[i] == AT_HOME:
+            unaware[home_node[i]] += persons[i]
     count = 0
-    for i in range(state.shape[0]):
+    for k in range(n_undecided):
+        i = undecided[k]
         if state[i] != AT_HOME:
             continue
         v = home_node[i]
-        f = warned[v] / node_persons[v]
+        f = 1.0 - unaware[v] / node_persons[v]
         if f <= 0.0:
             continue
         if rng.random() < 1.0 - np.exp(-rate_dt * f):
@@ -180,22 +183,34 @@ def _pop_head(queues, agents, q):
 
 
 @njit(cache=True)
-def decide(t_end_s, agents, t_act_s, complies, node_action, queues, n_edges):
+def decide(t_end_s, agents, t_act_s, complies, node_action, queues, n_edges, undecided,
+           n_undecided):
     """Residents whose response delay is over act on the warning.
 
     Non-compliers stay (NOT_EVACUATED); compliers shelter in place or, to
     evacuate, join their home node's departure queue (DECIDING), in order of
-    ``(t_act, agent id)``. Returns the number of agents that decided.
+    ``(t_act, agent id)``. ``undecided[:n_undecided]`` lists the agents still
+    at home or warned, in agent order; those that act (or were moved to
+    another state by a hazard) are removed from it in place.
+
+    Returns
+    -------
+    int
+        The new number of undecided agents.
     """
     state, mode, node, t_ready = agents[0], agents[1], agents[5], agents[8]
     n_nodes = node_action.shape[0]
-    go = np.empty(state.shape[0], dtype=np.int64)
+    go = np.empty(n_undecided, dtype=np.int64)
     n_go = 0
-    n_decided = 0
-    for i in range(state.shape[0]):
-        if state[i] != WARNED or t_act_s[i] > t_end_s:
+    kept = 0
+    for k in range(n_undecided):
+        i = undecided[k]
+        if state[i] == AT_HOME or (state[i] == WARNED and t_act_s[i] > t_end_s):
+            undecided[kept] = i
+            kept += 1
             continue
-        n_decided += 1
+        if state[i] != WARNED:
+            continue  # a hazard changed it (injured, dead)
         if not complies[i]:
             state[i] = NOT_EVACUATED
         elif node_action[node[i]] == ACT_SHELTER:
@@ -209,7 +224,7 @@ def decide(t_end_s, agents, t_act_s, complies, node_action, queues, n_edges):
     for j in order:
         i = go[j]
         _append(queues, agents, 2 * n_edges + mode[i] * n_nodes + node[i], i)
-    return n_decided
+    return kept
 
 
 @njit(cache=True)

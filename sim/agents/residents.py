@@ -52,6 +52,9 @@ class Residents:
         Shelter the agent is in, -1 if none.
     injured
         Whether the agent's persons are injured.
+    undecided, n_undecided
+        Agents still at home or warned (``undecided[:n_undecided]``, in agent
+        order): the only ones the warning and decision kernels look at.
     """
 
     plan: ResidentPlan
@@ -66,6 +69,8 @@ class Residents:
     t_arrive_s: np.ndarray
     shelter: np.ndarray
     injured: np.ndarray
+    undecided: np.ndarray
+    n_undecided: int
 
     @classmethod
     def at_home(cls, plan: ResidentPlan) -> Residents:
@@ -84,6 +89,8 @@ class Residents:
             t_arrive_s=np.full(n, np.nan),
             shelter=np.full(n, -1, dtype=np.int64),
             injured=np.zeros(n, dtype=bool),
+            undecided=np.arange(n, dtype=np.int64),
+            n_undecided=n,
         )
 
     @property

@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
 import matplotlib.pyplot as plt
+import numpy as np
 from matplotlib.figure import Figure
 
 from sim.io.atomic import write_atomic
+from sim.plots.evacuation import (
+    plot_evacuation_curve,
+    plot_evacuation_time_map,
+    plot_shelter_loads,
+)
 from sim.plots.maps import plot_city_map
 from sim.plots.series import plot_states
 
-__all__ = ["plot_city_map", "plot_states", "save_figure", "write_run_plots"]
+__all__ = [
+    "plot_city_map",
+    "plot_evacuation_curve",
+    "plot_evacuation_time_map",
+    "plot_shelter_loads",
+    "plot_states",
+    "save_figure",
+    "write_run_plots",
+]
 
 
 def save_figure(fig: Figure, path: Path) -> Path:
@@ -24,8 +39,32 @@ def save_figure(fig: Figure, path: Path) -> Path:
     return Path(path)
 
 
+def _first_replication(table: Any) -> Any:
+    return table[table["replication"] == 0] if "replication" in table else table
+
+
+def _kpi(out: Any, name: str) -> float | None:
+    """KPI ``name`` of replication 0 (the one drawn), ``None`` if missing or null."""
+    reps = out.replications
+    if reps is not None and len(reps) and name in reps:
+        row = reps[reps["replication"] == 0] if "replication" in reps else reps
+        value = row[name].iloc[0] if len(row) else None
+    else:
+        value = out.summary.get(name)
+        value = value.get("mean") if isinstance(value, dict) else value
+    if value is None or not math.isfinite(float(value)):
+        return None
+    return float(value)
+
+
 def write_run_plots(out: Any, plots_dir: Path) -> list[Path]:
     """Draw the figures of a run into ``plots_dir``.
+
+    Always: ``city_map.png``, ``residents_by_state.png`` and
+    ``evacuation_curve.png`` (flat when nobody evacuated). Only when there
+    is something to draw: ``shelter_loads.png`` when the scenario has
+    shelters, ``evacuation_time_map.png`` when someone reached a shelter.
+    With several replications the figures show replication 0.
 
     Parameters
     ----------
@@ -39,10 +78,23 @@ def write_run_plots(out: Any, plots_dir: Path) -> list[Path]:
     list of Path
         The files written.
     """
-    ts = out.timeseries
-    if "replication" in ts:
-        ts = ts[ts["replication"] == 0]
-    return [
+    ts = _first_replication(out.timeseries)
+    written = [
         save_figure(plot_city_map(out.world), plots_dir / "city_map.png"),
         save_figure(plot_states(ts), plots_dir / "residents_by_state.png"),
+        save_figure(
+            plot_evacuation_curve(ts, out.world.population.total,
+                                  p50_s=_kpi(out, "evacuation_time_p50_s"),
+                                  p90_s=_kpi(out, "evacuation_time_p90_s")),
+            plots_dir / "evacuation_curve.png",
+        ),
     ]
+    shelters = _first_replication(out.shelters)
+    if len(shelters):
+        written.append(save_figure(plot_shelter_loads(shelters, ts),
+                                   plots_dir / "shelter_loads.png"))
+    agents = out.agents
+    if agents is not None and len(agents) and np.isfinite(agents["t_arrive_s"]).any():
+        written.append(save_figure(plot_evacuation_time_map(out.world, agents),
+                                   plots_dir / "evacuation_time_map.png"))
+    return written
