@@ -258,6 +258,15 @@ def _admit(u, i, tr, agents, shelters):
 
 
 @njit(cache=True)
+def _key(q, t_ready, t_s, m):
+    """Crossing order of a queue head (docs/RESIDENTS.md).
+
+    When it reached the edge end, or ``max(t_decide, t)`` for a departure.
+    """
+    return t_ready if q < 2 * m else max(t_ready, t_s)
+
+
+@njit(cache=True)
 def move(t_s, dt_s, agents, roads, queues, routes, shelters):
     """Advance the residents on the roads by one step (docs/RESIDENTS.md).
 
@@ -311,10 +320,13 @@ def move(t_s, dt_s, agents, roads, queues, routes, shelters):
     size = 0
     for q in range(n_queues):
         if q_head[q] >= 0:
-            size = heap_push(heap, size, t_ready[q_head[q]], q_head[q])
+            size = heap_push(heap, size, _key(q, t_ready[q_head[q]], t_s, m), q_head[q])
     became_full = 0
     while size > 0:
-        tr, i, size = heap_pop(heap, size)
+        _, i, size = heap_pop(heap, size)
+        if t_ready[i] >= t_end:
+            continue  # joined this queue after crossing a node this step: next step
+        tr = max(t_ready[i], t_s)  # when it crosses: now, if it has been waiting
         q = queue[i]
         md = mode[i]
         on_edge = q < 2 * m
@@ -362,5 +374,5 @@ def move(t_s, dt_s, agents, roads, queues, routes, shelters):
                 t_ready[i] = np.inf
         nxt = q_head[q]
         if nxt >= 0:
-            size = heap_push(heap, size, t_ready[nxt], nxt)
+            size = heap_push(heap, size, _key(q, t_ready[nxt], t_s, m), nxt)
     return became_full

@@ -89,6 +89,7 @@ def plot_city_map(world) -> Figure:
     ax.set_xlabel("x (m)")
     ax.set_ylabel("y (m)")
     ax.set_title(f"{net.n_nodes:,} nodes, {net.n_edges:,} edges, {pop.total:,} residents")
-    ax.legend(loc="upper left", fontsize=7, framealpha=0.9)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=3, fontsize=7,
+              frameon=False)
     fig.tight_layout()
     return fig
