@@ -1,12 +1,17 @@
 """A small pure-Mesa reference implementation of the resident dynamics.
 
 It implements docs/RESIDENTS.md the way a typical Mesa model would: one
-:class:`mesa.Agent` object per resident agent, plain Python in the per-agent
-logic (no numba, no vectorised numpy), the model orchestrating the phases of
-a step. It is written sensibly (only agents that have something to do are
-visited; per-edge state lives in small :class:`Lane` objects), so that it is
-a fair yardstick for speed (benchmarks/bench_residents.py) and an independent
-cross-check of behaviour (tests/agents/test_mesa_reference.py).
+:class:`mesa.Agent` object per resident agent with a ``step`` that Mesa's
+``AgentSet.do`` calls for every agent every step (decide when the response
+delay is over, walk or drive along the current edge), plain Python in the
+per-agent logic (no numba, no vectorised numpy), and the model doing what
+needs the whole picture: warnings (an ``AgentSet.do`` pass in the steps that
+issue one), the queues and node crossings, shelters and routes. It is written
+sensibly (per-edge state in small :class:`Lane` objects with FIFO queues, one
+heap for the crossing order, routes as next-hop lists, nothing searched per
+agent), so that it is a fair yardstick for speed
+(benchmarks/bench_residents.py) and an independent cross-check of behaviour
+(tests/agents/test_mesa_reference.py).
 
 Scope: no hazards (every edge speed factor is 1, nothing closes, the action
 ``auto`` evacuates), so no hazard warnings, injuries or deaths. The next-hop
@@ -22,14 +27,19 @@ Where docs/RESIDENTS.md leaves a choice open, this module decides as follows
   agents move; shelters that filled trigger one route update at the end;
 - the queue of an edge holds the agents waiting at its end, in the order
   they reached it (ties by agent id); agents still moving along the edge
-  are not in it;
+  are not in it; the free length and the speeds of an edge are fixed at the
+  start of the step (an edge empty then has its whole length and free speed
+  for the rest of the step);
 - deciding agents wait in a departure queue per home node and mode, in order
   of ``(t_decide, id)``, keyed ``max(t_decide, t)`` in the crossing order;
 - an agent that crosses at ``t_ready < t`` (it waited) crosses at time
-  ``max(t_ready, t)``: it continues ``v_next * (t + dt - max(t_ready, t))``;
-  admission and ``t_full_s`` times are ``t_ready`` as the spec says;
-- one that reaches the end of its next edge in the same step gets
-  ``t_ready = t_cross + length / v_next`` and is not served again that step;
+  ``t_cross = max(t_ready, t)``: it continues ``v_next * (t + dt -
+  t_cross)``, and is admitted to a shelter (or turned away, for
+  ``t_full_s``) at ``t_cross``;
+- the step covers ``[t, t + dt)``: a queue head with ``t_ready >= t + dt``
+  (one that reached the queue of its next edge after crossing a node, which
+  gives it ``t_ready = t + dt``, or reached an edge end or decided exactly
+  at ``t + dt``) waits for the next step, and so does its queue;
 - the head of an edge whose credit is spent does nothing (not even a
   refusal) until the credit is positive again;
 - at a node with an open shelter (as of the last route update) the agent is
@@ -37,7 +47,10 @@ Where docs/RESIDENTS.md leaves a choice open, this module decides as follows
   and has room for all its persons, else turned away by the first one not
   full (which then is full); a turned-away agent stays at the head of its
   queue;
-- an edge is "empty" (accepts any agent) when no agent is on it.
+- an edge is "empty" (accepts any agent) when no agent is on it;
+- every step moves a full ``dt``, the last one too when ``run.duration``
+  is not a multiple of ``dt`` (the time recorded is ``min(t + dt,
+  duration)``), as :class:`sim.model.CityModel` does.
 """
 
 from __future__ import annotations
@@ -54,7 +67,8 @@ import pandas as pd
 from sim.agents.plan import CAR, WALK, ResidentPlan, draw_plan
 from sim.agents.states import STATE_COLUMNS, State
 from sim.agents.traffic import (
-    PED_MAX_FLOW_P_MS,
+    CAR_JAM_SPACING_M,
+    CAR_LANE_CAPACITY_VEH_S,
     WEIDMANN_FREE_SPEED_MPS,
     WEIDMANN_GAMMA,
     WEIDMANN_JAM_DENSITY_P_M2,
@@ -66,6 +80,8 @@ from sim.runner import world_streams
 from sim.world.builder import World, build_world
 
 _MODES = (WALK, CAR)
+MIN_FREE_SHARE = 0.01
+"""The free length of an edge never shrinks below this share of its length."""
 _MODE_NAMES = {WALK: "walk", CAR: "car"}
 
 
@@ -105,40 +121,55 @@ def walk_factor(rho: float) -> float:
     return min(max(f, 0.0), 1.0)
 
 
-def walk_speed(v0: float, rho: float) -> float:
-    """Walking speed: Weidmann's curve down to the speed carrying capacity (m/s)."""
-    if rho <= 0.0:
-        return v0
-    return min(v0, max(v0 * walk_factor(rho), PED_MAX_FLOW_P_MS / rho))
+def walk_speed(v0: float, factor: float, floor_mps: float) -> float:
+    """Walking speed ``min(v0, max(v0 * factor, floor_mps))`` (m/s).
+
+    ``factor`` is Weidmann's ``v / v0`` at the edge's moving density
+    (:func:`walk_factor`), ``floor_mps`` the speed that carries the edge's
+    capacity at that density (``inf`` on an empty edge).
+    """
+    return min(v0, max(v0 * factor, floor_mps))
 
 
-def car_speed(k: float, vf: float, q: float) -> float:
-    """Car speed ``min(vf, q / k)`` at density ``k`` (veh/m/lane), capacity ``q`` per lane."""
+def car_speed(k: float, vf: float, q_exit: float) -> float:
+    """Car speed at moving density ``k`` (veh/m/lane) on the triangular diagram (m/s).
+
+    Free speed up to the critical density of a lane's physical capacity, the
+    congested branch beyond, never below ``q_exit / k`` (the edge's exit
+    capacity per lane, veh/s) and never above ``vf``.
+    """
     if k <= 0.0:
         return vf
-    return min(vf, q / k)
+    kj = 1.0 / CAR_JAM_SPACING_M
+    kc = min(CAR_LANE_CAPACITY_VEH_S / max(vf, 1e-12), 0.999 * kj)
+    v = vf if k <= kc else CAR_LANE_CAPACITY_VEH_S / (kj - kc) * (kj / k - 1.0)
+    return min(vf, max(v, q_exit / k))
 
 
 class Lane:
-    """One mode's lane of one directed edge: occupancy, flow credit, queue.
+    """One mode's lane of one directed edge: occupancy, queue, flow credit, speed.
 
     Attributes
     ----------
-    moving
-        Agents on the edge that have not reached its end.
     queue
-        Agents waiting at its end, first to leave first.
-    occupancy
-        Units on the edge (moving and queued).
+        Agents waiting at its end, first to leave first (the others on the
+        edge are moving toward it).
+    occupancy, queued
+        Units on the edge (moving and queued), and in the queue.
     n_agents
         Agents on the edge.
     credit
         Flow credit (units) as of step ``credit_step``.
+    free_m, walk_f, floor_mps, car_mps
+        This step's free length (m), Weidmann's ``v / v0`` at the walkers'
+        moving density, the walking speed that carries capacity there (m/s),
+        the car speed (m/s); valid when ``speed_step`` is the current step.
     """
 
     __slots__ = ("mode", "edge", "head", "length_m", "width_m", "lanes", "free_mps",
-                 "flow_per_s", "storage", "moving", "queue", "occupancy", "n_agents",
-                 "credit", "credit_step", "speed_step", "rho", "car_mps")
+                 "flow_per_s", "storage", "queue", "occupancy", "queued", "n_agents",
+                 "credit", "credit_step", "speed_step", "free_m", "walk_f", "floor_mps",
+                 "car_mps")
 
     def __init__(self, mode: int, edge: int, head: int, length_m: float, width_m: float,
                  lanes: float, free_mps: float, flow_per_s: float, storage: float) -> None:
@@ -151,31 +182,46 @@ class Lane:
         self.free_mps = free_mps
         self.flow_per_s = flow_per_s
         self.storage = storage
-        self.moving: list[Resident] = []
         self.queue: deque[Resident] = deque()
         self.occupancy = 0.0
+        self.queued = 0.0
         self.n_agents = 0
         self.credit = 0.0
         self.credit_step = 0
         self.speed_step = -1
-        self.rho = 0.0
+        self.free_m = length_m
+        self.walk_f = 1.0
+        self.floor_mps = math.inf
         self.car_mps = free_mps
 
     def fix_speed(self, step: int) -> None:
-        """Take this step's speed parameters from the occupancy now (start of step)."""
+        """Fix this step's free length and speeds from the traffic now (start of step)."""
         self.speed_step = step
+        length = self.length_m
+        moving = self.occupancy - self.queued
         if self.mode == WALK:
-            self.rho = self.occupancy / (self.length_m * self.width_m)
+            free = length - self.queued / (WEIDMANN_JAM_DENSITY_P_M2 * self.width_m)
+            self.free_m = max(free, MIN_FREE_SHARE * length)
+            rho = moving / (self.free_m * self.width_m)
+            self.walk_f = walk_factor(rho)
+            self.floor_mps = self.flow_per_s / self.width_m / rho if rho > 0 else math.inf
         else:
-            k = self.occupancy / (self.lanes * self.length_m)
+            free = length - self.queued * CAR_JAM_SPACING_M / self.lanes
+            self.free_m = max(free, MIN_FREE_SHARE * length)
+            # a car is not slowed by itself: the density of the others
+            k = max(moving - 1.0, 0.0) / (self.lanes * self.free_m)
             self.car_mps = car_speed(k, self.free_mps, self.flow_per_s / self.lanes)
+
+    def free_length(self, step: int) -> float:
+        """Length before the queue during ``step`` (m)."""
+        return self.free_m if self.speed_step == step else self.length_m
 
     def speed(self, agent: Resident, step: int) -> float:
         """Speed of ``agent`` on this lane during ``step`` (m/s)."""
         if self.speed_step != step:  # empty at the start of the step: free flow
             return agent.v0_mps if self.mode == WALK else self.free_mps
         if self.mode == WALK:
-            return walk_speed(agent.v0_mps, self.rho)
+            return walk_speed(agent.v0_mps, self.walk_f, self.floor_mps)
         return self.car_mps
 
     def credit_at(self, step: int, dt_s: float) -> float:
@@ -196,10 +242,22 @@ class Lane:
         self.n_agents += 1
         agent.lane = self
 
+    def join_queue(self, agent: Resident) -> None:
+        self.queue.append(agent)
+        self.queued += agent.units
+        agent.in_queue = True
+
     def leave(self, agent: Resident) -> None:
+        """Remove ``agent``, the head of the queue."""
+        self.queue.popleft()
         self.n_agents -= 1
-        self.occupancy = self.occupancy - agent.units if self.n_agents else 0.0
+        if self.n_agents:
+            self.occupancy -= agent.units
+            self.queued = self.queued - agent.units if self.queue else 0.0
+        else:
+            self.occupancy = self.queued = 0.0
         agent.lane = None
+        agent.in_queue = False
 
 
 class Resident(mesa.Agent):
@@ -230,17 +288,37 @@ class Resident(mesa.Agent):
         self.t_warned_s = math.nan
         self.t_decide_s = math.inf
         self.lane: Lane | None = None
+        self.in_queue = False
         self.pos_m = 0.0
         self.t_ready_s = math.inf
-        self.served_step = -1
         self.t_evacuated_s = math.nan
         self.shelter = -1
 
-    def hear_warning(self, t_s: float) -> None:
-        """Learn of a warning at step time ``t_s``; act ``delay_s`` later."""
-        self.model.set_state(self, State.WARNED)
-        self.t_warned_s = t_s
-        self.t_decide_s = t_s + self.delay_s
+    def hear(self, t_s: float, warnings: list[tuple[int, float]]) -> None:
+        """Receive the scheduled warnings ``[(j, reach_j)]`` issued at step time ``t_s``."""
+        if self.state is State.AT_HOME:
+            for j, reach in warnings:
+                if self.u_warn[j] < reach:
+                    self.model.warn(self, t_s)
+                    return
+
+    def listen(self, t_s: float, rate_dt: float, share: dict[int, float]) -> None:
+        """Word of mouth: learn with probability ``1 - exp(-r dt f)`` at step time ``t_s``."""
+        if self.state is State.AT_HOME:
+            f = share.get(self.home, 0.0)
+            if f > 0.0 and self.model.rng.random() < 1.0 - math.exp(-rate_dt * f):
+                self.model.warn(self, t_s)
+
+    def step(self, t_s: float, dt_s: float, step: int) -> None:
+        """Decide once the response delay is over; move along the current edge."""
+        state = self.state
+        if state is State.WARNED:
+            if self.t_decide_s <= t_s + dt_s and self.decide():
+                self.model.deciders.append(self)
+        elif state is State.EVACUATING and not self.in_queue:
+            lane = self.lane
+            if self.advance(lane.speed(self, step), lane.free_m, t_s, dt_s):
+                self.model.arrivals.append(self)
 
     def decide(self) -> bool:
         """Act on the warning; return whether the agent now wants to leave."""
@@ -253,13 +331,13 @@ class Resident(mesa.Agent):
         self.model.set_state(self, State.DECIDING)
         return True
 
-    def advance(self, speed_mps: float, t_s: float, dt_s: float) -> bool:
-        """Move along the edge for one step; return whether the end was reached."""
+    def advance(self, speed_mps: float, free_m: float, t_s: float, dt_s: float) -> bool:
+        """Move along the edge for one step; return whether the queue was reached."""
         if speed_mps <= 0.0:
             return False
-        rest = self.lane.length_m - self.pos_m
+        rest = free_m - self.pos_m
         if speed_mps * dt_s >= rest:
-            self.t_ready_s = t_s + rest / speed_mps
+            self.t_ready_s = t_s + max(rest, 0.0) / speed_mps
             self.pos_m = self.lane.length_m
             return True
         self.pos_m += speed_mps * dt_s
@@ -338,8 +416,8 @@ class ReferenceModel(mesa.Model):
         self.persons_by_state[State.AT_HOME] = self.total_persons
         self.persons_by_mode = {(s, m): 0 for s in (State.EVACUATING, State.EVACUATED)
                                 for m in _MODES}
-        self._unwarned: dict[int, Resident] = {a.idx: a for a in self.residents}
-        self._to_decide: list[tuple[float, int]] = []  # heap of (t_decide, id)
+        self.deciders: list[Resident] = []
+        self.arrivals: list[Resident] = []
         self._departures: dict[tuple[int, int], deque[Resident]] = {}
         self._warn_at = [float(x) for x in plan.warn_at_s]
         self._warn_reach = [float(x) for x in plan.warn_reach]
@@ -416,7 +494,6 @@ class ReferenceModel(mesa.Model):
         t, dt, step = self.t_s, self.dt_s, self.steps
         t_end = t + dt
         self._warn(t_end, dt)
-        self._decide(t_end)
         filled = self._move(t, dt, step)
         if filled:
             self._update_routes()
@@ -425,59 +502,42 @@ class ReferenceModel(mesa.Model):
         if self.steps >= self.n_steps:
             self.running = False
 
+    def warn(self, agent: Resident, t_s: float) -> None:
+        """``agent`` learns of the warning at step time ``t_s``; it acts ``delay_s`` later."""
+        self.set_state(agent, State.WARNED)
+        agent.t_warned_s = t_s
+        agent.t_decide_s = t_s + agent.delay_s
+        self._node_warned[agent.home] += agent.persons
+
     def _warn(self, t_end: float, dt: float) -> None:
+        issued = []
         while (self._warnings_done < len(self._warn_at)
                and self._warn_at[self._warnings_done] <= t_end + 1e-9):
-            j = self._warnings_done
-            reach = self._warn_reach[j]
-            for a in [a for a in self._unwarned.values() if a.u_warn[j] < reach]:
-                self._hear(a, t_end)
+            issued.append((self._warnings_done, self._warn_reach[self._warnings_done]))
             self._warnings_done += 1
-        if self._word_per_s > 0.0 and self._unwarned:
+        if issued:
+            self.agents.do("hear", t_end, issued)
+        if self._word_per_s > 0.0 and self.persons_by_state[State.AT_HOME]:
             share = {v: w / self._node_persons[v] for v, w in self._node_warned.items() if w}
-            rate_dt = self._word_per_s * dt
-            rng = self.rng
-            for a in [a for a in self._unwarned.values() if a.home in share]:
-                if rng.random() < 1.0 - math.exp(-rate_dt * share[a.home]):
-                    self._hear(a, t_end)
-
-    def _hear(self, agent: Resident, t_end: float) -> None:
-        agent.hear_warning(t_end)
-        del self._unwarned[agent.idx]
-        self._node_warned[agent.home] += agent.persons
-        heapq.heappush(self._to_decide, (agent.t_decide_s, agent.idx))
-
-    def _decide(self, t_end: float) -> None:
-        heap = self._to_decide
-        while heap and heap[0][0] <= t_end:
-            _, i = heapq.heappop(heap)
-            agent = self.residents[i]
-            if agent.decide():
-                key = (agent.mode, agent.home)
-                self._departures.setdefault(key, deque()).append(agent)
+            if share:
+                self.agents.do("listen", t_end, self._word_per_s * dt, share)
 
     def _move(self, t: float, dt: float, step: int) -> bool:
-        """Advance, depart, cross nodes; return whether a shelter became full."""
+        """Decide, advance, depart, cross nodes; return whether a shelter became full."""
         busy = [lane for mode in _MODES for lane in self._busy[mode].values()]
-        for lane in busy:
+        for lane in busy:  # speeds and free lengths from the traffic at the start
             lane.fix_speed(step)
-        # 1. advance along edges; those reaching the end queue there in order
-        for lane in busy:
-            if not lane.moving:
-                continue
-            still, arrived = [], []
-            if lane.mode == WALK:
-                for a in lane.moving:
-                    v = walk_speed(a.v0_mps, lane.rho)
-                    (arrived if a.advance(v, t, dt) else still).append(a)
-            else:
-                v = lane.car_mps
-                for a in lane.moving:
-                    (arrived if a.advance(v, t, dt) else still).append(a)
-            if arrived:
-                arrived.sort(key=lambda a: (a.t_ready_s, a.idx))
-                lane.queue.extend(arrived)
-            lane.moving = still
+        # decisions, and 1. advance along edges (each agent's own step)
+        self.deciders.clear()
+        self.arrivals.clear()
+        self.agents.do("step", t, dt, step)
+        self.deciders.sort(key=lambda a: (a.t_decide_s, a.idx))
+        for agent in self.deciders:
+            self._departures.setdefault((agent.mode, agent.home), deque()).append(agent)
+        # those reaching the queue of their edge join it in order of (t_ready, id)
+        self.arrivals.sort(key=lambda a: (a.t_ready_s, a.idx))
+        for agent in self.arrivals:
+            agent.lane.join_queue(agent)
         # 2.-4. departures and node crossings in order of (t_ready, id), FIFO per queue
         heap: list[tuple[float, int, deque[Resident]]] = []
         for lane in busy:
@@ -493,6 +553,8 @@ class ReferenceModel(mesa.Model):
         filled = False
         while heap:
             tr, i, queue = heapq.heappop(heap)
+            if tr >= t + dt:
+                continue  # reached the end (or decided) at the end of the step: next step
             agent = self.residents[i]
             moved, became_full = self._cross(agent, tr, queue, t, dt, step)
             filled |= became_full
@@ -500,9 +562,8 @@ class ReferenceModel(mesa.Model):
                 continue  # blocked: the queue waits for the next step
             if queue:
                 a = queue[0]
-                if a.served_step != step:
-                    key = a.t_ready_s if a.lane is not None else max(a.t_decide_s, t)
-                    heapq.heappush(heap, (key, a.idx, queue))
+                key = a.t_ready_s if a.lane is not None else max(a.t_decide_s, t)
+                heapq.heappush(heap, (key, a.idx, queue))
         return filled
 
     def _cross(
@@ -524,36 +585,33 @@ class ReferenceModel(mesa.Model):
             u = lane.head
         else:
             u = agent.home
+        t_cross = tr if tr > t else t  # now, if it has been waiting
         if u in self._node_open:
-            return self._admit(agent, u, tr, queue)
+            return self._admit(agent, u, t_cross, queue)
         e2 = self._next_edge[agent.mode][u]
         if e2 < 0:
             return False, False  # no reachable shelter with room
         nxt = self.lanes[agent.mode][e2]
         if nxt.n_agents and nxt.occupancy + agent.units > nxt.storage:
             return False, False  # spillback: no room on the next edge
-        queue.popleft()
         if lane is not None:
             lane.leave(agent)
             lane.credit -= agent.units
             if not lane.n_agents:
                 del self._busy[lane.mode][lane.edge]
         else:
+            queue.popleft()
             self.set_state(agent, State.EVACUATING)
         nxt.enter(agent)
         self._busy[nxt.mode][nxt.edge] = nxt
-        agent.served_step = step
-        t_cross = tr if tr > t else t
-        v = nxt.speed(agent, step)
-        run = v * (t + dt - t_cross)
-        if run >= nxt.length_m:
+        run = nxt.speed(agent, step) * (t + dt - t_cross)
+        if run >= nxt.free_length(step):  # reaches the queue: waits for the next step
             agent.pos_m = nxt.length_m
-            agent.t_ready_s = t_cross + nxt.length_m / v
-            nxt.queue.append(agent)
+            agent.t_ready_s = t + dt
+            nxt.join_queue(agent)
         else:
             agent.pos_m = run
             agent.t_ready_s = math.inf
-            nxt.moving.append(agent)
         return True, False
 
     def _admit(
@@ -568,19 +626,19 @@ class ReferenceModel(mesa.Model):
                 first = s
             room = self.shelter_capacity[s] - self.shelter_occupancy[s]
             if room >= agent.persons:
-                queue.popleft()
                 lane = agent.lane
                 if lane is not None:
                     lane.credit -= agent.units
                     lane.leave(agent)
                     if not lane.n_agents:
                         del self._busy[lane.mode][lane.edge]
+                else:
+                    queue.popleft()
                 self.shelter_occupancy[s] += agent.persons
                 self.shelter_arrivals[s] += agent.persons
                 self.set_state(agent, State.EVACUATED)
                 agent.t_evacuated_s = tr
                 agent.shelter = s
-                agent.served_step = self.steps
                 if room - agent.persons < self.largest_agent:
                     self.shelter_full[s] = True
                     self.shelter_t_full_s[s] = tr
@@ -660,13 +718,23 @@ class ReferenceModel(mesa.Model):
                                            strict=True)):
             if occ > cap:
                 bad.append(f"shelter {s}: occupancy {occ} > capacity {cap}")
+        on_lane: dict[tuple[int, int], list[Resident]] = {}
+        queued = {a.idx for mode in _MODES for lane in self._busy[mode].values()
+                  for a in lane.queue}
+        for a in self.residents:
+            if a.lane is not None:
+                on_lane.setdefault((a.mode, a.lane.edge), []).append(a)
+            if a.in_queue != (a.idx in queued):
+                bad.append(f"agent {a.idx}: queue flag out of date")
         for mode in _MODES:
             for lane in self.lanes[mode]:
-                on = [*lane.moving, *lane.queue]
+                on = on_lane.get((mode, lane.edge), [])
                 units = sum(a.units for a in on)
                 if len(on) != lane.n_agents or abs(units - lane.occupancy) > 1e-9:
                     bad.append(f"lane {mode}/{lane.edge}: occupancy {lane.occupancy} != "
                                f"{units} units of {len(on)} agents")
+                if abs(sum(a.units for a in lane.queue) - lane.queued) > 1e-9:
+                    bad.append(f"lane {mode}/{lane.edge}: queued units out of date")
                 if len(on) > 1 and lane.occupancy > lane.storage + 1e-9:
                     bad.append(f"lane {mode}/{lane.edge}: {lane.occupancy} units > storage "
                                f"{lane.storage}")

@@ -36,6 +36,8 @@ CAR_JAM_SPACING_M = 7.5
 CAR_LANE_CAPACITY_VEH_S = 2000.0 / 3600.0
 """Physical capacity of a moving lane (MODELS.md: 1,800-2,000 veh/h/lane); an
 edge's own ``capacity_vph`` limits what leaves it (signals, junctions)."""
+EMPTY = 1e-9
+"""Occupancy (units) below which an edge counts as empty (rounding of car units)."""
 MIN_FREE_SHARE = 0.01
 """Free length never shrinks below this share of the edge (numerical guard)."""
 
@@ -102,7 +104,8 @@ def edge_speeds(roads, occupancy, queued):
         floor[e] = flow[0, e] / width_m[e] / rho * factor[e] if rho > 0.0 else np.inf
         lc = length - queued[1, e] * CAR_JAM_SPACING_M / lanes[e]
         free[1, e] = max(lc, MIN_FREE_SHARE * length)
-        k = (occupancy[1, e] - queued[1, e]) / (lanes[e] * free[1, e])
+        # a car is not slowed by itself: the density of the others on the lane
+        k = max(occupancy[1, e] - queued[1, e] - 1.0, 0.0) / (lanes[e] * free[1, e])
         car[e] = _car_fd_speed(k, free_speed[e] * factor[e], flow[1, e] / lanes[e] * factor[e])
     return free, walk, floor, car
 
@@ -353,7 +356,7 @@ def move(t_s, dt_s, agents, roads, queues, routes, shelters):
             e2 = next_edge[md, u]
             if e2 < 0:
                 continue  # no reachable shelter with room
-            if occupancy[md, e2] > 0.0 and occupancy[md, e2] + units[i] > storage[md, e2]:
+            if occupancy[md, e2] > EMPTY and occupancy[md, e2] + units[i] > storage[md, e2]:
                 continue  # no room on the next edge: the queue waits (spillback)
             _pop_head(queues, agents, q)
             if on_edge:

@@ -41,7 +41,7 @@ def test_kernel_speeds_match_the_numpy_reference():
             expect_walk = walk_speed_mps(v0 * factor[e], rho, 1.3 * factor[e])
             got = _kernels._speed(v0, 0, e, walk, floor, car, factor)
             np.testing.assert_allclose(got, expect_walk, rtol=1e-12)
-            k = (occ[1, e] - queued[1, e]) / (net.lanes[e] * lc)
+            k = max(occ[1, e] - queued[1, e] - 1, 0) / (net.lanes[e] * lc)
             expect_car = car_speed_mps(k, net.speed_mps[e] * factor[e],
                                        traffic.flow_per_s[1, e] / net.lanes[e] * factor[e])
             np.testing.assert_allclose(car[e], expect_car, rtol=1e-12)
@@ -183,3 +183,12 @@ def test_same_seed_same_run_other_seed_other_times():
     pd.testing.assert_frame_equal(a.agents, b.agents)
     assert a.summary["evacuation_time_p50_s"] != c.summary["evacuation_time_p50_s"]
     assert a.summary["evacuated"] > 2000
+
+
+def test_a_lone_car_keeps_free_speed_on_short_edges():
+    # short OpenStreetMap-like edges: a car is not slowed by its own density (dt such
+    # that v * dt stays below the shortest edge: at most one node crossing per step)
+    net = line_network([10.0, 12.0, 8.0, 20.0], lanes=[1, 1, 1, 1], speed_mps=[13.9] * 4)
+    model = run(line_model(net, home_nodes=[0], persons=[1], shelter_nodes=[4],
+                           capacities=[5], dt=0.5, car=1.0))
+    assert model.residents.t_arrive_s[0] == pytest.approx(0.5 + 50.0 / 13.9, abs=1e-9)
