@@ -26,6 +26,8 @@ class BenchResult:
         or loading numba's on-disk cache (s).
     agree
         Whether both sides computed the same result.
+    skipped
+        Not run at this size (the description says why).
     """
 
     ours_s: float
@@ -34,6 +36,7 @@ class BenchResult:
     description: str
     first_call_s: float = 0.0
     agree: bool = True
+    skipped: bool = False
 
     @property
     def ratio(self) -> float:

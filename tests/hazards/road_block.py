@@ -35,6 +35,7 @@ class RoadBlock(Hazard):
         net = world.network
         near = np.hypot(net.node_x_m - x_m, net.node_y_m - y_m) <= radius_m
         self.x_m, self.y_m, self.radius_m, self.at_s = x_m, y_m, radius_m, at_s
+        self.node_in_zone = near
         self.edge_in_zone = near[net.edge_tail] | near[net.edge_head]
         self.active = False
 
@@ -51,6 +52,13 @@ class RoadBlock(Hazard):
     def sample(self, x_m, y_m):
         inside = np.hypot(np.asarray(x_m) - self.x_m, np.asarray(y_m) - self.y_m) <= self.radius_m
         return {"blocked": (inside & self.active).astype(np.float64)}
+
+    def warned_nodes(self):
+        return self.node_in_zone & self.active
+
+    def protective_action(self):
+        # shelter in place inside the blocked area, no opinion elsewhere
+        return np.where(self.node_in_zone, 2, 0).astype(np.int8)
 
     def summary(self):
         return {"road_block_edges_closed": int(self.edge_in_zone.sum()) if self.active else 0}

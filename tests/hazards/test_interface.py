@@ -79,3 +79,34 @@ def test_next_hop_tree_avoids_closed_roads(tmp_path, with_road_block):
     for mode in (0, 1):
         used = next_edge[mode][next_edge[mode] >= 0]
         assert model.edge_closed.any() and not model.edge_closed[used].any()
+
+
+@pytest.mark.parametrize("action", ["auto", "evacuate"])
+def test_hazards_warn_the_places_they_reach_and_choose_the_action(tmp_path, with_road_block,
+                                                                  action):
+    from sim.agents.states import State
+    from sim.model import CityModel
+    from sim.rng import replication_seeds
+
+    text_extra = (f"behaviour: {{action: {action}, compliance: 1.0, word_of_mouth_per_h: 0, "
+                  "response_delay: {dist: fixed, value: 0}}\n")
+    import yaml
+
+    text = SMALL_CITY + text_extra + yaml.safe_dump({"hazards": [road_block.EXAMPLE]})
+    scenario = load_scenario_text(text, base_dir=tmp_path)
+    world = build_world(scenario, world_streams(scenario.run.seed))
+    model = CityModel(scenario, replication_seeds(scenario.run.seed, 1)[0], world=world)
+    while model.t_s < 290:
+        model.step()
+    assert (model.residents.state == State.AT_HOME).all()  # nothing before the hazard
+    while model.t_s < 320:
+        model.step()
+    (hazard,) = model.hazards
+    in_zone = hazard.node_in_zone[model.plan.home_node]
+    state = model.residents.state
+    assert in_zone.any() and (state[~in_zone] == State.AT_HOME).all()
+    if action == "auto":
+        assert (state[in_zone] == State.SHELTERED_IN_PLACE).all()
+    else:
+        assert not (state[in_zone] == State.AT_HOME).any()
+        assert not (state[in_zone] == State.SHELTERED_IN_PLACE).any()
