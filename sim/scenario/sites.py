@@ -15,7 +15,14 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
 
-from pydantic import AfterValidator, PrivateAttr, ValidationError, ValidationInfo, WrapValidator
+from pydantic import (
+    AfterValidator,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+    WrapValidator,
+    model_validator,
+)
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from sim.scenario.base import (
@@ -74,19 +81,48 @@ class Site(ConfigModel):
         return self._row
 
 
+SHELTER_M2_PER_PERSON = 1.5
+"""Default usable area per sheltered person (m²): GB 21734-2008 asks for more
+than 1.5 m² per person (GB 50413-2007: at least 1 m² in emergency shelters,
+2 m² in fixed ones; MODELS.md)."""
+
+
 class Shelter(Site):
     """A shelter: where evacuees go.
 
     Attributes
     ----------
     capacity
-        Persons it holds.
+        Persons it holds; when absent, ``area_m2 / m2_per_person`` (rounded down).
     kind
         Free text such as ``park``, ``square``, ``school``, ``building``.
+    area_m2
+        Usable area (m²), used when ``capacity`` is not given.
+    m2_per_person
+        Usable area per person (m²); default :data:`SHELTER_M2_PER_PERSON`.
     """
 
-    capacity: NonNegInt
+    csv_one_of: ClassVar[tuple[str, ...]] = ("capacity", "area_m2")
+
+    capacity: NonNegInt | None = None
     kind: Text | None = None
+    area_m2: PosFloat | None = None
+    m2_per_person: PosFloat = SHELTER_M2_PER_PERSON
+
+    @model_validator(mode="after")
+    def _capacity_or_area(self) -> Shelter:
+        if self.capacity is None and self.area_m2 is None:
+            raise_errors("Shelter", [line_error(
+                ("capacity",), "required: give capacity (persons), or area_m2 (usable area, "
+                f"m²) to size it at m2_per_person ({self.m2_per_person:g} m² per person)")])
+        return self
+
+    @property
+    def places(self) -> int:
+        """Persons it holds: ``capacity``, else usable area over area per person."""
+        if self.capacity is not None:
+            return self.capacity
+        return int(self.area_m2 // self.m2_per_person)
 
 
 class CandidateShelter(Site):
@@ -100,11 +136,14 @@ class CandidateShelter(Site):
         Free text such as ``park``, ``square``, ``school``.
     area_m2
         Usable area (m²), when known.
+    m2_per_person
+        Usable area per person (m²), to derive the capacity from the area.
     """
 
     capacity: NonNegInt | None = None
     kind: Text | None = None
     area_m2: PosFloat | None = None
+    m2_per_person: PosFloat = SHELTER_M2_PER_PERSON
 
 
 class Units(ConfigModel):
@@ -178,6 +217,8 @@ def _column_types(model: type[Site]) -> dict[str, Callable[[str], Any]]:
         cols["kind"] = str
     if "area_m2" in fields:
         cols["area_m2"] = _float
+    if "m2_per_person" in fields:
+        cols["m2_per_person"] = _float
     if "units" in fields:
         cols.update({k: _int for k in UNIT_KINDS})
     if "turnout" in fields:
@@ -274,6 +315,10 @@ def _check_header(
     for name, field in model.model_fields.items():
         if field.is_required() and name in columns and name not in seen:
             problems.append(line_error(("csv",), f"{path.name}: missing column {name!r}"))
+    one_of = getattr(model, "csv_one_of", ())
+    if one_of and not any(c in seen for c in one_of):
+        names = " or ".join(repr(c) for c in one_of)
+        problems.append(line_error(("csv",), f"{path.name}: missing column {names}"))
     if "units" in model.model_fields and model.model_fields["units"].is_required():
         if not any(k in seen for k in UNIT_KINDS):
             problems.append(

@@ -219,7 +219,8 @@ def build_shelters(locator: Locator, items: Sequence[Any], section: str = "shelt
     locator
         Location resolver of the world.
     items
-        Scenario shelter entries (``id, name, location, capacity, kind``).
+        Scenario shelter entries (``id, name, location, kind`` and ``places``:
+        the capacity, or the usable area over the area per person).
     section
         YAML path of the list, for errors.
 
@@ -232,7 +233,7 @@ def build_shelters(locator: Locator, items: Sequence[Any], section: str = "shelt
         **_ids_and_names(items),
         kind=[str(getattr(s, "kind", None) or "") for s in items],
         x_m=x, y_m=y, node=node,
-        capacity=np.array([int(s.capacity or 0) for s in items], dtype=np.int64),
+        capacity=np.array([int(s.places) for s in items], dtype=np.int64),
     )
 
 

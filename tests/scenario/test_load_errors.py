@@ -181,7 +181,7 @@ CASES = [
         "  - {id: S3, location: {node: 5}}",
         "shelters[2].capacity",
         25,
-        "required key is missing",
+        "required: give capacity (persons), or area_m2",
         id="missing-key",
     ),
     pytest.param(

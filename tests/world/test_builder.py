@@ -65,3 +65,13 @@ def test_synthetic_terrain_and_population_raster(tmp_path):
     # nearest nodes to points in the cell: within half a block plus jitter of its edge
     assert np.all((x >= 525 - 75 - 50) & (y >= 525 - 75 - 50))
     assert world.terrain.cell_m == 50 and np.ptp(world.terrain.values) > 3
+
+
+def test_shelter_capacity_from_usable_area(tmp_path):
+    text = SMALL_CITY.replace(
+        "  - {id: S2, location: {node: 60}, capacity: 1500}",
+        "  - {id: S2, location: {node: 60}, area_m2: 10000}\n"
+        "  - {id: S3, location: {node: 3}, area_m2: 1000, m2_per_person: 2.0}")
+    world = build(tmp_path, text)
+    # 10,000 m² at 1.5 m² per person (GB 21734-2008), 1,000 m² at 2 m² per person
+    assert world.shelters.capacity.tolist() == [2000, 6666, 500]

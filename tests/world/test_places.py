@@ -30,10 +30,10 @@ def test_locations_snap_to_nearest_node(net):
 def test_every_bad_location_is_reported_with_its_path(net):
     locator = Locator(net, None, 150.0)
     items = [
-        NS(id="S1", name=None, kind=None, capacity=10, location=loc(x=200, y=200)),
-        NS(id="S2", name=None, kind=None, capacity=10, location=loc(x=5000, y=200)),
-        NS(id="S3", name=None, kind=None, capacity=10, location=loc(node=999)),
-        NS(id="S4", name=None, kind=None, capacity=10, location=loc(lon=1.5, lat=42.5)),
+        NS(id="S1", name=None, kind=None, places=10, location=loc(x=200, y=200)),
+        NS(id="S2", name=None, kind=None, places=10, location=loc(x=5000, y=200)),
+        NS(id="S3", name=None, kind=None, places=10, location=loc(node=999)),
+        NS(id="S4", name=None, kind=None, places=10, location=loc(lon=1.5, lat=42.5)),
     ]
     with pytest.raises(ScenarioError) as info:
         build_shelters(locator, items)
