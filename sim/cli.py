@@ -121,6 +121,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("citysim: interrupted", file=sys.stderr)
         return EXIT_FAILED
+    except BrokenPipeError:  # output piped into a command that stopped reading (head)
+        sys.stdout = None  # nothing more can be written there
+        return EXIT_OK
     except Exception as exc:  # a bug or a failed run, not bad input: keep the trace
         traceback.print_exc(file=sys.stderr)
         print(f"citysim: the run failed: {type(exc).__name__}: {exc}", file=sys.stderr)
