@@ -107,6 +107,8 @@ def response_kpis(
         "response_time_p90_s": float(np.quantile(rt, 0.9)) if rt.size else None,
         "response_within_standard_fraction": float(np.mean(rt <= standard_s)) if rt.size else None,
         "calls_queued_fraction": float(incidents["queued"].fillna(False).mean()) if n else None,
+        "calls_lost_fraction": float(incidents["lost"].fillna(False).mean())
+        if n and "lost" in incidents else None,
         "unit_utilization": busy_unit_s / unit_s if unit_s > 0 else None,
     }
 
@@ -139,7 +141,7 @@ def summarize_model(model: Any, *, wall_time_s: float) -> dict[str, Any]:
         **response_kpis(
             model.incidents_frame(),
             standard_s=float(model.scenario.response.standard),
-            busy_unit_s=float(getattr(model, "busy_unit_s", 0.0)),
+            busy_unit_s=float(model.response.busy_unit_s),
             unit_s=float(stations.units.sum()) * model.t_s,
         ),
         "coverage_fraction": getattr(model, "coverage_fraction", None),

@@ -12,6 +12,7 @@ import pandas as pd
 from sim.agents._kernels import ACT_EVACUATE, decide, move, word_of_mouth
 from sim.agents.plan import CAR, WALK, draw_plan
 from sim.agents.residents import ACTION_CODES, Residents, Roads, ShelterState
+from sim.agents.response import ResponseSystem
 from sim.agents.states import STATE_COLUMNS, State, final_groups, persons_by_state
 from sim.agents.traffic import edge_traffic
 from sim.errors import Problem, ScenarioError
@@ -90,7 +91,10 @@ class CityModel(mesa.Model):
        link-queue model moves walkers and cars, queues them at edge ends and
        admits them to shelters (docs/RESIDENTS.md); a shelter that fills
        triggers a route update;
-    5. **incidents appear**, 6. **dispatch**: stages of the response model;
+    5. **incidents appear** and 6. **dispatch**: background calls and
+       incidents raised by hazards get the closest free suitable units; units
+       turn out, drive, serve and return; calls and unit events inside the
+       step are processed at their exact times (:mod:`sim.agents.response`);
     7. **record**: every ``outputs.every`` the DataCollector takes the
        model-level series and probes sample the hazards. Recording never
        changes the simulation.
@@ -139,8 +143,9 @@ class CityModel(mesa.Model):
         self.t_s = 0.0
         self.edge_speed_factor = np.ones(net.n_edges)
         self.edge_closed = np.zeros(net.n_edges, dtype=bool)
-        self.incident_rows: list[dict[str, Any]] = []
-        self.busy_units = 0
+        self.response = ResponseSystem(self, self.world, scenario.response, self.duration_s,
+                                       streams.generator("response.calls"),
+                                       streams.generator("response.service"))
         self.route_updates = 0
         self._route_factor = self.edge_speed_factor.copy()
         self._update_routes()
@@ -267,9 +272,9 @@ class CityModel(mesa.Model):
         reporters["injured"] = lambda m: int(m.residents.persons[m.residents.injured].sum())
         reporters["shelter_occupancy"] = lambda m: int(m.shelters.occupancy.sum())
         reporters["active_incidents"] = lambda m: sum(
-            1 for r in m.incident_rows if not (r.get("t_clear_s", np.nan) <= m.t_s)
+            1 for r in m.response.incidents if not (r["lost"] or r["t_clear_s"] <= m.t_s)
         )
-        reporters["busy_units"] = lambda m: m.busy_units
+        reporters["busy_units"] = lambda m: m.response.busy_units()
         reporters["closed_edges"] = lambda m: int(m.edge_closed.sum())
         return reporters
 
@@ -292,13 +297,16 @@ class CityModel(mesa.Model):
         self._apply_hazard_effects()
         self._issue_warnings()
         self._move_residents()
+        self.response.advance(self.t_s, self.t_s + self.dt_s, self.edge_closed,
+                              self.edge_speed_factor)
         self.t_s = min(self.t_s + self.dt_s, self.duration_s)
         self._record()
         if self.steps >= self.n_steps:
             self.running = False
 
     def finish(self) -> None:
-        """Record the final state if the last step fell between two records."""
+        """Close the books: units' busy time, and the final record if it fell between two."""
+        self.response.finish(self.t_s)
         last = self.datacollector.model_vars["t_s"][-1]
         if last < self.t_s:
             self._next_record_s = self.t_s
@@ -319,7 +327,7 @@ class CityModel(mesa.Model):
 
     def incidents_frame(self) -> pd.DataFrame:
         """One row per incident, contract columns first."""
-        return typed_frame(self.incident_rows, INCIDENT_COLUMNS)
+        return typed_frame(self.response.incidents, INCIDENT_COLUMNS)
 
     def shelters_frame(self) -> pd.DataFrame:
         """One row per shelter, contract columns first."""

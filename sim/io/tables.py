@@ -24,6 +24,9 @@ INCIDENT_COLUMNS: dict[str, str] = {
     "station": "string",
     "response_time_s": "float64",
     "queued": "boolean",
+    "lost": "boolean",
+    "units": "string",
+    "node": "int64",
 }
 
 SHELTER_COLUMNS: dict[str, str] = {

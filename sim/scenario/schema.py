@@ -57,6 +57,7 @@ from sim.scenario.sites import (
     ShelterList,
     Site,
     StationList,
+    Units,
     check_unique_ids,
 )
 
@@ -523,11 +524,14 @@ class BackgroundCalls(ConfigModel):
     profile
         Optional 24 hourly weights (>= 0, not all 0) modulating the rate over
         the day; ``None``: flat.
+    needs
+        Units a background call needs (its run card); default one engine.
     """
 
     rate_per_h: NonNegFloat = 0.0
     distribution: Literal["population", "uniform"] = "population"
     profile: Annotated[tuple[NonNegFloat, ...], MinLen(24), MaxLen(24)] | None = None
+    needs: Units = Units(engine=1)
 
     @model_validator(mode="after")
     def _profile_not_zero(self) -> BackgroundCalls:
@@ -552,6 +556,9 @@ class Response(ConfigModel):
         Time on scene (s); default lognormal, median 20 min, sigma 0.5.
     background_calls
         Everyday calls.
+    when_all_busy
+        A call that finds no suitable unit free waits for one (``queue``) or
+        goes unanswered (``lost``, as in the hypercube and Erlang-B models).
     """
 
     dispatch: Literal["closest_available"] = "closest_available"
@@ -560,6 +567,7 @@ class Response(ConfigModel):
         dist="lognormal", median=1200.0, sigma=0.5
     )
     background_calls: BackgroundCalls = BackgroundCalls()
+    when_all_busy: Literal["queue", "lost"] = "queue"
 
 
 # --- outputs -------------------------------------------------------------------------

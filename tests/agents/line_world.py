@@ -49,10 +49,14 @@ def line_network(lengths_m, *, width_m=None, lanes=None, capacity_vph=None, spee
 
 
 def line_model(network, *, home_nodes, persons, shelter_nodes, capacities, dt=1.0,
-               duration="1h", v0=1.2, car=0.0, seed=0):
-    """A CityModel on ``network`` with residents and shelters placed by hand."""
+               duration="1h", v0=1.2, car=0.0, seed=0, stations=(), extra=""):
+    """A CityModel on ``network`` with residents, shelters and stations placed by hand.
+
+    ``stations`` holds ``(node, {unit type: count}, turnout_s)``; ``extra`` is
+    YAML appended to the scenario (e.g. a ``response`` section).
+    """
     text = BEHAVIOUR.format(duration=duration, dt=dt, seed=seed, v0=v0, walk=1 - car, car=car)
-    scenario = load_scenario_text(text, base_dir=".")
+    scenario = load_scenario_text(text + extra, base_dir=".")
     k = len(shelter_nodes)
     nodes = np.asarray(shelter_nodes, dtype=np.int64)
     shelters = Shelters(id=[f"S{i + 1}" for i in range(k)], name=[""] * k, kind=[""] * k,
@@ -64,8 +68,7 @@ def line_model(network, *, home_nodes, persons, shelter_nodes, capacities, dt=1.
         population=Population(np.asarray(home_nodes, dtype=np.int64),
                               np.asarray(persons, dtype=np.int64)),
         shelters=shelters,
-        stations=Stations([], [], empty, empty, np.zeros(0, np.int64),
-                          np.zeros((0, 5), np.int64), empty),
+        stations=_stations(network, stations),
         probes=Probes([], empty, empty, np.zeros(0, np.int64)),
         terrain=None, crs=None,
     )
@@ -79,3 +82,15 @@ def run(model, *, every_step=None):
         if every_step is not None:
             every_step(model)
     return model
+
+
+def _stations(network, stations):
+    from sim.world.places import UNIT_TYPES
+
+    nodes = np.array([s[0] for s in stations], dtype=np.int64)
+    units = np.array([[s[1].get(k, 0) for k in UNIT_TYPES] for s in stations],
+                     dtype=np.int64).reshape(len(stations), len(UNIT_TYPES))
+    return Stations(id=[f"F{i + 1}" for i in range(len(stations))],
+                    name=[""] * len(stations), x_m=network.node_x_m[nodes],
+                    y_m=network.node_y_m[nodes], node=nodes, units=units,
+                    turnout_s=np.array([float(s[2]) for s in stations]))

@@ -1,0 +1,334 @@
+"""Fire and rescue response: units, incidents and dispatch.
+
+Units are Mesa agents (a city has tens, not hundreds of thousands) with the
+states available, turnout, travelling, on scene and returning. Incidents come
+from background calls (a Poisson process weighted by population, modulated
+by an optional hourly profile) and from :meth:`ResponseSystem.raise_incident`
+(hazards, trapped or injured residents). Each needs units by type (its run
+card).
+
+Dispatch is closest available by current travel time: when an incident is
+called, each needed unit type gets the suitable free units that would arrive
+first (turnout plus driving time on the network as it is now: closures and
+hazard speed factors included; congestion from evacuating traffic is not).
+A returning unit can be re-dispatched from the scene it left, without
+turnout. What cannot be served waits in a first-come first-served queue
+(``response.when_all_busy: queue``) or is lost (``lost``). Events inside a
+model step (calls, turnout ends, arrivals, clears, returns) are processed at
+their exact times, in time order, so queueing does not depend on ``dt``.
+
+Every incident keeps its audit chain: call, first dispatch, first arrival,
+clear (the last unit leaving the scene), the first arriving unit and its
+station, the response time (first arrival minus first dispatch) and whether
+it queued (no suitable unit free when it was called).
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+from enum import IntEnum
+from typing import Any
+
+import mesa
+import numpy as np
+
+from sim.agents.traffic import edge_traffic
+from sim.routing import next_hop_tree
+from sim.world.builder import World, node_population
+from sim.world.places import UNIT_TYPES
+
+
+class UnitState(IntEnum):
+    """States of a response unit."""
+
+    AVAILABLE = 0
+    TURNOUT = 1
+    TRAVELLING = 2
+    ON_SCENE = 3
+    RETURNING = 4
+
+
+class Unit(mesa.Agent):
+    """A fire engine, ladder, rescue, hazmat unit or ambulance.
+
+    Attributes
+    ----------
+    index
+        Its position in :attr:`ResponseSystem.units`.
+    name
+        ``<station>-<type><k>``.
+    kind
+        Unit type (one of :data:`sim.world.places.UNIT_TYPES`).
+    station
+        Index of its home station.
+    state
+        :class:`UnitState`.
+    incident
+        Incident it serves, -1 if none.
+    scene_node
+        Node of its current or last incident (where a returning unit is
+        re-dispatched from).
+    t_busy_from_s
+        When its current assignment began (s).
+    """
+
+    def __init__(self, model: mesa.Model, index: int, name: str, kind: str,
+                 station: int) -> None:
+        super().__init__(model)
+        self.index = index
+        self.name = name
+        self.kind = kind
+        self.station = station
+        self.state = UnitState.AVAILABLE
+        self.incident = -1
+        self.scene_node = -1
+        self.t_busy_from_s = math.nan
+        self.generation = 0  # invalidates events of an assignment that was replaced
+
+
+class ResponseSystem:
+    """Units, incidents and dispatch of one replication.
+
+    Parameters
+    ----------
+    model
+        The Mesa model the units belong to.
+    world
+        The built world.
+    response
+        The scenario's ``response`` section.
+    duration_s
+        Length of the run (s): busy time is counted inside it.
+    calls_rng, service_rng
+        Streams for background calls and for service times.
+    """
+
+    def __init__(self, model: mesa.Model, world: World, response: Any, duration_s: float,
+                 calls_rng: np.random.Generator, service_rng: np.random.Generator) -> None:
+        self.world = world
+        self.cfg = response
+        self.duration_s = float(duration_s)
+        self.calls_rng = calls_rng
+        self.service_rng = service_rng
+        net = world.network
+        self.car_usable = edge_traffic(net).usable[1]
+        st = world.stations
+        self.units: list[Unit] = []
+        for s in range(len(st)):
+            for k, kind in enumerate(UNIT_TYPES):
+                for j in range(int(st.units[s, k])):
+                    self.units.append(Unit(model, len(self.units), f"{st.id[s]}-{kind}{j + 1}",
+                                           kind, s))
+        self.incidents: list[dict[str, Any]] = []
+        self.waiting: list[int] = []  # incidents with unmet needs, in call order
+        self.needs_left: list[dict[str, int]] = []
+        self.busy_unit_s = 0.0
+        self._events: list[tuple[float, int, str, int, int]] = []
+        self._seq = itertools.count()
+        calls = response.background_calls
+        self.rate_per_s = calls.rate_per_h / 3600.0
+        profile = np.ones(24) if calls.profile is None else np.asarray(calls.profile, float)
+        self.profile = profile / profile.mean()
+        weights = (node_population(world) if calls.distribution == "population"
+                   else np.ones(net.n_nodes))
+        if weights.sum() <= 0:
+            weights = np.ones(net.n_nodes)
+        self.call_weights = weights / weights.sum()
+        self.background_needs = {k: int(getattr(calls.needs, k)) for k in UNIT_TYPES
+                                 if int(getattr(calls.needs, k)) > 0}
+        self._next_call_s = self._draw_next_call(0.0)
+        self._costs: tuple[int, np.ndarray] | None = None
+
+    # -- events ---------------------------------------------------------
+    def _push(self, t_s: float, kind: str, index: int, generation: int = 0) -> None:
+        heapq.heappush(self._events, (t_s, next(self._seq), kind, index, generation))
+
+    def _draw_next_call(self, t_s: float) -> float:
+        """Next background call after ``t_s`` (thinning of the hourly profile)."""
+        if self.rate_per_s <= 0:
+            return math.inf
+        peak = self.rate_per_s * self.profile.max()
+        t = t_s
+        while True:
+            t += self.calls_rng.exponential(1.0 / peak)
+            hour = int(t // 3600) % 24
+            if self.calls_rng.random() * self.profile.max() <= self.profile[hour]:
+                return t
+
+    def advance(self, t_s: float, t_end_s: float, edge_closed: np.ndarray,
+                speed_factor: np.ndarray) -> None:
+        """Process every call and unit event in ``(t_s, t_end_s]``, in time order.
+
+        Parameters
+        ----------
+        t_s, t_end_s
+            The step (s).
+        edge_closed, speed_factor
+            The network now, for travel times.
+        """
+        self._closed = edge_closed | ~self.car_usable
+        self._weight = self.world.network.travel_time_s / np.maximum(speed_factor, 1e-9)
+        self._costs = None
+        while True:
+            t_event = self._events[0][0] if self._events else math.inf
+            if min(t_event, self._next_call_s) > t_end_s:
+                return
+            if self._next_call_s <= t_event:
+                t = self._next_call_s
+                node = int(self.calls_rng.choice(self.call_weights.size, p=self.call_weights))
+                self.raise_incident(t, node, "background", self.background_needs)
+                self._next_call_s = self._draw_next_call(t)
+            else:
+                t, _, kind, index, generation = heapq.heappop(self._events)
+                unit = self.units[index]
+                if generation == unit.generation:
+                    self._unit_event(t, unit, kind)
+
+    def raise_incident(self, t_s: float, node: int, kind: str, needs: dict[str, int]) -> int:
+        """Record an incident at ``node`` and dispatch to it; return its index.
+
+        Parameters
+        ----------
+        t_s
+            Call time (s).
+        node
+            Network node of the incident.
+        kind
+            What it is (``background``, ``building_fire``, ``trapped`` ...).
+        needs
+            Units by type it needs (run card).
+        """
+        index = len(self.incidents)
+        net = self.world.network
+        self.incidents.append({
+            "incident": f"I{index + 1:06d}", "kind": kind,
+            "x": float(net.node_x_m[node]), "y": float(net.node_y_m[node]), "node": node,
+            "t_call_s": t_s, "t_dispatch_s": math.nan, "t_arrive_s": math.nan,
+            "t_clear_s": math.nan, "unit": None, "station": None,
+            "response_time_s": math.nan, "queued": False, "lost": False, "units": "",
+        })
+        self.needs_left.append(dict(needs))
+        free = any(self._free_units(k) for k in needs)
+        if not free and needs:
+            if self.cfg.when_all_busy == "lost":
+                self.incidents[index]["lost"] = True
+                return index
+            self.incidents[index]["queued"] = True
+        self._dispatch(t_s, index)
+        if any(self.needs_left[index].values()):
+            self.waiting.append(index)
+        return index
+
+    # -- dispatch -------------------------------------------------------
+    def _free_units(self, kind: str) -> list[Unit]:
+        return [u for u in self.units if u.kind == kind
+                and u.state in (UnitState.AVAILABLE, UnitState.RETURNING)]
+
+    def _cost_to(self, node: int) -> np.ndarray:
+        """Driving time from every node to ``node`` on the network as it is now (s)."""
+        if self._costs is None or self._costs[0] != node:
+            tree = next_hop_tree(self.world.network, [node], weight_s=self._weight,
+                                 closed=self._closed)
+            self._costs = (node, tree.cost_s)
+        return self._costs[1]
+
+    def _dispatch(self, t_s: float, index: int) -> None:
+        """Send the closest free suitable units to incident ``index``."""
+        need = self.needs_left[index]
+        if not any(need.values()):
+            return
+        node = self.incidents[index]["node"]
+        cost = self._cost_to(node)
+        stations = self.world.stations
+        for kind, count in need.items():
+            options = []
+            for u in self._free_units(kind):
+                if u.state == UnitState.AVAILABLE:
+                    turnout = float(stations.turnout_s[u.station])
+                    drive = cost[stations.node[u.station]]
+                else:  # returning: from the scene it left, already on the road
+                    turnout, drive = 0.0, cost[u.scene_node]
+                if math.isfinite(drive):
+                    options.append((turnout + drive, u.index, u, turnout, drive))
+            options.sort(key=lambda o: (o[0], o[1]))
+            for _, _, unit, turnout, drive in options[:count]:
+                self._assign(t_s, unit, index, turnout, drive)
+                need[kind] -= 1
+
+    def _assign(self, t_s: float, unit: Unit, index: int, turnout_s: float,
+                drive_s: float) -> None:
+        if unit.state == UnitState.RETURNING:  # its return ends here
+            self._count_busy(unit, t_s)
+        inc = self.incidents[index]
+        unit.generation += 1
+        unit.incident = index
+        unit.t_busy_from_s = t_s
+        unit.state = UnitState.TURNOUT if turnout_s > 0 else UnitState.TRAVELLING
+        unit.scene_node = inc["node"]
+        if math.isnan(inc["t_dispatch_s"]):
+            inc["t_dispatch_s"] = t_s
+        inc["units"] = ",".join(filter(None, [inc["units"], unit.name]))
+        i = unit.index
+        if turnout_s > 0:
+            self._push(t_s + turnout_s, "turnout_end", i, unit.generation)
+        self._push(t_s + turnout_s + drive_s, "arrive", i, unit.generation)
+
+    def _unit_event(self, t_s: float, unit: Unit, kind: str) -> None:
+        i = unit.index
+        if kind == "turnout_end":
+            unit.state = UnitState.TRAVELLING
+        elif kind == "arrive":
+            unit.state = UnitState.ON_SCENE
+            inc = self.incidents[unit.incident]
+            if math.isnan(inc["t_arrive_s"]):
+                inc["t_arrive_s"] = t_s
+                inc["unit"] = unit.name
+                inc["station"] = self.world.stations.id[unit.station]
+                inc["response_time_s"] = t_s - inc["t_dispatch_s"]
+            service = float(self.cfg.service_time.sample(self.service_rng, 1)[0])
+            self._push(t_s + service, "clear", i, unit.generation)
+        elif kind == "clear":
+            inc = self.incidents[unit.incident]
+            inc["t_clear_s"] = t_s if math.isnan(inc["t_clear_s"]) else max(inc["t_clear_s"], t_s)
+            unit.state = UnitState.RETURNING
+            unit.incident = -1
+            back = self._cost_back(unit)
+            self._push(t_s + back, "home", i, unit.generation)
+            self._serve_waiting(t_s)
+        elif kind == "home":
+            unit.state = UnitState.AVAILABLE
+            self._count_busy(unit, t_s)
+            self._serve_waiting(t_s)
+
+    def _cost_back(self, unit: Unit) -> float:
+        """Driving time from the scene back to the unit's station (s)."""
+        home = int(self.world.stations.node[unit.station])
+        back = self._cost_to(home)[unit.scene_node]
+        return float(back) if math.isfinite(back) else 0.0
+
+    def _count_busy(self, unit: Unit, t_s: float) -> None:
+        start = min(max(unit.t_busy_from_s, 0.0), self.duration_s)
+        self.busy_unit_s += max(min(t_s, self.duration_s) - start, 0.0)
+        unit.t_busy_from_s = math.nan
+
+    def _serve_waiting(self, t_s: float) -> None:
+        """Give freed units to the waiting incidents, first called first."""
+        still = []
+        for index in self.waiting:
+            self._dispatch(t_s, index)
+            if any(self.needs_left[index].values()):
+                still.append(index)
+        self.waiting = still
+
+    # -- results --------------------------------------------------------
+    def busy_units(self) -> int:
+        """Units away from their station or turning out."""
+        return sum(1 for u in self.units if u.state != UnitState.AVAILABLE)
+
+    def finish(self, t_end_s: float) -> None:
+        """Count the busy time of units still out at the end of the run."""
+        for unit in self.units:
+            if not math.isnan(unit.t_busy_from_s):
+                self._count_busy(unit, t_end_s)

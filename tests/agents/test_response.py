@@ -1,0 +1,168 @@
+"""Fire and rescue response: queueing references, audit chains, closures."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.runner import run_scenario
+from sim.scenario import load_scenario_text
+from sim.world.network import RoadNetwork
+from sim.world.synthetic import grid_city
+from tests.agents.line_world import line_model, line_network, run
+
+RESPONSE = """\
+response:
+  service_time: {{dist: exponential, mean: {mean_s}}}
+  background_calls: {{rate_per_h: {rate}, distribution: population}}
+  when_all_busy: {busy}
+"""
+
+
+def erlang_b(c: int, a: float) -> float:
+    b = 1.0
+    for k in range(1, c + 1):
+        b = a * b / (k + a * b)
+    return b
+
+
+def test_erlang_references_from_models_md():
+    b = erlang_b(5, 3.0)
+    c = b / (1 - 3.0 / 5 * (1 - b))
+    assert b == pytest.approx(0.110054, abs=1e-6) and c == pytest.approx(0.236152, abs=1e-6)
+    assert c / (5 * 1.0 - 3.0) * 60 == pytest.approx(7.085, abs=1e-3)  # Wq in minutes
+
+
+def test_one_station_is_an_erlang_c_queue():
+    # c = 5 engines, calls at the station itself (no travel, no turnout): M/M/5,
+    # lambda = 3/h, E[S] = 1 h -> P(wait) = 0.236152, utilisation 0.6, Wq = 7.085 min
+    net = line_network([100.0])
+    model = line_model(net, home_nodes=[0], persons=[1], shelter_nodes=[1], capacities=[1],
+                       dt=900.0, duration="3000h", stations=[(0, {"engine": 5}, 0.0)],
+                       extra=RESPONSE.format(mean_s=3600, rate=3, busy="queue"))
+    run(model)
+    model.finish()
+    inc = model.incidents_frame()
+    done = inc[inc["t_arrive_s"].notna()]
+    assert len(inc) > 8000
+    assert (done["response_time_s"] == 0).all()
+    # 9,000 calls in correlated busy periods: about 0.01 of standard error; 3 of them
+    assert inc["queued"].mean() == pytest.approx(0.236152, abs=0.03)
+    utilisation = model.response.busy_unit_s / (5 * model.t_s)
+    assert utilisation == pytest.approx(0.6, abs=0.03)
+    wait_min = (done["t_dispatch_s"] - done["t_call_s"]).mean() / 60
+    assert wait_min == pytest.approx(7.085, rel=0.2)
+
+
+def two_sector_model(weights, *, hours=4000):
+    # Larson's 1 x 2 mile region, two equal square sectors, a unit at each centre;
+    # roads so fast that travel takes no time (the hypercube counts service only)
+    mile = 1609.344
+    grid = grid_city(8, 16, block_m=2 * mile / 15, arterial_every=0)  # 8 columns a sector
+    net = RoadNetwork.from_edges(grid.node_x_m, grid.node_y_m, grid.edge_tail, grid.edge_head,
+                                 length_m=grid.length_m, road_class=grid.road_class,
+                                 speed_mps=np.full(grid.n_edges, 1e5))
+    left = net.node_x_m < mile
+    sector_nodes = [np.flatnonzero(left), np.flatnonzero(~left)]
+    homes, persons = [], []
+    for nodes, w in zip(sector_nodes, weights, strict=True):
+        homes += list(nodes)
+        persons += [w] * len(nodes)
+    centres = [int(np.argmin(np.hypot(net.node_x_m - x, net.node_y_m - mile / 2)))
+               for x in (mile / 2, 1.5 * mile)]
+    model = line_model(net, home_nodes=homes, persons=persons, shelter_nodes=[0],
+                       capacities=[0], dt=600.0, duration=f"{hours}h",
+                       stations=[(centres[0], {"engine": 1}, 0.0),
+                                 (centres[1], {"engine": 1}, 0.0)],
+                       extra=RESPONSE.format(mean_s=1800, rate=2, busy="lost"))
+    run(model)
+    model.finish()
+    return model, left
+
+
+def sector_results(model, left):
+    inc = model.incidents_frame()
+    served = inc[~inc["lost"]]
+    sector = np.where(left[served["node"].to_numpy()], 0, 1)
+    unit = np.where(served["units"].str.startswith("F1").to_numpy(), 0, 1)
+    busy = (served["t_clear_s"] - served["t_dispatch_s"]).to_numpy()
+    workload = [busy[unit == k].sum() / model.t_s for k in (0, 1)]
+    across = [float(np.mean((unit == k) & (sector != k))) for k in (0, 1)]  # of dispatches
+    return inc["lost"].mean(), workload, across
+
+
+def test_two_unit_hypercube_symmetric():
+    model, left = two_sector_model([1, 1])
+    lost, workload, across = sector_results(model, left)
+    ts = model.timeseries_frame()
+    # Larson (1974): P(both free) = 2/5, workloads 2/5, loss 1/5, 1/8 of the dispatches
+    # cross sectors, for each unit; 8,000 calls: tolerances about 3 standard errors
+    assert (ts["busy_units"] == 0).mean() == pytest.approx(0.4, abs=0.03)
+    assert lost == pytest.approx(0.2, abs=0.02)
+    assert workload == pytest.approx([0.4, 0.4], abs=0.03)
+    assert across == pytest.approx([0.125, 0.125], abs=0.02)
+
+
+def test_two_unit_hypercube_asymmetric():
+    model, left = two_sector_model([3, 1])  # lambda1 = 1.5/h, lambda2 = 0.5/h
+    lost, workload, _ = sector_results(model, left)
+    assert lost == pytest.approx(0.2, abs=0.02)
+    assert workload == pytest.approx([0.45, 0.35], abs=0.03)
+
+
+NORMAL_DAY = """\
+name: calls
+run: {duration: 24h, dt: 10s, seed: 3}
+city:
+  network: {synthetic: {kind: grid, rows: 12, cols: 12, block_m: 250, arterial_every: 4}}
+  population: {residents: 20000, persons_per_agent: 10}
+stations:
+  - {id: F1, location: {x: 500, y: 500}, units: {engine: 2}, turnout: 80s}
+  - {id: F2, location: {x: 2250, y: 2250}, units: {engine: 1, ladder: 1}, turnout: 60s}
+response:
+  standard: 5min
+  service_time: {dist: lognormal, median: 40min, sigma: 0.5}
+  background_calls: {rate_per_h: 4, distribution: population}
+outputs: {every: 10min, plots: false}
+"""
+
+
+def test_audit_chains_are_ordered_and_the_kpis_match_the_table():
+    out = run_scenario(load_scenario_text(NORMAL_DAY, base_dir="."))
+    inc = out.incidents
+    assert len(inc) > 60 and inc["queued"].any()
+    done = inc[inc["t_clear_s"].notna()]
+    assert (done["t_call_s"] <= done["t_dispatch_s"]).all()
+    assert (done["t_dispatch_s"] <= done["t_arrive_s"]).all()
+    assert (done["t_arrive_s"] <= done["t_clear_s"]).all()
+    assert (inc["response_time_s"].dropna() >= 0).all()
+    s = out.summary
+    rt = inc["response_time_s"].dropna()
+    assert s["incidents_total"] == len(inc)
+    assert s["response_within_standard_fraction"] == pytest.approx((rt <= 300).mean())
+    assert s["response_time_p90_s"] == pytest.approx(np.quantile(rt, 0.9))
+    assert s["calls_queued_fraction"] == pytest.approx(inc["queued"].mean())
+    assert 0 < s["unit_utilization"] < 1
+    ts = out.timeseries
+    assert ts["busy_units"].max() <= 3 and (ts["busy_units"] >= 0).all()
+    # background calls need engines: the ladder never goes out
+    assert not inc["units"].str.contains("ladder").any()
+
+
+def test_closed_roads_lengthen_response(tmp_path, monkeypatch):
+    import yaml
+
+    from sim.hazards import registry
+    from tests.hazards import road_block
+
+    monkeypatch.setitem(registry._REGISTRY, "road_block", road_block.RoadBlockConfig)
+    monkeypatch.setattr(road_block.RoadBlockConfig, "hazard_type", "road_block")
+    monkeypatch.setitem(registry._MODELS, "road_block", road_block.RoadBlock)
+    base = NORMAL_DAY.replace("24h", "12h")
+    block = {"type": "road_block", "location": {"x": 500, "y": 500}, "radius_m": 260, "at": 0}
+    closed = base + yaml.safe_dump({"hazards": [block]})
+    normal = run_scenario(load_scenario_text(base, base_dir=tmp_path))
+    blocked = run_scenario(load_scenario_text(closed, base_dir=tmp_path))
+    a, b = normal.incidents, blocked.incidents
+    # same calls (the hazard has its own random stream), longer ways around the closure
+    pd.testing.assert_series_equal(a["t_call_s"], b["t_call_s"])
+    assert b["response_time_s"].mean() > a["response_time_s"].mean()
