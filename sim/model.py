@@ -17,10 +17,17 @@ from sim.agents.states import STATE_COLUMNS, State, final_groups, persons_by_sta
 from sim.agents.traffic import edge_traffic
 from sim.errors import Problem, ScenarioError
 from sim.hazards.base import Hazard, check_fields
-from sim.io.tables import INCIDENT_COLUMNS, PROBE_COLUMNS, SHELTER_COLUMNS, typed_frame
+from sim.io.tables import (
+    INCIDENT_COLUMNS,
+    PROBE_COLUMNS,
+    SHELTER_COLUMNS,
+    STATION_COLUMNS,
+    typed_frame,
+)
 from sim.rng import Streams
 from sim.routing import next_hop_tree
 from sim.world.builder import World, build_world
+from sim.world.places import UNIT_TYPES
 
 FREE_WALK_SPEED_MPS = 1.34
 """Free walking speed used to weight routes to shelters (Weidmann 1993)."""
@@ -342,6 +349,30 @@ class CityModel(mesa.Model):
             },
             SHELTER_COLUMNS,
         )
+
+    def stations_frame(self) -> pd.DataFrame:
+        """One row per station: units, incidents it reached first, response, utilisation."""
+        st = self.world.stations
+        inc = self.incidents_frame()
+        standard = float(self.scenario.response.standard)
+        busy = np.zeros(len(st))
+        for unit in self.response.units:
+            busy[unit.station] += unit.busy_s
+        rows = []
+        for s, sid in enumerate(st.id):
+            rt = inc.loc[inc["station"] == sid, "response_time_s"].dropna().to_numpy(float)
+            units = int(st.units[s].sum())
+            rows.append({
+                "station": sid, "name": st.name[s], "node": int(st.node[s]), "units": units,
+                **{f"units_{k}": int(st.units[s, j]) for j, k in enumerate(UNIT_TYPES)},
+                "turnout_s": float(st.turnout_s[s]),
+                "first_arrivals": int(rt.size),
+                "response_time_p50_s": float(np.quantile(rt, 0.5)) if rt.size else np.nan,
+                "response_time_p90_s": float(np.quantile(rt, 0.9)) if rt.size else np.nan,
+                "within_standard_fraction": float(np.mean(rt <= standard)) if rt.size else np.nan,
+                "unit_utilization": busy[s] / (units * self.t_s) if units and self.t_s else np.nan,
+            })
+        return pd.DataFrame(rows, columns=STATION_COLUMNS)
 
     def probes_frame(self) -> pd.DataFrame:
         """Hazard fields at the probes, one row per probe and record time."""

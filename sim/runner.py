@@ -37,7 +37,7 @@ class RunOutput:
         ci95_high, n}}`` with several replications.
     replications
         One KPI row per replication.
-    timeseries, incidents, shelters, probes
+    timeseries, incidents, shelters, stations, probes
         The tables; with several replications they carry a ``replication``
         column.
     world
@@ -55,6 +55,7 @@ class RunOutput:
     timeseries: pd.DataFrame
     incidents: pd.DataFrame
     shelters: pd.DataFrame
+    stations: pd.DataFrame
     probes: pd.DataFrame
     world: World
     agents: pd.DataFrame
@@ -134,7 +135,9 @@ def run_scenario(
     seed = int(scenario.run.seed)
     n_rep = int(scenario.run.replications)
     world = build_world(scenario, world_streams(seed))
-    rows, tables = [], {"timeseries": [], "incidents": [], "shelters": [], "probes": []}
+    rows = []
+    tables: dict[str, list[pd.DataFrame]] = {
+        "timeseries": [], "incidents": [], "shelters": [], "stations": [], "probes": []}
     agents = None
     for i, seq in enumerate(replication_seeds(seed, n_rep)):
         label = scenario.name if n_rep == 1 else f"{scenario.name} rep {i + 1}/{n_rep}"
@@ -145,6 +148,7 @@ def run_scenario(
         for name, frame in (("timeseries", model.timeseries_frame()),
                             ("incidents", model.incidents_frame()),
                             ("shelters", model.shelters_frame()),
+                            ("stations", model.stations_frame()),
                             ("probes", model.probes_frame())):
             if n_rep > 1:
                 frame.insert(0, "replication", i)
@@ -180,6 +184,7 @@ def write_results(out: RunOutput, out_dir: Path, *, plots: bool) -> None:
     write_parquet(out_dir / "timeseries.parquet", out.timeseries)
     write_parquet(out_dir / "incidents.parquet", out.incidents)
     write_parquet(out_dir / "shelters.parquet", out.shelters)
+    write_parquet(out_dir / "stations.parquet", out.stations)
     write_parquet(out_dir / "probes.parquet", out.probes)
     if len(out.replications) > 1:
         write_parquet(out_dir / "replications.parquet", out.replications)

@@ -72,6 +72,8 @@ class Unit(mesa.Agent):
         re-dispatched from).
     t_busy_from_s
         When its current assignment began (s).
+    busy_s
+        Time spent away from the station on calls within the run (s).
     """
 
     def __init__(self, model: mesa.Model, index: int, name: str, kind: str,
@@ -85,6 +87,7 @@ class Unit(mesa.Agent):
         self.incident = -1
         self.scene_node = -1
         self.t_busy_from_s = math.nan
+        self.busy_s = 0.0
         self.generation = 0  # invalidates events of an assignment that was replaced
 
 
@@ -310,7 +313,9 @@ class ResponseSystem:
 
     def _count_busy(self, unit: Unit, t_s: float) -> None:
         start = min(max(unit.t_busy_from_s, 0.0), self.duration_s)
-        self.busy_unit_s += max(min(t_s, self.duration_s) - start, 0.0)
+        busy = max(min(t_s, self.duration_s) - start, 0.0)
+        unit.busy_s += busy
+        self.busy_unit_s += busy
         unit.t_busy_from_s = math.nan
 
     def _serve_waiting(self, t_s: float) -> None:

@@ -44,6 +44,13 @@ SHELTER_COLUMNS: dict[str, str] = {
     "t_full_s": "float64",
 }
 
+STATION_COLUMNS: list[str] = [
+    "station", "name", "node", "units", "units_engine", "units_ladder", "units_rescue",
+    "units_hazmat", "units_ambulance", "turnout_s", "first_arrivals", "response_time_p50_s",
+    "response_time_p90_s", "within_standard_fraction", "unit_utilization",
+]
+"""Columns of ``stations.parquet`` (one row per station)."""
+
 PROBE_COLUMNS: dict[str, str] = {"t_s": "float64", "probe": "string", "x": "float64",
                                  "y": "float64"}
 

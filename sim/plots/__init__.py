@@ -17,12 +17,15 @@ from sim.plots.evacuation import (
     plot_shelter_loads,
 )
 from sim.plots.maps import plot_city_map
+from sim.plots.response import plot_response_times, plot_unit_availability
 from sim.plots.series import plot_states
 
 __all__ = [
     "plot_city_map",
     "plot_evacuation_curve",
     "plot_evacuation_time_map",
+    "plot_response_times",
+    "plot_unit_availability",
     "plot_shelter_loads",
     "plot_states",
     "save_figure",
@@ -63,7 +66,9 @@ def write_run_plots(out: Any, plots_dir: Path) -> list[Path]:
     Always: ``city_map.png``, ``residents_by_state.png`` and
     ``evacuation_curve.png`` (flat when nobody evacuated). Only when there
     is something to draw: ``shelter_loads.png`` when the scenario has
-    shelters, ``evacuation_time_map.png`` when someone reached a shelter.
+    shelters, ``evacuation_time_map.png`` when someone reached a shelter,
+    ``response_times.png`` when an incident was reached and
+    ``unit_availability.png`` when the city has units.
     With several replications the figures show replication 0.
 
     Parameters
@@ -97,4 +102,13 @@ def write_run_plots(out: Any, plots_dir: Path) -> list[Path]:
     if agents is not None and len(agents) and np.isfinite(agents["t_arrive_s"]).any():
         written.append(save_figure(plot_evacuation_time_map(out.world, agents),
                                    plots_dir / "evacuation_time_map.png"))
+    incidents = _first_replication(out.incidents)
+    if incidents["response_time_s"].notna().any():
+        standard = float(out.provenance["scenario"]["response"]["standard"])
+        written.append(save_figure(plot_response_times(incidents, standard),
+                                   plots_dir / "response_times.png"))
+    n_units = int(out.world.stations.units.sum())
+    if n_units:
+        written.append(save_figure(plot_unit_availability(ts, n_units),
+                                   plots_dir / "unit_availability.png"))
     return written

@@ -146,6 +146,12 @@ def test_audit_chains_are_ordered_and_the_kpis_match_the_table():
     assert ts["busy_units"].max() <= 3 and (ts["busy_units"] >= 0).all()
     # background calls need engines: the ladder never goes out
     assert not inc["units"].str.contains("ladder").any()
+    st = out.stations.set_index("station")
+    assert st["first_arrivals"].sum() == len(rt)
+    assert st.loc["F1", "units_engine"] == 2 and st.loc["F2", "units_ladder"] == 1
+    units = st["units"].to_numpy()
+    pooled = (st["unit_utilization"].to_numpy() * units).sum() / units.sum()
+    assert pooled == pytest.approx(s["unit_utilization"])
 
 
 def test_closed_roads_lengthen_response(tmp_path, monkeypatch):

@@ -199,5 +199,6 @@ def test_run_plots_of_several_replications_draw_replication_0(tmp_path):
     out = run_scenario(load_scenario(write_scenario(tmp_path, text)), out_dir=tmp_path / "out")
     assert out.replications["replication"].tolist() == [0, 1]
     written = sorted(p.name for p in (tmp_path / "out" / "plots").glob("*.png"))
+    # no background calls here: no response-time figure, but the units are drawn
     assert written == ["city_map.png", "evacuation_curve.png", "evacuation_time_map.png",
-                       "residents_by_state.png", "shelter_loads.png"]
+                       "residents_by_state.png", "shelter_loads.png", "unit_availability.png"]
