@@ -48,6 +48,19 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     validate = sub.add_parser("validate", help="check a scenario; list every problem")
     scenario_args(validate)
+    coverage = sub.add_parser("coverage", help="station coverage of population and area; gaps map")
+    scenario_args(coverage)
+    coverage.add_argument("--standard", default=None, metavar="DURATION",
+                          help="arrival standard after dispatch, e.g. 5min or 300 (default: "
+                               "the scenario's response.standard, 5min unless it says otherwise)")
+    coverage.add_argument("--unit", default="engine", metavar="TYPE",
+                          help="unit type a station needs to count: engine (default), ladder, "
+                               "rescue, hazmat or ambulance")
+    coverage.add_argument("--at", default=None, metavar="TIME",
+                          help="use the network as the scenario's hazards leave it at this time "
+                               "of the run, e.g. 2h (default: the normal network)")
+    coverage.add_argument("--out", type=Path, default=None,
+                          help="result folder (default: results/<name>-coverage)")
     return p
 
 
@@ -96,6 +109,75 @@ def _run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _coverage(args: argparse.Namespace) -> int:
+    from sim.scenario import format_duration, parse_duration
+    from sim.world.places import UNIT_TYPES
+
+    times: dict[str, float | None] = {}
+    for option, text, least in (("--standard", args.standard, "positive"),
+                                ("--at", args.at, "non-negative")):
+        if text is None:
+            times[option] = None
+            continue
+        try:
+            seconds = parse_duration(text)
+        except ValueError as err:
+            print(f"citysim coverage: {option} {text!r}: {err}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        if not (seconds > 0 if least == "positive" else seconds >= 0):
+            print(f"citysim coverage: {option} {text!r}: expected a {least} duration",
+                  file=sys.stderr)
+            return EXIT_BAD_INPUT
+        times[option] = seconds
+    if args.unit not in UNIT_TYPES:
+        print(f"citysim coverage: --unit {args.unit!r}: expected one of "
+              f"{', '.join(UNIT_TYPES)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    scenario = _load(args)
+    at_s = times["--at"]
+    if at_s is not None and at_s > float(scenario.run.duration):
+        print(f"citysim coverage: --at {args.at!r} is after the end of the run "
+              f"(run.duration: {format_duration(scenario.run.duration)})", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+    from sim.analysis.coverage import run_coverage
+
+    out_dir = args.out or Path("results") / f"{scenario.name}-coverage"
+    run = run_coverage(scenario, standard_s=times["--standard"], unit=args.unit, at_s=at_s,
+                       out_dir=out_dir)
+    cov, rep = run.coverage, run.report
+    std = format_duration(cov.standard_s)
+    when = "normal network" if at_s is None else f"network at {format_duration(at_s)}"
+    print(f"{scenario.name}: {cov.unit_type} coverage within {std} of dispatch (turnout + "
+          f"driving), {when}; results in {out_dir}")
+
+    def pct(value: float | None) -> str:
+        return "—" if value is None or value != value else f"{100.0 * value:.1f} %"
+
+    print(f"  residents      {pct(rep['coverage_fraction']):>8}  "
+          f"({rep['population_covered']:,.0f} of {rep['population_total']:,.0f})")
+    print(f"  road length    {pct(rep['area_fraction']):>8}  "
+          f"({rep['road_km_covered']:,.1f} of {rep['road_km_total']:,.1f} km)")
+    print(f"  area (raster)  {pct(rep['raster_area_fraction']):>8}  "
+          "(of the network's bounding box)")
+    for row in rep["stations"]:
+        if not row["units"]:
+            print(f"  {row['station']}: no {cov.unit_type}, not counted")
+            continue
+        latest = row["district_max_time_s"]
+        flags = []
+        if row["meets_time_standard"] is False:
+            flags.append(f"edge of district beyond {std}")
+        if not row["within_area_limit"]:
+            flags.append(f"district over {row['area_limit_km2']:g} km²")
+        print(f"  {row['station']}: district {row['district_population']:,.0f} residents "
+              f"({pct(row['district_covered_fraction'])} covered), "
+              f"{row['district_area_km2']:.1f} km², {row['district_road_km']:.1f} km of road; "
+              f"edge of district at {'—' if latest is None else f'{latest / 60.0:.1f} min'}"
+              + (f"  [{'; '.join(flags)}]" if flags else ""))
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``citysim`` console script.
 
@@ -110,7 +192,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         The exit code.
     """
     args = _parser().parse_args(argv)
-    verbs = {"run": _run, "validate": _validate}
+    verbs = {"run": _run, "validate": _validate, "coverage": _coverage}
     try:
         return verbs[args.verb](args)
     except ScenarioError as err:
