@@ -113,6 +113,18 @@ def response_kpis(
     }
 
 
+def normal_coverage(world: Any, standard_s: float) -> float | None:
+    """Share of residents an engine reaches within the standard on the intact network.
+
+    ``None`` when the city has no engine (see :mod:`sim.analysis.coverage`).
+    """
+    from sim.analysis.coverage import station_coverage
+
+    if world.population.total == 0 or not world.stations.units[:, 0].any():
+        return None
+    return float(station_coverage(world, standard_s=standard_s).coverage_fraction)
+
+
 def summarize_model(model: Any, *, wall_time_s: float) -> dict[str, Any]:
     """The flat KPI summary of one finished replication.
 
@@ -144,7 +156,7 @@ def summarize_model(model: Any, *, wall_time_s: float) -> dict[str, Any]:
             busy_unit_s=float(model.response.busy_unit_s),
             unit_s=float(stations.units.sum()) * model.t_s,
         ),
-        "coverage_fraction": getattr(model, "coverage_fraction", None),
+        "coverage_fraction": normal_coverage(model.world, float(model.scenario.response.standard)),
         "network_nodes": net.n_nodes,
         "network_edges": net.n_edges,
         "wall_time_s": float(wall_time_s),

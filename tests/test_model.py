@@ -31,8 +31,13 @@ def test_normal_day_runs_to_the_end_and_conserves_people(scenario):
     assert s["steps"] == 120
     # nothing happened, so the KPIs of events are null, not 0
     for key in ("evacuation_time_p50_s", "clearance_time_s", "response_time_p90_s",
-                "calls_queued_fraction", "coverage_fraction"):
+                "calls_queued_fraction"):
         assert s[key] is None
+    # the station's coverage of the intact network, as `citysim coverage` computes it
+    from sim.analysis.coverage import station_coverage
+
+    expected = station_coverage(out.world, standard_s=300.0).coverage_fraction
+    assert 0 < s["coverage_fraction"] <= 1 and s["coverage_fraction"] == expected
     assert s["incidents_total"] == 0 and len(out.incidents) == 0
     assert list(out.shelters["shelter"]) == ["S1", "S2"]
     assert len(out.probes) == len(ts)
