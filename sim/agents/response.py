@@ -125,7 +125,7 @@ class ResponseSystem:
                     self.units.append(Unit(model, len(self.units), f"{st.id[s]}-{kind}{j + 1}",
                                            kind, s))
         self.incidents: list[dict[str, Any]] = []
-        self.waiting: list[int] = []  # incidents with unmet needs, in call order
+        self.waiting: list[int] = []  # incidents with unmet needs, by (priority, call order)
         self.needs_left: list[dict[str, int]] = []
         self.busy_unit_s = 0.0
         self._events: list[tuple[float, int, str, int, int]] = []
@@ -143,6 +143,13 @@ class ResponseSystem:
                                  if int(getattr(calls.needs, k)) > 0}
         self._next_call_s = self._draw_next_call(0.0)
         self._costs: tuple[int, np.ndarray] | None = None
+        self._set_network(np.zeros(net.n_edges, dtype=bool), np.ones(net.n_edges))
+
+    def _set_network(self, edge_closed: np.ndarray, speed_factor: np.ndarray) -> None:
+        """Use the network as it is now for travel times."""
+        self._closed = edge_closed | ~self.car_usable
+        self._weight = self.world.network.travel_time_s / np.maximum(speed_factor, 1e-9)
+        self._costs = None
 
     # -- events ---------------------------------------------------------
     def _push(self, t_s: float, kind: str, index: int, generation: int = 0) -> None:
@@ -171,9 +178,7 @@ class ResponseSystem:
         edge_closed, speed_factor
             The network now, for travel times.
         """
-        self._closed = edge_closed | ~self.car_usable
-        self._weight = self.world.network.travel_time_s / np.maximum(speed_factor, 1e-9)
-        self._costs = None
+        self._set_network(edge_closed, speed_factor)
         while True:
             t_event = self._events[0][0] if self._events else math.inf
             if min(t_event, self._next_call_s) > t_end_s:
@@ -189,7 +194,8 @@ class ResponseSystem:
                 if generation == unit.generation:
                     self._unit_event(t, unit, kind)
 
-    def raise_incident(self, t_s: float, node: int, kind: str, needs: dict[str, int]) -> int:
+    def raise_incident(self, t_s: float, node: int, kind: str, needs: dict[str, int], *,
+                       priority: int = 2) -> int:
         """Record an incident at ``node`` and dispatch to it; return its index.
 
         Parameters
@@ -202,6 +208,9 @@ class ResponseSystem:
             What it is (``background``, ``building_fire``, ``trapped`` ...).
         needs
             Units by type it needs (run card).
+        priority
+            1 is the most urgent; waiting incidents are served by priority,
+            then in call order. Background calls are priority 2.
         """
         index = len(self.incidents)
         net = self.world.network
@@ -211,6 +220,7 @@ class ResponseSystem:
             "t_call_s": t_s, "t_dispatch_s": math.nan, "t_arrive_s": math.nan,
             "t_clear_s": math.nan, "unit": None, "station": None,
             "response_time_s": math.nan, "queued": False, "lost": False, "units": "",
+            "priority": int(priority),
         })
         self.needs_left.append(dict(needs))
         free = any(self._free_units(k) for k in needs)
@@ -222,6 +232,7 @@ class ResponseSystem:
         self._dispatch(t_s, index)
         if any(self.needs_left[index].values()):
             self.waiting.append(index)
+            self.waiting.sort(key=lambda k: (self.incidents[k]["priority"], k))
         return index
 
     # -- dispatch -------------------------------------------------------
@@ -319,7 +330,7 @@ class ResponseSystem:
         unit.t_busy_from_s = math.nan
 
     def _serve_waiting(self, t_s: float) -> None:
-        """Give freed units to the waiting incidents, first called first."""
+        """Give freed units to the waiting incidents: most urgent first, then first called."""
         still = []
         for index in self.waiting:
             self._dispatch(t_s, index)

@@ -27,6 +27,7 @@ INCIDENT_COLUMNS: dict[str, str] = {
     "lost": "boolean",
     "units": "string",
     "node": "int64",
+    "priority": "int64",
 }
 
 SHELTER_COLUMNS: dict[str, str] = {

@@ -172,3 +172,27 @@ def test_closed_roads_lengthen_response(tmp_path, monkeypatch):
     # same calls (the hazard has its own random stream), longer ways around the closure
     pd.testing.assert_series_equal(a["t_call_s"], b["t_call_s"])
     assert b["response_time_s"].mean() > a["response_time_s"].mean()
+
+
+def test_run_cards_and_priorities():
+    # one station: two engines and a ladder; a building fire wants both engines and the
+    # ladder; a later urgent call jumps the queue ahead of an earlier routine one
+    net = line_network([200.0, 200.0], speed_mps=[10.0, 10.0])
+    model = line_model(net, home_nodes=[0], persons=[1], shelter_nodes=[2], capacities=[1],
+                       dt=10.0, duration="3h",
+                       stations=[(0, {"engine": 2, "ladder": 1}, 60.0)],
+                       extra=RESPONSE.format(mean_s=1800, rate=0, busy="queue"))
+    resp = model.response
+    fire = resp.raise_incident(0.0, 2, "building_fire", {"engine": 2, "ladder": 1}, priority=1)
+    routine = resp.raise_incident(10.0, 1, "background", {"engine": 1}, priority=2)
+    urgent = resp.raise_incident(20.0, 1, "rescue", {"engine": 1}, priority=1)
+    run(model)
+    model.finish()
+    inc = model.incidents_frame().set_index("incident")
+    f = inc.iloc[fire]
+    assert sorted(f["units"].split(",")) == ["F1-engine1", "F1-engine2", "F1-ladder1"]
+    assert f["response_time_s"] == pytest.approx(60 + 40)  # turnout + 400 m at 10 m/s
+    assert not f["queued"] and inc.iloc[routine]["queued"] and inc.iloc[urgent]["queued"]
+    # the urgent call gets the first engine freed, the routine one waits longer
+    assert inc.iloc[urgent]["t_dispatch_s"] < inc.iloc[routine]["t_dispatch_s"]
+    assert f["t_clear_s"] >= inc.iloc[fire]["t_arrive_s"]
