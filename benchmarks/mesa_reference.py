@@ -491,13 +491,14 @@ class ReferenceModel(mesa.Model):
     # -- the step ---------------------------------------------------------------
     def step(self) -> None:
         """Advance by ``run.dt`` (docs/RESIDENTS.md, "Each step")."""
-        t, dt, step = self.t_s, self.dt_s, self.steps
+        t, step = self.t_s, self.steps
+        dt = min(self.dt_s, self.duration_s - t)  # the last step may be shorter
         t_end = t + dt
         self._warn(t_end, dt)
         filled = self._move(t, dt, step)
         if filled:
             self._update_routes()
-        self.t_s = min(t_end, self.duration_s)
+        self.t_s = min(step * self.dt_s, self.duration_s)
         self._record()
         if self.steps >= self.n_steps:
             self.running = False
@@ -580,7 +581,7 @@ class ReferenceModel(mesa.Model):
         """
         lane = agent.lane
         if lane is not None:
-            if lane.credit_at(step, dt) <= 0.0:
+            if lane.credit_at(step, dt) <= 1e-9:  # as the numba model: float residue is no credit
                 return False, False
             u = lane.head
         else:

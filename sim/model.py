@@ -148,6 +148,7 @@ class CityModel(mesa.Model):
         self.n_steps = math.ceil(self.duration_s / self.dt_s - 1e-9)
         self.record_every_s = float(scenario.outputs.every)
         self.t_s = 0.0
+        self.step_dt_s = self.dt_s
         self.edge_speed_factor = np.ones(net.n_edges)
         self.edge_closed = np.zeros(net.n_edges, dtype=bool)
         self.response = ResponseSystem(self, self.world, scenario.response, self.duration_s,
@@ -166,7 +167,7 @@ class CityModel(mesa.Model):
     # -- stages ---------------------------------------------------------
     def _advance_hazards(self) -> None:
         for hazard in self.hazards:
-            hazard.advance(self.t_s, self.dt_s)
+            hazard.advance(self.t_s, self.step_dt_s)
 
     def _apply_hazard_effects(self) -> None:
         if not self.hazards:
@@ -190,13 +191,17 @@ class CityModel(mesa.Model):
         return self.scenario.behaviour.action == "auto"
 
     def _update_node_action(self) -> None:
-        """Let the hazards choose evacuate or shelter in place, node by node."""
-        action = np.full(self.world.network.n_nodes, ACT_EVACUATE, dtype=np.int8)
+        """Let the hazards choose evacuate or shelter in place, node by node.
+
+        Where hazards disagree, shelter in place wins (a toxic plume outruns
+        evacuees); where none has an opinion, residents evacuate.
+        """
+        opinion = np.zeros(self.world.network.n_nodes, dtype=np.int8)
         for hazard in self.hazards:
-            opinion = hazard.protective_action()
-            if opinion is not None:
-                action = np.where(opinion > 0, opinion, action).astype(np.int8)
-        self.node_action = action
+            said = hazard.protective_action()
+            if said is not None:  # shelter in place (2) outranks evacuate (1)
+                opinion = np.maximum(opinion, said.astype(np.int8))
+        self.node_action = np.where(opinion > 0, opinion, ACT_EVACUATE).astype(np.int8)
 
     def _update_routes(self) -> None:
         """Recompute the walk and car next-hop trees toward shelters with room."""
@@ -217,7 +222,7 @@ class CityModel(mesa.Model):
         self.route_updates += 1
 
     def _issue_warnings(self) -> None:
-        plan, t_end = self.plan, self.t_s + self.dt_s
+        plan, t_end = self.plan, self.t_s + self.step_dt_s
         while (self._warnings_done < plan.warn_at_s.size
                and plan.warn_at_s[self._warnings_done] <= t_end + 1e-9):
             j = self._warnings_done
@@ -229,7 +234,7 @@ class CityModel(mesa.Model):
                 self.residents.warn(nodes[plan.home_node], t_end)
         if plan.word_of_mouth_per_s > 0 and len(self.residents):
             res = self.residents
-            word_of_mouth(self._word_rng, plan.word_of_mouth_per_s * self.dt_s, res.state,
+            word_of_mouth(self._word_rng, plan.word_of_mouth_per_s * self.step_dt_s, res.state,
                           plan.home_node, plan.persons, self.node_persons, t_end, res.t_act_s,
                           plan.delay_s, res.undecided, res.n_undecided)
 
@@ -239,13 +244,13 @@ class CityModel(mesa.Model):
         res, net = self.residents, self.world.network
         agents = res.kernel_agents()
         queues = self.roads.kernel_queues()
-        res.n_undecided = decide(self.t_s + self.dt_s, agents, res.t_act_s, self.plan.complies,
+        res.n_undecided = decide(self.t_s + self.step_dt_s, agents, res.t_act_s, self.plan.complies,
                                  self.node_action, queues, net.n_edges, res.undecided,
                                  res.n_undecided)
         traffic = self.roads.traffic
         roads = (net.edge_head, net.length_m, net.width_m, net.lanes, net.speed_mps,
                  self.edge_speed_factor, traffic.flow_per_s, traffic.storage)
-        became_full = move(self.t_s, self.dt_s, agents, roads, queues, self.routes,
+        became_full = move(self.t_s, self.step_dt_s, agents, roads, queues, self.routes,
                            self.shelters.kernel_shelters())
         if became_full:
             self._update_routes()
@@ -276,7 +281,8 @@ class CityModel(mesa.Model):
             for state in (State.EVACUATING, State.EVACUATED):
                 column = f"{STATE_COLUMNS[state]}_{name}"
                 reporters[column] = lambda m, s=state, md=mode: m.persons_in(s, md)
-        reporters["injured"] = lambda m: int(m.residents.persons[m.residents.injured].sum())
+        reporters["injured"] = lambda m: int(  # survivors with an injury, as in the summary
+            m.residents.persons[m.residents.injured & (m.residents.state != State.DEAD)].sum())
         reporters["shelter_occupancy"] = lambda m: int(m.shelters.occupancy.sum())
         reporters["active_incidents"] = lambda m: sum(
             1 for r in m.response.incidents if not (r["lost"] or r["t_clear_s"] <= m.t_s)
@@ -299,14 +305,19 @@ class CityModel(mesa.Model):
         return int(res.persons[(res.state == state) & (res.mode == mode)].sum())
 
     def step(self) -> None:
-        """Advance the model by one time step ``dt`` (see the class docstring)."""
+        """Advance the model by one time step ``dt`` (see the class docstring).
+
+        The last step is shortened when ``run.duration`` is not a multiple of
+        ``dt``; the clock is ``steps * dt`` (no running sum of floats).
+        """
+        self.step_dt_s = min(self.dt_s, self.duration_s - self.t_s)
         self._advance_hazards()
         self._apply_hazard_effects()
         self._issue_warnings()
         self._move_residents()
-        self.response.advance(self.t_s, self.t_s + self.dt_s, self.edge_closed,
+        self.response.advance(self.t_s, self.t_s + self.step_dt_s, self.edge_closed,
                               self.edge_speed_factor)
-        self.t_s = min(self.t_s + self.dt_s, self.duration_s)
+        self.t_s = min(self.steps * self.dt_s, self.duration_s)
         self._record()
         if self.steps >= self.n_steps:
             self.running = False

@@ -314,7 +314,8 @@ def move(t_s, dt_s, agents, roads, queues, routes, shelters):
     # 2. flow credit: no banking beyond one step, debts carry
     for k in range(2):
         for e in range(m):
-            credit[k, e] = min(credit[k, e] + flow[k, e] * dt_s, flow[k, e] * dt_s)
+            full = flow[k, e] * factor[e] * dt_s  # a closed edge lets nobody out
+            credit[k, e] = min(credit[k, e] + full, full)
 
     # 3. node crossings in order of (t_ready, agent id), FIFO per queue
     n_queues = q_head.shape[0]
@@ -335,7 +336,7 @@ def move(t_s, dt_s, agents, roads, queues, routes, shelters):
         on_edge = q < 2 * m
         e = edge[i] if on_edge else -1
         u = edge_head[e] if on_edge else node[i]
-        if on_edge and credit[md, e] <= 0.0:
+        if on_edge and credit[md, e] <= EMPTY:
             continue  # the edge's outflow is spent this step: the queue waits
         if node_open[u]:
             s, admitted, filled = _admit(u, i, tr, agents, shelters)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
@@ -122,7 +123,7 @@ class Shelter(Site):
         """Persons it holds: ``capacity``, else usable area over area per person."""
         if self.capacity is not None:
             return self.capacity
-        return int(self.area_m2 // self.m2_per_person)
+        return math.floor(self.area_m2 / self.m2_per_person + 1e-9)  # 0.3 / 0.1 is 3
 
 
 class CandidateShelter(Site):

@@ -192,3 +192,27 @@ def test_a_lone_car_keeps_free_speed_on_short_edges():
     model = run(line_model(net, home_nodes=[0], persons=[1], shelter_nodes=[4],
                            capacities=[5], dt=0.5, car=1.0))
     assert model.residents.t_arrive_s[0] == pytest.approx(0.5 + 50.0 / 13.9, abs=1e-9)
+
+
+def test_the_last_step_is_cut_to_the_end_of_the_run():
+    # dt 5 s, duration 12 s: steps of 5, 5 and 2 s; a walker that would arrive at 13 s
+    # has not arrived when the run ends
+    net = line_network([8.0])
+    model = run(line_model(net, home_nodes=[0], persons=[1], shelter_nodes=[1],
+                           capacities=[5], dt=5.0, duration="12s", v0=1.0))
+    assert model.steps == 3 and model.t_s == 12.0
+    assert np.isnan(model.residents.t_arrive_s[0])
+    assert model.residents.pos_m[0] == pytest.approx(7.0)  # departed at 5 s, walked 7 s
+
+
+def test_the_clock_does_not_drift_with_small_steps():
+    # a running float sum of 0.1 s steps is off by more than 1e-9 after about 38 min,
+    # which delayed warnings and records by a step
+    net = line_network([50.0])
+    model = line_model(net, home_nodes=[0], persons=[1], shelter_nodes=[1], capacities=[5],
+                       dt=0.1, duration="41min")
+    model.plan.warn_at_s[:] = 2400.0  # the scenario's warning moved to 40 min
+    run(model)
+    assert model.residents.t_act_s[0] == 2400.0
+    ts = model.timeseries_frame()
+    np.testing.assert_allclose(ts["t_s"], np.arange(len(ts)) * 0.1)

@@ -71,7 +71,9 @@ def test_shelter_capacity_from_usable_area(tmp_path):
     text = SMALL_CITY.replace(
         "  - {id: S2, location: {node: 60}, capacity: 1500}",
         "  - {id: S2, location: {node: 60}, area_m2: 10000}\n"
-        "  - {id: S3, location: {node: 3}, area_m2: 1000, m2_per_person: 2.0}")
+        "  - {id: S3, location: {node: 3}, area_m2: 1000, m2_per_person: 2.0}\n"
+        "  - {id: S4, location: {node: 4}, area_m2: 1.2, m2_per_person: 0.4}")
     world = build(tmp_path, text)
-    # 10,000 m² at 1.5 m² per person (GB 21734-2008), 1,000 m² at 2 m² per person
-    assert world.shelters.capacity.tolist() == [2000, 6666, 500]
+    # 10,000 m² at 1.5 m² per person (GB 21734-2008), 1,000 m² at 2 m² per person,
+    # and 1.2 / 0.4 is 3 although 1.2 // 0.4 == 2.0 in floating point
+    assert world.shelters.capacity.tolist() == [2000, 6666, 500, 3]
