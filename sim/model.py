@@ -9,7 +9,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sim.agents._kernels import ACT_EVACUATE, decide, move, word_of_mouth
+from sim.agents._kernels import ACT_EVACUATE, decide, edge_speeds, move, word_of_mouth
 from sim.agents.plan import CAR, WALK, draw_plan
 from sim.agents.residents import ACTION_CODES, Residents, Roads, ShelterState
 from sim.agents.response import ResponseSystem
@@ -247,13 +247,34 @@ class CityModel(mesa.Model):
         res.n_undecided = decide(self.t_s + self.step_dt_s, agents, res.t_act_s, self.plan.complies,
                                  self.node_action, queues, net.n_edges, res.undecided,
                                  res.n_undecided)
-        traffic = self.roads.traffic
-        roads = (net.edge_head, net.length_m, net.width_m, net.lanes, net.speed_mps,
-                 self.edge_speed_factor, traffic.flow_per_s, traffic.storage)
-        became_full = move(self.t_s, self.step_dt_s, agents, roads, queues, self.routes,
-                           self.shelters.kernel_shelters())
+        became_full = move(self.t_s, self.step_dt_s, agents, self._kernel_roads(), queues,
+                           self.routes, self.shelters.kernel_shelters())
         if became_full:
             self._update_routes()
+
+    def _kernel_roads(self) -> tuple:
+        net, traffic = self.world.network, self.roads.traffic
+        return (net.edge_head, net.length_m, net.width_m, net.lanes, net.speed_mps,
+                self.edge_speed_factor, traffic.flow_per_s, traffic.storage)
+
+    def engine_edge_time_s(self) -> np.ndarray:
+        """Driving time of every edge for a fire engine now (s).
+
+        The speed of the cars moving on it (hazard factor included) plus the
+        wait to pass the cars queued at its end at its capacity; never less
+        than free flow. Closed edges are ``inf``.
+        """
+        net = self.world.network
+        free = net.travel_time_s / np.maximum(self.edge_speed_factor, 1e-9)
+        if not len(self.residents) or not self.roads.occupancy[CAR].any():
+            return np.where(self.edge_closed, np.inf, free)
+        _, _, _, car = edge_speeds(self._kernel_roads(), self.roads.occupancy,
+                                   self.roads.queued)
+        flow = self.roads.traffic.flow_per_s[CAR]
+        with np.errstate(divide="ignore"):
+            moving = net.length_m / car
+            wait = np.where(flow > 0, self.roads.queued[CAR] / np.maximum(flow, 1e-12), 0.0)
+        return np.where(self.edge_closed, np.inf, np.maximum(moving + wait, free))
 
     def _record(self) -> None:
         if self.t_s + 1e-9 < self._next_record_s:
@@ -316,7 +337,7 @@ class CityModel(mesa.Model):
         self._issue_warnings()
         self._move_residents()
         self.response.advance(self.t_s, self.t_s + self.step_dt_s, self.edge_closed,
-                              self.edge_speed_factor)
+                              self.engine_edge_time_s)
         self.t_s = min(self.steps * self.dt_s, self.duration_s)
         self._record()
         if self.steps >= self.n_steps:

@@ -9,8 +9,9 @@ card).
 
 Dispatch is closest available by current travel time: when an incident is
 called, each needed unit type gets the suitable free units that would arrive
-first (turnout plus driving time on the network as it is now: closures and
-hazard speed factors included; congestion from evacuating traffic is not).
+first (turnout plus driving time on the network as it is now: closures, hazard speed factors
+and the traffic on each edge: its moving cars' speed and the wait to pass
+its queue at the edge's capacity, never faster than free flow).
 A returning unit can be re-dispatched from the scene it left, without
 turnout. What cannot be served waits in a first-come first-served queue
 (``response.when_all_busy: queue``) or is lost (``lost``). Events inside a
@@ -143,12 +144,18 @@ class ResponseSystem:
                                  if int(getattr(calls.needs, k)) > 0}
         self._next_call_s = self._draw_next_call(0.0)
         self._costs: tuple[int, np.ndarray] | None = None
-        self._set_network(np.zeros(net.n_edges, dtype=bool), np.ones(net.n_edges))
+        free_flow = net.travel_time_s
+        self._set_network(np.zeros(net.n_edges, dtype=bool), lambda: free_flow)
 
-    def _set_network(self, edge_closed: np.ndarray, speed_factor: np.ndarray) -> None:
-        """Use the network as it is now for travel times."""
+    def _set_network(self, edge_closed: np.ndarray, edge_time_s: Any) -> None:
+        """Use the network as it is now for travel times.
+
+        ``edge_time_s`` is called (once, and only if a travel time is needed
+        in the step) for the driving time of every edge now (s).
+        """
         self._closed = edge_closed | ~self.car_usable
-        self._weight = self.world.network.travel_time_s / np.maximum(speed_factor, 1e-9)
+        self._edge_time_s = edge_time_s
+        self._weight: np.ndarray | None = None
         self._costs = None
 
     # -- events ---------------------------------------------------------
@@ -168,17 +175,20 @@ class ResponseSystem:
                 return t
 
     def advance(self, t_s: float, t_end_s: float, edge_closed: np.ndarray,
-                speed_factor: np.ndarray) -> None:
+                edge_time_s: Any) -> None:
         """Process every call and unit event in ``(t_s, t_end_s]``, in time order.
 
         Parameters
         ----------
         t_s, t_end_s
             The step (s).
-        edge_closed, speed_factor
-            The network now, for travel times.
+        edge_closed
+            Edges closed now.
+        edge_time_s
+            Callable giving the driving time of every edge now (s): hazard
+            slowdowns and the traffic on it.
         """
-        self._set_network(edge_closed, speed_factor)
+        self._set_network(edge_closed, edge_time_s)
         while True:
             t_event = self._events[0][0] if self._events else math.inf
             if min(t_event, self._next_call_s) > t_end_s:
@@ -243,6 +253,8 @@ class ResponseSystem:
     def _cost_to(self, node: int) -> np.ndarray:
         """Driving time from every node to ``node`` on the network as it is now (s)."""
         if self._costs is None or self._costs[0] != node:
+            if self._weight is None:
+                self._weight = self._edge_time_s()
             tree = next_hop_tree(self.world.network, [node], weight_s=self._weight,
                                  closed=self._closed)
             self._costs = (node, tree.cost_s)

@@ -196,3 +196,36 @@ def test_run_cards_and_priorities():
     # the urgent call gets the first engine freed, the routine one waits longer
     assert inc.iloc[urgent]["t_dispatch_s"] < inc.iloc[routine]["t_dispatch_s"]
     assert f["t_clear_s"] >= inc.iloc[fire]["t_arrive_s"]
+
+
+JAM = """\
+name: jam
+run: {duration: 1h, dt: 5s, seed: 8}
+city:
+  network: {synthetic: {kind: grid, rows: 10, cols: 10, block_m: 200, arterial_every: 20}}
+  population: {residents: 12000, persons_per_agent: 4}
+shelters:
+  - {id: S1, location: {x: 1600, y: 200}, capacity: 20000}  # next to the station
+stations:
+  - {id: F1, location: {x: 1800, y: 0}, units: {engine: 6}, turnout: 60s}
+behaviour:
+  warnings: %s
+  response_delay: {dist: fixed, value: 0}
+  compliance: 1.0
+  action: evacuate
+  mode_share: {walk: 0.0, car: 1.0}
+  persons_per_car: 1.0
+response:
+  service_time: {dist: fixed, value: 20min}
+  background_calls: {rate_per_h: 30, distribution: uniform}
+outputs: {every: 5min, plots: false}
+"""
+
+
+def test_evacuating_traffic_slows_the_engines():
+    calm = run_scenario(load_scenario_text(JAM % "[]", base_dir="."))
+    jam = run_scenario(load_scenario_text(JAM % "[{at: 0, reach: 1.0}]", base_dir="."))
+    a, b = calm.incidents, jam.incidents
+    pd.testing.assert_series_equal(a["t_call_s"], b["t_call_s"])  # same calls
+    early = a["t_call_s"] < 1200  # while 12,000 cars queue toward the shelter
+    assert b["response_time_s"][early].mean() > 1.2 * a["response_time_s"][early].mean()
