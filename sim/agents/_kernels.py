@@ -186,6 +186,41 @@ def _pop_head(queues, agents, q):
 
 
 @njit(cache=True)
+def take_off_roads(agents, queues, agent_ids):
+    """Remove agents from the roads: out of their queue, off their edge.
+
+    For agents a hazard stops for good (killed, trapped, injured): their
+    units leave the edge's occupancy (and queue), the agents behind them move
+    up. The caller sets their state.
+    """
+    occupancy, queued = queues[0], queues[5]
+    q_head, q_tail = queues[2], queues[3]
+    mode, units, edge, queue, q_next = agents[1], agents[3], agents[6], agents[9], agents[10]
+    m = occupancy.shape[1]
+    for i in agent_ids:
+        q = queue[i]
+        if q >= 0:
+            prev = -1
+            j = q_head[q]
+            while j != i:
+                prev = j
+                j = q_next[j]
+            if prev < 0:
+                q_head[q] = q_next[i]
+            else:
+                q_next[prev] = q_next[i]
+            if q_tail[q] == i:
+                q_tail[q] = prev
+            if q < 2 * m:
+                queued[q // m, q % m] -= units[i]
+            queue[i] = -1
+            q_next[i] = -1
+        if edge[i] >= 0:
+            occupancy[mode[i], edge[i]] -= units[i]
+            edge[i] = -1
+
+
+@njit(cache=True)
 def decide(t_end_s, agents, t_act_s, complies, node_action, queues, n_edges, undecided,
            n_undecided):
     """Residents whose response delay is over act on the warning.

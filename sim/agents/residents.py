@@ -113,6 +113,16 @@ class Residents:
                 self.pos_m, self.t_ready_s, self.queue, self.q_next, self.t_arrive_s,
                 self.shelter)
 
+    def stop(self, agent_ids: np.ndarray, state: State, roads: Roads) -> None:
+        """Stop agents for good (a hazard killed, trapped or injured them).
+
+        They leave the roads (their queue and edge), keep their node, and take
+        ``state`` (e.g. :attr:`State.DEAD` or :attr:`State.INJURED`).
+        """
+        ids = np.asarray(agent_ids, dtype=np.int64)
+        _kernels.take_off_roads(self.kernel_agents(), roads.kernel_queues(), ids)
+        self.state[ids] = state
+
     def warn(self, mask: np.ndarray, t_s: float) -> int:
         """Warn the unaware agents in ``mask`` at time ``t_s``; return how many."""
         new = mask & (self.state == State.AT_HOME)

@@ -216,3 +216,36 @@ def test_the_clock_does_not_drift_with_small_steps():
     assert model.residents.t_act_s[0] == 2400.0
     ts = model.timeseries_frame()
     np.testing.assert_allclose(ts["t_s"], np.arange(len(ts)) * 0.1)
+
+
+def test_agents_stopped_by_a_hazard_leave_the_roads_cleanly():
+    scenario = load_scenario_text(OVERFLOW, base_dir=".")
+    from sim.model import CityModel
+    from sim.rng import replication_seeds
+    from sim.runner import world_streams
+    from sim.world.builder import build_world
+
+    world = build_world(scenario, world_streams(5))
+    model = CityModel(scenario, replication_seeds(5, 1)[0], world=world)
+    res = model.residents
+    while model.t_s < 240:
+        model.step()
+    on_road = np.flatnonzero((res.state == State.EVACUATING) | (res.state == State.DECIDING))
+    queued = on_road[res.queue[on_road] >= 0]
+    moving = on_road[res.queue[on_road] < 0]
+    assert queued.size > 10 and moving.size > 10
+    victims = np.concatenate([queued[::3], moving[::3]])
+    res.stop(victims, State.DEAD, model.roads)
+    assert (res.edge[victims] == -1).all() and (res.queue[victims] == -1).all()
+    while model.running:
+        model.step()
+        on_edge = res.edge >= 0
+        for mode in (0, 1):
+            sel = on_edge & (res.mode == mode)
+            units = np.bincount(res.edge[sel], weights=res.plan.units[sel],
+                                minlength=world.network.n_edges)
+            np.testing.assert_allclose(model.roads.occupancy[mode], units, atol=1e-9)
+        assert model.state_counts().sum() == 3001
+    assert (res.state[victims] == State.DEAD).all()  # never revived into a shelter
+    dead = int(res.persons[victims].sum())
+    assert model.state_counts()[State.DEAD] == dead
