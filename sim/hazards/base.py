@@ -111,9 +111,9 @@ def check_fields(hazard: Hazard, n_edges: int) -> list[str]:
         Problems found; empty when the hazard keeps its contract.
     """
     problems = []
-    names = [f.name for f in hazard.fields]
+    names = [(f.name, f.where) for f in hazard.fields]
     if len(set(names)) != len(names):
-        problems.append("field names repeat")
+        problems.append("a field is declared twice at the same place")
     for f in hazard.fields:
         if not f.name or not f.units or f.where not in ("cell", "edge", "node", "point"):
             problems.append(f"field {f.name!r} is incompletely declared")

@@ -20,10 +20,15 @@ def with_road_block(monkeypatch):
     monkeypatch.setitem(registry._MODELS, "road_block", road_block.RoadBlock)
 
 
+TERRAIN = "  terrain: {synthetic: {kind: bowl, cell_m: 50, depth_m: 3}}\n"
+
+
 def scenario_with(tmp_path, block: dict):
     import yaml
 
     text = SMALL_CITY + yaml.safe_dump({"hazards": [block]}, default_flow_style=False)
+    if "terrain" in registry.hazard_config(block["type"]).requires_city:
+        text = text.replace("city:\n", "city:\n" + TERRAIN, 1)
     return load_scenario_text(text, base_dir=tmp_path)
 
 
