@@ -77,11 +77,18 @@ def test_registration_errors(clean_registry):
 
 
 def test_simulation_models_are_registered_apart(clean_registry):
-    class FloodModel:
+    class SinkholeConfig(HazardConfig):
         pass
 
-    assert hazard_model("flood") is None or hazard_model("flood") is not FloodModel
-    register_hazard_model("flood", FloodModel)
-    assert hazard_model("flood") is FloodModel and "flood" in runnable_hazards()
+    class SinkholeModel:
+        pass
+
+    register_hazard("sinkhole", SinkholeConfig)
+    assert hazard_model("sinkhole") is None and "sinkhole" not in runnable_hazards()
+    register_hazard_model("sinkhole", SinkholeModel)
+    assert hazard_model("sinkhole") is SinkholeModel and "sinkhole" in runnable_hazards()
+    assert hazard_model("flood").__name__ == "FloodHazard"  # the built-in flood runs
+    with pytest.raises(ValueError):
+        register_hazard_model("flood", SinkholeModel)  # taken
     with pytest.raises(KeyError):
-        register_hazard_model("tsunami", FloodModel)
+        register_hazard_model("tsunami", SinkholeModel)  # no such type
