@@ -105,7 +105,8 @@ def _run(args: argparse.Namespace) -> int:
     print(f"{scenario.name}: results in {out_dir}")
     width = max(len(k) for k in HEADLINE_KPIS)
     for key in HEADLINE_KPIS:
-        print(f"  {key:<{width}}  {_format(out.summary.get(key))}")
+        if key in out.summary:
+            print(f"  {key:<{width}}  {_format(out.summary[key])}")
     return EXIT_OK
 
 

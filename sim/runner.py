@@ -23,6 +23,9 @@ HEADLINE_KPIS: tuple[str, ...] = (
     "residents_total", "evacuated", "sheltered_in_place", "not_evacuated", "fatalities",
     "evacuation_time_p90_s", "shelter_overflow", "incidents_total", "response_time_p90_s",
     "network_nodes", "network_edges", "steps", "wall_time_s",
+    # each hazard's own headline, printed when the run has it
+    "flood_max_depth_m", "flooded_road_km", "flood_volume_balance_error",
+    "plume_aegl2_area_km2", "fire_buildings_burned",
 )
 
 
