@@ -162,6 +162,24 @@ def _boundary_flux(q: float, h_c: float, z_c: float, h_in: float, z_in: float, s
 
 
 @njit(cache=True)
+def _inner_face(z_l, h_l, z_r, h_r, q, q_before, q_after, smooth, theta, side, dx, dt, n,
+                h_min, froude_max):
+    """New discharge across the face between cells l and r, and its speed (m²/s, m/s).
+
+    Flow depth ``max(eta) - max(z)``; no flow at or below ``h_min``; de Almeida
+    smoothing of ``q`` with its neighbours ``q_before``/``q_after`` when asked.
+    """
+    e_l = z_l + h_l
+    e_r = z_r + h_r
+    h_f = max(e_l, e_r) - max(z_l, z_r)
+    if h_f <= h_min:
+        return 0.0, 0.0
+    q_in = theta * q + side * (q_before + q_after) if smooth else q
+    qn = _froude_cap(_inertial(q_in, abs(q), h_f, e_r - e_l, dx, dt, n), h_f, froude_max)
+    return qn, abs(qn) / h_f
+
+
+@njit(cache=True)
 def _substep(z: np.ndarray, h: np.ndarray, qx: np.ndarray, qy: np.ndarray, n: float, dx: float,
              dt: float, source: np.ndarray, open_boundary: bool, h_min: float,
              theta: float, froude_max: float) -> tuple[float, float, float]:
@@ -176,47 +194,21 @@ def _substep(z: np.ndarray, h: np.ndarray, qx: np.ndarray, qy: np.ndarray, n: fl
         qx0 = qx
         qy0 = qy
     side = 0.5 * (1.0 - theta)
-    # 1. momentum on the inner faces
+    # 1. momentum on the inner faces (x faces between columns, y faces between rows)
     for i in range(rows):
         for j in range(1, cols):
-            zl = z[i, j - 1]
-            zr = z[i, j]
-            el = zl + h[i, j - 1]
-            er = zr + h[i, j]
-            h_f = max(el, er) - max(zl, zr)
-            if h_f > h_min:
-                q = qx0[i, j]
-                q_in = q
-                if smooth:
-                    q_in = theta * q + side * (qx0[i, j - 1] + qx0[i, j + 1])
-                qn = _froude_cap(_inertial(q_in, abs(q), h_f, er - el, dx, dt, n), h_f,
-                                 froude_max)
-                qx[i, j] = qn
-                v = abs(qn) / h_f
-                if v > v_max:
-                    v_max = v
-            else:
-                qx[i, j] = 0.0
+            q, v = _inner_face(z[i, j - 1], h[i, j - 1], z[i, j], h[i, j], qx0[i, j],
+                               qx0[i, j - 1], qx0[i, j + 1], smooth, theta, side, dx, dt, n,
+                               h_min, froude_max)
+            qx[i, j] = q
+            v_max = max(v_max, v)
     for i in range(1, rows):
         for j in range(cols):
-            zl = z[i - 1, j]
-            zr = z[i, j]
-            el = zl + h[i - 1, j]
-            er = zr + h[i, j]
-            h_f = max(el, er) - max(zl, zr)
-            if h_f > h_min:
-                q = qy0[i, j]
-                q_in = q
-                if smooth:
-                    q_in = theta * q + side * (qy0[i - 1, j] + qy0[i + 1, j])
-                qn = _froude_cap(_inertial(q_in, abs(q), h_f, er - el, dx, dt, n), h_f,
-                                 froude_max)
-                qy[i, j] = qn
-                v = abs(qn) / h_f
-                if v > v_max:
-                    v_max = v
-            else:
-                qy[i, j] = 0.0
+            q, v = _inner_face(z[i - 1, j], h[i - 1, j], z[i, j], h[i, j], qy0[i, j],
+                               qy0[i - 1, j], qy0[i + 1, j], smooth, theta, side, dx, dt, n,
+                               h_min, froude_max)
+            qy[i, j] = q
+            v_max = max(v_max, v)
     # 2. outer faces
     for i in range(rows):
         if open_boundary and cols > 1:
