@@ -49,6 +49,9 @@ class RunOutput:
         The residents of the first replication at the end: ``home_node``,
         ``persons``, ``mode`` (0 walk, 1 car), ``state``, ``t_arrive_s``,
         ``shelter`` (kept in memory for the figures, not written).
+    hazard_tables
+        The hazards' own tables of the first replication (e.g.
+        ``flooded_roads``), each written as ``<name>.parquet``.
     provenance
         ``provenance.json`` content.
     """
@@ -62,6 +65,7 @@ class RunOutput:
     probes: pd.DataFrame
     world: World
     agents: pd.DataFrame
+    hazard_tables: dict[str, pd.DataFrame]
     provenance: dict[str, Any]
 
 
@@ -142,12 +146,15 @@ def run_scenario(
     tables: dict[str, list[pd.DataFrame]] = {
         "timeseries": [], "incidents": [], "shelters": [], "stations": [], "probes": []}
     agents = None
+    hazard_tables: dict[str, pd.DataFrame] = {}
     for i, seq in enumerate(replication_seeds(seed, n_rep)):
         label = scenario.name if n_rep == 1 else f"{scenario.name} rep {i + 1}/{n_rep}"
         model, summary = run_replication(scenario, seq, world, progress=progress, label=label)
         rows.append({"replication": i, **summary})
         if agents is None:
             agents = model.agents_frame()
+            for hazard in model.hazards:
+                hazard_tables.update(hazard.tables())
         for name, frame in (("timeseries", model.timeseries_frame()),
                             ("incidents", model.incidents_frame()),
                             ("shelters", model.shelters_frame()),
@@ -165,7 +172,7 @@ def run_scenario(
         summary["wall_time_s"] = wall
     prov = provenance(scenario, started=started, wall_time_s=wall, world=world.describe())
     out = RunOutput(summary=summary, replications=replications, world=world, agents=agents,
-                    provenance=prov, **merged)
+                    hazard_tables=hazard_tables, provenance=prov, **merged)
     if out_dir is not None:
         write_results(out, Path(out_dir), plots=bool(scenario.outputs.plots))
     return out
@@ -191,6 +198,8 @@ def write_results(out: RunOutput, out_dir: Path, *, plots: bool) -> None:
     write_parquet(out_dir / "probes.parquet", out.probes)
     if len(out.replications) > 1:
         write_parquet(out_dir / "replications.parquet", out.replications)
+    for name, table in out.hazard_tables.items():
+        write_parquet(out_dir / f"{name}.parquet", table)
     write_json(out_dir / "summary.json", out.summary)
     if plots:
         from sim.plots import write_run_plots

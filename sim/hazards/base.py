@@ -90,6 +90,10 @@ class Hazard(ABC):
         """
         return None
 
+    def tables(self) -> dict[str, Any]:
+        """Extra result tables of the hazard, by file stem (pandas DataFrames); default none."""
+        return {}
+
     def point_fields(self) -> list[str]:
         """Names of the ``out`` fields sampled at points."""
         return [f.name for f in self.fields if f.where == "point" and f.intent == "out"]

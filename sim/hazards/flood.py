@@ -27,6 +27,8 @@ ALPHA = 0.7
 """CFL coefficient of the adaptive time step (Bates et al. 2010)."""
 H_MIN_M = 0.001
 """Depth below which a face carries no flow (about 1 mm, MODELS.md)."""
+PONDING_DEPTH_M = 0.05
+"""Water on a road at least this deep lists it in ``flooded_roads.parquet`` (m)."""
 WARN_DEPTH_M = 0.1
 """Water this deep at a resident's node warns them (m)."""
 EDGE_SAMPLES = 5
@@ -162,6 +164,8 @@ class FloodHazard(Hazard):
         self.storage0_m3 = 0.0
         self.max_depth_m = 0.0
         self.max_edge_depth_m = np.zeros(net.n_edges)
+        self.t_closed_s = np.full(net.n_edges, np.nan)  # when the water first closed it
+        self.edge_nodes = (net.node_id[net.edge_tail], net.node_id[net.edge_head])
         self.substeps = 0
         self._edge_depth = np.zeros(net.n_edges)
 
@@ -203,6 +207,8 @@ class FloodHazard(Hazard):
         self._edge_depth = self._k.edge_depth(self.h, self.x0_m, self.y0_m, self.dx_m, ax, ay, bx,
                                         by, EDGE_SAMPLES)
         np.maximum(self.max_edge_depth_m, self._edge_depth, out=self.max_edge_depth_m)
+        newly = np.isnan(self.t_closed_s) & (self._edge_depth >= self.cfg.road_closed_depth_m)
+        self.t_closed_s[newly] = t_s + dt_s
 
     def edge_effects(self) -> np.ndarray:
         """Pregnolato speed factor of every edge from its deepest water; 0 closes it."""
@@ -230,6 +236,27 @@ class FloodHazard(Hazard):
     def storage_m3(self) -> float:
         """Water on the grid (m³)."""
         return float(self.h.sum() * self.dx_m**2)
+
+    def tables(self) -> dict[str, Any]:
+        """``flooded_roads``: every edge where water stood at least :data:`PONDING_DEPTH_M`.
+
+        Columns ``edge, from_node, to_node, length_m, max_depth_m, t_closed_s``
+        (when the water first reached ``road_closed_depth_m``, NaN if never):
+        which roads drown, and in which order (closed first, by time; then the
+        rest, deepest first).
+        """
+        import pandas as pd
+
+        wet = np.flatnonzero(self.max_edge_depth_m >= PONDING_DEPTH_M)
+        frame = pd.DataFrame({
+            "edge": wet, "from_node": self.edge_nodes[0][wet], "to_node": self.edge_nodes[1][wet],
+            "length_m": self.edge_length_m[wet], "max_depth_m": self.max_edge_depth_m[wet],
+            "t_closed_s": self.t_closed_s[wet],
+        })
+        return {"flooded_roads": frame.sort_values(["t_closed_s", "max_depth_m"],
+                                                   ascending=[True, False],
+                                                   na_position="last", kind="stable")
+                .reset_index(drop=True)}
 
     def summary(self) -> dict[str, float | None]:
         """Flood KPIs: deepest water, volume balance, flooded road length."""

@@ -82,3 +82,19 @@ def test_a_flood_that_closes_roads_lengthens_response_times(storm, dry):
     pd.testing.assert_series_equal(a["t_call_s"], b["t_call_s"])  # same calls
     wet = b["t_call_s"] > 1800  # once the bowl has filled
     assert b["response_time_s"][wet].mean() > a["response_time_s"][wet].mean()
+
+
+def test_flooded_roads_are_listed_in_the_order_they_close(storm, tmp_path):
+    from sim.runner import write_results
+
+    roads = storm.hazard_tables["flooded_roads"]
+    assert list(roads.columns) == ["edge", "from_node", "to_node", "length_m", "max_depth_m",
+                                   "t_closed_s"]
+    assert (roads["max_depth_m"] >= 0.05).all()
+    closed = roads[roads["t_closed_s"].notna()]
+    assert len(closed) == storm.timeseries["closed_edges"].max()  # the water never recedes
+    assert closed["t_closed_s"].is_monotonic_increasing
+    assert (closed["max_depth_m"] >= 0.3).all()
+    write_results(storm, tmp_path, plots=False)
+    back = pd.read_parquet(tmp_path / "flooded_roads.parquet")
+    pd.testing.assert_frame_equal(back, roads)
