@@ -94,3 +94,24 @@ def _stations(network, stations):
                     name=[""] * len(stations), x_m=network.node_x_m[nodes],
                     y_m=network.node_y_m[nodes], node=nodes, units=units,
                     turnout_s=np.array([float(s[2]) for s in stations]))
+
+
+def scenario_model(text: str, *, base_dir: str = ".") -> CityModel:
+    """The first replication's CityModel of a YAML scenario, ready to step."""
+    from sim.runner import world_streams
+    from sim.world.builder import build_world
+
+    scenario = load_scenario_text(text, base_dir=base_dir)
+    world = build_world(scenario, world_streams(scenario.run.seed))
+    return CityModel(scenario, replication_seeds(scenario.run.seed, 1)[0], world=world)
+
+
+def assert_roads_consistent(model) -> None:
+    """Each edge's occupancy, by mode, is the units of the agents on it."""
+    res = model.residents
+    on_edge = res.edge >= 0
+    for mode in (0, 1):
+        sel = on_edge & (res.mode == mode)
+        units = np.bincount(res.edge[sel], weights=res.plan.units[sel],
+                            minlength=model.world.network.n_edges)
+        np.testing.assert_allclose(model.roads.occupancy[mode], units, atol=1e-9)

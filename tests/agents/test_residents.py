@@ -9,7 +9,13 @@ from sim.agents.states import State
 from sim.agents.traffic import car_speed_mps, edge_traffic, walk_speed_mps
 from sim.runner import run_scenario
 from sim.scenario import load_scenario_text
-from tests.agents.line_world import line_model, line_network, run
+from tests.agents.line_world import (
+    assert_roads_consistent,
+    line_model,
+    line_network,
+    run,
+    scenario_model,
+)
 
 
 def test_kernel_state_codes_match_the_enum():
@@ -143,26 +149,14 @@ outputs: {every: 1min, plots: false}
 
 
 def test_people_are_conserved_and_shelters_never_overfill():
-    scenario = load_scenario_text(OVERFLOW, base_dir=".")
-    from sim.model import CityModel
-    from sim.rng import replication_seeds
-    from sim.runner import world_streams
-    from sim.world.builder import build_world
-
-    world = build_world(scenario, world_streams(5))
-    model = CityModel(scenario, replication_seeds(5, 1)[0], world=world)
+    model = scenario_model(OVERFLOW)
     res = model.residents
     capacity = model.shelters.capacity
 
     def check(m):
         assert m.state_counts().sum() == 3001
         assert np.all(m.shelters.occupancy <= capacity)
-        on_edge = res.edge >= 0
-        for mode in (0, 1):
-            sel = on_edge & (res.mode == mode)
-            units = np.bincount(res.edge[sel], weights=res.plan.units[sel],
-                                minlength=world.network.n_edges)
-            np.testing.assert_allclose(m.roads.occupancy[mode], units, atol=1e-9)
+        assert_roads_consistent(m)
         inside = np.bincount(res.shelter[res.shelter >= 0],
                              weights=res.persons[res.shelter >= 0], minlength=3)
         np.testing.assert_array_equal(inside, m.shelters.occupancy)
@@ -219,14 +213,7 @@ def test_the_clock_does_not_drift_with_small_steps():
 
 
 def test_agents_stopped_by_a_hazard_leave_the_roads_cleanly():
-    scenario = load_scenario_text(OVERFLOW, base_dir=".")
-    from sim.model import CityModel
-    from sim.rng import replication_seeds
-    from sim.runner import world_streams
-    from sim.world.builder import build_world
-
-    world = build_world(scenario, world_streams(5))
-    model = CityModel(scenario, replication_seeds(5, 1)[0], world=world)
+    model = scenario_model(OVERFLOW)
     res = model.residents
     while model.t_s < 240:
         model.step()
@@ -239,12 +226,7 @@ def test_agents_stopped_by_a_hazard_leave_the_roads_cleanly():
     assert (res.edge[victims] == -1).all() and (res.queue[victims] == -1).all()
     while model.running:
         model.step()
-        on_edge = res.edge >= 0
-        for mode in (0, 1):
-            sel = on_edge & (res.mode == mode)
-            units = np.bincount(res.edge[sel], weights=res.plan.units[sel],
-                                minlength=world.network.n_edges)
-            np.testing.assert_allclose(model.roads.occupancy[mode], units, atol=1e-9)
+        assert_roads_consistent(model)
         assert model.state_counts().sum() == 3001
     assert (res.state[victims] == State.DEAD).all()  # never revived into a shelter
     dead = int(res.persons[victims].sum())

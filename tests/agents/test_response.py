@@ -154,15 +154,8 @@ def test_audit_chains_are_ordered_and_the_kpis_match_the_table():
     assert pooled == pytest.approx(s["unit_utilization"])
 
 
-def test_closed_roads_lengthen_response(tmp_path, monkeypatch):
+def test_closed_roads_lengthen_response(tmp_path, with_road_block):
     import yaml
-
-    from sim.hazards import registry
-    from tests.hazards import road_block
-
-    monkeypatch.setitem(registry._REGISTRY, "road_block", road_block.RoadBlockConfig)
-    monkeypatch.setattr(road_block.RoadBlockConfig, "hazard_type", "road_block")
-    monkeypatch.setitem(registry._MODELS, "road_block", road_block.RoadBlock)
     base = NORMAL_DAY.replace("24h", "12h")
     block = {"type": "road_block", "location": {"x": 500, "y": 500}, "radius_m": 260, "at": 0}
     closed = base + yaml.safe_dump({"hazards": [block]})

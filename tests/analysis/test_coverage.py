@@ -12,7 +12,6 @@ import yaml
 
 from sim.analysis import coverage_nodes, run_coverage, station_coverage, street_pairs
 from sim.cli import main
-from sim.hazards import registry
 from sim.plots import save_figure
 from sim.plots.coverage import plot_coverage_map
 from sim.runner import world_streams
@@ -263,13 +262,6 @@ def test_closures_and_slow_roads_lengthen_times(small_world):
     shut = station_coverage(small_world, standard_s=120.0, closed=closed)
     assert shut.time_s[5] == math.inf and (shut.time_s >= base.time_s).all()
     assert shut.area_fraction < base.area_fraction
-
-
-@pytest.fixture
-def with_road_block(monkeypatch):
-    monkeypatch.setitem(registry._REGISTRY, "road_block", road_block.RoadBlockConfig)
-    monkeypatch.setattr(road_block.RoadBlockConfig, "hazard_type", "road_block")
-    monkeypatch.setitem(registry._MODELS, "road_block", road_block.RoadBlock)
 
 
 def test_a_hazard_closure_at_a_time_reduces_coverage(tmp_path, with_road_block, capsys):

@@ -12,14 +12,6 @@ from sim.world.builder import build_world
 from tests.hazards import road_block
 from tests.scenarios import SMALL_CITY
 
-
-@pytest.fixture
-def with_road_block(monkeypatch):
-    monkeypatch.setitem(registry._REGISTRY, "road_block", road_block.RoadBlockConfig)
-    monkeypatch.setattr(road_block.RoadBlockConfig, "hazard_type", "road_block")
-    monkeypatch.setitem(registry._MODELS, "road_block", road_block.RoadBlock)
-
-
 TERRAIN = "  terrain: {synthetic: {kind: bowl, cell_m: 50, depth_m: 3}}\n"
 
 
