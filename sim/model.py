@@ -230,7 +230,7 @@ class CityModel(mesa.Model):
             self._warnings_done += 1
         for hazard in self.hazards:
             nodes = hazard.warned_nodes()
-            if nodes is not None:
+            if nodes is not None and nodes.any():  # the per-agent pass only when needed
                 self.residents.warn(nodes[plan.home_node], t_end)
         if plan.word_of_mouth_per_s > 0 and len(self.residents):
             res = self.residents

@@ -221,17 +221,20 @@ class FloodHazard(Hazard):
         inside = (row >= 0) & (row < rows) & (col >= 0) & (col < cols)
         return np.where(inside, row * cols + np.clip(col, 0, cols - 1), -1), inside
 
+    def _depth_at(self, x_m: np.ndarray, y_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        flat, inside = self._cells(x_m, y_m)
+        idx = np.where(inside, flat, 0)
+        return np.where(inside, self.h.ravel()[idx], 0.0), idx
+
     def sample(self, x_m: np.ndarray, y_m: np.ndarray) -> dict[str, np.ndarray]:
         """Depth (m) and flow speed (m/s) at points; 0 outside the grid."""
-        flat, inside = self._cells(x_m, y_m)
-        speed = self._k.cell_velocity(self.h, self.qx, self.qy).ravel()
-        idx = np.where(inside, flat, 0)
-        return {"depth_m": np.where(inside, self.h.ravel()[idx], 0.0),
-                "velocity_mps": np.where(inside, speed[idx], 0.0)}
+        depth, idx = self._depth_at(x_m, y_m)
+        speed = self._k.cell_velocity(self.h, self.qx, self.qy).ravel()[idx]
+        return {"depth_m": depth, "velocity_mps": np.where(depth > 0, speed, 0.0)}
 
     def warned_nodes(self) -> np.ndarray:
         """Nodes where the water is at least :data:`WARN_DEPTH_M` deep."""
-        return self.sample(*self.node_xy)["depth_m"] >= WARN_DEPTH_M
+        return self._depth_at(*self.node_xy)[0] >= WARN_DEPTH_M
 
     def storage_m3(self) -> float:
         """Water on the grid (m³)."""
