@@ -16,7 +16,7 @@ from sim.agents.response import ResponseSystem
 from sim.agents.states import STATE_COLUMNS, State, final_groups, persons_by_state
 from sim.agents.traffic import edge_traffic
 from sim.errors import Problem, ScenarioError
-from sim.hazards.base import Hazard, check_fields
+from sim.hazards.base import Hazard, IncidentRequest, check_fields, overrides
 from sim.io.tables import (
     INCIDENT_COLUMNS,
     PROBE_COLUMNS,
@@ -97,11 +97,16 @@ class CityModel(mesa.Model):
     4. **residents move**: those whose response delay is over decide; the
        link-queue model moves walkers and cars, queues them at edge ends and
        admits them to shelters (docs/RESIDENTS.md); a shelter that fills
-       triggers a route update;
+       triggers a route update; then **hazards act on people** where they
+       are (:meth:`Hazard.expose`: outdoors, in a car, at home, sheltering):
+       the dead and the trapped stop, the injured are marked;
     5. **incidents appear** and 6. **dispatch**: background calls and
        incidents raised by hazards get the closest free suitable units; units
        turn out, drive, serve and return; calls and unit events inside the
-       step are processed at their exact times (:mod:`sim.agents.response`);
+       step are processed at their exact times (:mod:`sim.agents.response`).
+       Units stay at a hazard's held incident until the hazard, told who is
+       on scene (:meth:`Hazard.attend`), releases it; trapped residents are
+       rescued when their rescue incident clears;
     7. **record**: every ``outputs.every`` the DataCollector takes the
        model-level series and probes sample the hazards. Recording never
        changes the simulation.
@@ -154,6 +159,9 @@ class CityModel(mesa.Model):
         self.response = ResponseSystem(self, self.world, scenario.response, self.duration_s,
                                        streams.generator("response.calls"),
                                        streams.generator("response.service"))
+        self._exposing = [h for h in self.hazards if overrides(h, "expose")]
+        self._held: dict[int, tuple[Hazard, int]] = {}  # incident -> (hazard, its key)
+        self._rescues: dict[int, np.ndarray] = {}  # incident -> trapped agents it frees
         self.route_updates = 0
         self._route_factor = self.edge_speed_factor.copy()
         self._update_routes()
@@ -252,6 +260,51 @@ class CityModel(mesa.Model):
         if became_full:
             self._update_routes()
 
+    def _expose_people(self) -> None:
+        """Hazards act on the residents where they are now: kill, trap, injure."""
+        if not self._exposing or not len(self.residents):
+            return
+        res = self.residents
+        people = res.where(self.world.network, self.world.shelters)
+        for hazard in self._exposing:
+            harm = hazard.expose(self.t_s, self.step_dt_s, people)
+            if harm is None:
+                continue
+            alive = res.state != State.DEAD
+            if harm.injured is not None:
+                res.injured |= harm.injured & alive
+            for mask, state in ((harm.dead, State.DEAD), (harm.trapped, State.TRAPPED)):
+                if mask is None:
+                    continue
+                ids = np.flatnonzero(mask & alive & (res.state != state))
+                if ids.size:
+                    res.stop(ids, state, self.roads)
+
+    def _after_response(self, raised: list[tuple[Hazard, IncidentRequest]],
+                        indices: list[int]) -> None:
+        """Book the hazards' new incidents; tell hazards who is on scene; free the rescued."""
+        t_end = self.t_s + self.step_dt_s
+        incidents = self.response.incidents
+        for (hazard, req), index in zip(raised, indices, strict=True):
+            if req.hold and not incidents[index]["lost"]:
+                self._held[index] = (hazard, req.key)
+            if req.agents is not None and len(req.agents):
+                self._rescues[index] = np.asarray(req.agents, dtype=np.int64)
+        for hazard in self.hazards:
+            mine = {key: index for index, (h, key) in self._held.items() if h is hazard}
+            if not mine:
+                continue
+            done = hazard.attend(t_end, {key: self.response.on_scene(index)
+                                         for key, index in mine.items()})
+            for key in done:
+                index = mine[key]
+                self.response.release(index, t_end)
+                del self._held[index]
+        for index in [k for k in self._rescues if incidents[k]["t_clear_s"] <= t_end]:
+            agents = self._rescues.pop(index)
+            res = self.residents
+            res.state[agents[res.state[agents] == State.TRAPPED]] = State.RESCUED
+
     def _kernel_roads(self) -> tuple:
         net, traffic = self.world.network, self.roads.traffic
         return (net.edge_head, net.length_m, net.width_m, net.lanes, net.speed_mps,
@@ -336,8 +389,11 @@ class CityModel(mesa.Model):
         self._apply_hazard_effects()
         self._issue_warnings()
         self._move_residents()
-        self.response.advance(self.t_s, self.t_s + self.step_dt_s, self.edge_closed,
-                              self.engine_edge_time_s)
+        self._expose_people()
+        raised = [(hazard, req) for hazard in self.hazards for req in hazard.incidents()]
+        indices = self.response.advance(self.t_s, self.t_s + self.step_dt_s, self.edge_closed,
+                                        self.engine_edge_time_s, [req for _, req in raised])
+        self._after_response(raised, indices)
         self.t_s = min(self.steps * self.dt_s, self.duration_s)
         self._record()
         if self.steps >= self.n_steps:

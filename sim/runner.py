@@ -52,6 +52,9 @@ class RunOutput:
     hazard_tables
         The hazards' own tables of the first replication (e.g.
         ``flooded_roads``), each written as ``<name>.parquet``.
+    hazards
+        The hazards of the first replication as the run left them (for
+        their figures and map layers).
     provenance
         ``provenance.json`` content.
     """
@@ -67,6 +70,7 @@ class RunOutput:
     agents: pd.DataFrame
     hazard_tables: dict[str, pd.DataFrame]
     provenance: dict[str, Any]
+    hazards: list[Any]
 
 
 def world_streams(seed: int) -> Streams:
@@ -147,12 +151,14 @@ def run_scenario(
         "timeseries": [], "incidents": [], "shelters": [], "stations": [], "probes": []}
     agents = None
     hazard_tables: dict[str, pd.DataFrame] = {}
+    hazards: list[Any] = []
     for i, seq in enumerate(replication_seeds(seed, n_rep)):
         label = scenario.name if n_rep == 1 else f"{scenario.name} rep {i + 1}/{n_rep}"
         model, summary = run_replication(scenario, seq, world, progress=progress, label=label)
         rows.append({"replication": i, **summary})
         if agents is None:
             agents = model.agents_frame()
+            hazards = model.hazards
             for hazard in model.hazards:
                 hazard_tables.update(hazard.tables())
         for name, frame in (("timeseries", model.timeseries_frame()),
@@ -172,7 +178,7 @@ def run_scenario(
         summary["wall_time_s"] = wall
     prov = provenance(scenario, started=started, wall_time_s=wall, world=world.describe())
     out = RunOutput(summary=summary, replications=replications, world=world, agents=agents,
-                    hazard_tables=hazard_tables, provenance=prov, **merged)
+                    hazard_tables=hazard_tables, provenance=prov, hazards=hazards, **merged)
     if out_dir is not None:
         write_results(out, Path(out_dir), plots=bool(scenario.outputs.plots))
     return out

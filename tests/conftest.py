@@ -9,12 +9,25 @@ settings.register_profile("citysim", deadline=None)
 settings.load_profile("citysim")
 
 
+def _register(monkeypatch, type_name, config, model):
+    from sim.hazards import registry
+
+    monkeypatch.setitem(registry._REGISTRY, type_name, config)
+    monkeypatch.setattr(config, "hazard_type", type_name)
+    monkeypatch.setitem(registry._MODELS, type_name, model)
+
+
 @pytest.fixture
 def with_road_block(monkeypatch):
     """Register the test-only ``road_block`` hazard (tests/hazards/road_block.py)."""
-    from sim.hazards import registry
     from tests.hazards import road_block
 
-    monkeypatch.setitem(registry._REGISTRY, "road_block", road_block.RoadBlockConfig)
-    monkeypatch.setattr(road_block.RoadBlockConfig, "hazard_type", "road_block")
-    monkeypatch.setitem(registry._MODELS, "road_block", road_block.RoadBlock)
+    _register(monkeypatch, "road_block", road_block.RoadBlockConfig, road_block.RoadBlock)
+
+
+@pytest.fixture
+def with_danger_zone(monkeypatch):
+    """Register the test-only ``danger_zone`` hazard (tests/hazards/danger_zone.py)."""
+    from tests.hazards import danger_zone
+
+    _register(monkeypatch, "danger_zone", danger_zone.DangerZoneConfig, danger_zone.DangerZone)

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.agents import _kernels
-from sim.agents.plan import ResidentPlan
+from sim.agents.plan import CAR, ResidentPlan
 from sim.agents.states import State
 from sim.agents.traffic import EdgeTraffic
+from sim.hazards.base import People, Setting
 from sim.heap import heap_new
 from sim.world.network import RoadNetwork
 from sim.world.places import Shelters
@@ -122,6 +123,45 @@ class Residents:
         ids = np.asarray(agent_ids, dtype=np.int64)
         _kernels.take_off_roads(self.kernel_agents(), roads.kernel_queues(), ids)
         self.state[ids] = state
+
+    def where(self, network: RoadNetwork, shelters: Shelters) -> People:
+        """Where every agent is now and in what setting, for hazards acting on people.
+
+        Agents on a road are placed along their edge; agents a hazard stopped
+        stand at the last node they passed; agents in a public shelter at it.
+
+        Parameters
+        ----------
+        network
+            The road network.
+        shelters
+            The public shelters.
+
+        Returns
+        -------
+        People
+        """
+        state, edge = self.state, self.edge
+        x_m = network.node_x_m[self.node].astype(np.float64)
+        y_m = network.node_y_m[self.node].astype(np.float64)
+        on = np.flatnonzero(edge >= 0)
+        if on.size:
+            e = edge[on]
+            share = np.clip(self.pos_m[on] / np.maximum(network.length_m[e], 1e-9), 0.0, 1.0)
+            tail, head = network.edge_tail[e], network.edge_head[e]
+            x_m[on] += share * (network.node_x_m[head] - network.node_x_m[tail])
+            y_m[on] += share * (network.node_y_m[head] - network.node_y_m[tail])
+        inside = self.shelter >= 0
+        x_m[inside] = shelters.x_m[self.shelter[inside]]
+        y_m[inside] = shelters.y_m[self.shelter[inside]]
+        setting = np.full(len(self), Setting.HOME, dtype=np.int8)
+        departed = (state == State.DECIDING) | (state == State.EVACUATING) | (
+            np.isin(state, (State.INJURED, State.TRAPPED)) & np.isfinite(self.t_ready_s))
+        setting[departed] = np.where(self.mode[departed] == CAR, Setting.IN_CAR, Setting.ON_FOOT)
+        setting[state == State.SHELTERED_IN_PLACE] = Setting.SHELTERING
+        setting[inside] = Setting.IN_SHELTER
+        setting[state == State.DEAD] = Setting.GONE
+        return People(x_m=x_m, y_m=y_m, node=self.node, setting=setting, persons=self.persons)
 
     def warn(self, mask: np.ndarray, t_s: float) -> int:
         """Warn the unaware agents in ``mask`` at time ``t_s``; return how many."""

@@ -29,6 +29,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
+from collections.abc import Sequence
 from enum import IntEnum
 from typing import Any
 
@@ -128,6 +129,7 @@ class ResponseSystem:
         self.incidents: list[dict[str, Any]] = []
         self.waiting: list[int] = []  # incidents with unmet needs, by (priority, call order)
         self.needs_left: list[dict[str, int]] = []
+        self.held: dict[int, bool] = {}  # held incident -> released yet
         self.busy_unit_s = 0.0
         self._events: list[tuple[float, int, str, int, int]] = []
         self._seq = itertools.count()
@@ -175,7 +177,7 @@ class ResponseSystem:
                 return t
 
     def advance(self, t_s: float, t_end_s: float, edge_closed: np.ndarray,
-                edge_time_s: Any) -> None:
+                edge_time_s: Any, requests: Sequence[Any] = ()) -> list[int]:
         """Process every call and unit event in ``(t_s, t_end_s]``, in time order.
 
         Parameters
@@ -187,13 +189,30 @@ class ResponseSystem:
         edge_time_s
             Callable giving the driving time of every edge now (s): hazard
             slowdowns and the traffic on it.
+        requests
+            Incidents raised by hazards in this step
+            (:class:`sim.hazards.base.IncidentRequest`), processed at their
+            call times among the other events.
+
+        Returns
+        -------
+        list of int
+            The incident index of each request, in the order given.
         """
         self._set_network(edge_closed, edge_time_s)
+        order = sorted(range(len(requests)), key=lambda k: (requests[k].t_s, k))
+        indices = [-1] * len(requests)
         while True:
             t_event = self._events[0][0] if self._events else math.inf
-            if min(t_event, self._next_call_s) > t_end_s:
-                return
-            if self._next_call_s <= t_event:
+            t_request = requests[order[0]].t_s if order else math.inf
+            if min(t_event, self._next_call_s, t_request) > t_end_s:
+                return indices
+            if t_request <= min(t_event, self._next_call_s):
+                k = order.pop(0)
+                req = requests[k]
+                indices[k] = self.raise_incident(req.t_s, req.node, req.kind, dict(req.needs),
+                                                 priority=req.priority, hold=req.hold)
+            elif self._next_call_s <= t_event:
                 t = self._next_call_s
                 node = int(self.calls_rng.choice(self.call_weights.size, p=self.call_weights))
                 self.raise_incident(t, node, "background", self.background_needs)
@@ -205,7 +224,7 @@ class ResponseSystem:
                     self._unit_event(t, unit, kind)
 
     def raise_incident(self, t_s: float, node: int, kind: str, needs: dict[str, int], *,
-                       priority: int = 2) -> int:
+                       priority: int = 2, hold: bool = False) -> int:
         """Record an incident at ``node`` and dispatch to it; return its index.
 
         Parameters
@@ -221,6 +240,9 @@ class ResponseSystem:
         priority
             1 is the most urgent; waiting incidents are served by priority,
             then in call order. Background calls are priority 2.
+        hold
+            Units stay on scene until :meth:`release` (a fire burns until it
+            is out) instead of clearing after a drawn service time.
         """
         index = len(self.incidents)
         net = self.world.network
@@ -233,6 +255,8 @@ class ResponseSystem:
             "priority": int(priority),
         })
         self.needs_left.append(dict(needs))
+        if hold:
+            self.held[index] = False
         free = any(self._free_units(k) for k in needs)
         if not free and needs:
             if self.cfg.when_all_busy == "lost":
@@ -313,8 +337,11 @@ class ResponseSystem:
                 inc["unit"] = unit.name
                 inc["station"] = self.world.stations.id[unit.station]
                 inc["response_time_s"] = t_s - inc["t_dispatch_s"]
-            service = float(self.cfg.service_time.sample(self.service_rng, 1)[0])
-            self._push(t_s + service, "clear", i, unit.generation)
+            if unit.incident not in self.held:
+                service = float(self.cfg.service_time.sample(self.service_rng, 1)[0])
+                self._push(t_s + service, "clear", i, unit.generation)
+            elif self.held[unit.incident]:  # released while it was on its way
+                self._push(t_s, "clear", i, unit.generation)
         elif kind == "clear":
             inc = self.incidents[unit.incident]
             inc["t_clear_s"] = t_s if math.isnan(inc["t_clear_s"]) else max(inc["t_clear_s"], t_s)
@@ -349,6 +376,24 @@ class ResponseSystem:
             if any(self.needs_left[index].values()):
                 still.append(index)
         self.waiting = still
+
+    def on_scene(self, index: int) -> tuple[int, float]:
+        """Units on scene at incident ``index`` now, and its first arrival (s; NaN if none)."""
+        n = sum(1 for u in self.units if u.incident == index and u.state == UnitState.ON_SCENE)
+        return n, float(self.incidents[index]["t_arrive_s"])
+
+    def release(self, index: int, t_s: float) -> None:
+        """End held incident ``index`` at ``t_s``: its units clear, its unmet needs are dropped."""
+        if self.held.get(index, True):
+            return
+        self.held[index] = True
+        self.needs_left[index] = {}
+        self.waiting = [k for k in self.waiting if k != index]
+        for unit in self.units:
+            if unit.incident == index and unit.state == UnitState.ON_SCENE:
+                self._push(t_s, "clear", unit.index, unit.generation)
+        if not self.incidents[index]["units"]:  # nobody ever came: over without a unit
+            self.incidents[index]["t_clear_s"] = t_s
 
     # -- results --------------------------------------------------------
     def busy_units(self) -> int:

@@ -7,8 +7,10 @@ the output contract, which partition the population::
     evacuated + sheltered_in_place + not_evacuated + fatalities == residents_total
 
 Residents still at home, warned, deciding or on the way when the run ends
-count as ``not_evacuated``; an injured survivor counts in the group of where
-they are, and additionally in ``injured``.
+count as ``not_evacuated``, and so do residents trapped by a hazard and
+waiting for a rescue; residents a rescue unit brought out count as
+``evacuated``. An injured survivor counts in the group of where they are, and
+additionally in ``injured``.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ class State(IntEnum):
     NOT_EVACUATED = 6
     INJURED = 7
     DEAD = 8
+    TRAPPED = 9
+    RESCUED = 10
 
 
 STATE_COLUMNS: dict[State, str] = {
@@ -42,16 +46,19 @@ STATE_COLUMNS: dict[State, str] = {
     State.NOT_EVACUATED: "stayed",
     State.INJURED: "injured_waiting",
     State.DEAD: "fatalities",
+    State.TRAPPED: "trapped",
+    State.RESCUED: "rescued",
 }
 """Time-series column of persons in each state. ``stayed`` are residents who
 decided not to act; ``injured_waiting`` are injured residents stopped where
-they are."""
+they are; ``trapped`` residents wait where a hazard stopped them for a
+rescue unit, and ``rescued`` ones were brought out by it."""
 
 FINAL_GROUPS: dict[str, tuple[State, ...]] = {
-    "evacuated": (State.EVACUATED,),
+    "evacuated": (State.EVACUATED, State.RESCUED),
     "sheltered_in_place": (State.SHELTERED_IN_PLACE,),
     "not_evacuated": (State.AT_HOME, State.WARNED, State.DECIDING, State.EVACUATING,
-                      State.NOT_EVACUATED, State.INJURED),
+                      State.NOT_EVACUATED, State.INJURED, State.TRAPPED),
     "fatalities": (State.DEAD,),
 }
 

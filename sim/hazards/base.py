@@ -11,7 +11,9 @@ units; the model passes arrays between them.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import IntEnum
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -45,6 +47,106 @@ class FieldSpec:
     where: Where
     intent: Literal["in", "out"]
     doc: str
+
+
+class Setting(IntEnum):
+    """Where a resident is, as a hazard acting on people sees it."""
+
+    HOME = 0
+    """Indoors at home, normal air exchange."""
+    SHELTERING = 1
+    """Indoors at home, sheltering in place (windows and doors shut)."""
+    ON_FOOT = 2
+    """Outdoors, walking."""
+    IN_CAR = 3
+    """In a vehicle."""
+    IN_SHELTER = 4
+    """Indoors in a public shelter."""
+    GONE = 5
+    """Dead: no longer exposed."""
+
+
+@dataclass(frozen=True)
+class People:
+    """Where the residents are now, for :meth:`Hazard.expose` (one entry per agent).
+
+    Attributes
+    ----------
+    x_m, y_m
+        Position (m): the home node, the point reached along the road, or the shelter.
+    node
+        The network node the agent is at or last passed.
+    setting
+        :class:`Setting` value (int8).
+    persons
+        Persons per agent.
+    """
+
+    x_m: np.ndarray
+    y_m: np.ndarray
+    node: np.ndarray
+    setting: np.ndarray
+    persons: np.ndarray
+
+
+@dataclass
+class Harm:
+    """What a hazard did to people in one step (boolean masks over agents, or None).
+
+    Attributes
+    ----------
+    dead
+        Agents killed now; they stop where they are.
+    trapped
+        Agents who cannot go on (cut off by water, overcome) and wait for a rescue
+        where they are; the hazard raises their rescue incident (an
+        :class:`IncidentRequest` with ``agents``), once: a trapped agent keeps
+        its setting and position, so the hazard remembers whom it trapped.
+    injured
+        Agents injured now; they carry on, counted in ``injured``.
+    """
+
+    dead: np.ndarray | None = None
+    trapped: np.ndarray | None = None
+    injured: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class IncidentRequest:
+    """An incident a hazard raises for the response system.
+
+    Attributes
+    ----------
+    t_s
+        Call time (s), inside the step just advanced.
+    node
+        Network node of the incident.
+    kind
+        What it is (``building_fire``, ``flood_rescue``, ``hazmat_leak`` ...).
+    needs
+        Units by type it needs (run card).
+    priority
+        1 is the most urgent (background calls are 2).
+    key
+        The hazard's own reference (a building, a cell); passed back in
+        :meth:`Hazard.attend`.
+    hold
+        When true, units stay on scene until the hazard releases the incident
+        (a fire burns until it is out); otherwise they clear after the
+        scenario's ``service_time``.
+    agents
+        Residents the incident concerns (the trapped ones): they are rescued
+        when it clears.
+    """
+
+    t_s: float
+    node: int
+    kind: str
+    needs: Mapping[str, int]
+    priority: int = 1
+    key: int = -1
+    hold: bool = False
+    agents: np.ndarray | None = field(default=None, compare=False)
 
 
 class Hazard(ABC):
@@ -90,6 +192,40 @@ class Hazard(ABC):
         """
         return None
 
+    def expose(self, t_s: float, dt_s: float, people: People) -> Harm | None:
+        """Act on people over the step ``[t_s, t_s + dt_s]`` (s); ``None``: no harm.
+
+        Called after residents moved; only for hazards that override it (the
+        model builds :class:`People` only then).
+        """
+        return None
+
+    def incidents(self) -> list[IncidentRequest]:
+        """Incidents raised since the last call (default none)."""
+        return []
+
+    def attend(self, t_s: float, on_scene: Mapping[int, tuple[int, float]]) -> list[int]:
+        """Hear which of this hazard's held incidents have units on scene.
+
+        Parameters
+        ----------
+        t_s
+            Now (s), the end of the step.
+        on_scene
+            For the ``key`` of every held incident not yet released: units on
+            scene now, and when the first of them arrived (s; NaN if none yet).
+
+        Returns
+        -------
+        list of int
+            Keys of incidents that are over: their units clear now.
+        """
+        return []
+
+    def figures(self, world: Any) -> dict[str, Any]:
+        """The hazard's own figures by file stem (matplotlib Figures); default none."""
+        return {}
+
     def tables(self) -> dict[str, Any]:
         """Extra result tables of the hazard, by file stem (pandas DataFrames); default none."""
         return {}
@@ -97,6 +233,11 @@ class Hazard(ABC):
     def point_fields(self) -> list[str]:
         """Names of the ``out`` fields sampled at points."""
         return [f.name for f in self.fields if f.where == "point" and f.intent == "out"]
+
+
+def overrides(hazard: Hazard, method: str) -> bool:
+    """Whether ``hazard`` implements ``method`` itself rather than inheriting the default."""
+    return getattr(type(hazard), method) is not getattr(Hazard, method)
 
 
 def check_fields(hazard: Hazard, n_edges: int) -> list[str]:

@@ -67,8 +67,9 @@ def write_run_plots(out: Any, plots_dir: Path) -> list[Path]:
     ``evacuation_curve.png`` (flat when nobody evacuated). Only when there
     is something to draw: ``shelter_loads.png`` when the scenario has
     shelters, ``evacuation_time_map.png`` when someone reached a shelter,
-    ``response_times.png`` when an incident was reached and
-    ``unit_availability.png`` when the city has units.
+    ``response_times.png`` when an incident was reached,
+    ``unit_availability.png`` when the city has units, and each hazard's own
+    figures (:meth:`sim.hazards.base.Hazard.figures`).
     With several replications the figures show replication 0.
 
     Parameters
@@ -111,4 +112,7 @@ def write_run_plots(out: Any, plots_dir: Path) -> list[Path]:
     if n_units:
         written.append(save_figure(plot_unit_availability(ts, n_units),
                                    plots_dir / "unit_availability.png"))
+    for hazard in out.hazards:
+        for name, fig in hazard.figures(out.world).items():
+            written.append(save_figure(fig, plots_dir / f"{name}.png"))
     return written

@@ -1,0 +1,105 @@
+"""A test hazard that acts on people and raises incidents.
+
+``type: danger_zone``: from ``at`` on, residents outdoors (on foot or in a
+car) within ``radius_m`` of ``location`` are trapped (``lethal: true``: killed
+instead), and each node where someone was trapped gets one rescue incident
+naming them. At ``at`` it also raises one held ``blaze`` incident at the
+location that is over ``hold_s`` after the first unit reaches it. It is
+registered only inside tests.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from sim.hazards.base import FieldSpec, Harm, Hazard, IncidentRequest, Setting
+from sim.scenario.durations import Duration
+from sim.scenario.hazard import HazardConfig
+from sim.scenario.locations import Location
+
+EXAMPLE = {"type": "danger_zone", "location": {"x": 450, "y": 450}, "radius_m": 200, "at": 120,
+           "hold_s": 600}
+
+
+class DangerZoneConfig(HazardConfig):
+    location: Location
+    radius_m: float
+    at: Duration = 0.0
+    hold_s: float = 600.0
+    lethal: bool = False
+
+
+class DangerZone(Hazard):
+    type_name = "danger_zone"
+    fields = (FieldSpec("danger", "float64", "1", "point", "out", "1 inside the zone once active"),)
+
+    def __init__(self, cfg, world):
+        net = world.network
+        self.x_m, self.y_m = float(cfg.location.x), float(cfg.location.y)
+        self.node = int(net.nearest_node(np.array([self.x_m]), np.array([self.y_m]))[0][0])
+        self.cfg = cfg
+        self.n_edges = net.n_edges
+        self.active = False
+        self.pending: list[IncidentRequest] = []
+        self.blaze_raised = False
+        self.blaze_over_s = math.nan
+        self.attended: list[tuple[float, int, float]] = []
+        self.trapped_total = 0
+        self.trapped = np.zeros(0, dtype=bool)
+
+    @classmethod
+    def from_config(cls, cfg, world, rng):
+        return cls(cfg, world)
+
+    def advance(self, t_s, dt_s):
+        self.active = t_s + dt_s >= self.cfg.at
+        if self.active and not self.blaze_raised:
+            self.blaze_raised = True
+            self.pending.append(IncidentRequest(t_s=max(t_s, self.cfg.at), node=self.node,
+                                                kind="blaze", needs={"engine": 1}, key=7,
+                                                hold=True))
+
+    def expose(self, t_s, dt_s, people):
+        if not self.active:
+            return None
+        inside = np.hypot(people.x_m - self.x_m, people.y_m - self.y_m) <= self.cfg.radius_m
+        outdoors = (people.setting == Setting.ON_FOOT) | (people.setting == Setting.IN_CAR)
+        hit = inside & outdoors
+        if self.cfg.lethal:
+            return Harm(dead=hit)
+        if self.trapped.size != hit.size:
+            self.trapped = np.zeros(hit.size, dtype=bool)
+        ids = np.flatnonzero(hit & ~self.trapped)  # a rescue for the newly trapped only
+        self.trapped[ids] = True
+        self.trapped_total += ids.size
+        for node in np.unique(people.node[ids]):
+            self.pending.append(IncidentRequest(
+                t_s=t_s + dt_s, node=int(node), kind="rescue", needs={"rescue": 1},
+                agents=ids[people.node[ids] == node]))
+        return Harm(trapped=hit)
+
+    def incidents(self):
+        out, self.pending = self.pending, []
+        return out
+
+    def attend(self, t_s, on_scene):
+        done = []
+        for key, (n, t_first) in on_scene.items():
+            self.attended.append((t_s, n, t_first))
+            if math.isfinite(t_first) and t_s >= t_first + self.cfg.hold_s:
+                self.blaze_over_s = t_s
+                done.append(key)
+        return done
+
+    def edge_effects(self):
+        return np.ones(self.n_edges)
+
+    def sample(self, x_m, y_m):
+        d = np.hypot(np.asarray(x_m) - self.x_m, np.asarray(y_m) - self.y_m)
+        inside = d <= self.cfg.radius_m
+        return {"danger": (inside & self.active).astype(np.float64)}
+
+    def summary(self):
+        return {"danger_zone_trapped_agents": self.trapped_total}
