@@ -149,6 +149,36 @@ class IncidentRequest:
     agents: np.ndarray | None = field(default=None, compare=False)
 
 
+@dataclass(frozen=True)
+class Frame:
+    """A picture of a hazard at one moment, for animations.
+
+    Either a grid (``grid`` with ``extent_m``) or points (``x_m``, ``y_m``,
+    ``value``), both coloured by value.
+
+    Attributes
+    ----------
+    label
+        What the colour means, with units (``water depth (m)``).
+    grid
+        2-D values, row 0 to the south; NaN where there is nothing to draw.
+    extent_m
+        ``(x_min, x_max, y_min, y_max)`` of the grid in the run's frame (m).
+    x_m, y_m, value
+        Points (buildings ...) and their values.
+    vmax
+        Top of the colour scale (None: the frame's own maximum).
+    """
+
+    label: str
+    grid: np.ndarray | None = None
+    extent_m: tuple[float, float, float, float] | None = None
+    x_m: np.ndarray | None = None
+    y_m: np.ndarray | None = None
+    value: np.ndarray | None = None
+    vmax: float | None = None
+
+
 class Hazard(ABC):
     """Base class of every hazard model.
 
@@ -224,6 +254,18 @@ class Hazard(ABC):
 
     def figures(self, world: Any) -> dict[str, Any]:
         """The hazard's own figures by file stem (matplotlib Figures); default none."""
+        return {}
+
+    def frame(self) -> Frame | None:
+        """The hazard now, for an animation frame; default none."""
+        return None
+
+    def layers(self) -> dict[str, list[dict[str, Any]]]:
+        """GIS layers by name: GeoJSON Feature dicts, coordinates in the run's frame (m).
+
+        The GeoJSON export turns them into WGS84 when the city has a
+        geographic origin. Default none.
+        """
         return {}
 
     def tables(self) -> dict[str, Any]:
