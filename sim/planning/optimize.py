@@ -1,0 +1,772 @@
+"""``citysim optimize``: place shelters or stations by a location model, prove it by simulation.
+
+1. **Sites**: the scenario's existing shelters (stations) and its candidates
+   (:mod:`sim.planning.candidates`). With ``keep_existing`` (the default) the
+   existing ones stay open and ``n_new`` candidates are added; without it
+   ``n_new`` sites are chosen among existing and candidate sites alike.
+2. **Paper**: demand and travel times (:mod:`sim.planning.costs`) go into
+   the model (:mod:`sim.planning.models`): capacitated p-median by default
+   for shelters (walking), MCLP for stations (turnout + driving). The plan
+   and its objective, with the paper KPIs of the current and the proposed
+   plan, go to ``placement.json``.
+3. **Simulation**: the current plan and the proposed one (the scenario with
+   the chosen sites as shelters or stations) run under the scenario's
+   hazards with the same ``R`` replication seeds (``run.seed``: common
+   random numbers, so both plans see the same residents, delays and calls).
+   Each KPI's paired difference ``proposed - current`` gets a Student-t 95 %
+   interval over the replications (``comparison.csv``,
+   ``plots/plan_comparison.png``).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.errors import Problem, ScenarioError
+from sim.metrics import aggregate_replications
+from sim.planning.candidates import KINDS, Kind, Sites, no_candidates, plan_sites
+from sim.planning.costs import (
+    Demand,
+    call_demand,
+    response_time_matrix,
+    shelter_demand,
+    walk_time_matrix,
+)
+from sim.planning.models import (
+    MODELS,
+    Placement,
+    covered_demand,
+    expected_covered_demand,
+    lscp,
+    mclp,
+    mexclp,
+    p_median,
+)
+from sim.world.builder import World
+
+__all__ = [
+    "COMPARISON_KPIS",
+    "DEFAULT_MODEL",
+    "DEFAULT_REPLICATIONS",
+    "MAX_BUSY_FRACTION",
+    "SHELTER_WALK_STANDARD_S",
+    "OptimizeRun",
+    "PlanningProblem",
+    "check_request",
+    "estimate_busy_fraction",
+    "paired_comparison",
+    "placement_report",
+    "place",
+    "plan_scenario",
+    "planning_problem",
+    "replication_kpis",
+    "run_optimize",
+    "write_optimize",
+]
+
+SHELTER_WALK_STANDARD_S = 600.0
+"""Walking standard for shelter coverage (s): emergency shelters serve about
+500 m, a 10-minute walk (GB 50413-2007 practice, MODELS.md)."""
+DEFAULT_MODEL: dict[str, str] = {"shelters": "pmedian", "stations": "mclp"}
+"""Model used when none is named."""
+DEFAULT_REPLICATIONS = 5
+"""Replications of each plan when the scenario asks for fewer than two."""
+MAX_BUSY_FRACTION = 0.95
+"""MEXCLP's busy fraction is capped here: at 1 the system is overloaded and the model void."""
+COMPARISON_KPIS: tuple[tuple[str, str], ...] = (
+    ("evacuation_time_p90_s", "lower"),
+    ("evacuees_sheltered_p90_s", "lower"),
+    ("evacuated", "higher"),
+    ("unsheltered", "lower"),
+    ("not_evacuated", "lower"),
+    ("shelter_overflow", "lower"),
+    ("response_time_p90_s", "lower"),
+    ("response_within_standard_fraction", "higher"),
+)
+"""KPIs compared between plans, with the better direction; two come from the time
+series (:func:`replication_kpis`), the rest are ``summary.json`` KPIs.
+
+``evacuation_time_p90_s`` counts only those who reached a shelter: a plan that
+shelters more people, farther away, can look slower by it.
+``evacuees_sheltered_p90_s`` counts everyone who set out: the time by which 90 %
+of them were in a shelter. ``unsheltered``: persons who set out but were in no
+shelter at the end (no room, or still on the way)."""
+
+
+# --------------------------------------------------------------------------- the problem
+
+
+@dataclass(frozen=True, eq=False)
+class PlanningProblem:
+    """A location problem built from a scenario.
+
+    Attributes
+    ----------
+    sites
+        Existing and candidate sites.
+    demand
+        Demand points and weights.
+    cost_s
+        Travel time from each demand point to each site (s), shape (m, k).
+    standard_s
+        Coverage standard (s).
+    fixed
+        Sites that must stay open, shape (k,).
+    busy_fraction
+        Stations: probability that a unit is busy (MEXCLP); shelters ``None``.
+    busy_fraction_rule
+        How it was set, in words.
+    """
+
+    sites: Sites
+    demand: Demand
+    cost_s: np.ndarray
+    standard_s: float
+    fixed: np.ndarray
+    busy_fraction: float | None = None
+    busy_fraction_rule: str | None = None
+
+    @property
+    def kind(self) -> Kind:
+        """``shelters`` or ``stations``."""
+        return self.sites.kind
+
+    @property
+    def capacity(self) -> np.ndarray | None:
+        """Shelter capacities (persons), ``None`` for stations."""
+        if self.sites.capacity is None:
+            return None
+        return self.sites.capacity.astype(np.float64)
+
+    def paper(self, open_sites: np.ndarray) -> dict[str, float | None]:
+        """What a plan achieves on paper, on the normal network.
+
+        Parameters
+        ----------
+        open_sites
+            Open sites, shape (k,).
+
+        Returns
+        -------
+        dict
+            ``sites``; ``covered_demand`` (within the standard of an open
+            site); ``mean_time_s`` (demand-weighted time to the nearest open
+            site); shelters: ``capacity``, ``sheltered``, ``unsheltered`` and
+            ``weighted_time_s`` of the capacitated assignment; stations:
+            ``expected_covered_demand`` (Daskin) and ``weighted_time_s``.
+        """
+        is_open = np.asarray(open_sites, dtype=bool)
+        w, cost = self.demand.weight, self.cost_s
+        nearest = cost[:, is_open].min(axis=1) if is_open.any() else np.full(w.size, np.inf)
+        reached = np.isfinite(nearest)
+        out: dict[str, float | None] = {
+            "sites": int(is_open.sum()),
+            "demand": self.demand.total,
+            "covered_demand": covered_demand(cost, w, self.standard_s, is_open),
+            "mean_time_s": (float(np.sum(w[reached] * nearest[reached]) / w[reached].sum())
+                            if reached.any() else None),
+        }
+        if self.kind == "shelters":
+            cap = self.capacity[is_open]
+            served = time_s = 0.0
+            if is_open.any():
+                assigned = p_median(cost[:, is_open], w, 0, fixed=np.ones(cap.size, dtype=bool),
+                                    capacity=cap)
+                served, time_s = float(assigned.served), assigned.objective
+            out.update({"capacity": float(cap.sum()), "sheltered": served,
+                        "unsheltered": self.demand.total - served, "weighted_time_s": time_s})
+        else:
+            out.update({
+                "expected_covered_demand": expected_covered_demand(
+                    cost, w, self.standard_s, is_open, self.sites.units, self.busy_fraction),
+                "weighted_time_s": float(np.sum(w[reached] * nearest[reached])),
+            })
+        return out
+
+
+def planning_problem(
+    scenario: Any,
+    world: World,
+    kind: Kind,
+    *,
+    keep_existing: bool = True,
+    standard_s: float | None = None,
+    busy_fraction: float | None = None,
+    n_new: int = 1,
+) -> PlanningProblem:
+    """Build the location problem of a scenario.
+
+    Parameters
+    ----------
+    scenario
+        The loaded scenario.
+    world
+        Its built world.
+    kind
+        ``shelters`` or ``stations``.
+    keep_existing
+        Existing sites stay open (else they compete with the candidates).
+    standard_s
+        Coverage standard (s); default :data:`SHELTER_WALK_STANDARD_S` for
+        shelters, ``response.standard`` for stations.
+    busy_fraction
+        Stations: the busy fraction for MEXCLP; default estimated from the
+        background calls (see :func:`estimate_busy_fraction`).
+    n_new
+        Sites to be added (for the busy-fraction estimate).
+
+    Returns
+    -------
+    PlanningProblem
+    """
+    sites = plan_sites(scenario, world, kind)
+    net = world.network
+    fixed = sites.existing.copy() if keep_existing else np.zeros(len(sites), dtype=bool)
+    if kind == "shelters":
+        demand = shelter_demand(scenario, world)
+        cost = walk_time_matrix(net, sites.node)[demand.node]
+        standard = SHELTER_WALK_STANDARD_S if standard_s is None else float(standard_s)
+        return PlanningProblem(sites=sites, demand=demand, cost_s=cost, standard_s=standard,
+                               fixed=fixed)
+    demand = call_demand(scenario, world)
+    cost = response_time_matrix(net, sites.node, sites.turnout_s)[demand.node]
+    cost[:, sites.units == 0] = np.inf  # a station without the unit type serves nobody
+    standard = float(scenario.response.standard) if standard_s is None else float(standard_s)
+    if busy_fraction is None:
+        q, rule = estimate_busy_fraction(scenario, sites, demand, cost, fixed, n_new)
+    else:
+        q, rule = float(busy_fraction), "given (--busy-fraction)"
+    return PlanningProblem(sites=sites, demand=demand, cost_s=cost, standard_s=standard,
+                           fixed=fixed, busy_fraction=q, busy_fraction_rule=rule)
+
+
+def estimate_busy_fraction(
+    scenario: Any, sites: Sites, demand: Demand, cost_s: np.ndarray, fixed: np.ndarray,
+    n_new: int,
+) -> tuple[float, str]:
+    """Daskin's system busy fraction ``q`` from the scenario's background calls.
+
+    ``q = lambda * E[busy time per call] / units``: ``lambda`` the call rate
+    times the engines a call needs, the busy time the mean service time plus
+    twice the demand-weighted mean time from the nearest site (out and back),
+    ``units`` the engines of the fixed sites plus ``n_new`` sites of the
+    candidates' mean size. Capped at :data:`MAX_BUSY_FRACTION`.
+
+    Returns
+    -------
+    q : float
+    rule : str
+        The estimate in words, with its numbers.
+    """
+    calls = scenario.response.background_calls
+    rate_s = float(calls.rate_per_h) / 3600.0 * float(calls.needs.engine)
+    service_s = float(scenario.response.service_time.expected())
+    nearest = cost_s.min(axis=1)
+    ok = np.isfinite(nearest)
+    travel_s = (float(np.sum(demand.weight[ok] * nearest[ok]) / demand.weight[ok].sum())
+                if ok.any() else 0.0)
+    free_units = sites.units[~fixed]
+    units = float(sites.units[fixed].sum()) + n_new * (float(free_units.mean())
+                                                       if free_units.size else 0.0)
+    raw = rate_s * (service_s + 2.0 * travel_s) / units if units > 0 else 0.0
+    q = min(raw, MAX_BUSY_FRACTION)
+    rule = (f"estimated: {calls.rate_per_h:g} calls/h x {calls.needs.engine} engine(s) x "
+            f"({service_s:.0f} s service + 2 x {travel_s:.0f} s travel) / {units:g} engines"
+            f" = {raw:.3f}" + (f", capped at {MAX_BUSY_FRACTION}" if raw > q else ""))
+    return q, rule
+
+
+# --------------------------------------------------------------------------- the request
+
+
+def check_request(
+    scenario: Any,
+    kind: str,
+    n_new: int,
+    *,
+    model: str,
+    replications: int,
+    keep_existing: bool = True,
+    standard_s: float | None = None,
+    busy_fraction: float | None = None,
+) -> None:
+    """Check an optimize request against the scenario before anything is built.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the option (``--shelters``, ``--model`` ...) or the YAML path
+        (``candidates.shelters``) that is wrong, and what was expected.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+    option = f"--{kind}"
+    problems: list[Problem] = []
+    if model not in MODELS:
+        problems.append(Problem("--model", f"expected one of {', '.join(MODELS)}; got {model!r}"))
+    elif model == "mexclp" and kind == "shelters":
+        problems.append(Problem("--model", (
+            "mexclp models busy response units: it places stations (--stations N); for "
+            "shelters use pmedian, mclp or lscp")))
+    existing = len(getattr(scenario, kind))
+    candidates = len(getattr(scenario.candidates, kind))
+    if candidates == 0:
+        problems.append(no_candidates(kind, f"{option} needs candidate {kind[:-1]} sites"))
+    available = candidates if keep_existing else candidates + existing
+    where = (f"the {candidates} candidate sites in candidates.{kind}" if keep_existing else
+             f"the {existing} existing and {candidates} candidate {kind} (--no-keep-existing)")
+    if n_new < 1:
+        problems.append(Problem(option, f"expected at least 1 site to place, got {n_new}"))
+    elif candidates and n_new > available:
+        problems.append(Problem(option, f"{n_new} sites asked for, more than {where}"))
+    if replications < 2:
+        problems.append(Problem("--replications", (
+            f"expected at least 2 (a paired 95 % interval needs two), got {replications}")))
+    if standard_s is not None and not (standard_s > 0 and math.isfinite(standard_s)):
+        problems.append(Problem("--standard", f"expected a positive duration, got {standard_s}"))
+    if busy_fraction is not None and not 0.0 <= busy_fraction < 1.0:
+        problems.append(Problem("--busy-fraction", f"expected a number in [0, 1), got "
+                                                   f"{busy_fraction}"))
+    if problems:
+        raise ScenarioError(problems)
+
+
+def place(problem: PlanningProblem, model: str, n_new: int) -> tuple[Placement, dict[str, Any]]:
+    """Solve the location problem with a model.
+
+    Parameters
+    ----------
+    problem
+        The location problem.
+    model
+        One of :data:`~sim.planning.models.MODELS`.
+    n_new
+        Sites to open besides the fixed ones (for LSCP: at most this many).
+
+    Returns
+    -------
+    placement : Placement
+    parameters : dict
+        The model's parameters, for ``placement.json``.
+
+    Raises
+    ------
+    ScenarioError
+        When LSCP needs more than ``n_new`` sites to cover everyone coverable.
+    """
+    cost, w, std, fixed = problem.cost_s, problem.demand.weight, problem.standard_s, problem.fixed
+    params: dict[str, Any] = {"standard_s": std}
+    if model == "lscp":
+        placement, uncoverable = lscp(cost, std, fixed=fixed, weight=w)
+        params["uncoverable_demand"] = uncoverable
+        if placement.new.size > n_new:
+            option = f"--{problem.kind}"
+            raise ScenarioError([Problem(option, (
+                f"LSCP needs {placement.new.size} new sites to bring all coverable demand "
+                f"within {std:g} s, more than the {n_new} allowed; allow {option} "
+                f"{placement.new.size}, or use --model mclp for the best {n_new}"))])
+    elif model == "mclp":
+        placement = mclp(cost, w, std, n_new, fixed=fixed)
+    elif model == "mexclp":
+        placement = mexclp(cost, w, std, n_new, fixed=fixed, units=problem.sites.units,
+                           busy_fraction=problem.busy_fraction)
+        params.update(busy_fraction=problem.busy_fraction,
+                      busy_fraction_rule=problem.busy_fraction_rule,
+                      units=dict(zip(problem.sites.id, problem.sites.units.tolist(),
+                                     strict=True)))
+    elif model == "pmedian":
+        placement = p_median(cost, w, n_new, fixed=fixed, capacity=problem.capacity)
+        params["capacitated"] = problem.capacity is not None
+        params["served_demand"] = placement.served
+    else:
+        raise ValueError(f"model must be one of {MODELS}, got {model!r}")
+    return placement, params
+
+
+# --------------------------------------------------------------------------- plans as scenarios
+
+
+def plan_scenario(scenario: Any, sites: Sites, open_sites: np.ndarray, *,
+                  replications: int) -> Any:
+    """The scenario with exactly the open sites as its shelters (stations).
+
+    Existing sites keep their entries; candidates become shelters (stations)
+    with the fields a shelter (station) has. ``run.replications`` is set to
+    ``replications``; ``run.seed`` is kept, so every plan sees the same
+    replication seeds.
+
+    Parameters
+    ----------
+    scenario
+        The loaded scenario.
+    sites
+        Its sites (:func:`~sim.planning.candidates.plan_sites`).
+    open_sites
+        Sites of the plan, shape (k,).
+    replications
+        Replications to run.
+
+    Returns
+    -------
+    Scenario
+        Validated again.
+    """
+    from sim.scenario import load_scenario_dict
+    from sim.scenario.sites import Shelter, Station
+
+    data = scenario.resolved()
+    data["run"]["replications"] = int(replications)
+    kind = sites.kind
+    fields = (Shelter if kind == "shelters" else Station).model_fields
+    entries = []
+    for j in np.flatnonzero(np.asarray(open_sites, dtype=bool)):
+        source = data[kind] if sites.existing[j] else data["candidates"][kind]
+        item = source[int(sites.index[j])]
+        entries.append({k: v for k, v in item.items() if k in fields})
+    data[kind] = entries
+    base = scenario.source_file.parent if scenario.source_file is not None else Path.cwd()
+    return load_scenario_dict(data, base_dir=base)
+
+
+# --------------------------------------------------------------------------- comparison
+
+
+def replication_kpis(out: Any) -> pd.DataFrame:
+    """One row per replication: its KPIs, ``unsheltered`` and ``evacuees_sheltered_p90_s``.
+
+    Both come from the time series of the replication (``outputs.every``
+    resolution). Those who *set out* are the persons evacuated, on the way
+    or waiting to leave at the end. ``unsheltered`` are the last two;
+    ``evacuees_sheltered_p90_s`` is the first record time at which 90 % of
+    those who set out were in a shelter, the run's end when that never
+    happened (censored: the true time is later), ``None`` when nobody set out.
+
+    Parameters
+    ----------
+    out
+        A :class:`sim.runner.RunOutput`.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    reps = out.replications.copy()
+    ts = out.timeseries
+    if "replication" not in ts:
+        ts = ts.assign(replication=0)
+    extra = {}
+    for r, series in ts.sort_values(["replication", "t_s"]).groupby("replication"):
+        last = series.iloc[-1]
+        left = float(last["deciding"] + last["evacuating"])
+        set_out = float(last["evacuated"]) + left
+        reached = np.flatnonzero(series["evacuated"].to_numpy(dtype=np.float64)
+                                 >= 0.9 * set_out - 1e-9)
+        p90 = (None if set_out <= 0 else
+               float(series["t_s"].iloc[reached[0]] if reached.size else last["t_s"]))
+        extra[r] = {"unsheltered": left, "evacuees_sheltered_p90_s": p90}
+    table = pd.DataFrame.from_dict(extra, orient="index")
+    return reps.join(table, on="replication")
+
+
+def paired_comparison(
+    current: pd.DataFrame,
+    proposed: pd.DataFrame,
+    kpis: tuple[tuple[str, str], ...] = COMPARISON_KPIS,
+) -> pd.DataFrame:
+    """Paired differences ``proposed - current`` of KPIs over common-seed replications.
+
+    Replication ``r`` of both plans ran from the same seed; a KPI missing
+    (null) in either run of a pair drops that pair. The interval is
+    Student's t on the paired differences
+    (:func:`sim.metrics.aggregate_replications`).
+
+    Parameters
+    ----------
+    current, proposed
+        One row per replication (a ``replication`` column and KPI columns).
+    kpis
+        ``(name, better)`` pairs, ``better`` being ``lower`` or ``higher``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per KPI: ``kpi, better, pairs, current_mean, proposed_mean,
+        difference_mean, difference_ci95_low, difference_ci95_high, verdict``
+        (``proposed better``, ``proposed worse``, ``no clear difference``,
+        ``no difference`` or ``not measured``).
+    """
+    merged = current.merge(proposed, on="replication", suffixes=("_current", "_proposed"))
+    rows = []
+    for kpi, better in kpis:
+        a, b = (_column(merged, f"{kpi}_{plan}") for plan in ("current", "proposed"))
+        ok = np.isfinite(a) & np.isfinite(b)
+        a, b = a[ok], b[ok]
+        diff = aggregate_replications([{kpi: float(d)} for d in b - a]).get(kpi)
+        row: dict[str, Any] = {"kpi": kpi, "better": better, "pairs": int(ok.sum())}
+        if diff is None:
+            row.update(current_mean=np.nan, proposed_mean=np.nan, difference_mean=np.nan,
+                       difference_ci95_low=np.nan, difference_ci95_high=np.nan,
+                       verdict="not measured")
+        else:
+            row.update(current_mean=float(a.mean()), proposed_mean=float(b.mean()),
+                       difference_mean=diff["mean"], difference_ci95_low=diff["ci95_low"],
+                       difference_ci95_high=diff["ci95_high"],
+                       verdict=_verdict(diff["ci95_low"], diff["ci95_high"], better))
+        rows.append(row)
+    return pd.DataFrame(rows, columns=[
+        "kpi", "better", "pairs", "current_mean", "proposed_mean", "difference_mean",
+        "difference_ci95_low", "difference_ci95_high", "verdict"])
+
+
+def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
+    """A KPI column as floats, NaN where null; all NaN when the column is absent."""
+    if name not in frame:
+        return np.full(len(frame), np.nan)
+    return pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=np.float64)
+
+
+def _verdict(low: float, high: float, better: str) -> str:
+    if low == high == 0.0:
+        return "no difference"
+    sign = -1.0 if better == "lower" else 1.0
+    if sign * low > 0 and sign * high > 0:
+        return "proposed better"
+    if sign * low < 0 and sign * high < 0:
+        return "proposed worse"
+    return "no clear difference"
+
+
+# --------------------------------------------------------------------------- the verb
+
+
+@dataclass(frozen=True, eq=False)
+class OptimizeRun:
+    """What ``citysim optimize`` computed.
+
+    Attributes
+    ----------
+    world
+        The built world.
+    problem
+        The location problem.
+    placement
+        The model's plan.
+    report
+        ``placement.json`` content.
+    comparison
+        ``comparison.csv`` content.
+    current, proposed
+        The simulated runs (:class:`sim.runner.RunOutput`) of both plans.
+    provenance
+        ``provenance.json`` content.
+    """
+
+    world: World
+    problem: PlanningProblem
+    placement: Placement
+    report: dict[str, Any]
+    comparison: pd.DataFrame
+    current: Any
+    proposed: Any
+    provenance: dict[str, Any]
+
+
+def run_optimize(
+    scenario: Any,
+    *,
+    kind: Kind,
+    n_new: int,
+    model: str | None = None,
+    replications: int | None = None,
+    keep_existing: bool = True,
+    standard_s: float | None = None,
+    busy_fraction: float | None = None,
+    out_dir: Path | None = None,
+    progress: bool = False,
+) -> OptimizeRun:
+    """Place ``n_new`` shelters or stations, then compare current and proposed plans by simulation.
+
+    Parameters
+    ----------
+    scenario
+        The loaded scenario (with its ``candidates``).
+    kind
+        ``shelters`` or ``stations``.
+    n_new
+        Sites to place (LSCP: at most this many).
+    model
+        One of :data:`~sim.planning.models.MODELS`; default
+        :data:`DEFAULT_MODEL` for the kind.
+    replications
+        Replications of each plan, >= 2; default ``run.replications`` when
+        it is at least 2, else 5.
+    keep_existing
+        Keep the existing sites open and add ``n_new``; else choose ``n_new``
+        among existing and candidate sites.
+    standard_s
+        Coverage standard (s); see :func:`planning_problem`.
+    busy_fraction
+        MEXCLP busy fraction; default estimated.
+    out_dir
+        Write ``placement.json``, ``comparison.csv``, ``plots/``,
+        ``current/``, ``proposed/`` and ``provenance.json`` there.
+    progress
+        Show progress bars.
+
+    Returns
+    -------
+    OptimizeRun
+
+    Raises
+    ------
+    ScenarioError
+        For a request the scenario cannot answer (see :func:`check_request`).
+    """
+    from sim.io.provenance import provenance
+    from sim.runner import run_scenario, world_streams
+    from sim.world.builder import build_world
+
+    started = datetime.now(UTC)
+    t0 = time.perf_counter()
+    model = model or DEFAULT_MODEL[kind]
+    if replications is None:
+        replications = int(scenario.run.replications)
+        replications = replications if replications >= 2 else DEFAULT_REPLICATIONS
+    check_request(scenario, kind, n_new, model=model, replications=replications,
+                  keep_existing=keep_existing, standard_s=standard_s,
+                  busy_fraction=busy_fraction)
+    world = build_world(scenario, world_streams(int(scenario.run.seed)))
+    problem = planning_problem(scenario, world, kind, keep_existing=keep_existing,
+                               standard_s=standard_s, busy_fraction=busy_fraction, n_new=n_new)
+    placement, params = place(problem, model, n_new)
+    sites = problem.sites
+    current = plan_scenario(scenario, sites, sites.existing, replications=replications)
+    proposed = plan_scenario(scenario, sites, placement.open, replications=replications)
+    out = Path(out_dir) if out_dir is not None else None
+    runs = {}
+    for name, plan in (("current", current), ("proposed", proposed)):
+        runs[name] = run_scenario(plan, out_dir=None if out is None else out / name,
+                                  progress=progress)
+    comparison = paired_comparison(replication_kpis(runs["current"]),
+                                   replication_kpis(runs["proposed"]))
+    report = placement_report(problem, placement, params, model=model, n_new=n_new,
+                              keep_existing=keep_existing, replications=replications)
+    prov = provenance(scenario, started=started, wall_time_s=time.perf_counter() - t0,
+                      world=world.describe())
+    prov["request"] = {"kind": kind, "n_new": n_new, "model": model,
+                       "replications": replications, "keep_existing": keep_existing,
+                       "standard_s": problem.standard_s, "busy_fraction": busy_fraction}
+    run = OptimizeRun(world=world, problem=problem, placement=placement, report=report,
+                      comparison=comparison, current=runs["current"], proposed=runs["proposed"],
+                      provenance=prov)
+    if out is not None:
+        write_optimize(run, out)
+    return run
+
+
+def placement_report(
+    problem: PlanningProblem,
+    placement: Placement,
+    parameters: dict[str, Any],
+    *,
+    model: str,
+    n_new: int,
+    keep_existing: bool,
+    replications: int,
+) -> dict[str, Any]:
+    """The ``placement.json`` content.
+
+    Returns
+    -------
+    dict
+        ``kind, model, chosen`` (new site ids), ``objective_name,
+        objective``, ``open`` (every site of the plan), ``chosen_sites``
+        (their details), ``parameters`` (standard, demand, the model's own),
+        ``paper`` (current and proposed plan on paper), ``candidates`` and
+        ``replications``.
+    """
+    sites = problem.sites
+
+    def site(j: int) -> dict[str, Any]:
+        row: dict[str, Any] = {"id": sites.id[j], "name": sites.name[j],
+                               "existing": bool(sites.existing[j]), "node": int(sites.node[j]),
+                               "x": float(sites.x_m[j]), "y": float(sites.y_m[j])}
+        if sites.capacity is not None:
+            row["capacity"] = int(sites.capacity[j])
+        if sites.units is not None:
+            row.update(units=int(sites.units[j]), turnout_s=float(sites.turnout_s[j]))
+        return row
+
+    demand = problem.demand
+    travel = ("walking time along the shortest walk at 1.34 m/s" if problem.kind == "shelters"
+              else "turnout + free-flow driving time on drivable roads")
+    return {
+        "kind": problem.kind,
+        "model": model,
+        "chosen": [sites.id[j] for j in placement.new],
+        "objective_name": placement.objective_name,
+        "objective": placement.objective,
+        "open": [sites.id[j] for j in np.flatnonzero(placement.open)],
+        "n_new": n_new,
+        "keep_existing": keep_existing,
+        "chosen_sites": [site(int(j)) for j in placement.new],
+        "parameters": {
+            **parameters,
+            "travel_time": travel,
+            "demand": {"unit": demand.unit, "rule": demand.rule, "total": demand.total,
+                       "points": int(demand.node.size)},
+            "fixed": [sites.id[j] for j in np.flatnonzero(problem.fixed)],
+            "solver": "HiGHS MILP (scipy.optimize.milp), relative gap 0",
+        },
+        "paper": {"current": problem.paper(sites.existing),
+                  "proposed": problem.paper(placement.open)},
+        "candidates": [site(j) for j in range(len(sites)) if not sites.existing[j]],
+        "replications": replications,
+    }
+
+
+def write_optimize(run: OptimizeRun, out_dir: Path) -> list[Path]:
+    """Write ``placement.json``, ``comparison.csv``, the figures and ``provenance.json``.
+
+    The two plans' run folders (``current/``, ``proposed/``) are written by
+    :func:`run_optimize` as they finish. Each file is written atomically.
+
+    Parameters
+    ----------
+    run
+        What :func:`run_optimize` computed.
+    out_dir
+        Destination folder.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    from sim.io.atomic import write_atomic, write_json
+    from sim.plots import save_figure
+    from sim.plots.planning import plot_placement_map, plot_plan_comparison
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    csv_text = run.comparison.to_csv(index=False)
+    title = (f"{run.report['model']}: {', '.join(run.report['chosen']) or 'no new site'} "
+             f"({run.report['replications']} paired replications)")
+    return [
+        write_json(out_dir / "placement.json", run.report),
+        write_atomic(out_dir / "comparison.csv", lambda p: p.write_text(csv_text)),
+        save_figure(plot_plan_comparison(run.comparison, title=title),
+                    out_dir / "plots" / "plan_comparison.png"),
+        save_figure(plot_placement_map(run.world, run.problem.sites, run.placement.open,
+                                       title=title),
+                    out_dir / "plots" / "placement_map.png"),
+        write_json(out_dir / "provenance.json", run.provenance),
+    ]
