@@ -1,0 +1,95 @@
+"""Where the runs of an experiment are made: this process, a local Dask cluster, or any.
+
+``workers=0`` makes the runs here, one after another. ``workers=N`` starts a
+``distributed.LocalCluster`` of N single-threaded worker processes on the
+loopback interface; ``scheduler=ADDR`` joins a running Dask cluster (whose
+workers must have citysim installed and see the result folder at the same
+path).
+
+Numba's compile cache: a local cluster's workers inherit this process's
+environment, so they read and write the same on-disk cache of compiled
+kernels (``NUMBA_CACHE_DIR`` when it is set, otherwise numba's default
+beside the sources); a worker with a warm cache starts in about a second
+instead of compiling for several. Each worker gets
+``NUMBA_NUM_THREADS = max(1, cores // N)`` so that the threaded kernels of
+N workers do not oversubscribe the machine (their results do not depend on
+the thread count).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+__all__ = ["default_workers", "open_client", "worker_environment"]
+
+
+def default_workers() -> int:
+    """Worker processes of the default local cluster: one per core."""
+    return max(1, os.cpu_count() or 1)
+
+
+def worker_environment(n_workers: int) -> dict[str, str]:
+    """Environment variables given to the workers of a local cluster.
+
+    Parameters
+    ----------
+    n_workers
+        Number of worker processes.
+    """
+    import numba
+
+    env = {"NUMBA_NUM_THREADS": str(max(1, (os.cpu_count() or 1) // max(1, n_workers)))}
+    if numba.config.CACHE_DIR:
+        env["NUMBA_CACHE_DIR"] = str(numba.config.CACHE_DIR)
+    return env
+
+
+@contextmanager
+def open_client(
+    workers: int | None = None,
+    scheduler: str | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+) -> Iterator[Any]:
+    """A Dask client for the runs, or ``None`` to make them in this process.
+
+    Parameters
+    ----------
+    workers
+        0: no cluster (this process). N >= 1: a local cluster of N processes
+        (``threads_per_worker=1``, ``host="127.0.0.1"``, no dashboard).
+        ``None``: one per core.
+    scheduler
+        Address of a running scheduler (``tcp://host:8786``) to join instead.
+    env
+        More environment variables for a local cluster's workers, over
+        :func:`worker_environment`.
+
+    Yields
+    ------
+    distributed.Client or None
+    """
+    if scheduler is not None:
+        from distributed import Client
+
+        with Client(scheduler) as client:
+            yield client
+        return
+    n = default_workers() if workers is None else int(workers)
+    if n <= 0:
+        yield None
+        return
+    from distributed import Client, LocalCluster
+
+    # no dashboard; the scheduler's small HTTP server (health, metrics) on a free
+    # loopback port, so that clusters side by side never fight over 8787
+    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
+                           dashboard_address=":0", scheduler_kwargs={"dashboard": False},
+                           silence_logs=logging.ERROR,
+                           env={**worker_environment(n), **(env or {})})
+    with cluster, Client(cluster) as client:
+        yield client

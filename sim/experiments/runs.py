@@ -1,0 +1,266 @@
+"""The runs of an experiment: seeds, content-derived ids, execution, resumption.
+
+Every run of a batch, sweep or calibration is one scenario with one seed,
+written as a normal result folder ``<out>/runs/<run_id>/``:
+
+- **seeds**: replication ``i`` of an experiment with base seed ``s`` runs
+  with the integer seed drawn from ``SeedSequence(s).spawn(n)[i]``
+  (:func:`replication_seed`); the same for every variant (common random
+  numbers), so variants differ by their values, not by luck. A run is
+  reproduced alone by ``citysim run BASE --set ... --seed SEED``, with the
+  overrides and seed its ``provenance.json`` records.
+- **ids**: ``run_id`` is the first 16 hex digits of the SHA-256 of the
+  resolved scenario (defaults filled, durations in seconds, CSV sites
+  inline) with that seed, without ``outputs.dir`` (:func:`run_id`): two
+  runs with the same content share an id, whatever the experiment that
+  asked for them.
+- **completion**: ``run.json`` (status, seed, KPIs) is written atomically
+  after every other file of the run. A run folder with ``run.json`` is
+  finished and never run again; one without it (killed mid-way, or failed:
+  ``error.json`` holds the traceback) is run again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm
+
+from sim.io.atomic import write_json
+from sim.rng import replication_seeds
+from sim.scenario import Override
+
+__all__ = [
+    "RUN_RECORD",
+    "RunPool",
+    "RunSpec",
+    "execute_run",
+    "read_record",
+    "replication_seed",
+    "run_id",
+]
+
+RUN_RECORD = "run.json"
+"""Written last into a finished run folder: the run is complete."""
+ERROR_RECORD = "error.json"
+"""Written into the folder of a run that failed (the run is tried again on resumption)."""
+_SEED_MASK = (1 << 63) - 1
+
+
+def replication_seed(base_seed: int, replication: int, replications: int) -> int:
+    """The integer seed of replication ``replication`` of an experiment.
+
+    Drawn from ``SeedSequence(base_seed).spawn(replications)[replication]``
+    (:func:`sim.rng.replication_seeds`; the child depends only on its index,
+    not on ``replications``) as 63 bits, so that it fits ``run.seed`` and an
+    int64 column.
+
+    Parameters
+    ----------
+    base_seed
+        The experiment's base seed.
+    replication
+        0-based replication index.
+    replications
+        How many replications the experiment has.
+
+    Returns
+    -------
+    int
+    """
+    child = replication_seeds(base_seed, replications)[replication]
+    low, high = (int(w) for w in child.generate_state(2, dtype=np.uint32))
+    return ((high << 32) | low) & _SEED_MASK
+
+
+def run_id(resolved: dict[str, Any]) -> str:
+    """Content-derived id of a run: 16 hex digits of the SHA-256 of its resolved scenario.
+
+    Parameters
+    ----------
+    resolved
+        :meth:`sim.scenario.Scenario.resolved` of the run's scenario (with its
+        seed); ``outputs.dir`` is left out (it does not change the results).
+    """
+    data = dict(resolved)
+    data["outputs"] = {k: v for k, v in resolved.get("outputs", {}).items() if k != "dir"}
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One run to make: a scenario file, overrides and a seed.
+
+    Attributes
+    ----------
+    run_id
+        Content-derived id (:func:`run_id`).
+    base
+        The scenario file (absolute).
+    overrides
+        Applied in order at load; they include ``run.seed`` and
+        ``run.replications=1``.
+    seed
+        The run's seed (also in ``overrides``).
+    """
+
+    run_id: str
+    base: str
+    overrides: tuple[Override, ...]
+    seed: int
+
+
+def read_record(run_dir: Path) -> dict[str, Any] | None:
+    """The ``run.json`` of a finished run, or ``None`` when the run is not finished."""
+    path = Path(run_dir) / RUN_RECORD
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        return None
+
+
+def execute_run(spec: RunSpec, runs_dir: str) -> dict[str, Any]:
+    """Make one run (in this process or on a Dask worker) and return its record.
+
+    A finished run is not made again: its ``run.json`` is returned. Any
+    exception of the run (bad input that only the built city reveals
+    included) is caught and returned as a failed record; ``error.json`` keeps
+    its traceback.
+
+    Parameters
+    ----------
+    spec
+        The run.
+    runs_dir
+        Folder of the run folders.
+
+    Returns
+    -------
+    dict
+        ``run_id, status ("ok" | "failed"), error, seed, summary``.
+    """
+    run_dir = Path(runs_dir) / spec.run_id
+    done = read_record(run_dir)
+    if done is not None:
+        return done
+    from sim.runner import run_scenario
+    from sim.scenario import load_scenario
+
+    for stale in run_dir.glob("**/.*.tmp"):  # left by an earlier attempt killed mid-write
+        stale.unlink(missing_ok=True)
+    t0 = time.perf_counter()
+    try:
+        scenario = load_scenario(spec.base, overrides=spec.overrides)
+        out = run_scenario(scenario, out_dir=run_dir)
+    except Exception as exc:  # a failed run is recorded, the experiment goes on
+        text = _error_text(exc)
+        write_json(run_dir / ERROR_RECORD, {
+            "run_id": spec.run_id, "error": text, "traceback": traceback.format_exc(),
+            "wall_time_s": time.perf_counter() - t0})
+        return {"run_id": spec.run_id, "status": "failed", "error": text, "seed": spec.seed,
+                "summary": {}}
+    record = {"run_id": spec.run_id, "status": "ok", "error": None, "seed": spec.seed,
+              "summary": out.summary}
+    (run_dir / ERROR_RECORD).unlink(missing_ok=True)
+    write_json(run_dir / RUN_RECORD, record)
+    return record
+
+
+def _error_text(exc: Exception) -> str:
+    from sim.errors import ScenarioError
+
+    if isinstance(exc, ScenarioError):  # what the built city revealed, with its YAML path
+        return "ScenarioError: " + "; ".join(str(p) for p in exc.problems)
+    return f"{type(exc).__name__}: {exc}"
+
+
+@dataclass
+class RunPool:
+    """Makes runs, in this process or on a Dask cluster, skipping finished ones.
+
+    Parameters
+    ----------
+    runs_dir
+        Folder of the run folders (``<out>/runs``); on a cluster, every
+        worker must see it at the same path.
+    client
+        A ``distributed.Client``; ``None`` runs in this process, one run after
+        another.
+    progress
+        Show a progress bar (runs done, failed, remaining) on stderr.
+
+    Attributes
+    ----------
+    made
+        Ids of the runs this pool made (not found finished).
+    """
+
+    runs_dir: Path
+    client: Any = None
+    progress: bool = False
+    made: list[str] = field(default_factory=list)
+
+    def run(self, specs: Sequence[RunSpec], *, desc: str = "runs") -> dict[str, dict[str, Any]]:
+        """Make the runs not yet finished and return every run's record by id.
+
+        Parameters
+        ----------
+        specs
+            The runs (duplicates of an id are made once).
+        desc
+            Progress-bar label.
+        """
+        unique = {s.run_id: s for s in specs}
+        records: dict[str, dict[str, Any]] = {}
+        for rid in unique:
+            done = read_record(self.runs_dir / rid)
+            if done is not None:
+                records[rid] = done
+        todo = [s for rid, s in unique.items() if rid not in records]
+        failed = 0
+        with tqdm(total=len(unique), initial=len(records), desc=desc, unit="run",
+                  disable=not self.progress, dynamic_ncols=True) as bar:
+
+            def finish(record: dict[str, Any]) -> None:
+                nonlocal failed
+                records[record["run_id"]] = record
+                self.made.append(record["run_id"])
+                failed += record["status"] != "ok"
+                bar.update(1)
+                bar.set_postfix_str(f"done {len(records) - failed}, failed {failed}, "
+                                    f"remaining {len(unique) - len(records)}")
+
+            if self.client is None:
+                for spec in todo:
+                    finish(execute_run(spec, str(self.runs_dir)))
+            else:
+                self._run_on_cluster(todo, finish)
+        return records
+
+    def _run_on_cluster(self, todo: Sequence[RunSpec], finish: Any) -> None:
+        from distributed import as_completed
+
+        futures = {}
+        for spec in todo:
+            future = self.client.submit(execute_run, spec, str(self.runs_dir),
+                                        key=f"citysim-run-{spec.run_id}", pure=False)
+            futures[future] = spec
+        for future in as_completed(futures):
+            spec = futures[future]
+            try:
+                record = future.result()
+            except Exception as exc:  # the worker died (killed, out of memory)
+                record = {"run_id": spec.run_id, "status": "failed",
+                          "error": f"{type(exc).__name__}: {exc}", "seed": spec.seed,
+                          "summary": {}}
+            finish(record)
+            future.release()

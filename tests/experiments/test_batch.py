@@ -1,0 +1,148 @@
+"""citysim batch: serial equals parallel on a LocalCluster, failures recorded, kill + resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pandas.testing as pdt
+import pytest
+
+from sim.cli import main
+from sim.experiments import load_experiment, open_client, run_batch
+from sim.experiments.runs import RUN_RECORD
+from tests.contract import contract_problems
+from tests.experiments.cases import OFF_THE_MAP, ONE_SHELTER, cli_env, town, write
+
+GRID = """\
+kind: batch
+base: town.yaml
+vary:
+  behaviour.compliance: [0.5, 1.0]
+  behaviour.warnings: [[{at: 1min, reach: 1.0}], [{at: 5min, reach: 1.0}]]
+replications: 2
+out: results/grid
+"""
+
+
+def _without_wall_time(table: pd.DataFrame) -> pd.DataFrame:
+    return table.drop(columns=["wall_time_s"])
+
+
+def test_parallel_batch_equals_serial(tmp_path):
+    town(tmp_path)
+    experiment = load_experiment(write(tmp_path, "grid.yaml", GRID))
+    serial = run_batch(experiment, out=tmp_path / "serial", workers=0)
+    parallel = run_batch(experiment, out=tmp_path / "parallel", workers=2)
+    assert len(serial.table) == 2 * 2 * 2 and serial.failed == 0
+    # identical tables (wall time aside): ids, seeds, values, every KPI
+    pdt.assert_frame_equal(_without_wall_time(serial.table), _without_wall_time(parallel.table))
+    on_disk = pd.read_parquet(tmp_path / "parallel" / "batch.parquet")
+    pdt.assert_frame_equal(_without_wall_time(on_disk), _without_wall_time(parallel.table))
+    # the same seeds for every variant (common random numbers), distinct across replications
+    seeds = serial.table.pivot(index="variant", columns="replication", values="seed")
+    assert (seeds.nunique() == 1).all() and seeds.iloc[0, 0] != seeds.iloc[0, 1]
+    # the values matter: full compliance evacuates more people than half
+    by_compliance = serial.table.groupby("behaviour.compliance")["evacuated"].mean()
+    assert by_compliance[1.0] > 1.5 * by_compliance[0.5]
+    # every run folder is a full result folder, with byte-identical tables either way
+    for run_id in serial.table["run_id"]:
+        folder = tmp_path / "parallel" / "runs" / run_id
+        assert contract_problems(folder) == []
+        pdt.assert_frame_equal(pd.read_parquet(folder / "timeseries.parquet"),
+                               pd.read_parquet(tmp_path / "serial" / "runs" / run_id
+                                               / "timeseries.parquet"))
+    prov = json.loads((tmp_path / "parallel" / "provenance.json").read_text())
+    assert prov["runs"] == 8 and prov["runs_made_now"] == 8 and prov["failed"] == 0
+
+
+def test_batch_joins_a_running_scheduler(tmp_path):
+    town(tmp_path)
+    experiment = load_experiment(write(tmp_path, "grid.yaml", GRID))
+    serial = run_batch(experiment, out=tmp_path / "serial", workers=0)
+    with open_client(1) as client:  # a cluster someone else started
+        joined = run_batch(experiment, out=tmp_path / "joined",
+                           scheduler=client.scheduler.address)
+        # the workers use the same compile cache as this process (numba.config.CACHE_DIR
+        # from the inherited environment; empty = numba's default beside the sources)
+        import numba
+
+        cache_dirs = client.run(lambda: __import__("numba").config.CACHE_DIR)
+        assert set(cache_dirs.values()) == {numba.config.CACHE_DIR}
+    assert joined.made == 8
+    pdt.assert_frame_equal(_without_wall_time(serial.table), _without_wall_time(joined.table))
+
+
+def test_a_failing_variant_does_not_stop_the_others(tmp_path, capsys):
+    town(tmp_path)
+    path = write(tmp_path, "plans.yaml", f"""\
+kind: batch
+base: town.yaml
+vary:
+  shelters: [{ONE_SHELTER}, {OFF_THE_MAP}]
+replications: 2
+out: results/plans
+""")
+    assert main(["batch", str(path), "--workers", "0", "--no-progress"]) == 1
+    table = pd.read_parquet(tmp_path / "results" / "plans" / "batch.parquet")
+    assert list(table["status"]) == ["ok", "ok", "failed", "failed"]
+    failed = table[table["status"] == "failed"]
+    # the error names the YAML path and what is wrong; the good plan has its KPIs
+    assert failed["error"].str.contains("shelters[1].location: off the map", regex=False).all()
+    assert failed["evacuated"].isna().all() and table["evacuated"].iloc[:2].notna().all()
+    assert "off the map" in capsys.readouterr().err
+    # the failed runs keep their traceback and are not marked finished
+    for run_id in failed["run_id"]:
+        folder = tmp_path / "results" / "plans" / "runs" / run_id
+        assert not (folder / RUN_RECORD).exists()
+        assert "Traceback" in json.loads((folder / "error.json").read_text())["traceback"]
+
+
+@pytest.mark.slow
+def test_killed_batch_resumes_without_losing_or_repeating_a_run(tmp_path):
+    town(tmp_path)
+    path = write(tmp_path, "long.yaml", """\
+kind: batch
+base: town.yaml
+set: {run.duration: 1h}
+vary:
+  behaviour.compliance: [0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
+replications: 3
+out: results/long
+""")
+    runs = tmp_path / "results" / "long" / "runs"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim.cli", "batch", str(path), "--workers", "2", "--no-progress"],
+        cwd=tmp_path, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        start_new_session=True)
+    deadline = time.monotonic() + 120
+    try:
+        while len(list(runs.glob(f"*/{RUN_RECORD}"))) < 3:
+            assert proc.poll() is None, proc.stderr.read().decode()
+            assert time.monotonic() < deadline, "no run finished in time"
+            time.sleep(0.01)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # the batch and its cluster's processes
+        proc.communicate()
+    finished = {p.parent.name: (p.stat().st_mtime_ns, p.read_text())
+                for p in runs.glob(f"*/{RUN_RECORD}")}
+    assert 3 <= len(finished) < 18, "the kill must land mid-way"
+    assert not (tmp_path / "results" / "long" / "batch.parquet").exists()
+
+    assert main(["batch", str(path), "--workers", "0", "--no-progress"]) == 0
+    table = pd.read_parquet(tmp_path / "results" / "long" / "batch.parquet")
+    assert len(table) == 18 and (table["status"] == "ok").all()
+    # nothing finished was lost or made again ...
+    for run_id, (mtime, text) in finished.items():
+        record = runs / run_id / RUN_RECORD
+        assert (record.stat().st_mtime_ns, record.read_text()) == (mtime, text)
+    prov = json.loads((tmp_path / "results" / "long" / "provenance.json").read_text())
+    assert prov["runs_made_now"] == 18 - len(finished)
+    # ... and every run folder is complete, with no temporary file left by the kill
+    for run_id in table["run_id"]:
+        assert contract_problems(runs / run_id) == []

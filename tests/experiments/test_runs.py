@@ -1,0 +1,91 @@
+"""Seeds, content-derived ids, and one run of a batch reproduced alone."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pandas.testing as pdt
+
+from sim.cli import main
+from sim.experiments import load_experiment, replication_seed, run_batch, run_id
+from sim.experiments.batch import batch_variants
+from sim.rng import replication_seeds
+from sim.scenario import load_scenario
+from tests.experiments.cases import town, write
+
+BATCH = """\
+kind: batch
+base: town.yaml
+seed: 2024
+vary:
+  behaviour.compliance: [0.6, 0.9]
+  behaviour.response_delay.median: [2min, 6min]
+replications: 3
+out: results/b
+"""
+
+
+def test_replication_seeds_come_from_seedsequence_spawning():
+    for i in range(4):
+        child = replication_seeds(7, 4)[i]
+        assert child.spawn_key == (i,)
+        words = child.generate_state(2, dtype=np.uint32)
+        expected = ((int(words[1]) << 32) | int(words[0])) & ((1 << 63) - 1)
+        assert replication_seed(7, i, 4) == expected
+    # a replication's seed does not depend on how many there are, only on its index
+    assert replication_seed(7, 2, 3) == replication_seed(7, 2, 50)
+    seeds = {replication_seed(7, i, 100) for i in range(100)}
+    assert len(seeds) == 100 and all(0 <= s < 2**63 for s in seeds)
+    assert replication_seed(8, 0, 1) != replication_seed(7, 0, 1)
+
+
+def test_run_ids_derive_from_content_and_seed(tmp_path):
+    base = load_scenario(town(tmp_path)).resolved()
+    assert run_id(base) == run_id(json.loads(json.dumps(base)))
+    other_seed = {**base, "run": {**base["run"], "seed": 4}}
+    other_value = {**base, "behaviour": {**base["behaviour"], "compliance": 0.81}}
+    elsewhere = {**base, "outputs": {**base["outputs"], "dir": "/somewhere/else"}}
+    assert len({run_id(base), run_id(other_seed), run_id(other_value)}) == 3
+    assert run_id(elsewhere) == run_id(base)  # where results go does not change them
+    assert len(run_id(base)) == 16 and int(run_id(base), 16) >= 0
+
+
+def test_variants_are_the_product_in_order_written(tmp_path):
+    town(tmp_path)
+    experiment = load_experiment(write(tmp_path, "b.yaml", BATCH))
+    variants = batch_variants(experiment)
+    assert variants == [
+        {"behaviour.compliance": 0.6, "behaviour.response_delay.median": "2min"},
+        {"behaviour.compliance": 0.6, "behaviour.response_delay.median": "6min"},
+        {"behaviour.compliance": 0.9, "behaviour.response_delay.median": "2min"},
+        {"behaviour.compliance": 0.9, "behaviour.response_delay.median": "6min"},
+    ]
+
+
+def test_one_run_of_a_batch_reproduced_alone(tmp_path, capsys):
+    scenario_path = town(tmp_path)
+    experiment = load_experiment(write(tmp_path, "b.yaml", BATCH))
+    result = run_batch(experiment, workers=0)
+    table = result.table
+    assert table["run_id"].is_unique and len(table) == 12
+    assert list(table["seed"].unique()) == [replication_seed(2024, i, 3) for i in range(3)]
+    row = table[(table["variant"] == 3) & (table["replication"] == 1)].iloc[0]
+    folder = result.out_dir / "runs" / row["run_id"]
+    prov = json.loads((folder / "provenance.json").read_text())
+    assert prov["seed"] == row["seed"] and prov["replications"] == 1
+    # the planned id is the id of the scenario the run loaded
+    assert run_id(prov["scenario"]) == row["run_id"]
+    # `citysim run` with the run's overrides and seed gives the same tables
+    sets = [a for o in prov["overrides"] if not o.startswith("run.seed=")
+            for a in ("--set", o)]
+    out = tmp_path / "alone"
+    assert main(["run", str(scenario_path), *sets, "--seed", str(row["seed"]), "--out",
+                 str(out), "--no-progress"]) == 0
+    capsys.readouterr()
+    for name in ("timeseries.parquet", "shelters.parquet", "incidents.parquet"):
+        pdt.assert_frame_equal(pd.read_parquet(out / name), pd.read_parquet(folder / name))
+    alone = json.loads((out / "summary.json").read_text())
+    assert alone["evacuated"] == row["evacuated"]
+    assert alone["evacuation_time_p90_s"] == row["evacuation_time_p90_s"]
