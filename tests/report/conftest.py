@@ -1,0 +1,19 @@
+"""One storm run shared by the report tests (its folder has every kind of output)."""
+
+import pytest
+
+from sim.runner import run_scenario
+from sim.scenario import load_scenario
+from tests.report.storm_city import ORIGIN, write_storm
+
+
+@pytest.fixture(scope="session")
+def storm(tmp_path_factory):
+    """The storm scenario run into a folder with plots, animation, GIS layers and a timeline."""
+    from sim.drill.msel import write_timeline
+
+    root = tmp_path_factory.mktemp("storm")
+    scenario = load_scenario(write_storm(root), overrides=[ORIGIN])
+    out = run_scenario(scenario, out_dir=root / "out")
+    write_timeline(root / "out")
+    return out, root / "out"
