@@ -1,22 +1,121 @@
-"""Urban fire spread between buildings (Hamada model).
+"""Urban fire: building-to-building spread (Hamada-type), fought by the units that reach it.
 
-This module holds the YAML schema of ``type: fire``; the simulation model
-comes in a later issue.
+The YAML schema of ``type: fire``, the spread model :class:`FireSpread` and
+the hazard :class:`FireHazard` that couples it to the city (roads, residents,
+fire engines). The science is in docs MODELS.md, "Urban fire".
+
+**Spread between buildings.** Buildings are squares of side ``a``
+(:mod:`sim.world.buildings`). A burning building ``i`` ignites a combustible
+neighbour ``j`` whose footprint lies within :attr:`FireConfig.reach_m` of its
+own (edge-to-edge separation ``d``), ``tau_ij`` after ``i`` itself ignited,
+provided ``i`` still burns then (and no engine has reached it). ``tau_ij`` is
+Hamada's time for the fire to advance by one building and one gap (as in
+Himoto & Tanaka 2008, MODELS.md)::
+
+    bracket(X) = (1-f_i)(3 + 0.375 a) + f_i(5 + 0.625 a) + ((1-f_j) 8 + f_j 16) d / X
+    t_down = bracket(25 + 2.5V) / [1.5 (1 + 0.1V + 0.007V²)]
+    t_side = bracket(5 + 0.25V) / (1 + 0.005V²)
+    t_up   = bracket(5 + 0.2V)  / (1 + 0.002V²)          (minutes)
+
+with ``a`` the side of the burning building, ``f = 1`` for a fire-resistant
+building and 0 for wood, wind ``V`` (m/s). The time to become fully
+involved belongs to the burning building (``f_i``) and the crossing of the
+gap to the one receiving the fire (``f_j``); with ``f_i = f_j = f`` this is
+exactly the district formula of MODELS.md, which is linear in ``f``. Speeds
+``(a + d)/t`` downwind, sideways and upwind define an ellipse (one focus at
+the burning building, major axis along the wind); the direction ``theta``
+from ``i`` to ``j`` gives ``v(theta)`` and ``tau_ij = (a + d) / v(theta)``.
+In calm air (``V = 0``) there is no downwind: the fire spreads the same way
+in every direction, at the sideways speed (equal to the upwind one at
+``V = 0``). Hamada's downwind term keeps its 1.5 factor and a five-times
+faster gap crossing even as ``V -> 0``, so the downwind speed jumps by about
+2x between calm and the lightest wind; MODELS.md notes that Hamada overstates
+spread in weak wind and is an upper bound.
+
+**A building's own fire.** It becomes fully involved Hamada's involvement
+time after ignition (``3 + 0.375 a`` min for wood, ``5 + 0.625 a`` for
+fire-resistant: the first terms of the bracket, calm air) and burns out
+:attr:`FireConfig.burn_duration` later. ``noncombustible`` buildings never
+burn: they are fire breaks.
+
+**Reach.** No fire crosses a gap wider than ``reach_m`` (default 10 m): in
+Japan's Building Standard Law (Art. 2 vi) the part of a building "liable to
+catch fire" from a neighbour is within 3 m (ground floor) or 5 m (upper
+floors) of the boundary between them, i.e. up to 10 m between two-storey
+buildings. Firebrands (spotting over wider gaps in strong wind) are not
+modelled. Inside the reach every building spreads to every combustible
+neighbour that it reaches before it burns out, so with ``spread_time_sigma
+= 0`` the burned set is the cluster of the ignited building in the graph of
+buildings within reach: site percolation (MODELS.md). ``spread_time_sigma >
+0`` multiplies each delay by a lognormal factor of median 1 drawn per pair
+from the hazard's stream (a stochastic automaton around Hamada's mean).
+
+**Effects.** While a building is fully involved, every road edge whose
+centreline passes within ``road_closure_m`` of its footprint is closed
+(speed factor 0) -- about the collapse zone of 1.5 times the height of a
+two-storey building, the fireground rule of thumb (check) -- and reopens once
+it burns out or is put out. Residents at nodes within ``warn_radius_m`` of a
+burning building are warned (and evacuate, by their behaviour).
+
+**Fighting it.** Each building that ignites is called in ``call_delay`` later
+as a held ``building_fire`` incident (run card ``needs``, priority 1, key =
+the building's index) at the nearest road node not cut off by the fire's own
+closures. When the first unit reaches it, spread from that building stops
+and it is put out ``suppression`` later (if it has not burned out by then);
+a building reached before full involvement never gets there. The incident is
+released when the building is out, and its units go home. Spread stops at the
+end of the step in which the first unit arrived (the model tells the hazard
+after it advanced): up to one ``run.dt`` late. Without units, the fire
+spreads unchecked; many fires queue for the units there are.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+import math
+from collections import deque
+from typing import Annotated, Any, ClassVar
 
+import numpy as np
 from annotated_types import MinLen
+from scipy.spatial import cKDTree
 
-from sim.hazards.registry import register_hazard
+from sim.errors import ScenarioError
+from sim.hazards import _fire_kernels
+from sim.hazards._fire_kernels import BURNED_OUT, EXTINGUISHED, IGNITED, INVOLVED, UNBURNED
+from sim.hazards.base import FieldSpec, Frame, Hazard, IncidentRequest
+from sim.hazards.registry import register_hazard, register_hazard_model
 from sim.scenario.base import ConfigModel, Degrees, NonNegFloat
-from sim.scenario.durations import Duration
+from sim.scenario.durations import Duration, PositiveDuration
 from sim.scenario.hazard import HazardConfig
 from sim.scenario.locations import Location
+from sim.scenario.sites import Units
+from sim.world.buildings import FIRE_RESISTANT, NONCOMBUSTIBLE, STRUCTURES, road_points
+from sim.world.places import UNIT_TYPES
 
-__all__ = ["FireConfig", "FireWind", "Ignition"]
+__all__ = [
+    "STATES",
+    "BurnDuration",
+    "FireConfig",
+    "FireHazard",
+    "FireSpread",
+    "FireWind",
+    "Ignition",
+    "ellipse_speed",
+    "hamada_minutes",
+]
+
+STATES: tuple[str, ...] = ("unburned", "ignited", "involved", "burned_out", "extinguished")
+"""Building states; the code of a state is its index (``sim.hazards._fire_kernels``)."""
+SEVERITY = np.array([0.0, 2.0, 3.0, 4.0, 1.0])
+"""Colour value of each state in animation frames (unburned, put out, burning, fully
+involved, burned out)."""
+INCIDENT_NODES = 4
+"""Nearest road nodes considered for a building's incident."""
+CLOSURE_SAMPLE_M = 5.0
+"""Spacing of the street points searched for the roads next to a building (m)."""
+EXAMPLE = {"type": "fire", "ignitions": [{"location": {"x": 450, "y": 450}, "at": 60}],
+           "wind": {"speed_mps": 5, "from_deg": 270}}
+"""A minimal block for the hazard contract test (needs city buildings)."""
 
 
 class Ignition(ConfigModel):
@@ -25,7 +124,7 @@ class Ignition(ConfigModel):
     Attributes
     ----------
     location
-        Where (the building nearest to it ignites).
+        Where (the combustible building nearest to it ignites).
     at
         When (s from the start of the run); default 0.
     """
@@ -49,6 +148,23 @@ class FireWind(ConfigModel):
     from_deg: Degrees = 0.0
 
 
+class BurnDuration(ConfigModel):
+    """How long a fully involved building burns before it is burned out, by structure.
+
+    Attributes
+    ----------
+    wood
+        Default 30 min: the order of the fully developed phase of a house
+        fire (check: not from a primary source).
+    fire_resistant
+        Default 50 min: the wood value times 5/3, the ratio of Hamada's
+        involvement times of fire-resistant and bare wooden buildings.
+    """
+
+    wood: PositiveDuration = 1800.0
+    fire_resistant: PositiveDuration = 3000.0
+
+
 @register_hazard("fire")
 class FireConfig(HazardConfig):
     """``type: fire`` -- one or more ignitions spreading between buildings.
@@ -59,7 +175,538 @@ class FireConfig(HazardConfig):
         At least one ignition.
     wind
         Wind; default calm.
+    reach_m
+        Widest gap between two buildings the fire crosses (m); default 10.
+    burn_duration
+        Burning time after full involvement, by structure.
+    spread_time_sigma
+        Log standard deviation of a lognormal factor (median 1) on each
+        pair's spread delay; default 0 (Hamada's delays exactly).
+    road_closure_m
+        Roads whose centreline passes within this distance of a fully
+        involved building are closed (m); default 10.
+    warn_radius_m
+        Residents within this distance of a burning building are warned (m);
+        default 150 (about 30 min of a Hamada front in a 5 m/s wind).
+    call_delay
+        From ignition to the call for the building (s); default 0.
+    needs
+        Units each burning building needs (run card); default two engines.
+    suppression
+        From the first unit's arrival to the fire being out (s); default
+        20 min (check: a judgement, not from a primary source).
     """
+
+    requires_city: ClassVar[tuple[str, ...]] = ("buildings",)
 
     ignitions: Annotated[tuple[Ignition, ...], MinLen(1)]
     wind: FireWind = FireWind()
+    reach_m: NonNegFloat = 10.0
+    burn_duration: BurnDuration = BurnDuration()
+    spread_time_sigma: NonNegFloat = 0.0
+    road_closure_m: NonNegFloat = 10.0
+    warn_radius_m: NonNegFloat = 150.0
+    call_delay: Duration = 0.0
+    needs: Units = Units(engine=2)
+    suppression: PositiveDuration = 1200.0
+
+
+def hamada_minutes(side_m: Any, gap_m: Any, wind_mps: Any, f_source: Any = 0.0,
+                   f_target: Any = None) -> tuple[Any, Any, Any]:
+    """Hamada's times for the fire to advance one building and one gap (min).
+
+    Parameters
+    ----------
+    side_m
+        Side ``a`` of the burning building (m).
+    gap_m
+        Separation ``d`` to the next building (m).
+    wind_mps
+        Wind speed ``V`` (m/s).
+    f_source, f_target
+        Fire-resistant share of the burning and of the receiving building
+        (1 fire-resistant, 0 wood); ``f_target`` defaults to ``f_source``,
+        which is the district formula of MODELS.md with ratio ``f``.
+
+    Returns
+    -------
+    t_down, t_side, t_up
+        Minutes, downwind, sideways and upwind (arrays broadcast from the inputs).
+    """
+    a, d, v = np.asarray(side_m), np.asarray(gap_m), np.asarray(wind_mps)
+    f_s = np.asarray(f_source)
+    f_t = f_s if f_target is None else np.asarray(f_target)
+    involve = (1 - f_s) * (3 + 0.375 * a) + f_s * (5 + 0.625 * a)
+    cross = ((1 - f_t) * 8 + f_t * 16) * d
+    t_down = (involve + cross / (25 + 2.5 * v)) / (1.5 * (1 + 0.1 * v + 0.007 * v**2))
+    t_side = (involve + cross / (5 + 0.25 * v)) / (1 + 0.005 * v**2)
+    t_up = (involve + cross / (5 + 0.2 * v)) / (1 + 0.002 * v**2)
+    return t_down, t_side, t_up
+
+
+def ellipse_speed(v_down: Any, v_side: Any, v_up: Any, cos_theta: Any) -> Any:
+    """Spread speed at angle ``theta`` from downwind, on the ellipse through three speeds.
+
+    The ellipse has its major axis along the wind and the burning building at
+    the focus-side point that makes the distances reached in unit time
+    ``v_down`` ahead, ``v_up`` behind and ``v_side`` abeam.
+
+    Parameters
+    ----------
+    v_down, v_side, v_up
+        Speeds downwind, sideways and upwind (any unit, ``v_down >= v_up``).
+    cos_theta
+        Cosine of the angle between the direction of spread and downwind.
+
+    Returns
+    -------
+    Speed in direction ``theta`` (same unit).
+    """
+    c = np.clip(np.asarray(cos_theta, dtype=np.float64), -1.0, 1.0)
+    semi = (np.asarray(v_down) + v_up) / 2
+    shift = (np.asarray(v_down) - v_up) / 2
+    minor = v_side / np.sqrt(1 - (shift / semi) ** 2)
+    s2 = 1 - c**2
+    quad = c**2 / semi**2 + s2 / minor**2
+    half = shift * c / semi**2
+    return (half + np.sqrt(half**2 - quad * (shift**2 / semi**2 - 1))) / quad
+
+
+def _gaps_m(x: np.ndarray, y: np.ndarray, side: np.ndarray, i: np.ndarray,
+            j: np.ndarray) -> np.ndarray:
+    """Shortest distance between the square footprints of ``i`` and ``j`` (m)."""
+    half = (side[i] + side[j]) / 2
+    gx = np.maximum(np.abs(x[j] - x[i]) - half, 0.0)
+    gy = np.maximum(np.abs(y[j] - y[i]) - half, 0.0)
+    return np.hypot(gx, gy)
+
+
+class FireSpread:
+    """The fire among the buildings, without roads or people (the model's core).
+
+    Parameters
+    ----------
+    x_m, y_m
+        Building centres (m).
+    side_m
+        Footprint sides (m).
+    structure
+        Structure codes (:data:`sim.world.buildings.STRUCTURES`).
+    wind_mps, wind_from_deg
+        Wind speed (m/s) and where it blows from (degrees clockwise from north).
+    reach_m
+        Widest gap the fire crosses (m).
+    burn_s
+        Burning time after full involvement by structure code (s), for wood
+        and fire-resistant buildings.
+    sigma
+        Log standard deviation of the lognormal factor on each pair's delay.
+    rng
+        Draws the factors (only when ``sigma > 0``).
+
+    Attributes
+    ----------
+    state, source
+        Per building (see :mod:`sim.hazards._fire_kernels`).
+    t_ign_s, t_full_s, t_out_s, t_stop_s, t_ext_s
+        Per building times (s); ``inf`` when it has not happened.
+    graph
+        The neighbour pairs ``(ptr, nbr, src, tau_s)``.
+    """
+
+    def __init__(self, x_m: np.ndarray, y_m: np.ndarray, side_m: np.ndarray,
+                 structure: np.ndarray, *, wind_mps: float, wind_from_deg: float, reach_m: float,
+                 burn_s: tuple[float, float], sigma: float = 0.0,
+                 rng: np.random.Generator | None = None) -> None:
+        n = len(x_m)
+        self.x_m = np.asarray(x_m, dtype=np.float64)
+        self.y_m = np.asarray(y_m, dtype=np.float64)
+        self.side_m = np.asarray(side_m, dtype=np.float64)
+        self.structure = np.asarray(structure, dtype=np.int8)
+        self.combustible = self.structure != NONCOMBUSTIBLE
+        f = (self.structure == FIRE_RESISTANT).astype(np.float64)
+        a = self.side_m
+        self.full_s = 60.0 * ((1 - f) * (3 + 0.375 * a) + f * (5 + 0.625 * a))
+        self.burn_s = np.where(f > 0, burn_s[1], burn_s[0]).astype(np.float64)
+        self.graph = self._neighbours(f, wind_mps, wind_from_deg, reach_m, sigma, rng)
+        self.state = np.zeros(n, dtype=np.int8)
+        self.source = np.full(n, -1, dtype=np.int64)
+        self.t_ign_s, self.t_full_s, self.t_out_s, self.t_stop_s, self.t_ext_s = (
+            np.full(n, np.inf) for _ in range(5))
+        self._newly = np.zeros(n, dtype=np.int64)
+        self.ign_t_s = np.zeros(0)
+        self.ign_b = np.zeros(0, dtype=np.int64)
+        self._next_ign = 0
+
+    def _neighbours(self, f: np.ndarray, wind_mps: float, wind_from_deg: float, reach_m: float,
+                    sigma: float, rng: np.random.Generator | None) -> tuple[np.ndarray, ...]:
+        n = self.x_m.size
+        idx = np.flatnonzero(self.combustible)
+        if idx.size >= 2:
+            tree = cKDTree(np.column_stack([self.x_m[idx], self.y_m[idx]]))
+            pairs = tree.query_pairs(reach_m + float(self.side_m[idx].max()), p=np.inf,
+                                     output_type="ndarray")
+        else:
+            pairs = np.zeros((0, 2), dtype=np.int64)
+        i, j = idx[pairs[:, 0]], idx[pairs[:, 1]]
+        near = _gaps_m(self.x_m, self.y_m, self.side_m, i, j) <= reach_m
+        src = np.concatenate([i[near], j[near]])
+        dst = np.concatenate([j[near], i[near]])
+        order = np.lexsort((dst, src))
+        src, dst = src[order].astype(np.int64), dst[order].astype(np.int64)
+        ptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(src, minlength=n), out=ptr[1:])
+        gap = _gaps_m(self.x_m, self.y_m, self.side_m, src, dst)
+        a = self.side_m[src]
+        t_down, t_side, t_up = hamada_minutes(a, gap, wind_mps, f[src], f[dst])
+        if wind_mps > 0:
+            phi = math.radians(wind_from_deg)
+            dx, dy = self.x_m[dst] - self.x_m[src], self.y_m[dst] - self.y_m[src]
+            # two buildings on one spot (a CSV may have them) spread as if abeam
+            cos = (-math.sin(phi) * dx - math.cos(phi) * dy) / np.maximum(np.hypot(dx, dy),
+                                                                        1e-12)
+            speed = ellipse_speed((a + gap) / t_down, (a + gap) / t_side, (a + gap) / t_up, cos)
+            tau_s = 60.0 * (a + gap) / speed
+        else:
+            tau_s = 60.0 * t_side
+        if sigma > 0 and src.size:
+            tau_s = tau_s * np.exp(sigma * rng.standard_normal(src.size))
+        return ptr, dst, src, np.ascontiguousarray(tau_s, dtype=np.float64)
+
+    @property
+    def times(self) -> tuple[np.ndarray, ...]:
+        """``(t_ign_s, t_full_s, t_out_s, t_stop_s, t_ext_s)``."""
+        return self.t_ign_s, self.t_full_s, self.t_out_s, self.t_stop_s, self.t_ext_s
+
+    def schedule(self, t_s: np.ndarray, building: np.ndarray) -> None:
+        """Set the scheduled ignitions: buildings ``building`` at times ``t_s`` (s).
+
+        Noncombustible buildings are left out: they do not burn.
+        """
+        t_s = np.asarray(t_s, dtype=np.float64)
+        building = np.asarray(building, dtype=np.int64)
+        burns = self.combustible[building]
+        order = np.argsort(t_s[burns], kind="stable")
+        self.ign_t_s = t_s[burns][order]
+        self.ign_b = building[burns][order]
+        self._next_ign = 0
+
+    def advance(self, t0_s: float, t1_s: float) -> np.ndarray:
+        """Spread the fire over ``(t0_s, t1_s]`` (s); return the buildings that ignited."""
+        n_new, self._next_ign = _fire_kernels.spread(
+            t0_s, t1_s, self.graph, self.times, (self.full_s, self.burn_s), self.state,
+            self.source, self.ign_t_s, self.ign_b, self._next_ign, self._newly)
+        _fire_kernels.settle(t1_s, self.times, self.state)
+        return self._newly[:n_new].copy()
+
+    def attack(self, building: int, t_arrive_s: float, suppression_s: float,
+               t_now_s: float) -> None:
+        """Units reached ``building`` at ``t_arrive_s``: its spread stops, it is put out later.
+
+        Parameters
+        ----------
+        building
+            The building.
+        t_arrive_s
+            First arrival (s).
+        suppression_s
+            From arrival to the fire being out (s).
+        t_now_s
+            Now (s): the building's state is brought up to date.
+        """
+        b = building
+        if self.t_stop_s[b] <= t_arrive_s or self.state[b] not in (IGNITED, INVOLVED):
+            return
+        self.t_stop_s[b] = t_arrive_s
+        if t_arrive_s < self.t_full_s[b]:  # caught before flashover: never fully involved
+            self.t_full_s[b] = np.inf
+            self.state[b] = IGNITED
+        t_ext = t_arrive_s + suppression_s
+        if t_ext < self.t_out_s[b]:
+            self.t_ext_s[b] = t_ext
+        _fire_kernels.settle(t_now_s, self.times, self.state)
+
+    def counts(self) -> np.ndarray:
+        """Buildings in each state now, shape (len(STATES),)."""
+        return np.bincount(self.state, minlength=len(STATES))
+
+    def burning(self) -> np.ndarray:
+        """Indices of the buildings burning now (ignited or fully involved)."""
+        return np.flatnonzero((self.state == IGNITED) | (self.state == INVOLVED))
+
+
+def _closure_csr(buildings: Any, network: Any, distance_m: float) -> tuple[np.ndarray, ...]:
+    """Road edges within ``distance_m`` of each building's footprint, as CSR ``(ptr, edges)``.
+
+    A footprint is approximated by its inscribed circle (half its side): an
+    edge counts when its centreline passes within ``side/2 + distance_m`` of
+    the centre. Both directions of a street count.
+    """
+    from sim.hazards.closure import segment_distance_m
+
+    n = len(buildings)
+    half = buildings.side_m / 2
+    rx, ry, street = road_points(network, CLOSURE_SAMPLE_M)
+    if n == 0 or rx.size == 0:
+        return np.zeros(n + 1, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    hits = cKDTree(np.column_stack([rx, ry])).query_ball_point(
+        np.column_stack([buildings.x_m, buildings.y_m]), half + distance_m + CLOSURE_SAMPLE_M / 2,
+        return_sorted=True)
+    counts = np.array([len(h) for h in hits], dtype=np.int64)
+    b = np.repeat(np.arange(n), counts)
+    e = street[np.concatenate([np.asarray(h, dtype=np.int64) for h in hits])] if b.size else b
+    pair = np.unique(np.column_stack([b, e]), axis=0)
+    b, e = pair[:, 0], pair[:, 1]
+    tail, head = network.edge_tail, network.edge_head
+    nx, ny = network.node_x_m, network.node_y_m
+    d = segment_distance_m(buildings.x_m[b], buildings.y_m[b], nx[tail[e]], ny[tail[e]],
+                           nx[head[e]], ny[head[e]])
+    b, e = b[d <= half[b] + distance_m], e[d <= half[b] + distance_m]
+    # every directed edge of the same street
+    key = np.minimum(tail, head).astype(np.int64) * network.n_nodes + np.maximum(tail, head)
+    order = np.argsort(key, kind="stable")
+    lo = np.searchsorted(key[order], key[e], side="left")
+    hi = np.searchsorted(key[order], key[e], side="right")
+    reps = hi - lo
+    bb = np.repeat(b, reps)
+    pos = np.repeat(lo, reps) + (np.arange(reps.sum()) - np.repeat(np.cumsum(reps) - reps, reps))
+    ee = order[pos]
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(bb, minlength=n), out=ptr[1:])
+    return ptr, ee[np.argsort(bb, kind="stable")].astype(np.int64)
+
+
+@register_hazard_model("fire")
+class FireHazard(Hazard):
+    """Fire spreading between the city's buildings; roads close, residents leave, engines attack.
+
+    See the module docstring for the model. Per agent step: the fire spreads
+    (event-driven, exact times), the buildings' states are brought up to
+    date, roads next to fully involved buildings close, nodes near burning
+    ones are warned, and each newly ignited building is called in.
+    """
+
+    type_name = "fire"
+    fields = (
+        FieldSpec("footprint_m2", "float64", "m2", "point", "in",
+                  "building footprints and structures (city.buildings)"),
+        FieldSpec("fire_state", "float64", "1", "point", "out",
+                  "state of the nearest building: 0 unburned, 1 ignited, 2 fully involved, "
+                  "3 burned out, 4 extinguished"),
+        FieldSpec("speed_factor", "float64", "1", "edge", "out",
+                  "0 on roads next to a fully involved building"),
+    )
+
+    def __init__(self, cfg: FireConfig, world: Any, rng: np.random.Generator) -> None:
+        from sim.world.places import Locator
+
+        buildings = world.buildings
+        if buildings is None:
+            raise ScenarioError("missing: a fire needs buildings (city.buildings)",
+                                path="city.buildings")
+        net = world.network
+        self.cfg = cfg
+        self.buildings = buildings
+        self.network = net
+        self.model = FireSpread(
+            buildings.x_m, buildings.y_m, buildings.side_m, buildings.structure,
+            wind_mps=cfg.wind.speed_mps, wind_from_deg=cfg.wind.from_deg, reach_m=cfg.reach_m,
+            burn_s=(cfg.burn_duration.wood, cfg.burn_duration.fire_resistant),
+            sigma=cfg.spread_time_sigma, rng=rng)
+        locator = Locator(net, world.crs, np.inf)
+        paths = [("ignitions", k, "location") for k in range(len(cfg.ignitions))]
+        x, y, _ = locator.resolve([g.location for g in cfg.ignitions], paths)
+        combustible = np.flatnonzero(self.model.combustible)
+        if combustible.size:
+            tree = cKDTree(np.column_stack([buildings.x_m[combustible],
+                                            buildings.y_m[combustible]]))
+            target = combustible[tree.query(np.column_stack([x, y]))[1]]
+            self.model.schedule(np.array([g.at for g in cfg.ignitions]), target)
+        self.closure_ptr, self.closure_edges = _closure_csr(buildings, net, cfg.road_closure_m)
+        self._node_tree = cKDTree(np.column_stack([net.node_x_m, net.node_y_m]))
+        self._building_tree = (cKDTree(np.column_stack([buildings.x_m, buildings.y_m]))
+                               if len(buildings) else None)
+        self.needs = {k: int(getattr(cfg.needs, k)) for k in UNIT_TYPES
+                      if int(getattr(cfg.needs, k)) > 0}
+        self._factor = np.ones(net.n_edges)
+        self._warned = np.zeros(net.n_nodes, dtype=bool)
+        self._new_warned = np.zeros(net.n_nodes, dtype=bool)
+        self._calls: deque[tuple[float, int]] = deque()
+        self._released: set[int] = set()
+        self.t_s = 0.0
+        self.progress: list[tuple[float, int, int, int, int]] = []
+        self.max_closed_edges = 0
+
+    @classmethod
+    def from_config(cls, cfg: FireConfig, world: Any, rng: np.random.Generator) -> FireHazard:
+        """Build the fire from its YAML block and the world (``rng``: spread-time factors)."""
+        return cls(cfg, world, rng)
+
+    # -- the step ---------------------------------------------------------
+    def advance(self, t_s: float, dt_s: float) -> None:
+        """Spread the fire to ``t_s + dt_s``; close roads, warn nodes, queue the calls."""
+        t1 = t_s + dt_s
+        model = self.model
+        for b in model.advance(t_s, t1):
+            self._calls.append((float(model.t_ign_s[b]) + self.cfg.call_delay, int(b)))
+        self.t_s = t1
+        involved = np.flatnonzero(model.state == INVOLVED)
+        closed = _fire_kernels.mark(self.closure_ptr, self.closure_edges, involved,
+                                    self.network.n_edges)
+        self._factor = np.where(closed, 0.0, 1.0)
+        self.max_closed_edges = max(self.max_closed_edges, int(closed.sum()))
+        burning = model.burning()
+        self._new_warned = np.zeros(self.network.n_nodes, dtype=bool)
+        if burning.size and self.cfg.warn_radius_m > 0:
+            hits = self._node_tree.query_ball_point(
+                np.column_stack([model.x_m[burning], model.y_m[burning]]), self.cfg.warn_radius_m)
+            nodes = np.unique(np.concatenate([np.asarray(h, dtype=np.int64) for h in hits]))
+            self._new_warned[nodes] = True
+            self._new_warned &= ~self._warned
+            self._warned |= self._new_warned
+        c = model.counts()
+        self.progress.append((t1, int(c[1] + c[2]), int(c[3]), int(c[4]), int(c[1:].sum())))
+
+    def edge_effects(self) -> np.ndarray:
+        """0 on the roads next to a fully involved building, 1 elsewhere."""
+        return self._factor
+
+    def warned_nodes(self) -> np.ndarray:
+        """Nodes that came within ``warn_radius_m`` of a burning building in this step."""
+        return self._new_warned
+
+    def incidents(self) -> list[IncidentRequest]:
+        """A held ``building_fire`` for each building whose call time has come."""
+        out = []
+        while self._calls and self._calls[0][0] <= self.t_s + 1e-9:
+            t_call, b = self._calls.popleft()
+            if self.model.state[b] in (IGNITED, INVOLVED):  # one that burned out unseen is not
+                out.append(IncidentRequest(t_s=t_call, node=self._incident_node(b),
+                                           kind="building_fire", needs=dict(self.needs),
+                                           priority=1, key=b, hold=True))
+        return out
+
+    def _incident_node(self, b: int) -> int:
+        """The nearest road node of building ``b`` that the fire's closures leave reachable."""
+        net = self.network
+        k = min(INCIDENT_NODES, net.n_nodes)
+        _, nodes = self._node_tree.query([self.model.x_m[b], self.model.y_m[b]], k=k)
+        nodes = np.atleast_1d(nodes)
+        for v in nodes:
+            into = net.rev_edges[net.rev_indptr[v]:net.rev_indptr[v + 1]]
+            if into.size == 0 or (self._factor[into] > 0).any():
+                return int(v)
+        return int(nodes[0])
+
+    def attend(self, t_s: float, on_scene: Any) -> list[int]:
+        """Units on scene stop a building's spread and put it out; release the buildings out."""
+        model = self.model
+        done = []
+        for key, (_, t_first) in on_scene.items():
+            if math.isfinite(t_first):
+                model.attack(int(key), float(t_first), self.cfg.suppression, t_s)
+            if model.state[key] in (BURNED_OUT, EXTINGUISHED) and key not in self._released:
+                self._released.add(int(key))
+                done.append(int(key))
+        return done
+
+    # -- outputs ----------------------------------------------------------
+    def sample(self, x_m: np.ndarray, y_m: np.ndarray) -> dict[str, np.ndarray]:
+        """State code of the building nearest to each point (0 when there are no buildings)."""
+        x = np.atleast_1d(np.asarray(x_m, dtype=np.float64))
+        if self._building_tree is None:
+            return {"fire_state": np.zeros(x.shape)}
+        _, b = self._building_tree.query(np.column_stack([x, np.atleast_1d(y_m)]))
+        return {"fire_state": self.model.state[b].astype(np.float64)}
+
+    def summary(self) -> dict[str, float | None]:
+        """Fire KPIs: buildings burned (caught fire), burned out, put out, burned area."""
+        model = self.model
+        caught = model.state != UNBURNED
+        c = model.counts()
+        peak = max((p[1] for p in self.progress), default=0)
+        return {
+            "fire_buildings": len(self.buildings),
+            "fire_buildings_burned": int(caught.sum()),
+            "fire_buildings_burned_out": int(c[3]),
+            "fire_buildings_extinguished": int(c[4]),
+            "fire_buildings_burning": int(c[1] + c[2]),
+            "fire_burned_area_m2": float(self.buildings.footprint_m2[caught].sum()),
+            "fire_peak_burning": int(peak),
+            "fire_last_ignition_s": float(model.t_ign_s[caught].max()) if caught.any() else None,
+            "fire_max_closed_edges": int(self.max_closed_edges),
+        }
+
+    def tables(self) -> dict[str, Any]:
+        """``fire_buildings`` (one row per building) and ``fire_progress`` (one row per step).
+
+        ``fire_buildings``: ``building, x, y, footprint_m2, structure, state,
+        t_ignite_s, t_involved_s, t_out_s`` (burned out or put out; NaN while
+        it burns or if it never caught fire) and ``source`` (the building it
+        caught from; empty for a scheduled ignition or none).
+        ``fire_progress``: ``t_s, burning, burned_out, extinguished, ignited``
+        (buildings that caught fire so far).
+        """
+        import pandas as pd
+
+        m, b = self.model, self.buildings
+        caught = m.state != UNBURNED
+        done = (m.state == BURNED_OUT) | (m.state == EXTINGUISHED)
+        t_out = np.where(m.state == EXTINGUISHED, m.t_ext_s, m.t_out_s)
+        reached_full = caught & (m.t_full_s <= self.t_s)
+
+        def finite(v: np.ndarray, mask: np.ndarray) -> np.ndarray:
+            return np.where(mask & np.isfinite(v), v, np.nan)
+
+        source = np.asarray(b.id, dtype=object)[np.maximum(m.source, 0)]
+        buildings = pd.DataFrame({
+            "building": b.id, "x": b.x_m, "y": b.y_m, "footprint_m2": b.footprint_m2,
+            "structure": b.structure_names(),
+            "state": np.asarray(STATES, dtype=object)[m.state],
+            "t_ignite_s": finite(m.t_ign_s, caught),
+            "t_involved_s": finite(m.t_full_s, reached_full),
+            "t_out_s": finite(t_out, done),
+            "source": np.where(m.source >= 0, source, None),
+        })
+        progress = pd.DataFrame(self.progress, columns=["t_s", "burning", "burned_out",
+                                                        "extinguished", "ignited"])
+        return {"fire_buildings": buildings, "fire_progress": progress}
+
+    def figures(self, world: Any) -> dict[str, Any]:
+        """``fire_progression``: the burned area coloured by ignition time, and the counts."""
+        if not (self.model.state != UNBURNED).any():
+            return {}
+        from sim.plots.fire import plot_fire_progression
+
+        tables = self.tables()
+        return {"fire_progression": plot_fire_progression(
+            world, tables["fire_buildings"], tables["fire_progress"],
+            wind=(self.cfg.wind.speed_mps, self.cfg.wind.from_deg))}
+
+    def frame(self) -> Frame | None:
+        """Every building, coloured by its state (0 unburned ... 4 burned out)."""
+        if not len(self.buildings):
+            return None
+        return Frame(label="buildings: 0 unburned, 1 put out, 2 burning, 3 fully involved, "
+                           "4 burned out",
+                     x_m=self.buildings.x_m, y_m=self.buildings.y_m,
+                     value=SEVERITY[self.model.state], vmax=4.0)
+
+    def layers(self) -> dict[str, list[dict[str, Any]]]:
+        """``fire_buildings``: the footprint of every building that caught fire (polygons)."""
+        m, b = self.model, self.buildings
+        features = []
+        for k in np.flatnonzero(m.state != UNBURNED):
+            x, y, h = float(b.x_m[k]), float(b.y_m[k]), float(b.side_m[k]) / 2
+            ring = [[x - h, y - h], [x + h, y - h], [x + h, y + h], [x - h, y + h], [x - h, y - h]]
+            out = m.t_ext_s[k] if m.state[k] == EXTINGUISHED else m.t_out_s[k]
+            features.append({
+                "type": "Feature",
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+                "properties": {
+                    "building": str(b.id[k]), "structure": STRUCTURES[b.structure[k]],
+                    "state": STATES[m.state[k]], "t_ignite_s": float(m.t_ign_s[k]),
+                    "t_out_s": float(out) if m.state[k] in (BURNED_OUT, EXTINGUISHED) else None,
+                },
+            })
+        return {"fire_buildings": features}
