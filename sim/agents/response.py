@@ -41,6 +41,9 @@ from sim.routing import next_hop_tree
 from sim.world.builder import World, node_population
 from sim.world.places import UNIT_TYPES
 
+SERVICE_EVENT = -1
+"""Generation of out-of-service events: they hold whatever the unit is doing."""
+
 
 class UnitState(IntEnum):
     """States of a response unit."""
@@ -50,6 +53,7 @@ class UnitState(IntEnum):
     TRAVELLING = 2
     ON_SCENE = 3
     RETURNING = 4
+    OUT_OF_SERVICE = 5
 
 
 class Unit(mesa.Agent):
@@ -76,6 +80,8 @@ class Unit(mesa.Agent):
         When its current assignment began (s).
     busy_s
         Time spent away from the station on calls within the run (s).
+    leaves_service
+        Goes out of service when it is back at its station.
     """
 
     def __init__(self, model: mesa.Model, index: int, name: str, kind: str,
@@ -90,6 +96,7 @@ class Unit(mesa.Agent):
         self.scene_node = -1
         self.t_busy_from_s = math.nan
         self.busy_s = 0.0
+        self.leaves_service = False
         self.generation = 0  # invalidates events of an assignment that was replaced
 
 
@@ -119,13 +126,8 @@ class ResponseSystem:
         self.service_rng = service_rng
         net = world.network
         self.car_usable = edge_traffic(net).usable[1]
-        st = world.stations
-        self.units: list[Unit] = []
-        for s in range(len(st)):
-            for k, kind in enumerate(UNIT_TYPES):
-                for j in range(int(st.units[s, k])):
-                    self.units.append(Unit(model, len(self.units), f"{st.id[s]}-{kind}{j + 1}",
-                                           kind, s))
+        self.units = [Unit(model, i, name, kind, station)
+                      for i, (name, kind, station) in enumerate(world.stations.unit_names())]
         self.incidents: list[dict[str, Any]] = []
         self.waiting: list[int] = []  # incidents with unmet needs, by (priority, call order)
         self.needs_left: list[dict[str, int]] = []
@@ -145,6 +147,11 @@ class ResponseSystem:
         self.background_needs = {k: int(getattr(calls.needs, k)) for k in UNIT_TYPES
                                  if int(getattr(calls.needs, k)) > 0}
         self._next_call_s = self._draw_next_call(0.0)
+        index = {u.name: u.index for u in self.units}
+        for spell in response.out_of_service:  # names checked when the world was built
+            self._push(spell.at, "out_of_service", index[spell.unit], SERVICE_EVENT)
+            if spell.until is not None:
+                self._push(spell.until, "in_service", index[spell.unit], SERVICE_EVENT)
         self._costs: tuple[int, np.ndarray] | None = None
         free_flow = net.travel_time_s
         self._set_network(np.zeros(net.n_edges, dtype=bool), lambda: free_flow)
@@ -220,7 +227,7 @@ class ResponseSystem:
             else:
                 t, _, kind, index, generation = heapq.heappop(self._events)
                 unit = self.units[index]
-                if generation == unit.generation:
+                if generation in (unit.generation, SERVICE_EVENT):
                     self._unit_event(t, unit, kind)
 
     def raise_incident(self, t_s: float, node: int, kind: str, needs: dict[str, int], *,
@@ -271,7 +278,7 @@ class ResponseSystem:
 
     # -- dispatch -------------------------------------------------------
     def _free_units(self, kind: str) -> list[Unit]:
-        return [u for u in self.units if u.kind == kind
+        return [u for u in self.units if u.kind == kind and not u.leaves_service
                 and u.state in (UnitState.AVAILABLE, UnitState.RETURNING)]
 
     def _cost_to(self, node: int) -> np.ndarray:
@@ -327,7 +334,17 @@ class ResponseSystem:
 
     def _unit_event(self, t_s: float, unit: Unit, kind: str) -> None:
         i = unit.index
-        if kind == "turnout_end":
+        if kind == "out_of_service":
+            if unit.state == UnitState.AVAILABLE:
+                unit.state = UnitState.OUT_OF_SERVICE
+            else:  # finishes its call first
+                unit.leaves_service = True
+        elif kind == "in_service":
+            unit.leaves_service = False
+            if unit.state == UnitState.OUT_OF_SERVICE:
+                unit.state = UnitState.AVAILABLE
+                self._serve_waiting(t_s)
+        elif kind == "turnout_end":
             unit.state = UnitState.TRAVELLING
         elif kind == "arrive":
             unit.state = UnitState.ON_SCENE
@@ -351,9 +368,12 @@ class ResponseSystem:
             self._push(t_s + back, "home", i, unit.generation)
             self._serve_waiting(t_s)
         elif kind == "home":
-            unit.state = UnitState.AVAILABLE
             self._count_busy(unit, t_s)
-            self._serve_waiting(t_s)
+            if unit.leaves_service:
+                unit.state = UnitState.OUT_OF_SERVICE
+            else:
+                unit.state = UnitState.AVAILABLE
+                self._serve_waiting(t_s)
 
     def _cost_back(self, unit: Unit) -> float:
         """Driving time from the scene back to the unit's station (s)."""
@@ -397,8 +417,9 @@ class ResponseSystem:
 
     # -- results --------------------------------------------------------
     def busy_units(self) -> int:
-        """Units away from their station or turning out."""
-        return sum(1 for u in self.units if u.state != UnitState.AVAILABLE)
+        """Units away from their station or turning out (not those out of service)."""
+        return sum(1 for u in self.units
+                   if u.state not in (UnitState.AVAILABLE, UnitState.OUT_OF_SERVICE))
 
     def finish(self, t_end_s: float) -> None:
         """Count the busy time of units still out at the end of the run."""

@@ -222,3 +222,40 @@ def test_evacuating_traffic_slows_the_engines():
     pd.testing.assert_series_equal(a["t_call_s"], b["t_call_s"])  # same calls
     early = a["t_call_s"] < 1200  # while 12,000 cars queue toward the shelter
     assert b["response_time_s"][early].mean() > 1.2 * a["response_time_s"][early].mean()
+
+
+def test_a_unit_out_of_service_takes_no_call_and_finishes_the_one_it_has():
+    # one station, two engines; engine1 goes out of service at 2 h (busy or not) until 6 h
+    net = line_network([100.0])
+    extra = RESPONSE.format(mean_s=1800, rate=2, busy="queue") + (
+        "  out_of_service: [{unit: F1-engine1, at: 2h, until: 6h}]\n")
+    model = line_model(net, home_nodes=[0], persons=[1], shelter_nodes=[1], capacities=[1],
+                       dt=60.0, duration="10h", stations=[(0, {"engine": 2}, 0.0)], extra=extra)
+    run(model)
+    model.finish()
+    inc = model.incidents_frame()
+    by_one = inc[inc["units"].str.contains("F1-engine1")]
+    assert ((by_one["t_dispatch_s"] < 7200) | (by_one["t_dispatch_s"] >= 21600)).all()
+    assert (by_one["t_dispatch_s"] >= 21600).any()  # back in service afterwards
+    # while it is out, calls queue behind the one engine left: more of them wait
+    out = inc[(inc["t_call_s"] >= 7200) & (inc["t_call_s"] < 21600)]
+    before = inc[inc["t_call_s"] < 7200]
+    assert out["queued"].mean() > before["queued"].mean()
+    assert (inc["response_time_s"].dropna() >= 0).all()
+
+
+def test_out_of_service_names_a_unit_the_stations_have():
+    from sim.errors import ScenarioError
+    from sim.rng import Streams
+    from sim.world.builder import build_world
+    from tests.scenarios import SMALL_CITY
+
+    text = SMALL_CITY + "response: {out_of_service: [{unit: F1-engine9, at: 10min}]}\n"
+    scenario = load_scenario_text(text, base_dir=".")
+    with pytest.raises(ScenarioError) as err:
+        build_world(scenario, Streams(np.random.SeedSequence(0)))
+    message = err.value.render()
+    assert "response.out_of_service[0].unit" in message and "F1-engine1" in message
+    bad = SMALL_CITY + "response: {out_of_service: [{unit: F1-engine1, at: 1h, until: 10min}]}\n"
+    with pytest.raises(ScenarioError, match="until must be after at"):
+        load_scenario_text(bad, base_dir=".")
