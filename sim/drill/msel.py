@@ -96,6 +96,27 @@ def _scripted(run: RunFolder) -> list[Inject]:
             for k, j in enumerate(injects)]
 
 
+def _out_of_service(run: RunFolder) -> list[Inject]:
+    spells = (run.scenario.get("response") or {}).get("out_of_service") or []
+    out = []
+    for k, spell in enumerate(spells):
+        ref = json_ref("provenance.json", f"scenario.response.out_of_service[{k}]")
+        unit = spell["unit"]
+        out.append(Inject(
+            float(spell["at"]), f"Unit {unit} out of service",
+            f"{unit} reports out of service (breakdown); it finishes any call it is on.",
+            CONTROL, DISPATCH,
+            "Take the unit off the dispatch board; cover its area from neighbouring stations",
+            "Response within the arrival standard with one unit fewer", ref))
+        if spell.get("until") is not None:
+            out.append(Inject(
+                float(spell["until"]), f"Unit {unit} back in service",
+                f"{unit} reports back in service at its station.", CONTROL, DISPATCH,
+                "Put the unit back on the dispatch board; send it to any waiting call", "",
+                ref))
+    return out
+
+
 def _record_at(ts: pd.DataFrame, t_s: float) -> pd.Series | None:
     """The first time-series record at or after ``t_s``."""
     later = ts[ts["t_s"] >= t_s - 1e-9]
@@ -278,8 +299,8 @@ def _hazard_events(run: RunFolder) -> list[Inject]:
     return out
 
 
-SOURCES = (_scripted, _warnings, _road_closures, _underpasses, _hazard_events, _calls, _shelters,
-           _first_death)
+SOURCES = (_scripted, _out_of_service, _warnings, _road_closures, _underpasses, _hazard_events,
+           _calls, _shelters, _first_death)
 """Where injects come from, in the order that breaks ties at the same time."""
 
 

@@ -17,7 +17,8 @@ KINDS = ("Warning issued", "Shelter HILL full", "Lorry across Ring Road (LORRY)"
          "Road reopened (LORRY: Lorry across Ring Road)", "roads closed by water",
          "Call waits for a free unit", "Response beyond the standard",
          "Metro operator reports water at Line 5 entrance",
-         "Engine F1-engine1 reported out of service")
+         "Mutual aid requested for the district", "Unit F1-engine1 out of service",
+         "Unit F1-engine1 back in service")
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,8 @@
 Water gathers in the bowl and closes streets; a lorry blocks a street for 40
 minutes (``road_closure``); two engines in a corner station answer frequent
 calls against a 3-minute standard, so calls wait and responses run late; a
-small shelter fills; a scheduled warning; two scripted injects.
+small shelter fills; a scheduled warning; two scripted injects; an engine out
+of service for a while.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ response:
   standard: 3min
   service_time: {dist: fixed, value: 15min}
   background_calls: {rate_per_h: 6, distribution: uniform}
+  out_of_service: [{unit: F1-engine1, at: 45min, until: 80min}]
 outputs:
   every: 5min
   plots: true
@@ -54,8 +56,8 @@ drill:
     - {at: 10min, event: Metro operator reports water at Line 5 entrance, to: metro control,
        expected_action: Close the entrance and stop trains into the low section,
        objective: Metro flood protocol}
-    - {at: 50min, event: Engine F1-engine1 reported out of service, to: fire dispatch,
-       expected_action: Request mutual aid from the neighbouring district}
+    - {at: 50min, event: Mutual aid requested for the district, to: fire dispatch,
+       expected_action: Send one engine from the neighbouring district}
 """
 """The scenario (local metres; add ``ORIGIN`` to place it on the Earth)."""
 
