@@ -1,17 +1,77 @@
-"""Toxic gas release (Gaussian plume / puff).
+"""Toxic gas release: Gaussian plume and puffs, threat zones, exposure indoors and out.
 
-This module holds the YAML schema of ``type: chemical_leak`` and the table of
-built-in substances; the dispersion model comes in a later issue.
+The YAML schema of ``type: chemical_leak`` and :class:`ChemicalLeakHazard`.
+The gas is carried by a steady wind (``from_deg``: where it blows FROM, so
+270 carries it east) and spreads by the Briggs (1973) rural or urban
+dispersion coefficients of its Pasquill-Turner stability class A-F
+(MODELS.md); kernels in :mod:`sim.hazards._plume_kernels`.
+
+- **Release.** A continuous release (``rate_kg_s``, ``start``,
+  ``duration``) is a Gaussian plume whose front moves at the wind speed;
+  a short one (10 min or less, ``dispersion: auto``) and an instantaneous
+  one (``mass_kg``) are Gaussian puffs: a finite release is cut into puffs
+  released every ``5 m / u`` s (:data:`PUFF_SPACING_M`). The ground reflects;
+  a ``mixing_height_m`` reflects too (image sources). The wind at release
+  height follows the power law from 10 m (exponents of MODELS.md), not below
+  10 m (as ISC3 does).
+- **Concentration.** In mg/m³ at ground level; ppm = mg/m³ x 24.45 / MW
+  (25 °C, 1 atm; :mod:`sim.hazards.substances`). Capped at the pure gas.
+- **Threat zones.** Where the highest concentration over time reaches the
+  AEGL-1, -2 or -3 of the exposure period that matches the release's
+  duration (10, 30 or 60 min; instantaneous: 10 min; no end: 60 min), the
+  ALOHA convention. The peak is analytic: the steady plume times the
+  along-wind factor ``erf(u D / (2 sqrt(2) sigma_x))`` of a release of
+  duration D, or a single puff's peak. Zone areas, the farthest distance
+  (the protection distance) and the population living inside are KPIs; the
+  zones are polygons for the GIS export and a map.
+- **Exposure.** Each resident breathes where it is: outdoors on foot the
+  outdoor air; in a car, at home, sheltering or in a public shelter the air
+  of a single-zone enclosure, ``dCi/dt = n (Co - Ci)``, integrated exactly
+  over each step for a piecewise-constant outdoor concentration (sub-steps
+  in which the gas moves at most ``max(sigma_y, 5 m)`` at the resident's
+  distance); sheltering residents air out at
+  ``airing_per_h`` once the outdoor air is cleaner than the indoor. The
+  toxic load ``integral C^n dt`` feeds the substance's lethality probit
+  ``Y = a + b ln(load)`` (t in min, ``P = Phi(Y - 5)``): each agent draws
+  one uniform ``U`` at the start (the hazard's own random stream) and dies
+  when ``P >= U``, i.e. when its load reaches
+  ``exp((5 + Phi^-1(U) - a) / b)`` (monotone in dose). A resident is
+  injured when its load reaches the load of breathing AEGL-2 for one of its
+  exposure periods (the smallest ``AEGL2_T^n T``), with the same exponent n
+  (n = 1 for a substance without a probit, which then kills nobody).
+- **Warnings and action.** Residents living in the AEGL-2 zone are warned
+  when the plume front reaches their node. With ``action: auto`` residents
+  in the AEGL-2 zone shelter in place, unless the release lasts longer than
+  an hour (:data:`SHELTER_MAX_EXPOSURE_S`: a sealed home then fills up) and
+  they can walk out of the zone crosswind before the plume reaches them
+  (:func:`auto_action`); residents in the AEGL-1 zone outside it shelter;
+  elsewhere the leak has no opinion.
+- **Response.** The leak raises one ``hazmat_leak`` incident at the source
+  when it starts (a hazmat unit if the city has any, else an engine); units
+  stay until a continuous release ends. The gas neither slows nor closes
+  roads (closing them would stop whoever is on them inside the plume), so
+  routes to shelters do not avoid it.
 """
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
+import numpy as np
 from pydantic import model_validator
 from pydantic_core import InitErrorDetails
 
-from sim.hazards.registry import register_hazard
+from sim.hazards.base import FieldSpec, Frame, Harm, Hazard, IncidentRequest, People, Setting
+from sim.hazards.registry import register_hazard, register_hazard_model
+from sim.hazards.substances import (
+    AEGL_MINUTES,
+    BUILT_IN,
+    canonical_name,
+    mg_m3_to_ppm,
+    ppm_to_mg_m3,
+)
 from sim.scenario.base import (
     ConfigModel,
     Degrees,
@@ -28,17 +88,87 @@ from sim.scenario.base import (
 from sim.scenario.durations import Duration, PositiveDuration
 from sim.scenario.hazard import HazardConfig
 from sim.scenario.locations import Location
+from sim.world.places import UNIT_TYPES, Locator
 
 __all__ = [
     "SUBSTANCES",
     "AeglPpm",
+    "AirExchange",
     "ChemicalLeakConfig",
+    "ChemicalLeakHazard",
     "Probit",
     "Release",
     "Source",
     "Substance",
+    "ThreatZone",
     "Weather",
+    "auto_action",
 ]
+
+STABILITY_CLASSES = "ABCDEF"
+BRIGGS: dict[str, tuple[tuple[float, ...], ...]] = {
+    # (cy, dy, py, cz, dz, pz): sigma = c x (1 + d x)^p, classes A..F (MODELS.md)
+    "rural": (
+        (0.22, 1e-4, -0.5, 0.20, 0.0, 0.0),
+        (0.16, 1e-4, -0.5, 0.12, 0.0, 0.0),
+        (0.11, 1e-4, -0.5, 0.08, 2e-4, -0.5),
+        (0.08, 1e-4, -0.5, 0.06, 1.5e-3, -0.5),
+        (0.06, 1e-4, -0.5, 0.03, 3e-4, -1.0),
+        (0.04, 1e-4, -0.5, 0.016, 3e-4, -1.0),
+    ),
+    "urban": (
+        (0.32, 4e-4, -0.5, 0.24, 1e-3, 0.5),
+        (0.32, 4e-4, -0.5, 0.24, 1e-3, 0.5),
+        (0.22, 4e-4, -0.5, 0.20, 0.0, 0.0),
+        (0.16, 4e-4, -0.5, 0.14, 3e-4, -0.5),
+        (0.11, 4e-4, -0.5, 0.08, 1.5e-3, -0.5),
+        (0.11, 4e-4, -0.5, 0.08, 1.5e-3, -0.5),
+    ),
+}
+"""Briggs (1973) dispersion coefficients by terrain and class (MODELS.md table)."""
+WIND_EXPONENT: dict[str, tuple[float, ...]] = {
+    "rural": (0.07, 0.07, 0.10, 0.15, 0.35, 0.55),
+    "urban": (0.15, 0.15, 0.20, 0.25, 0.30, 0.30),
+}
+"""Wind-profile power-law exponents A-F (MODELS.md; urban: ISC3)."""
+ANEMOMETER_HEIGHT_M = 10.0
+"""Height of ``wind_speed_mps`` (m); the wind is not reduced below it (ISC3)."""
+RECEPTOR_HEIGHT_M = 0.0
+"""Height at which people breathe in the model (ground level, as ALOHA's footprints)."""
+X_MIN_M = 1.0
+"""Shortest downwind distance at which sigmas are evaluated (m)."""
+X_MAX_M = 100_000.0
+"""Farthest downwind distance of the threat-zone search (m)."""
+FOOTPRINT_POINTS = 3000
+"""Log-spaced downwind distances of the threat-zone computation."""
+NEGLIGIBLE_FRACTION = 1e-2
+"""Below this share of the lowest threat level a concentration is negligible: agents
+outside the region it bounds are not evaluated."""
+SHORT_RELEASE_S = 600.0
+"""With ``dispersion: auto`` a continuous release this short or shorter is drawn as puffs."""
+PUFF_SPACING_M = 5.0
+"""Along-wind distance between the puffs of a finite release (m)."""
+MAX_PUFFS = 10_000
+"""Most puffs of one release (the spacing widens beyond)."""
+SUBSTEP_TRAVEL_M = 5.0
+"""Exposure sub-steps are short enough that the gas moves at most ``max(sigma_y, 5 m)``
+at an agent's distance in one."""
+SHELTER_MAX_EXPOSURE_S = 3600.0
+"""``action: auto`` considers evacuation only for releases longer than this (s)."""
+EVACUATION_MARGIN_S = 300.0
+"""Time to leave the building and reach the street, added to the walk out of a zone (s)."""
+WALK_SPEED_MPS = 1.34
+"""Walking speed for the time to leave a zone crosswind (Weidmann 1993)."""
+FRAME_CELLS = 160
+"""Cells of an animation frame along the longer side of the city."""
+EVACUATE, SHELTER = 1, 2
+EXAMPLE = {"type": "chemical_leak", "source": {"location": {"x": 200, "y": 500}, "height_m": 2},
+           "substance": "chlorine", "release": {"rate_kg_s": 2, "start": 60, "duration": "10min"},
+           "weather": {"wind_speed_mps": 3, "from_deg": 270, "stability": "D"}}
+"""A minimal block for the hazard contract test."""
+
+
+# --- schema ------------------------------------------------------------------
 
 
 class Source(ConfigModel):
@@ -47,7 +177,7 @@ class Source(ConfigModel):
     Attributes
     ----------
     location
-        The release point.
+        The release point (it may lie off the road network: a plant).
     height_m
         Release height above ground (m); default 0.
     """
@@ -57,7 +187,7 @@ class Source(ConfigModel):
 
 
 class AeglPpm(OmitNoneModel):
-    """Acute Exposure Guideline Levels for 60 min exposure (ppm).
+    """Acute Exposure Guideline Levels for one exposure period (ppm).
 
     ``aegl1`` (discomfort) is optional; ``aegl2`` (disabling) and ``aegl3``
     (lethal) are required; levels must not decrease.
@@ -78,6 +208,10 @@ class AeglPpm(OmitNoneModel):
             raise_errors("AeglPpm", problems)
         return self
 
+    def level(self, k: int) -> float | None:
+        """AEGL-``k`` (ppm), ``None`` when not set."""
+        return (self.aegl1, self.aegl2, self.aegl3)[k - 1]
+
 
 class Probit(ConfigModel):
     """Lethality probit ``Y = a + b ln(C^n t)``, t in min, P = Phi(Y - 5).
@@ -96,10 +230,11 @@ class Probit(ConfigModel):
     units: Literal["ppm", "mg_m3"] = "ppm"
 
 
-class Substance(ConfigModel):
+class Substance(OmitNoneModel):
     """A released substance: a built-in name, or its properties.
 
-    Written ``substance: chlorine`` (a name from :data:`SUBSTANCES`) or
+    Written ``substance: chlorine`` (a name from :data:`SUBSTANCES`; case,
+    spaces, British spelling and formulas such as ``H2S`` are accepted) or
     ``substance: {name, mw_g_mol, aegl_ppm, probit}``. Once loaded it is
     always the full record (a built-in name is looked up).
 
@@ -110,9 +245,14 @@ class Substance(ConfigModel):
     mw_g_mol
         Molar mass (g/mol), for ppm <-> mg/m³ (x MW / 24.45 at 25 °C).
     aegl_ppm
-        Threat levels.
+        Threat levels for 60 min exposures.
+    aegl_ppm_10min, aegl_ppm_30min
+        Threat levels for 10 and 30 min exposures; when missing, the next
+        longer period's levels are used (lower: the safe side).
     probit
         Lethality probit; ``None``: no fatalities are modelled.
+    source
+        Where the values come from.
     """
 
     yaml_form: ClassVar[str] = "a substance name or {name, mw_g_mol, aegl_ppm, probit}"
@@ -120,13 +260,16 @@ class Substance(ConfigModel):
     name: Text
     mw_g_mol: PosFloat
     aegl_ppm: AeglPpm
+    aegl_ppm_10min: AeglPpm | None = None
+    aegl_ppm_30min: AeglPpm | None = None
     probit: Probit | None = None
+    source: Text | None = None
 
     @classmethod
     def _prepare(cls, data: Any) -> Any:
         if isinstance(data, str):
-            known = SUBSTANCES.get(data.strip().lower())
-            if known is None:
+            name = canonical_name(data)
+            if name is None:
                 message = (
                     f"unknown substance {data!r} (built-in: {', '.join(sorted(SUBSTANCES))}); "
                     "or give {name, mw_g_mol, aegl_ppm, probit}"
@@ -135,28 +278,30 @@ class Substance(ConfigModel):
                 if guess is not None:
                     message += f"; did you mean {guess!r}?"
                 raise error(message)
-            return known
+            return SUBSTANCES[name]
         return data
 
+    def aegl_for(self, minutes: int) -> AeglPpm:
+        """Threat levels for an exposure period of 10, 30 or 60 min."""
+        given = {10: self.aegl_ppm_10min, 30: self.aegl_ppm_30min, 60: self.aegl_ppm}
+        for period in AEGL_MINUTES:
+            if period >= minutes and given[period] is not None:
+                return given[period]
+        return self.aegl_ppm
 
-#: Built-in substances. Values from MODELS.md: AEGL 60-min levels (National
-#: Research Council) and CCPS probits (ppm, t in min). The ammonia AEGLs and
-#: all probit constants are marked "(check)" there: confirm against the TNO
-#: Green Book / CCPS before relying on them.
-SUBSTANCES: dict[str, Substance] = {
-    "chlorine": Substance(
-        name="chlorine",
-        mw_g_mol=70.906,
-        aegl_ppm=AeglPpm(aegl1=0.5, aegl2=2.0, aegl3=20.0),
-        probit=Probit(a=-8.29, b=0.92, n=2.0, units="ppm"),
-    ),
-    "ammonia": Substance(
-        name="ammonia",
-        mw_g_mol=17.031,
-        aegl_ppm=AeglPpm(aegl1=30.0, aegl2=160.0, aegl3=1100.0),
-        probit=Probit(a=-35.9, b=1.85, n=2.0, units="ppm"),
-    ),
-}
+
+def _built_in(name: str) -> Substance:
+    r = BUILT_IN[name]
+    levels = {m: AeglPpm(aegl1=v[0], aegl2=v[1], aegl3=v[2]) for m, v in r.aegl_ppm.items()}
+    a, b, n = r.probit
+    return Substance(name=r.name, mw_g_mol=r.mw_g_mol, aegl_ppm=levels[60],
+                     aegl_ppm_10min=levels[10], aegl_ppm_30min=levels[30],
+                     probit=Probit(a=a, b=b, n=n, units="ppm"), source=r.source)
+
+
+#: Built-in substances (:mod:`sim.hazards.substances`): molar mass, AEGLs for
+#: 10, 30 and 60 min (US EPA / NRC) and CCPS lethality probits (ppm, min).
+SUBSTANCES: dict[str, Substance] = {name: _built_in(name) for name in BUILT_IN}
 
 
 class Release(OmitNoneModel):
@@ -225,7 +370,7 @@ class Weather(OmitNoneModel):
     Attributes
     ----------
     wind_speed_mps
-        Wind speed (m/s), > 0.
+        Wind speed at 10 m (m/s), > 0.
     from_deg
         Where the wind blows from, degrees clockwise from north, [0, 360):
         270 carries the plume east (+x).
@@ -234,7 +379,8 @@ class Weather(OmitNoneModel):
     terrain
         ``urban`` (default) or ``rural`` Briggs coefficients.
     mixing_height_m
-        Mixing-layer height (m), when the model should cap vertical spread.
+        Mixing-layer height (m): the lid reflects the gas (image sources);
+        above the release height. ``None``: no lid.
     """
 
     wind_speed_mps: PosFloat
@@ -242,6 +388,34 @@ class Weather(OmitNoneModel):
     stability: Literal["A", "B", "C", "D", "E", "F"]
     terrain: Literal["rural", "urban"] = "urban"
     mixing_height_m: PosFloat | None = None
+
+
+class AirExchange(ConfigModel):
+    """Air-change rates of the enclosures people breathe in (per hour).
+
+    Attributes
+    ----------
+    home_per_h
+        A home with windows closed, as it is (default 1.0; MODELS.md: 0.5-1.5).
+    sheltering_per_h
+        A home deliberately sealed to shelter in place (default 0.2; MODELS.md:
+        0.1-0.3).
+    vehicle_per_h
+        A car with windows closed and the ventilation as found (default 10;
+        measured rates run from about 2/h on recirculation at rest to tens per
+        hour with outside air at speed: Ott et al. 2008, Knibbs et al. 2009).
+    public_shelter_per_h
+        A public shelter building (default 1.0, as a home).
+    airing_per_h
+        A sheltering home with windows opened once the outdoor air is cleaner
+        than the indoor (default 5).
+    """
+
+    home_per_h: PosFloat = 1.0
+    sheltering_per_h: PosFloat = 0.2
+    vehicle_per_h: PosFloat = 10.0
+    public_shelter_per_h: PosFloat = 1.0
+    airing_per_h: PosFloat = 5.0
 
 
 @register_hazard("chemical_leak")
@@ -258,9 +432,542 @@ class ChemicalLeakConfig(HazardConfig):
         How much and when.
     weather
         Wind and stability.
+    dispersion
+        ``auto`` (default): puffs for an instantaneous release and for a
+        continuous one of at most 10 min, a plume otherwise; ``plume`` or
+        ``puffs`` to choose (puffs need a release with an end).
+    air_exchange
+        Air-change rates of homes, shelters and cars.
     """
 
     source: Source
     substance: Substance
     release: Release
     weather: Weather
+    dispersion: Literal["auto", "plume", "puffs"] = "auto"
+    air_exchange: AirExchange = AirExchange()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ChemicalLeakConfig:
+        problems = []
+        lid = self.weather.mixing_height_m
+        if lid is not None and lid <= self.source.height_m:
+            problems.append(line_error(
+                ("weather", "mixing_height_m"),
+                f"expected a mixing height above the release height "
+                f"({self.source.height_m:g} m), got {lid:g}", lid))
+        if self.dispersion == "plume" and self.release.kind == "instantaneous":
+            problems.append(line_error(
+                ("dispersion",), "an instantaneous release (mass_kg) is a puff: use "
+                "dispersion: puffs or auto", self.dispersion))
+        if (self.dispersion == "puffs" and self.release.kind == "continuous"
+                and self.release.duration is None):
+            problems.append(line_error(
+                ("dispersion",), "puffs need a release that ends: give release.duration, "
+                "or use dispersion: plume or auto", self.dispersion))
+        if problems:
+            raise_errors("ChemicalLeakConfig", problems)
+        return self
+
+    @property
+    def uses_puffs(self) -> bool:
+        """Whether the release is drawn as puffs (else as a plume)."""
+        if self.release.kind == "instantaneous":
+            return True
+        if self.dispersion != "auto":
+            return self.dispersion == "puffs"
+        return self.release.duration is not None and self.release.duration <= SHORT_RELEASE_S
+
+    @property
+    def exposure_minutes(self) -> int:
+        """The AEGL exposure period (10, 30 or 60 min) that matches the release's duration."""
+        if self.release.kind == "instantaneous":
+            return AEGL_MINUTES[0]
+        duration = self.release.duration
+        for minutes in AEGL_MINUTES:
+            if duration is not None and duration <= minutes * 60.0 + 1e-9:
+                return minutes
+        return AEGL_MINUTES[-1]
+
+
+# --- the model -----------------------------------------------------------------
+
+
+def wind_at_height(speed_10m_mps: float, height_m: float, stability: str, terrain: str) -> float:
+    """Wind at the release height from the 10 m wind (power law, not reduced below 10 m).
+
+    ``u(H) = u10 (max(H, 10) / 10)^p`` with the exponent ``p`` of the class
+    and terrain (MODELS.md; urban: ISC3).
+    """
+    p = WIND_EXPONENT[terrain][STABILITY_CLASSES.index(stability)]
+    return speed_10m_mps * (max(height_m, ANEMOMETER_HEIGHT_M) / ANEMOMETER_HEIGHT_M) ** p
+
+
+def downwind_unit(from_deg: float) -> tuple[float, float]:
+    """Unit vector (east, north) the wind blows TO, from where it blows FROM (deg)."""
+    theta = math.radians(from_deg)
+    return -math.sin(theta), -math.cos(theta)
+
+
+@dataclass(frozen=True)
+class ThreatZone:
+    """Where the peak concentration reaches one threat level.
+
+    Attributes
+    ----------
+    level
+        1, 2 or 3 (AEGL-k).
+    minutes
+        The AEGL exposure period used.
+    threshold_ppm, threshold_mg_m3
+        The level.
+    area_km2
+        Area of the zone (km²).
+    distance_m
+        Farthest downwind reach (m): the protection distance.
+    population
+        Persons whose home lies in the zone.
+    rings
+        The zone's outlines in the run's frame (m): closed (k, 2) arrays.
+    """
+
+    level: int
+    minutes: int
+    threshold_ppm: float
+    threshold_mg_m3: float
+    area_km2: float
+    distance_m: float
+    population: int
+    rings: tuple[np.ndarray, ...]
+
+
+def auto_action(in_zone: np.ndarray, in_outer: np.ndarray, t_arrival_s: np.ndarray,
+                t_escape_s: np.ndarray, now_s: float, long_release: bool) -> np.ndarray:
+    """The protective action per node for ``action: auto``.
+
+    Shelter in place (2) in the AEGL-2 zone and the AEGL-1 zone around it;
+    evacuate (1) from the AEGL-2 zone only when the release is long (more
+    than :data:`SHELTER_MAX_EXPOSURE_S`: a sealed home slowly fills up, at
+    0.2/h to 18 % of the outdoor concentration in an hour and 45 % in three)
+    and the residents can get out before the plume arrives
+    (``t_arrival - now > t_escape``); no opinion (0) elsewhere.
+
+    Parameters
+    ----------
+    in_zone, in_outer
+        Nodes in the AEGL-2 zone, and in the AEGL-1 zone (or the AEGL-2 zone
+        when there is no AEGL-1).
+    t_arrival_s
+        When the plume front reaches each node (s; ``inf`` upwind).
+    t_escape_s
+        Time each node's residents need to leave the AEGL-2 zone (s).
+    now_s
+        Now (s).
+    long_release
+        Whether the release lasts longer than :data:`SHELTER_MAX_EXPOSURE_S`.
+
+    Returns
+    -------
+    numpy.ndarray
+        int8 per node: 0 no opinion, 1 evacuate, 2 shelter in place.
+    """
+    action = np.where(in_zone | in_outer, SHELTER, 0).astype(np.int8)
+    if long_release:
+        action[in_zone & (t_arrival_s - now_s > t_escape_s)] = EVACUATE
+    return action
+
+
+@register_hazard_model("chemical_leak")
+class ChemicalLeakHazard(Hazard):
+    """A toxic release carried by the wind; residents breathe it where they are.
+
+    See the module docstring for the model; :attr:`zones` holds the threat
+    zones, computed once when the hazard is built.
+    """
+
+    type_name = "chemical_leak"
+    fields = (
+        FieldSpec("concentration_mg_m3", "float64", "mg/m3", "point", "out",
+                  "gas concentration at ground level"),
+        FieldSpec("concentration_ppm", "float64", "ppm", "point", "out",
+                  "gas concentration at ground level (25 °C, 1 atm)"),
+    )
+
+    def __init__(self, cfg: ChemicalLeakConfig, world: Any, rng: np.random.Generator) -> None:
+        from sim.hazards import _plume_kernels  # numba compiles only when a leak runs
+
+        self._k = _plume_kernels
+        self.cfg = cfg
+        net = world.network
+        x, y, node = Locator(net, world.crs, np.inf).resolve([cfg.source.location],
+                                                             [("source", "location")])
+        self.source_xy = (float(x[0]), float(y[0]))
+        self.source_node = int(node[0])
+        w, rel, sub = cfg.weather, cfg.release, cfg.substance
+        self.wind_to = downwind_unit(w.from_deg)
+        self.u_mps = wind_at_height(w.wind_speed_mps, cfg.source.height_m, w.stability, w.terrain)
+        self.mw = sub.mw_g_mol
+        self.coef = np.array(BRIGGS[w.terrain][STABILITY_CLASSES.index(w.stability)])
+        self.geo = np.array([*self.source_xy, *self.wind_to, self.u_mps, cfg.source.height_m,
+                             w.mixing_height_m or 0.0, RECEPTOR_HEIGHT_M,
+                             ppm_to_mg_m3(1e6, self.mw), X_MIN_M])
+        self.t_start_s = float(rel.start)
+        if rel.kind == "continuous":
+            q = rel.rate_kg_s * 1e6  # mg/s
+            self.t_end_s = math.inf if rel.duration is None else self.t_start_s + rel.duration
+            duration = self.t_end_s - self.t_start_s
+            self.mass_kg = None if rel.duration is None else rel.rate_kg_s * rel.duration
+            self.line = np.array([q, duration, 0.0])
+        else:
+            q, duration = 0.0, 0.0
+            self.t_end_s = self.t_start_s
+            self.mass_kg = rel.mass_kg
+            self.line = np.array([0.0, 0.0, rel.mass_kg * 1e6])
+        self.rel = np.array([self.t_start_s, self.t_end_s, q])
+        self.puffs = self._puffs(cfg, q, duration)
+        # threat levels of the release's exposure period
+        self.minutes = cfg.exposure_minutes
+        aegl = sub.aegl_for(self.minutes)
+        self.levels_ppm = {k: aegl.level(k) for k in (1, 2, 3)}
+        self.levels_mg_m3 = {k: None if v is None else ppm_to_mg_m3(v, self.mw)
+                             for k, v in self.levels_ppm.items()}
+        lowest = min(v for v in self.levels_mg_m3.values() if v is not None)
+        self.floor_mg_m3 = NEGLIGIBLE_FRACTION * lowest
+        self.exposed_dose = 60.0 * self.floor_mg_m3  # mg s/m3: one minute at the floor
+        self._people(cfg, world.population, rng)
+        # footprint, zones, nodes
+        self._footprint()
+        self._nodes(world)
+        self.n_edges = net.n_edges
+        self.bounds_m = net.bounds_m
+        units = world.stations.units.sum(axis=0) if len(world.stations) else np.zeros(
+            len(UNIT_TYPES), dtype=np.int64)
+        kind = next((k for k in ("hazmat", "engine") if units[UNIT_TYPES.index(k)] > 0), None)
+        self.needs = {kind: 1} if kind else None  # no such unit in the city: no incident
+        self.t_s = 0.0
+        self._pending: list[IncidentRequest] = []
+        self._raised = False
+
+    def _people(self, cfg: ChemicalLeakConfig, pop: Any, rng: np.random.Generator) -> None:
+        """Per-agent state, lethality thresholds, toxic-load units and air-change rates."""
+        from scipy.special import ndtri
+
+        sub = cfg.substance
+        probit = sub.probit
+        self.n_exp = probit.n if probit is not None else 1.0
+        in_ppm = probit is None or probit.units == "ppm"
+        self.to_units = mg_m3_to_ppm(1.0, self.mw) if in_ppm else 1.0
+        self.injury_load = min(  # units^n min
+            (sub.aegl_for(m).aegl2 * (1.0 if in_ppm else ppm_to_mg_m3(1.0, self.mw)))
+            ** self.n_exp * m for m in AEGL_MINUTES)
+        self.persons = np.asarray(pop.persons, dtype=np.int64)
+        n_agents = pop.n_agents
+        if probit is not None:
+            u = np.clip(rng.random(n_agents), 1e-12, 1.0 - 1e-12)
+            self.lethal_load = np.exp((5.0 + ndtri(u) - probit.a) / probit.b)  # units^n min
+        else:
+            self.lethal_load = np.full(n_agents, np.inf)
+        a = cfg.air_exchange
+        rates_h = np.zeros(len(Setting))
+        rates_h[Setting.HOME], rates_h[Setting.SHELTERING] = a.home_per_h, a.sheltering_per_h
+        rates_h[Setting.IN_CAR], rates_h[Setting.IN_SHELTER] = (a.vehicle_per_h,
+                                                                a.public_shelter_per_h)
+        self.rates_s = rates_h / 3600.0
+        self.airing_s = a.airing_per_h / 3600.0
+        self.ci = np.zeros(n_agents)
+        self.load = np.zeros(n_agents)  # units^n s
+        self.dose = np.zeros(n_agents)  # mg s / m3
+        self.dead = np.zeros(n_agents, dtype=bool)
+        self.injured = np.zeros(n_agents, dtype=bool)
+        self.group = np.zeros(n_agents, dtype=np.int8)  # 0 home, 1 sheltered, 2 left home
+
+    @classmethod
+    def from_config(cls, cfg: ChemicalLeakConfig, world: Any,
+                    rng: np.random.Generator) -> ChemicalLeakHazard:
+        """Build the leak from its YAML block and the world; ``rng`` draws lethality thresholds."""
+        return cls(cfg, world, rng)
+
+    # -- geometry ---------------------------------------------------------
+    def _puffs(self, cfg: ChemicalLeakConfig, q: float, duration: float) -> np.ndarray:
+        """``(t_first, interval, count, mass)`` of the puffs (count 0: a plume)."""
+        if not cfg.uses_puffs:
+            return np.zeros(4)
+        if cfg.release.kind == "instantaneous":
+            return np.array([self.t_start_s, 1.0, 1.0, cfg.release.mass_kg * 1e6])
+        k = int(min(max(math.ceil(self.u_mps * duration / PUFF_SPACING_M), 1), MAX_PUFFS))
+        interval = duration / k  # each puff at the middle of its share of the release
+        return np.array([self.t_start_s + 0.5 * interval, interval, float(k),
+                         q * duration / k])
+
+    def _nodes(self, world: Any) -> None:
+        """The node table of the exposure kernels, threat zones, arrival and escape times."""
+        net, pop = world.network, world.population
+        node_x = np.ascontiguousarray(net.node_x_m, dtype=np.float64)
+        node_y = np.ascontiguousarray(net.node_y_m, dtype=np.float64)
+        self._envelope = (self.envelope, math.log(X_MIN_M),
+                          math.log(self.x_grid[1] / self.x_grid[0]))
+        self.node_table = (node_x, node_y, *self._k.place_table(
+            node_x, node_y, self.geo, self.coef, self.rel, self.puffs, *self._envelope))
+        xd, yc = self.node_table[2], self.node_table[3]
+        peak = self._k.peak_concentration(xd, yc, self.geo, self.coef, self.line)
+        self.node_in = {k: (peak >= v) if v is not None else None
+                        for k, v in self.levels_mg_m3.items()}
+        node_persons = np.bincount(pop.home_node, weights=self.persons, minlength=net.n_nodes)
+        self.zones = {k: self._zone(k, node_persons) for k, v in self.levels_mg_m3.items()
+                      if v is not None}
+        self.node_arrival_s = np.where(xd > 0, self.t_start_s + xd / self.u_mps, np.inf)
+        half2 = np.interp(np.log(np.maximum(xd, X_MIN_M)), np.log(self.x_grid),
+                          self._half_width(self.levels_mg_m3[2]))
+        self.node_escape_s = EVACUATION_MARGIN_S + np.maximum(half2 - np.abs(yc), 0.0) \
+            / WALK_SPEED_MPS
+        self.node_outer = self.node_in[1] if self.node_in[1] is not None else self.node_in[2]
+
+    def to_frame(self, xd: np.ndarray, yc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Points in plume coordinates (m) back in the run's frame (m)."""
+        ex, ey = self.wind_to
+        return self.source_xy[0] + xd * ex - yc * ey, self.source_xy[1] + xd * ey + yc * ex
+
+    def _footprint(self) -> None:
+        """Peak centreline concentration and sigma_y on log-spaced downwind distances."""
+        self.x_grid = np.geomspace(X_MIN_M, X_MAX_M, FOOTPRINT_POINTS)
+        self.peak_centre = self._k.peak_concentration(self.x_grid, np.zeros_like(self.x_grid),
+                                                      self.geo, self.coef, self.line)
+        self.sigma_y = self._k.briggs_sigmas(self.x_grid, self.coef)[0]
+        self.envelope = self._half_width(self.floor_mg_m3)
+
+    def _half_width(self, level_mg_m3: float) -> np.ndarray:
+        """Half-width (m) of the region where the peak reaches ``level`` at each grid distance."""
+        ratio = self.peak_centre / level_mg_m3
+        with np.errstate(divide="ignore"):
+            return np.where(ratio >= 1.0, self.sigma_y * np.sqrt(2.0 * np.log(
+                np.maximum(ratio, 1.0))), 0.0)
+
+    def _zone(self, k: int, node_persons: np.ndarray) -> ThreatZone:
+        level = self.levels_mg_m3[k]
+        half = self._half_width(level)
+        inside = half > 0
+        area = float(np.trapezoid(2.0 * half, self.x_grid)) / 1e6
+        distance = 0.0
+        rings = []
+        if inside.any():
+            last = int(np.flatnonzero(inside)[-1])
+            distance = float(self.x_grid[last])
+            if last + 1 < self.x_grid.size:  # log-linear interpolation to the crossing
+                c0, c1 = np.log(self.peak_centre[last]), np.log(max(self.peak_centre[last + 1],
+                                                                    1e-300))
+                f = (c0 - math.log(level)) / (c0 - c1) if c0 > c1 else 0.0
+                distance = float(np.exp(np.log(self.x_grid[last]) + f * (
+                    np.log(self.x_grid[last + 1]) - np.log(self.x_grid[last]))))
+            edges = np.flatnonzero(np.diff(np.r_[0, inside.astype(np.int8), 0]))
+            for start, stop in zip(edges[::2], edges[1::2], strict=True):
+                keep = np.unique(np.linspace(start, stop - 1, min(stop - start, 300)).astype(int))
+                xd = np.r_[self.x_grid[keep], distance if stop - 1 == last else
+                           self.x_grid[stop - 1]]
+                hw = np.r_[half[keep], 0.0]
+                ring_x = np.r_[xd, xd[::-1], xd[:1]]
+                ring_y = np.r_[hw, -hw[::-1], hw[:1]]
+                rings.append(np.column_stack(self.to_frame(ring_x, ring_y)))
+        return ThreatZone(level=k, minutes=self.minutes, threshold_ppm=self.levels_ppm[k],
+                          threshold_mg_m3=level, area_km2=area, distance_m=distance,
+                          population=int(node_persons[self.node_in[k]].sum()),
+                          rings=tuple(rings))
+
+    # -- the step ---------------------------------------------------------
+    def advance(self, t_s: float, dt_s: float) -> None:
+        """Move the clock to ``t_s + dt_s``; raise the hazmat incident when the release starts."""
+        self.t_s = t_s + dt_s
+        if not self._raised and self.t_s >= self.t_start_s and self.needs:
+            self._raised = True
+            self._pending.append(IncidentRequest(
+                t_s=max(t_s, self.t_start_s), node=self.source_node, kind="hazmat_leak",
+                needs=self.needs, priority=1, key=0, hold=math.isfinite(self.t_end_s)
+                and self.t_end_s > self.t_start_s))
+
+    def edge_effects(self) -> np.ndarray:
+        """The gas does not slow traffic: every factor is 1."""
+        return np.ones(self.n_edges)
+
+    def concentration_mg_m3(self, x_m: np.ndarray, y_m: np.ndarray, t_s: float) -> np.ndarray:
+        """Concentration (mg/m³) at ground level at points (m) and time ``t_s`` (s)."""
+        x = np.ascontiguousarray(np.ravel(x_m), dtype=np.float64)
+        y = np.ascontiguousarray(np.ravel(y_m), dtype=np.float64)
+        c = self._k.concentration(x, y, float(t_s), self.geo, self.coef, self.rel, self.puffs)
+        return c.reshape(np.shape(x_m))
+
+    def sample(self, x_m: np.ndarray, y_m: np.ndarray) -> dict[str, np.ndarray]:
+        """Concentration in mg/m³ and ppm at points (m), now."""
+        c = self.concentration_mg_m3(x_m, y_m, self.t_s)
+        return {"concentration_mg_m3": c, "concentration_ppm": mg_m3_to_ppm(c, self.mw)}
+
+    def warned_nodes(self) -> np.ndarray:
+        """Nodes in the AEGL-2 zone that the plume front has reached."""
+        return self.node_in[2] & (self.node_arrival_s <= self.t_s)
+
+    def protective_action(self) -> np.ndarray:
+        """Shelter in place or evacuate, node by node (:func:`auto_action`)."""
+        long_release = self.t_end_s - self.t_start_s > SHELTER_MAX_EXPOSURE_S
+        return auto_action(self.node_in[2], self.node_outer, self.node_arrival_s,
+                           self.node_escape_s, self.t_s, long_release)
+
+    def expose(self, t_s: float, dt_s: float, people: People) -> Harm | None:
+        """Residents breathe the gas over the step; the probit kills, AEGL-2 loads injure."""
+        if t_s + dt_s <= self.t_start_s:
+            return None
+        setting = np.asarray(people.setting)
+        left = (setting == Setting.ON_FOOT) | (setting == Setting.IN_CAR) | (
+            setting == Setting.IN_SHELTER)
+        self.group[left] = 2
+        self.group[(setting == Setting.SHELTERING) & (self.group == 0)] = 1
+        x = np.ascontiguousarray(people.x_m, dtype=np.float64)
+        y = np.ascontiguousarray(people.y_m, dtype=np.float64)
+        node = np.ascontiguousarray(people.node, dtype=np.int64)
+        where = (x, y, node, setting)
+        ids, in_gas = self._k.candidates(t_s, t_s + dt_s, where, self.ci, self.node_table,
+                                         self.geo, self.coef, self.rel, self.puffs,
+                                         *self._envelope)
+        if ids.size == 0:
+            return None
+        self._k.expose_agents(t_s, dt_s, ids, in_gas, where, (self.ci, self.load, self.dose),
+                              self.node_table, self.rates_s,
+                              self.airing_s, self.n_exp, self.to_units, self.geo, self.coef,
+                              self.rel, self.puffs, self.floor_mg_m3, SUBSTEP_TRAVEL_M)
+        load_min = self.load[ids] / 60.0
+        self.dead[ids[(load_min >= self.lethal_load[ids]) & (load_min > 0)]] = True
+        self.injured[ids[load_min >= self.injury_load]] = True
+        return Harm(dead=self.dead, injured=self.injured)
+
+    def incidents(self) -> list[IncidentRequest]:
+        """The hazmat incident at the source, once, when the release starts."""
+        out, self._pending = self._pending, []
+        return out
+
+    def attend(self, t_s: float, on_scene: Any) -> list[int]:
+        """The hazmat incident is over when the release ends."""
+        return [key for key in on_scene if t_s >= self.t_end_s]
+
+    # -- outputs ----------------------------------------------------------
+    ACTIONS: ClassVar[tuple[str, ...]] = ("stayed_home", "sheltered_in_place", "left_home")
+    """Protective action groups: never left home unsealed, sheltered in place at some
+    point, left home (on foot, by car, to a public shelter) at some point."""
+
+    def summary(self) -> dict[str, float | None]:
+        """Threat zones (area, protection distance, population) and casualties by action.
+
+        Keys ``plume_aegl{1,2,3}_area_km2``, ``_distance_m``, ``_population``
+        (``None`` when the substance has no such level), ``plume_aegl_minutes``
+        (the exposure period of the zones), ``plume_release_mass_kg`` (``None``
+        for a release without end), ``plume_wind_at_release_mps``,
+        ``plume_puffs`` (0: a plume), ``plume_exposed_persons`` (breathed a
+        dose of at least one minute at 1 % of the lowest threat level),
+        ``plume_fatalities``, ``plume_injured`` (survivors), and
+        ``plume_fatalities_<group>`` / ``plume_injured_<group>`` for the groups
+        ``home``, ``sheltered`` and ``evacuees`` (:attr:`ACTIONS`).
+        """
+        out: dict[str, float | None] = {}
+        for k in (1, 2, 3):
+            zone = self.zones.get(k)
+            out[f"plume_aegl{k}_area_km2"] = None if zone is None else zone.area_km2
+            out[f"plume_aegl{k}_distance_m"] = None if zone is None else zone.distance_m
+            out[f"plume_aegl{k}_population"] = None if zone is None else zone.population
+        out.update({
+            "plume_aegl_minutes": self.minutes,
+            "plume_release_mass_kg": self.mass_kg,
+            "plume_wind_at_release_mps": self.u_mps,
+            "plume_puffs": int(self.puffs[2]),
+            "plume_exposed_persons": int(self.persons[self.dose >= self.exposed_dose].sum()),
+            "plume_fatalities": int(self.persons[self.dead].sum()),
+            "plume_injured": int(self.persons[self.injured & ~self.dead].sum()),
+        })
+        for g, name in enumerate(("home", "sheltered", "evacuees")):
+            mine = self.group == g
+            out[f"plume_fatalities_{name}"] = int(self.persons[mine & self.dead].sum())
+            out[f"plume_injured_{name}"] = int(self.persons[mine & self.injured
+                                                            & ~self.dead].sum())
+        return out
+
+    def tables(self) -> dict[str, Any]:
+        """``threat_zones`` (one row per AEGL level) and ``exposure_by_action``.
+
+        ``exposure_by_action``: one row per protective action group
+        (:attr:`ACTIONS`) with ``persons``, ``exposed`` (as ``plume_exposed_persons``),
+        ``injured`` (survivors), ``fatalities``, ``mean_dose_mg_min_m3`` and
+        ``max_dose_mg_min_m3`` (``integral C dt`` among the exposed) and
+        ``mean_toxic_load`` (``integral C^n dt`` in the probit's units^n min).
+        """
+        import pandas as pd
+
+        zones = pd.DataFrame([{
+            "level": f"AEGL-{z.level}", "aegl_minutes": z.minutes,
+            "threshold_ppm": z.threshold_ppm, "threshold_mg_m3": z.threshold_mg_m3,
+            "area_km2": z.area_km2, "distance_m": z.distance_m, "population": z.population,
+        } for z in self.zones.values()])
+        rows = []
+        dose_min = self.dose / 60.0
+        for g, action in enumerate(self.ACTIONS):
+            mine = self.group == g
+            exposed = mine & (self.dose >= self.exposed_dose)
+            rows.append({
+                "action": action, "persons": int(self.persons[mine].sum()),
+                "exposed": int(self.persons[exposed].sum()),
+                "injured": int(self.persons[mine & self.injured & ~self.dead].sum()),
+                "fatalities": int(self.persons[mine & self.dead].sum()),
+                "mean_dose_mg_min_m3": float(np.average(dose_min[exposed],
+                                                        weights=self.persons[exposed]))
+                if exposed.any() else np.nan,
+                "max_dose_mg_min_m3": float(dose_min[exposed].max()) if exposed.any() else np.nan,
+                "mean_toxic_load": float(np.average(self.load[exposed] / 60.0,
+                                                    weights=self.persons[exposed]))
+                if exposed.any() else np.nan,
+            })
+        return {"threat_zones": zones, "exposure_by_action": pd.DataFrame(rows)}
+
+    def figures(self, world: Any) -> dict[str, Any]:
+        """The threat-zone map and, when anyone was exposed, casualties by action.
+
+        ``chemical_threat_zones`` (:func:`sim.plots.chemical.plot_threat_zones`)
+        and ``chemical_exposure_by_action``.
+        """
+        from sim.plots.chemical import plot_exposure_by_action, plot_threat_zones
+
+        title = (f"{self.cfg.substance.name}: AEGL threat zones ({self.minutes} min), "
+                 f"{self.cfg.weather.wind_speed_mps:g} m/s from {self.cfg.weather.from_deg:g}°, "
+                 f"class {self.cfg.weather.stability}")
+        figs = {"chemical_threat_zones": plot_threat_zones(
+            world, list(self.zones.values()), self.source_xy, self.wind_to, title=title)}
+        table = self.tables()["exposure_by_action"]
+        if table["exposed"].sum() > 0:
+            figs["chemical_exposure_by_action"] = plot_exposure_by_action(table)
+        return figs
+
+    def frame(self) -> Frame:
+        """Ground-level concentration now on a grid over the city (NaN where negligible).
+
+        The colour scale tops at AEGL-2: what is dark is disabling or worse.
+        """
+        xmin, ymin, xmax, ymax = self.bounds_m
+        cell = max(xmax - xmin, ymax - ymin, 1.0) / FRAME_CELLS
+        xs = np.arange(xmin, xmax + cell, cell) + 0.5 * cell
+        ys = np.arange(ymin, ymax + cell, cell) + 0.5 * cell
+        gx, gy = np.meshgrid(xs, ys)
+        c = self.concentration_mg_m3(gx, gy, self.t_s)
+        vmax = self.levels_mg_m3[2]
+        return Frame(label=f"{self.cfg.substance.name} (mg/m³, scale to AEGL-2)",
+                     grid=np.where(c >= self.floor_mg_m3, c, np.nan),
+                     extent_m=(xs[0] - 0.5 * cell, xs[-1] + 0.5 * cell, ys[0] - 0.5 * cell,
+                               ys[-1] + 0.5 * cell), vmax=vmax)
+
+    def layers(self) -> dict[str, list[dict[str, Any]]]:
+        """``chemical_threat_zones``: one polygon feature per AEGL level, in the run's frame."""
+        features = []
+        for z in self.zones.values():
+            if not z.rings:
+                continue
+            polygons = [[ring.tolist()] for ring in z.rings]
+            geometry = ({"type": "Polygon", "coordinates": polygons[0]} if len(polygons) == 1
+                        else {"type": "MultiPolygon", "coordinates": polygons})
+            features.append({"type": "Feature", "geometry": geometry, "properties": {
+                "level": f"AEGL-{z.level}", "substance": self.cfg.substance.name,
+                "aegl_minutes": z.minutes, "threshold_ppm": z.threshold_ppm,
+                "threshold_mg_m3": z.threshold_mg_m3, "area_km2": z.area_km2,
+                "distance_m": z.distance_m, "population": z.population}})
+        return {"chemical_threat_zones": features}
