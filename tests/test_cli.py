@@ -63,9 +63,9 @@ BROKEN = {
     "missing file": (SMALL_CITY.replace(
         "synthetic: {kind: grid, rows: 8, cols: 8, block_m: 150, arterial_every: 4, "
         "jitter_m: 10}", "osm: nowhere.osm.pbf"), "city.network.osm"),
-    "not yet simulated": (
+    "fire without buildings": (
         SMALL_CITY + "hazards: [{type: fire, ignitions: [{location: {x: 100, y: 100}}]}]\n",
-        "hazards[0].type (line 16): hazard type 'fire' is valid but"),
+        "city.buildings (line 3): missing: required by hazards[0] (fire)"),
 }
 
 

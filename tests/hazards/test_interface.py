@@ -12,15 +12,19 @@ from sim.world.builder import build_world
 from tests.hazards import road_block
 from tests.scenarios import SMALL_CITY
 
-TERRAIN = "  terrain: {synthetic: {kind: bowl, cell_m: 50, depth_m: 3}}\n"
+CITY_SECTIONS = {
+    "terrain": "  terrain: {synthetic: {kind: bowl, cell_m: 50, depth_m: 3}}\n",
+    "buildings": "  buildings: {synthetic: {density: 0.6}}\n",
+}
+"""What each ``requires_city`` section is given in the contract test."""
 
 
 def scenario_with(tmp_path, block: dict):
     import yaml
 
     text = SMALL_CITY + yaml.safe_dump({"hazards": [block]}, default_flow_style=False)
-    if "terrain" in registry.hazard_config(block["type"]).requires_city:
-        text = text.replace("city:\n", "city:\n" + TERRAIN, 1)
+    for section in registry.hazard_config(block["type"]).requires_city:
+        text = text.replace("city:\n", "city:\n" + CITY_SECTIONS[section], 1)
     return load_scenario_text(text, base_dir=tmp_path)
 
 
@@ -107,3 +111,18 @@ def test_hazards_warn_the_places_they_reach_and_choose_the_action(tmp_path, with
     else:
         assert not (state[in_zone] == State.AT_HOME).any()
         assert not (state[in_zone] == State.SHELTERED_IN_PLACE).any()
+
+
+def test_a_hazard_type_without_a_model_stops_with_its_yaml_path(tmp_path, monkeypatch):
+    from sim.errors import ScenarioError
+    from sim.scenario.hazard import HazardConfig
+
+    class SinkholeConfig(HazardConfig):
+        depth_m: float = 1.0
+
+    monkeypatch.setitem(registry._REGISTRY, "sinkhole", SinkholeConfig)
+    monkeypatch.setattr(SinkholeConfig, "hazard_type", "sinkhole")
+    scenario = scenario_with(tmp_path, {"type": "sinkhole"})
+    world = build_world(scenario, world_streams(0))
+    with pytest.raises(ScenarioError, match=r"hazards\[0\]\.type.*valid but this version"):
+        build_hazards(scenario, world, world_streams(0))

@@ -47,8 +47,9 @@ def test_overrides_apply_in_order(data_dir):
 
 
 def test_an_override_may_create_missing_keys(data_dir, tmp_path):
-    s = _load(data_dir, "city.buildings=", "response.background_calls.profile=[" + "1," * 23 + "1]")
-    assert s.city.buildings is None and len(s.response.background_calls.profile) == 24
+    s = _load(data_dir, "city.origin=", "shelters[1].location={x: 100, y: 100}",
+              "response.background_calls.profile=[" + "1," * 23 + "1]")
+    assert s.city.origin is None and len(s.response.background_calls.profile) == 24
     minimal = tmp_path / "m.yaml"
     minimal.write_text("name: m\nrun: {duration: 1h, dt: 10s}\ncity: {network: {synthetic: {}}}\n")
     s = load_scenario(
