@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -57,6 +57,10 @@ class RunOutput:
         their figures and map layers).
     provenance
         ``provenance.json`` content.
+    frames
+        Animation frames of the first replication
+        (:class:`sim.plots.animation.AnimationFrame`; only with
+        ``outputs.animation``).
     """
 
     summary: dict[str, Any]
@@ -71,6 +75,7 @@ class RunOutput:
     hazard_tables: dict[str, pd.DataFrame]
     provenance: dict[str, Any]
     hazards: list[Any]
+    frames: list[Any] = field(default_factory=list)
 
 
 def world_streams(seed: int) -> Streams:
@@ -152,6 +157,7 @@ def run_scenario(
     agents = None
     hazard_tables: dict[str, pd.DataFrame] = {}
     hazards: list[Any] = []
+    frames: list[Any] = []
     for i, seq in enumerate(replication_seeds(seed, n_rep)):
         label = scenario.name if n_rep == 1 else f"{scenario.name} rep {i + 1}/{n_rep}"
         model, summary = run_replication(scenario, seq, world, progress=progress, label=label)
@@ -159,6 +165,7 @@ def run_scenario(
         if agents is None:
             agents = model.agents_frame()
             hazards = model.hazards
+            frames = model.frames
             for hazard in model.hazards:
                 hazard_tables.update(hazard.tables())
         for name, frame in (("timeseries", model.timeseries_frame()),
@@ -178,13 +185,15 @@ def run_scenario(
         summary["wall_time_s"] = wall
     prov = provenance(scenario, started=started, wall_time_s=wall, world=world.describe())
     out = RunOutput(summary=summary, replications=replications, world=world, agents=agents,
-                    hazard_tables=hazard_tables, provenance=prov, hazards=hazards, **merged)
+                    hazard_tables=hazard_tables, provenance=prov, hazards=hazards, frames=frames,
+                    **merged)
     if out_dir is not None:
-        write_results(out, Path(out_dir), plots=bool(scenario.outputs.plots))
+        write_results(out, Path(out_dir), plots=bool(scenario.outputs.plots),
+                      geojson=bool(scenario.outputs.geojson))
     return out
 
 
-def write_results(out: RunOutput, out_dir: Path, *, plots: bool) -> None:
+def write_results(out: RunOutput, out_dir: Path, *, plots: bool, geojson: bool = False) -> None:
     """Write a run's result folder (each file atomically).
 
     Parameters
@@ -195,6 +204,9 @@ def write_results(out: RunOutput, out_dir: Path, *, plots: bool) -> None:
         Destination folder (created if needed).
     plots
         Also draw the figures into ``out_dir/plots``.
+    geojson
+        Also write the GIS layers into ``out_dir/gis`` (:mod:`sim.io.geojson`).
+        ``animation.gif`` (and ``.mp4``) are written when ``out.frames`` holds frames.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     write_parquet(out_dir / "timeseries.parquet", out.timeseries)
@@ -211,4 +223,14 @@ def write_results(out: RunOutput, out_dir: Path, *, plots: bool) -> None:
         from sim.plots import write_run_plots
 
         write_run_plots(out, out_dir / "plots")
+    if out.frames:
+        from sim.plots.animation import write_animation
+
+        outputs = out.provenance["scenario"]["outputs"]
+        write_animation(out.frames, out.world, out_dir, title=out.provenance["scenario"]["name"],
+                        fps=int(outputs.get("animation_fps", 6)))
+    if geojson:
+        from sim.io.geojson import write_layers
+
+        write_layers(out, out_dir / "gis")
     write_json(out_dir / "provenance.json", out.provenance)

@@ -4,7 +4,7 @@ Importing this package registers the built-in hazards (flood, chemical leak,
 fire); see :mod:`sim.hazards.registry`.
 """
 
-from sim.hazards import chemical, fire, flood  # noqa: F401  (registers the built-ins)
+from sim.hazards import chemical, closure, fire, flood  # noqa: F401  (registers the built-ins)
 from sim.hazards.registry import (
     HazardConfig,
     hazard_config,

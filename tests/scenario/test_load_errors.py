@@ -45,7 +45,7 @@ CASES = [
         "  - type: wildfire",
         "hazards[2].type",
         45,
-        "unknown hazard type 'wildfire' (known: chemical_leak, fire, flood)",
+        "unknown hazard type 'wildfire' (known: chemical_leak, fire, flood, road_closure)",
         id="unknown-hazard-type",
     ),
     pytest.param(
@@ -391,7 +391,8 @@ def test_other_list_forms_are_explained(problems_of):
     assert {p for p, _, _ in problems} == {"shelters.file", "shelters.csv"}
     problems = problems_of(base + "hazards: [{rain_mm_h: 3}]\n")
     assert problems[0][:2] == ("hazards[0].type", 5)
-    assert "every hazard needs a type (one of: chemical_leak, fire, flood)" in problems[0][2]
+    assert ("every hazard needs a type (one of: chemical_leak, fire, flood, road_closure)"
+            in problems[0][2])
     problems = problems_of(base + "hazards: [flood]\n")
     assert problems[0][0] == "hazards[0]" and "a mapping with a type" in problems[0][2]
 
