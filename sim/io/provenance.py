@@ -10,6 +10,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from sim.io.data_sources import data_sources
+
 PACKAGES = ("citysim", "numpy", "numba", "scipy", "mesa", "pandas", "networkx", "pydantic",
             "pyarrow", "osmnx", "matplotlib")
 
@@ -56,6 +58,9 @@ def provenance(
     world
         Description of the built world (network source, import report).
 
+    The record also lists the data files read, with their licences and
+    attributions (``data_sources``, :func:`sim.io.data_sources.data_sources`).
+
     Returns
     -------
     dict
@@ -76,4 +81,5 @@ def provenance(
         "started_utc": started.astimezone(UTC).isoformat(),
         "wall_time_s": wall_time_s,
         "world": world,
+        "data_sources": data_sources(scenario),
     }

@@ -19,9 +19,12 @@ from annotated_types import Ge, Gt, Le, MaxLen, MinLen
 from pydantic import (
     AfterValidator,
     BaseModel,
+    PlainSerializer,
     PlainValidator,
     PrivateAttr,
     Strict,
+    TypeAdapter,
+    ValidationError,
     model_serializer,
     model_validator,
 )
@@ -46,6 +49,7 @@ from sim.scenario.base import (
     error,
     line_error,
     raise_errors,
+    rebuild_error,
 )
 from sim.scenario.distributions import Distribution, DurationDistribution
 from sim.scenario.durations import Duration, PositiveDuration, format_duration
@@ -53,6 +57,7 @@ from sim.scenario.hazard import HazardItem
 from sim.scenario.locations import GeoPoint, Location
 from sim.scenario.problems import Loc, format_path
 from sim.scenario.sites import (
+    BBox,
     Candidates,
     ShelterList,
     Site,
@@ -66,6 +71,8 @@ __all__ = [
     "Behaviour",
     "Buildings",
     "City",
+    "Drill",
+    "DrillInject",
     "ModeShare",
     "Network",
     "Outputs",
@@ -203,7 +210,23 @@ class SyntheticNetwork(ConfigModel):
         return self
 
 
-_OSM_SUFFIXES = (".osm", ".osm.bz2", ".osm.pbf")
+_OSM_SUFFIXES = (".osm", ".osm.bz2", ".osm.gz", ".osm.pbf", ".pbf")
+
+
+def _one_source(
+    data: dict[str, Any], sources: tuple[str, ...], options: dict[str, tuple[str, ...]]
+) -> list[InitErrorDetails]:
+    """Problems of a mapping holding exactly one of ``sources`` and options of some of them."""
+    given = [k for k in sources if data.get(k) is not None]
+    if len(given) != 1:
+        got = " and ".join(given) or "none"
+        return [line_error((), f"expected exactly one of: {', '.join(sources)}; got {got}", data)]
+    return [
+        line_error((key,), f"{key} applies to {' or '.join(owners)} only (this one is "
+                   f"{given[0]})", data[key])
+        for key, owners in options.items()
+        if data.get(key) is not None and given[0] not in owners
+    ]
 
 
 class Network(OneOfModel):
@@ -216,12 +239,31 @@ class Network(OneOfModel):
     graphml
         An osmnx-style GraphML file.
     osm
-        An OSM file (``.osm``, ``.osm.bz2``, ``.osm.pbf``), imported offline.
+        An OSM file (``.osm``, ``.osm.bz2``, ``.osm.gz``, ``.osm.pbf``, ``.pbf``),
+        imported offline.
+    walk
+        With ``osm``: also import the ways only walkers may use (footways,
+        paths, steps, pedestrian streets), as edges cars cannot use
+        (``sim.world.osm``, network type ``drive+walk``); default false: the
+        drivable roads only, walked along as well.
     """
+
+    yaml_form: ClassVar[str] = "a mapping with exactly one of: synthetic, graphml, osm (and walk)"
+    sources: ClassVar[tuple[str, ...]] = ("synthetic", "graphml", "osm")
 
     synthetic: SyntheticNetwork | None = None
     graphml: InputPath | None = None
     osm: InputPath | None = None
+    walk: Annotated[bool, Strict()] | None = None
+
+    @classmethod
+    def _check_keys(cls, data: dict[str, Any]) -> list[InitErrorDetails]:
+        return _one_source(data, cls.sources, {"walk": ("osm",)})
+
+    @property
+    def kind(self) -> str:
+        """Name of the source that is set."""
+        return next(k for k in self.sources if getattr(self, k) is not None)
 
     @model_validator(mode="after")
     def _osm_suffix(self) -> Network:
@@ -239,12 +281,64 @@ class Network(OneOfModel):
         return self
 
 
+class Underpass(ConfigModel):
+    """A road underpass: a trough in the terrain along the road at ``location``.
+
+    Attributes
+    ----------
+    location
+        A point on the road that dips (under a crossing road or a railway):
+        the trough runs along the nearest road edge, centred on the point's
+        projection onto it.
+    depth_m
+        Depth of the trough's floor below the ground (m).
+    length_m
+        Length of the trough, ramps included (m); the floor is its middle half.
+    name
+        Name in the outputs; default ``underpass <k>``.
+    """
+
+    location: Location
+    depth_m: PosFloat = 5.0
+    length_m: PosFloat = 160.0
+    name: Text | None = None
+
+
+_UNDERPASSES = TypeAdapter(tuple[Underpass, ...])
+_UNDERPASS_FORM = ("a number of arterial crossings, or a list of underpasses "
+                   "[{location: ..., depth_m: ..., length_m: ..., name: ...}]")
+
+
+def _underpasses(value: Any) -> int | tuple[Underpass, ...]:
+    """``underpasses``: a count (>= 0) or a list of :class:`Underpass` blocks."""
+    if isinstance(value, tuple) and all(isinstance(u, Underpass) for u in value):
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | list | tuple):
+        raise error(f"expected {_UNDERPASS_FORM}, got {describe_value(value)}")
+    if isinstance(value, int):
+        if value < 0:
+            raise error(f"expected a value >= 0, got {value}")
+        return value
+    try:
+        return _UNDERPASSES.validate_python(value)
+    except ValidationError as exc:
+        raise_errors("Underpass", [rebuild_error(e) for e in exc.errors()])
+
+
+def _dump_underpasses(value: int | tuple[Underpass, ...], info: Any) -> Any:
+    if isinstance(value, int):
+        return value
+    return [u.model_dump(mode=info.mode) for u in value]
+
+
 class SyntheticTerrain(ConfigModel):
     """A generated elevation model.
 
     ``plane``: a plane at ``base_m`` rising with ``slope``; ``bowl`` and
     ``valley`` add a depression ``depth_m`` deep (``depth_m`` is an error
-    with ``plane``).
+    with ``plane``). ``underpasses``: a list of :class:`Underpass`, or a
+    number of arterial crossings to put one at
+    (:func:`sim.world.terrain.with_underpasses`).
     """
 
     kind: Literal["plane", "bowl", "valley"] = "plane"
@@ -252,6 +346,8 @@ class SyntheticTerrain(ConfigModel):
     slope: NonNegFloat = 0.002
     depth_m: NonNegFloat = 5.0
     base_m: Float = 0.0
+    underpasses: Annotated[int | tuple[Underpass, ...], PlainValidator(_underpasses),
+                           PlainSerializer(_dump_underpasses)] = 0
 
     @classmethod
     def _check_keys(cls, data: dict[str, Any]) -> list[InitErrorDetails]:
@@ -268,21 +364,62 @@ class SyntheticTerrain(ConfigModel):
         out = handler(self)
         if self.kind == "plane":
             out.pop("depth_m", None)
+        if not self.underpasses:  # scenarios without underpasses resolve as before
+            out.pop("underpasses", None)
         return out
 
 
 class Terrain(OneOfModel):
-    """The ground elevation: ``synthetic`` or ``asc`` (ESRI ASCII grid, metres)."""
+    """The ground elevation: exactly one source.
+
+    Attributes
+    ----------
+    synthetic
+        A generated surface.
+    asc
+        An ESRI ASCII grid in the scenario frame (m).
+    geotiff
+        A single-band GeoTIFF DEM (m) in its own CRS (e.g. SRTM in EPSG:4326).
+    hgt
+        An SRTM tile (``N42E001.hgt`` or ``.hgt.zip``).
+    cell_m
+        With ``geotiff`` or ``hgt``: cell size of the grid the DEM is
+        resampled to in the run's frame (m); default the DEM's pixel.
+    nodata
+        With ``geotiff`` or ``hgt``: a value meaning "no data" besides the
+        file's own (e.g. 0 where the DEM gives open water as 0); such cells
+        are walls to a flood.
+    """
+
+    yaml_form: ClassVar[str] = ("a mapping with exactly one of: synthetic, asc, geotiff, hgt "
+                                "(and cell_m, nodata with geotiff or hgt)")
+    sources: ClassVar[tuple[str, ...]] = ("synthetic", "asc", "geotiff", "hgt")
 
     synthetic: SyntheticTerrain | None = None
     asc: InputPath | None = None
+    geotiff: InputPath | None = None
+    hgt: InputPath | None = None
+    cell_m: PosFloat | None = None
+    nodata: Float | None = None
+
+    @classmethod
+    def _check_keys(cls, data: dict[str, Any]) -> list[InitErrorDetails]:
+        dem = ("geotiff", "hgt")
+        return _one_source(data, cls.sources, {"cell_m": dem, "nodata": dem})
+
+    @property
+    def kind(self) -> str:
+        """Name of the source that is set."""
+        return next(k for k in self.sources if getattr(self, k) is not None)
 
 
-_POPULATION_FORMS = "uniform, {node_weight: ATTR} or {asc: path}"
+_POPULATION_FORMS = ("uniform, {node_weight: ATTR}, {asc: path}, {csv: path, count: COLUMN, "
+                     "radius_m: R} or {geotiff: path}")
+_POPULATION_SOURCES = ("node_weight", "asc", "csv", "geotiff")
 
 
 class PopulationDistribution(OmitNoneModel):
-    """Where residents live: ``uniform``, ``{node_weight: ATTR}`` or ``{asc: path}``.
+    """Where residents live (:mod:`sim.world.population`).
 
     Attributes
     ----------
@@ -290,14 +427,29 @@ class PopulationDistribution(OmitNoneModel):
         Name of a numeric node attribute of the network to weight nodes by.
     asc
         An ESRI ASCII grid of population.
+    csv
+        Counts at points (a hexagon grid's centres): columns ``lon, lat`` or
+        ``x, y`` and the ``count`` column.
+    count
+        With ``csv``: the count column; default ``population``.
+    radius_m
+        With ``csv``: persons live within this distance of their point (m);
+        default half the median spacing of the points.
+    geotiff
+        A population raster (persons per pixel) in its own CRS.
 
-    Both ``None`` (written ``uniform``): uniform over nodes. :attr:`kind` says which.
+    All ``None`` (written ``uniform``): uniform over nodes. :attr:`kind` says which.
+    With ``csv`` or ``geotiff``, ``residents`` defaults to the data's total.
     """
 
     yaml_form: ClassVar[str] = _POPULATION_FORMS
 
     node_weight: Text | None = None
     asc: InputPath | None = None
+    csv: InputPath | None = None
+    count: Text | None = None
+    radius_m: NonNegFloat | None = None
+    geotiff: InputPath | None = None
 
     @classmethod
     def _prepare(cls, data: Any) -> Any:
@@ -307,11 +459,13 @@ class PopulationDistribution(OmitNoneModel):
 
     @classmethod
     def _check_keys(cls, data: dict[str, Any]) -> list[InitErrorDetails]:
-        if data.get("node_weight") is not None and data.get("asc") is not None:
+        given = [k for k in _POPULATION_SOURCES if data.get(k) is not None]
+        if len(given) > 1:
             return [
-                line_error((), f"expected one of {_POPULATION_FORMS}; got both node_weight and asc")
+                line_error((), f"expected one of {_POPULATION_FORMS}; got {' and '.join(given)}")
             ]
-        return []
+        return [line_error((k,), f"{k} applies to csv only", data[k])
+                for k in ("count", "radius_m") if data.get(k) is not None and given != ["csv"]]
 
     @model_serializer(mode="wrap")
     def _omit_none(self, handler: Any) -> Any:
@@ -319,12 +473,11 @@ class PopulationDistribution(OmitNoneModel):
         return out or "uniform"
 
     @property
-    def kind(self) -> Literal["uniform", "node_weight", "asc"]:
-        """``uniform``, ``node_weight`` or ``asc``."""
-        if self.node_weight is not None:
-            return "node_weight"
-        if self.asc is not None:
-            return "asc"
+    def kind(self) -> Literal["uniform", "node_weight", "asc", "csv", "geotiff"]:
+        """``uniform``, ``node_weight``, ``asc``, ``csv`` or ``geotiff``."""
+        for name in _POPULATION_SOURCES:
+            if getattr(self, name) is not None:
+                return name  # type: ignore[return-value]
         return "uniform"
 
 
@@ -334,7 +487,9 @@ class Population(ConfigModel):
     Attributes
     ----------
     residents
-        Persons living in the city; default 10000.
+        Persons living in the city; default 10000, or the data's total with a
+        ``csv`` or ``geotiff`` distribution (the counts are scaled to it when
+        it is given).
     persons_per_agent
         Persons each simulated agent stands for; default 1.
     distribution
@@ -357,11 +512,15 @@ class SyntheticBuildings(ConfigModel):
         Side of a building (m); default 12.
     fire_resistant_fraction
         Share of fire-resistant buildings, [0, 1]; default 0.3.
+    gap_m
+        Separation between neighbouring buildings in a block (m): plots are
+        ``footprint_m + gap_m`` apart, or a little more to fill the block; default 4.
     """
 
     density: Annotated[float, Strict(), Gt(0), Le(1)] = 0.5
     footprint_m: PosFloat = 12.0
     fire_resistant_fraction: Fraction = 0.3
+    gap_m: NonNegFloat = 4.0
 
 
 class Buildings(OneOfModel):
@@ -385,6 +544,10 @@ class City(ConfigModel):
     max_snap_m
         A location farther than this (m) from every network node is off the
         map (an error); default 500.
+    bbox
+        Study area ``{west, south, east, north}`` (WGS84 degrees), with an
+        OSM network: roads, population points and OSM facilities outside it
+        are left out.
     terrain
         Elevation; required by a flood.
     population
@@ -396,6 +559,7 @@ class City(ConfigModel):
     network: Network
     origin: GeoPoint | None = None
     max_snap_m: PosFloat = 500.0
+    bbox: BBox | None = None
     terrain: Terrain | None = None
     population: Population = Population()
     buildings: Buildings | None = None
@@ -413,7 +577,26 @@ class City(ConfigModel):
                     )
                 ],
             )
+        if self.bbox is not None and self.network.osm is None:
+            raise_errors("City", [line_error(("bbox",), "bbox applies to an osm network only")])
         return self
+
+    @model_validator(mode="after")
+    def _residents_from_data(self) -> City:
+        pop = self.population
+        if pop.distribution.kind not in ("csv", "geotiff") or "residents" in pop.model_fields_set:
+            return self
+        from sim.errors import ScenarioError
+        from sim.world.population import population_points
+
+        try:
+            total = population_points(pop.distribution, self.bbox).total
+        except ScenarioError as exc:
+            loc = ("population", "distribution", pop.distribution.kind)
+            raise_errors("City", [line_error(loc, p.message) for p in exc.problems])
+        population = pop.model_copy(update={"residents": round(total)})
+        population.__pydantic_fields_set__.add("residents")
+        return self.model_copy(update={"population": population})
 
 
 # --- behaviour -------------------------------------------------------------------
@@ -543,6 +726,24 @@ class BackgroundCalls(ConfigModel):
         return self
 
 
+class OutOfService(ConfigModel):
+    """A unit out of service for a while (a breakdown, a drill inject).
+
+    Attributes
+    ----------
+    unit
+        The unit's name: station id, type and number, e.g. ``F1-engine2``.
+    at
+        When it goes out of service (s); a unit out on a call finishes it first.
+    until
+        When it is back (s); ``None``: not in this run.
+    """
+
+    unit: Annotated[str, Strict(), MinLen(1)]
+    at: Duration
+    until: Duration | None = None
+
+
 class Response(ConfigModel):
     """Fire and rescue response.
 
@@ -559,6 +760,8 @@ class Response(ConfigModel):
     when_all_busy
         A call that finds no suitable unit free waits for one (``queue``) or
         goes unanswered (``lost``, as in the hypercube and Erlang-B models).
+    out_of_service
+        Units out of service for a while; default none.
     """
 
     dispatch: Literal["closest_available"] = "closest_available"
@@ -568,6 +771,21 @@ class Response(ConfigModel):
     )
     background_calls: BackgroundCalls = BackgroundCalls()
     when_all_busy: Literal["queue", "lost"] = "queue"
+    out_of_service: tuple[OutOfService, ...] = ()
+
+    @model_serializer(mode="wrap")
+    def _own_keys(self, handler: Any) -> Any:
+        out = handler(self)
+        if not self.out_of_service:  # scenarios without one resolve as before
+            out.pop("out_of_service", None)
+        return out
+
+    @model_validator(mode="after")
+    def _spells_in_order(self) -> Response:
+        for spell in self.out_of_service:
+            if spell.until is not None and spell.until <= spell.at:
+                raise ValueError(f"out_of_service for {spell.unit!r}: until must be after at")
+        return self
 
 
 # --- outputs -------------------------------------------------------------------------
@@ -594,12 +812,73 @@ class Outputs(ConfigModel):
         Points to record hazard fields at; ids unique.
     plots
         Whether to draw figures; default true.
+    animation
+        Whether to write ``animation.gif`` (and ``animation.mp4`` where
+        ffmpeg exists): hazards, residents, units and shelters over time;
+        default false.
+    animation_fps
+        Frames per second of the animation, 1..30; default 6.
+    geojson
+        Whether to write the GIS layers into ``gis/`` (GeoJSON); default false.
     """
 
     dir: OutputPath | None = None
     every: PositiveDuration = 60.0
     probes: Annotated[tuple[Probe, ...], AfterValidator(check_unique_ids)] = ()
     plots: Annotated[bool, Strict()] = True
+    animation: Annotated[bool, Strict()] = False
+    animation_fps: Annotated[int, Strict(), Ge(1), Le(30)] = 6
+    geojson: Annotated[bool, Strict()] = False
+
+    @model_serializer(mode="wrap")
+    def _own_keys(self, handler: Any) -> Any:
+        out = handler(self)
+        for key, default in (("animation", False), ("animation_fps", 6), ("geojson", False)):
+            if out.get(key) == default:  # scenarios that ask for none resolve as before
+                out.pop(key)
+        return out
+
+
+# --- drill -----------------------------------------------------------------------------
+
+
+class DrillInject(ConfigModel):
+    """A scripted inject of the drill timeline (``citysim drill``).
+
+    Attributes
+    ----------
+    at
+        Scenario time of the inject (s), within the run.
+    event
+        What happens, in a few words.
+    text
+        The message as the receiving players get it; default the ``event``.
+    to
+        Who receives it (traffic police, shelter manager, fire dispatch ...).
+    expected_action
+        What the players are expected to do.
+    objective
+        The standard or exercise objective it tests.
+    """
+
+    at: Duration
+    event: Text
+    text: Annotated[str, Strict()] = ""
+    to: Text = "incident commander"
+    expected_action: Annotated[str, Strict()] = ""
+    objective: Annotated[str, Strict()] = ""
+
+
+class Drill(ConfigModel):
+    """The exercise built on the run (``citysim drill``).
+
+    Attributes
+    ----------
+    injects
+        Scripted injects added to those the simulation produces.
+    """
+
+    injects: tuple[DrillInject, ...] = ()
 
 
 # --- scenario --------------------------------------------------------------------------
@@ -613,6 +892,7 @@ _SECTIONS_WITH_DEFAULTS = (
     "behaviour",
     "response",
     "outputs",
+    "drill",
 )
 
 
@@ -637,6 +917,8 @@ class Scenario(ConfigModel):
         for its ``type`` (:mod:`sim.hazards.registry`).
     behaviour, response, outputs
         Defaulted sections.
+    drill
+        Scripted injects of the drill timeline; default none.
 
     An optional section written empty (``hazards:`` with nothing after it)
     takes its default.
@@ -655,17 +937,26 @@ class Scenario(ConfigModel):
     behaviour: Behaviour = Behaviour()
     response: Response = Response()
     outputs: Outputs = Outputs()
+    drill: Drill = Drill()
 
     _source_file: Path | None = PrivateAttr(default=None)
+
+    @model_serializer(mode="wrap")
+    def _own_keys(self, handler: Any) -> Any:
+        out = handler(self)
+        if not self.drill.injects:  # scenarios without a drill resolve as before
+            out.pop("drill", None)
+        return out
     _overrides: tuple[str, ...] = PrivateAttr(default=())
     _source_map: Any = PrivateAttr(default=None)
 
     @classmethod
     def _prepare(cls, data: Any) -> Any:
         if isinstance(data, dict):
-            return {
+            data = {
                 k: v for k, v in data.items() if not (v is None and k in _SECTIONS_WITH_DEFAULTS)
             }
+            return _osm_site_defaults(data)
         return data
 
     @model_validator(mode="after")
@@ -690,6 +981,13 @@ class Scenario(ConfigModel):
                             "synthetic city's (0, 0)); or give {x, y} or {node: ID}",
                         )
                     )
+        for i, inject in enumerate(self.drill.injects):
+            if inject.at > self.run.duration:
+                problems.append(line_error(
+                    ("drill", "injects", i, "at"),
+                    f"expected a time within the run (run.duration: "
+                    f"{format_duration(self.run.duration)}), got {format_duration(inject.at)}",
+                ))
         if problems:
             raise_errors("Scenario", problems)
         return self
@@ -742,6 +1040,29 @@ class Scenario(ConfigModel):
         if self._source_map is not None:
             return self._source_map.problem(loc, message)
         return Problem(format_path(loc), message)
+
+
+def _osm_site_defaults(data: dict[str, Any]) -> dict[str, Any]:
+    """Give ``{osm: ...}`` site lists the city's OSM file and bbox unless they name theirs."""
+    city = data.get("city")
+    network = city.get("network") if isinstance(city, dict) else None
+    defaults = {"file": network.get("osm") if isinstance(network, dict) else None,
+                "bbox": city.get("bbox") if isinstance(city, dict) else None}
+    defaults = {k: v for k, v in defaults.items() if v is not None}
+    if not defaults:
+        return data
+
+    def fill(value: Any) -> Any:
+        if isinstance(value, dict) and "osm" in value:
+            return {**defaults, **value}
+        if isinstance(value, list):
+            return [fill(v) for v in value]
+        return value
+
+    out = {k: fill(v) if k in ("shelters", "stations") else v for k, v in data.items()}
+    if isinstance(out.get("candidates"), dict):
+        out["candidates"] = {k: fill(v) for k, v in out["candidates"].items()}
+    return out
 
 
 def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:

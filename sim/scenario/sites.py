@@ -18,6 +18,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import (
     AfterValidator,
+    PlainValidator,
     PrivateAttr,
     ValidationError,
     ValidationInfo,
@@ -30,6 +31,10 @@ from sim.scenario.base import (
     SCENARIO_ERROR,
     ConfigModel,
     Id,
+    InputPath,
+    Latitude,
+    Longitude,
+    NonNegFloat,
     NonNegInt,
     PosFloat,
     Text,
@@ -47,6 +52,9 @@ from sim.scenario.problems import error_message
 
 __all__ = [
     "UNIT_KINDS",
+    "BBox",
+    "OsmShelters",
+    "OsmStations",
     "check_unique_ids",
     "CandidateShelter",
     "CandidateShelterList",
@@ -75,11 +83,17 @@ class Site(ConfigModel):
     location: Location
 
     _row: tuple[Path, int, int] | None = PrivateAttr(default=None)
+    _osm_file: Path | None = PrivateAttr(default=None)
 
     @property
     def csv_row(self) -> tuple[Path, int, int] | None:
         """(file, row, line) when the site was read from a CSV file, else ``None``."""
         return self._row
+
+    @property
+    def source_file(self) -> Path | None:
+        """The CSV or OSM file the site was read from, if any."""
+        return self._row[0] if self._row is not None else self._osm_file
 
 
 SHELTER_M2_PER_PERSON = 1.5
@@ -121,9 +135,16 @@ class Shelter(Site):
     @property
     def places(self) -> int:
         """Persons it holds: ``capacity``, else usable area over area per person."""
-        if self.capacity is not None:
-            return self.capacity
-        return math.floor(self.area_m2 / self.m2_per_person + 1e-9)  # 0.3 / 0.1 is 3
+        return _places(self.capacity, self.area_m2, self.m2_per_person)
+
+
+def _places(capacity: int | None, area_m2: float | None, m2_per_person: float) -> int | None:
+    """Persons a site holds: ``capacity``, else ``area_m2 / m2_per_person`` rounded down."""
+    if capacity is not None:
+        return capacity
+    if area_m2 is None:
+        return None
+    return math.floor(area_m2 / m2_per_person + 1e-9)  # 0.3 / 0.1 is 3
 
 
 class CandidateShelter(Site):
@@ -145,6 +166,14 @@ class CandidateShelter(Site):
     kind: Text | None = None
     area_m2: PosFloat | None = None
     m2_per_person: PosFloat = SHELTER_M2_PER_PERSON
+
+    @property
+    def places(self) -> int | None:
+        """Persons it would hold: ``capacity``, else usable area over area per person.
+
+        ``None`` when neither is given (``citysim optimize`` then asks for one).
+        """
+        return _places(self.capacity, self.area_m2, self.m2_per_person)
 
 
 class Units(ConfigModel):
@@ -365,11 +394,31 @@ def _csv_location(loc: tuple[Any, ...], number: int) -> tuple[Any, ...]:
 
 def _site_list(model: type[Site], what: str) -> Callable[[Any, Any, ValidationInfo], Any]:
     def validate(value: Any, handler: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, Mapping) and "osm" in value:
+            return _from_osm(model, value, handler, info)
         if isinstance(value, Mapping):
             return _from_csv(value, handler, info)
         if not isinstance(value, (list, tuple)):
             raise error(f"expected a list of {what} or {{csv: path}}, got {describe_value(value)}")
+        if any(isinstance(v, Mapping) and ("csv" in v or "osm" in v) for v in value):
+            return _mixed(value, handler, info)
         return handler(value)
+
+    def _mixed(value: Any, handler: Any, info: ValidationInfo) -> Any:
+        """A list mixing sites and ``{csv}`` / ``{osm}`` items: each expanded in place."""
+        sites: list[Any] = []
+        problems = []
+        for i, item in enumerate(value):
+            source = isinstance(item, Mapping) and ("csv" in item or "osm" in item)
+            try:
+                sites.extend(validate(item, handler, info) if source else handler([item]))
+            except ValidationError as exc:
+                for e in exc.errors():
+                    loc = tuple(e["loc"])
+                    problems.append(rebuild_error(e, (i, *(loc if source else loc[1:]))))
+        if problems:
+            raise_errors("sites", problems)
+        return handler(sites)
 
     def _from_csv(value: Mapping[Any, Any], handler: Any, info: ValidationInfo) -> Any:
         extra = [k for k in value if k != "csv"]
@@ -413,6 +462,168 @@ def _site_list(model: type[Site], what: str) -> Callable[[Any, Any, ValidationIn
         return sites
 
     return validate
+
+
+# --- sites from OpenStreetMap tags ---------------------------------------------------
+
+
+class BBox(ConfigModel):
+    """A WGS84 box ``{west, south, east, north}`` (degrees), west < east, south < north."""
+
+    west: Longitude
+    south: Latitude
+    east: Longitude
+    north: Latitude
+
+    @model_validator(mode="after")
+    def _ordered(self) -> BBox:
+        problems = [line_error((a,), f"expected {a} < {b}, got {getattr(self, a):g} >= "
+                               f"{getattr(self, b):g}")
+                    for a, b in (("west", "east"), ("south", "north"))
+                    if getattr(self, a) >= getattr(self, b)]
+        if problems:
+            raise_errors("BBox", problems)
+        return self
+
+    def as_tuple(self) -> tuple[float, float, float, float]:
+        """``(west, south, east, north)``."""
+        return (self.west, self.south, self.east, self.north)
+
+
+def _kinds(value: Any) -> tuple[str, ...]:
+    items = (value,) if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple)) or not items or not all(
+            isinstance(k, str) and k.strip() for k in items):
+        raise error("expected a facility kind (fire_station, hospital, school, park, square, "
+                    f"assembly_point, or key=value) or a list of them, got {describe_value(value)}")
+    from sim.world.facilities import parse_kinds
+
+    try:
+        parse_kinds(items)
+    except ValueError as exc:
+        raise error(str(exc)) from None
+    return tuple(k.strip() for k in items)
+
+
+class OsmSites(ConfigModel):
+    """Sites read from the tags of an OSM file (:mod:`sim.world.facilities`).
+
+    Attributes
+    ----------
+    osm
+        Facility kinds, or ``key=value`` tags.
+    file
+        The OSM file; default the city's ``network.osm``.
+    bbox
+        Keep only facilities inside; default ``city.bbox``.
+    exclude
+        OSM ids (``w123``) to leave out.
+    """
+
+    osm: Annotated[tuple[str, ...], PlainValidator(_kinds)]
+    file: InputPath
+    bbox: BBox | None = None
+    exclude: tuple[Text, ...] = ()
+
+    def read(self) -> list[Any]:
+        """The facilities selected, as :class:`sim.world.facilities.Facility`."""
+        from sim.errors import ScenarioError
+        from sim.world.facilities import read_facilities
+
+        try:
+            found = read_facilities(self.file, self.osm,
+                                    bbox=None if self.bbox is None else self.bbox.as_tuple())
+        except ScenarioError as exc:
+            raise_errors("sites", [line_error(("file",), p.message) for p in exc.problems])
+        return [f for f in found if f.id not in self.exclude]
+
+
+class OsmShelters(OsmSites):
+    """Shelters from OSM: each polygon's area over ``m2_per_person`` is its capacity.
+
+    Attributes
+    ----------
+    m2_per_person
+        Usable area per person (m²).
+    min_area_m2
+        Leave out smaller facilities (m²).
+    point_area_m2
+        Area given to a facility mapped as a point (no outline); default:
+        such facilities are left out.
+    """
+
+    m2_per_person: PosFloat = SHELTER_M2_PER_PERSON
+    min_area_m2: NonNegFloat = 0.0
+    point_area_m2: PosFloat | None = None
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Shelter mappings, as a YAML list would give them."""
+        rows = []
+        for f in self.read():
+            area = f.area_m2 if f.area_m2 is not None else self.point_area_m2
+            if area is None or area < self.min_area_m2:
+                continue
+            rows.append({"id": f.id, "name": f.name or f"{f.kind} {f.id}", "kind": f.kind,
+                         "location": {"lon": f.lon, "lat": f.lat}, "area_m2": area,
+                         "m2_per_person": self.m2_per_person})
+        return rows
+
+
+class OsmStations(OsmSites):
+    """Stations from OSM, each with the same units and turnout.
+
+    Attributes
+    ----------
+    units
+        Units at each; default two engines (one for candidate stations).
+    turnout
+        Time from dispatch to leaving (s).
+    """
+
+    units: Units | None = None
+    turnout: Duration = 80.0
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Station mappings, as a YAML list would give them."""
+        rows = []
+        for f in self.read():
+            row = {"id": f.id, "name": f.name or f"{f.kind} {f.id}",
+                   "location": {"lon": f.lon, "lat": f.lat}, "turnout": self.turnout}
+            if self.units is not None:
+                row["units"] = self.units
+            rows.append(row)
+        return rows
+
+
+OSM_STATION_UNITS = {"engine": 2}
+"""Units of a station read from OSM when ``units`` is not given."""
+
+
+def _from_osm(model: type[Site], value: Mapping[Any, Any], handler: Any,
+              info: ValidationInfo) -> Any:
+    """Validate an ``{osm: ...}`` site selection and read its sites."""
+    selection = OsmShelters if "area_m2" in model.model_fields else OsmStations
+    try:
+        chosen = selection.model_validate(dict(value), context=info.context)
+    except ValidationError as exc:
+        raise_errors("sites", [rebuild_error(e) for e in exc.errors()])
+    rows = chosen.rows()
+    if model is Station:
+        for row in rows:
+            row.setdefault("units", OSM_STATION_UNITS)
+    if not rows:
+        raise_errors("sites", [line_error(("osm",), (
+            f"no {', '.join(chosen.osm)} found in {chosen.file.name}"
+            + ("" if chosen.bbox is None else " inside the bbox")
+            + ("; facilities mapped as points have no area: give point_area_m2 to keep them"
+               if selection is OsmShelters else "")))])
+    try:
+        sites = handler(rows)
+    except ValidationError as exc:
+        raise_errors("sites", [rebuild_error(e, ("osm", *e["loc"])) for e in exc.errors()])
+    for site in sites:
+        site._osm_file = chosen.file
+    return sites
 
 
 def _list_type(model: type[Site], what: str) -> Any:

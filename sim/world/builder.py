@@ -10,6 +10,7 @@ import numpy as np
 from sim.errors import Problem, ScenarioError
 from sim.rng import Streams
 from sim.scenario.problems import parse_path
+from sim.world.buildings import Buildings, build_buildings
 from sim.world.network import RoadNetwork
 from sim.world.places import (
     Locator,
@@ -20,10 +21,16 @@ from sim.world.places import (
     build_shelters,
     build_stations,
 )
-from sim.world.population import Population, agent_sizes, place_population
+from sim.world.population import (
+    Population,
+    agent_sizes,
+    place_points,
+    place_population,
+    population_points,
+)
 from sim.world.raster import Raster, read_asc
 from sim.world.synthetic import grid_city, radial_city
-from sim.world.terrain import synthetic_terrain
+from sim.world.terrain import Underpasses, dem_terrain, synthetic_terrain, with_underpasses
 
 
 @dataclass(frozen=True, eq=False)
@@ -42,6 +49,11 @@ class World:
         Elevation raster (m), when the scenario gives terrain.
     crs
         PROJ string of the metric frame when it is geographic.
+    buildings
+        Buildings (used by fire), ``None`` when the scenario has none.
+    underpasses
+        Road underpasses carved into a synthetic terrain (used by flood),
+        ``None`` when the scenario has none.
     """
 
     network: RoadNetwork
@@ -51,6 +63,8 @@ class World:
     probes: Probes
     terrain: Raster | None
     crs: str | None
+    buildings: Buildings | None = None
+    underpasses: Underpasses | None = None
 
     def describe(self) -> dict[str, Any]:
         """Return a JSON-able description for provenance."""
@@ -60,12 +74,15 @@ class World:
             "crs": self.crs,
             "agents": self.population.n_agents,
             "persons": self.population.total,
+            "population": _jsonable(self.population.meta),
             "shelters": len(self.shelters),
             "stations": len(self.stations),
             "terrain": None if self.terrain is None else {
                 "shape": list(self.terrain.shape), "cell_m": self.terrain.cell_m,
                 "bounds_m": list(self.terrain.bounds_m),
             },
+            "buildings": None if self.buildings is None else len(self.buildings),
+            "underpasses": None if self.underpasses is None else list(self.underpasses.name),
         }
 
 
@@ -111,9 +128,11 @@ def build_network(city: Any, streams: Streams) -> RoadNetwork:
         from sim.world.graphml import read_graphml
 
         return read_graphml(source.graphml, yaml_path="city.network.graphml")
-    from sim.world.osm import read_osm
+    from sim.world.osm import DRIVE_WALK, read_osm
 
-    return read_osm(source.osm, yaml_path="city.network.osm")
+    return read_osm(source.osm, yaml_path="city.network.osm",
+                    network_type=DRIVE_WALK if source.walk else "drive",
+                    bbox=None if city.bbox is None else city.bbox.as_tuple())
 
 
 def build_terrain(city: Any, network: RoadNetwork) -> Raster | None:
@@ -125,6 +144,10 @@ def build_terrain(city: Any, network: RoadNetwork) -> Raster | None:
         s = terrain.synthetic
         return synthetic_terrain(network.bounds_m, kind=s.kind, cell_m=s.cell_m, slope=s.slope,
                                  depth_m=s.depth_m, base_m=s.base_m)
+    if terrain.asc is None:
+        return dem_terrain(getattr(terrain, terrain.kind), kind=terrain.kind,
+                           frame_crs=network.crs, bounds_m=network.bounds_m,
+                           cell_m=terrain.cell_m, nodata=terrain.nodata)
     dem = read_asc(terrain.asc, yaml_path="city.terrain.asc")
     xmin, ymin, xmax, ymax = network.bounds_m
     gx0, gy0, gx1, gy1 = dem.bounds_m
@@ -135,6 +158,16 @@ def build_terrain(city: Any, network: RoadNetwork) -> Raster | None:
             path="city.terrain.asc",
         )
     return dem
+
+
+def unknown_units(scenario: Any, stations: Stations) -> list[Problem]:
+    """Problems with ``response.out_of_service`` naming a unit the stations do not have."""
+    names = [name for name, _, _ in stations.unit_names()]
+    return [scenario.problem(("response", "out_of_service", i, "unit"),
+                             f"unknown unit {spell.unit!r}: expected one of "
+                             f"{', '.join(names) or '(no units)'}")
+            for i, spell in enumerate(scenario.response.out_of_service)
+            if spell.unit not in names]
 
 
 def build_world(scenario: Any, streams: Streams) -> World:
@@ -175,24 +208,40 @@ def build_world(scenario: Any, streams: Streams) -> World:
 
     shelters = attempt(lambda: build_shelters(locator, scenario.shelters), add_lines=False)
     stations = attempt(lambda: build_stations(locator, scenario.stations), add_lines=False)
+    if stations is not None:
+        problems.extend(unknown_units(scenario, stations))
     probes = attempt(lambda: build_probes(locator, scenario.outputs.probes), add_lines=False)
     terrain = attempt(lambda: build_terrain(city, network))
+    underpasses = None
+    spec = city.terrain.synthetic.underpasses if city.terrain and city.terrain.synthetic else 0
+    if terrain is not None and spec:
+        carved = attempt(lambda: with_underpasses(terrain, network, spec, locator))
+        terrain, underpasses = carved if carved is not None else (terrain, None)
     pop = city.population
     dist = pop.distribution
     raster = None
     if getattr(dist, "asc", None) is not None:
         raster = attempt(lambda: read_asc(dist.asc, yaml_path="city.population.distribution.asc"))
-    population = attempt(
-        lambda: place_population(
-            network, agent_sizes(pop.residents, pop.persons_per_agent),
-            streams.generator("population"), node_weight=getattr(dist, "node_weight", None),
-            raster=raster,
+    if dist.kind in ("csv", "geotiff"):
+        population = attempt(lambda: place_points(
+            network, population_points(dist, city.bbox), pop.residents, pop.persons_per_agent,
+            streams.generator("population")))
+    else:
+        population = attempt(
+            lambda: place_population(
+                network, agent_sizes(pop.residents, pop.persons_per_agent),
+                streams.generator("population"), node_weight=getattr(dist, "node_weight", None),
+                raster=raster,
+            )
         )
-    )
+    buildings = attempt(lambda: build_buildings(city.buildings, locator,
+                                                streams.generator("world.buildings")),
+                        add_lines=False)
     if problems:
         raise ScenarioError(problems)
     return World(network=network, population=population, shelters=shelters, stations=stations,
-                 probes=probes, terrain=terrain, crs=network.crs)
+                 probes=probes, terrain=terrain, crs=network.crs, buildings=buildings,
+                 underpasses=underpasses)
 
 
 def node_population(world: World) -> np.ndarray:

@@ -2,8 +2,11 @@
 
 A scenario location is ``{x, y}`` (scenario frame, m), ``{lon, lat}`` (WGS84,
 projected into the frame) or ``{node: ID}`` (a network node id). Every
-location snaps to its nearest node; one farther than ``city.max_snap_m``
-from every node is off the map, and that is an error naming its YAML path.
+location snaps to its nearest node that cars can reach (:func:`car_nodes`:
+all nodes of a drive network; in a drive+walk network, not the footway
+junctions, so engines leave every station and evacuees can drive to every
+shelter); one farther than ``city.max_snap_m`` from every such node is off
+the map, and that is an error naming its YAML path.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any
 
 import numpy as np
 from pyproj import Transformer
+from scipy.spatial import cKDTree
 
 from sim.errors import Problem, ScenarioError
 from sim.scenario.problems import Loc, format_path
@@ -21,6 +25,34 @@ from sim.world.network import RoadNetwork
 
 UNIT_TYPES: tuple[str, ...] = ("engine", "ladder", "rescue", "hazmat", "ambulance")
 """Responder unit types, in column order of :attr:`Stations.units`."""
+
+
+def car_nodes(network: RoadNetwork) -> np.ndarray:
+    """Nodes of the largest strongly connected part of the drivable network.
+
+    Parameters
+    ----------
+    network
+        The road network.
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean mask over nodes; every node when no edge is drivable.
+    """
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    e = np.flatnonzero(network.drivable)
+    if e.size == 0:
+        return np.ones(network.n_nodes, dtype=bool)
+    adj = csr_matrix((np.ones(e.size), (network.edge_tail[e], network.edge_head[e])),
+                     shape=(network.n_nodes, network.n_nodes))
+    _, labels = connected_components(adj, directed=True, connection="strong")
+    on_road = np.zeros(network.n_nodes, dtype=bool)
+    on_road[network.edge_tail[e]] = True
+    sizes = np.bincount(labels[on_road])
+    return labels == int(np.argmax(sizes))
 
 
 @dataclass(frozen=True)
@@ -46,10 +78,14 @@ class Locator:
     max_snap_m: float
     problem: Callable[[Loc, str], Problem] = lambda loc, msg: Problem(format_path(loc), msg)
     _node_index: dict[int, int] = field(init=False, repr=False, compare=False)
+    _snap: tuple[np.ndarray, cKDTree] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         index = {int(v): i for i, v in enumerate(self.network.node_id)}
         object.__setattr__(self, "_node_index", index)
+        snap = np.flatnonzero(car_nodes(self.network))
+        tree = cKDTree(np.column_stack([self.network.node_x_m[snap], self.network.node_y_m[snap]]))
+        object.__setattr__(self, "_snap", (snap, tree))
 
     def resolve(self, locations: Sequence[Any], paths: Sequence[Loc]) -> tuple[np.ndarray, ...]:
         """Resolve locations to coordinates and nodes.
@@ -105,8 +141,9 @@ class Locator:
                 x[k], y[k] = loc.x, loc.y
         todo = (node < 0) & ~failed
         if todo.any():
-            nearest, dist = self.network.nearest_node(x[todo], y[todo])
-            node[todo] = nearest
+            snap, tree = self._snap
+            dist, k = tree.query(np.column_stack([x[todo], y[todo]]))
+            node[todo] = snap[k]
             idx = np.flatnonzero(todo)
             for k, d in zip(idx, dist, strict=True):
                 if d > self.max_snap_m:
@@ -175,6 +212,16 @@ class Stations:
     node: np.ndarray
     units: np.ndarray
     turnout_s: np.ndarray
+
+    def unit_names(self) -> list[tuple[str, str, int]]:
+        """Every unit as ``(name, type, station index)``, station by station.
+
+        Names are the station id, the type and a number: ``F1-engine2``.
+        """
+        return [(f"{sid}-{kind}{j + 1}", kind, s)
+                for s, sid in enumerate(self.id)
+                for k, kind in enumerate(UNIT_TYPES)
+                for j in range(int(self.units[s, k]))]
 
     def __len__(self) -> int:
         return len(self.id)

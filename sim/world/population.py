@@ -10,17 +10,48 @@ persons; the last agent takes the remainder, so the persons always add up to
 - ``asc: FILE``: a population raster (persons per cell, scenario frame):
   a cell is drawn in proportion to its count, a point uniformly inside the
   cell, and the agent lives at the node nearest that point.
+
+Real population data (:class:`PopulationPoints`, placed by :func:`place_points`):
+
+- ``csv: FILE``: counts at points, such as the centres of a hexagon grid:
+  columns ``lon, lat`` (WGS84) or ``x, y`` (scenario frame) and a count
+  column (``population`` unless ``count`` names another); other columns are
+  ignored. Each point's persons live within ``radius_m`` of it (default:
+  half the median distance from a point to its nearest neighbour, the
+  inscribed radius of a hexagon grid's cells);
+- ``geotiff: FILE``: a population raster (persons per pixel, such as WorldPop
+  or GHS-POP) in its own CRS; each pixel's persons live inside the pixel.
+
+Here the persons are not drawn at random from the counts: every point gets
+exactly its count (counts are first scaled to ``residents`` when it is given,
+by largest remainders, so they stay whole and add up), split into agents of
+``persons_per_agent`` (the last agent of a point takes the remainder). Only
+where each agent lives inside its point's area is random; it lives at the
+nearest node. ``city.bbox`` leaves out points outside the box.
+
+Homes are nodes cars can reach (:func:`sim.world.places.car_nodes`) whenever
+the network has any: in a drive+walk network, no one lives at a footway
+junction.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import csv
+import math
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
 
 import numpy as np
+from pyproj import Transformer
+from scipy.spatial import cKDTree
 
 from sim.errors import ScenarioError
 from sim.world.network import RoadNetwork
+from sim.world.places import car_nodes
 from sim.world.raster import Raster
+
+WGS84 = "EPSG:4326"
 
 
 @dataclass(frozen=True, eq=False)
@@ -37,6 +68,7 @@ class Population:
 
     home_node: np.ndarray
     persons: np.ndarray
+    meta: dict[str, Any] = field(default_factory=dict)
 
     @property
     def n_agents(self) -> int:
@@ -113,7 +145,7 @@ def place_population(
         rows, cols = np.divmod(cell, raster.shape[1])
         x = raster.x0_m + (cols + rng.random(n)) * raster.cell_m
         y = raster.y0_m + (rows + rng.random(n)) * raster.cell_m
-        home, _ = network.nearest_node(x, y)
+        home = _nearest_home(network, x, y)
     elif node_weight is not None:
         if node_weight not in network.node_attrs:
             known = ", ".join(sorted(network.node_attrs)) or "none"
@@ -128,7 +160,295 @@ def place_population(
                 f"node attribute {node_weight!r} must be non-negative with a positive total",
                 path=f"{yaml_path}.node_weight",
             )
+        w = w * car_nodes(network)
+        if w.sum() <= 0:
+            w = np.nan_to_num(network.node_attrs[node_weight], nan=0.0)
         home = rng.choice(network.n_nodes, size=n, p=w / w.sum())
     else:
-        home = rng.integers(0, network.n_nodes, size=n)
+        nodes = np.flatnonzero(car_nodes(network))
+        home = nodes[rng.integers(0, nodes.size, size=n)]
     return Population(home_node=np.asarray(home, dtype=np.int64), persons=persons)
+
+
+def _nearest_home(network: RoadNetwork, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The node cars can reach nearest to each point."""
+    nodes = np.flatnonzero(car_nodes(network))
+    tree = cKDTree(np.column_stack([network.node_x_m[nodes], network.node_y_m[nodes]]))
+    _, k = tree.query(np.column_stack([x, y]))
+    return nodes[k]
+
+
+# --- real population data ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class PopulationPoints:
+    """Counts of persons at points, each spread over a small area.
+
+    Attributes
+    ----------
+    x, y
+        Point coordinates in ``crs`` (lon/lat for EPSG:4326), or in the
+        scenario frame (m) when ``crs`` is ``None``.
+    count
+        Persons at each point (float: raster counts may be fractional).
+    crs
+        CRS of ``x, y``; ``None``: the scenario frame.
+    radius_m
+        Persons of a point live within this distance of it (m); ``None``:
+        inside the pixel ``cell`` instead.
+    cell
+        ``(dx, dy)`` pixel size in ``crs`` units, for raster data.
+    source
+        The file read, and what was left out (``meta``).
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    count: np.ndarray
+    crs: str | None
+    radius_m: float | None = None
+    cell: tuple[float, float] | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def total(self) -> float:
+        """Persons at all points."""
+        return float(self.count.sum())
+
+    def clip(self, bbox: tuple[float, float, float, float] | None) -> PopulationPoints:
+        """Leave out the points outside a WGS84 box (frame coordinates are never clipped)."""
+        if bbox is None or self.crs is None:
+            return self
+        lon, lat = self.x, self.y
+        if self.crs != WGS84:
+            lon, lat = Transformer.from_crs(self.crs, WGS84, always_xy=True).transform(lon, lat)
+        keep = (lon >= bbox[0]) & (lon <= bbox[2]) & (lat >= bbox[1]) & (lat <= bbox[3])
+        meta = {**self.meta, "bbox": [float(v) for v in bbox],
+                "points_outside": int((~keep).sum()),
+                "persons_outside": float(self.count[~keep].sum())}
+        return PopulationPoints(self.x[keep], self.y[keep], self.count[keep], self.crs,
+                                self.radius_m, self.cell, meta)
+
+
+def read_points_csv(
+    path: str | Path, *, count: str = "population", yaml_path: str = ""
+) -> PopulationPoints:
+    """Read counts at points from a CSV file (``lon, lat`` or ``x, y`` and a count column).
+
+    Parameters
+    ----------
+    path
+        The CSV file (UTF-8, header row).
+    count
+        Name of the count column.
+    yaml_path
+        Where the file was named, for errors.
+
+    Returns
+    -------
+    PopulationPoints
+        With ``radius_m`` unset (see :func:`place_points`).
+
+    Raises
+    ------
+    ScenarioError
+        If columns are missing or a value is not a number (counts: >= 0).
+    """
+    path = Path(path)
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            rows = list(csv.reader(fh))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise ScenarioError(f"cannot read {path}: {exc}", path=yaml_path) from None
+    if not rows:
+        raise ScenarioError(f"{path.name} is empty: expected a header row", path=yaml_path)
+    header = [h.strip() for h in rows[0]]
+    geo = "lon" in header and "lat" in header
+    cols = ("lon", "lat") if geo else ("x", "y")
+    missing = [c for c in (*cols, count) if c not in header]
+    if missing:
+        raise ScenarioError(f"{path.name}: missing column(s) {', '.join(missing)} (expected "
+                            f"lon, lat or x, y, and the count column {count!r}; found "
+                            f"{', '.join(header)})", path=yaml_path)
+    index = [header.index(c) for c in (*cols, count)]
+    values = np.empty((len(rows) - 1, 3))
+    for r, row in enumerate(rows[1:]):
+        for c, i in enumerate(index):
+            cell = row[i].strip() if i < len(row) else ""
+            try:
+                values[r, c] = float(cell) if cell else (0.0 if c == 2 else math.nan)
+            except ValueError:
+                values[r, c] = math.nan
+            if not math.isfinite(values[r, c]) or (c == 2 and values[r, c] < 0):
+                what = "a count >= 0" if c == 2 else "a number"
+                raise ScenarioError(f"{path.name}, line {r + 2}: column {header[i]!r}: expected "
+                                    f"{what}, got {cell!r}", path=yaml_path)
+    meta = {"source": str(path), "points": int(values.shape[0]),
+            "persons_in_file": float(values[:, 2].sum())}
+    return PopulationPoints(values[:, 0], values[:, 1], values[:, 2], WGS84 if geo else None,
+                            meta=meta)
+
+
+def read_points_raster(path: str | Path, *, yaml_path: str = "") -> PopulationPoints:
+    """Read a population GeoTIFF (persons per pixel) as counts at pixel centres.
+
+    Parameters
+    ----------
+    path
+        The GeoTIFF; no-data pixels count 0.
+    yaml_path
+        Where the file was named, for errors.
+
+    Returns
+    -------
+    PopulationPoints
+        One point per pixel with persons, spread over the pixel.
+    """
+    from sim.world.elevation import read_geotiff
+
+    grid = read_geotiff(path, yaml_path=yaml_path)
+    values = np.nan_to_num(grid.values, nan=0.0)
+    if values.min() < 0:
+        raise ScenarioError(f"{Path(path).name}: persons per pixel must be >= 0, found "
+                            f"{values.min():g}", path=yaml_path)
+    x, y = grid.pixel_centres()
+    keep = values > 0
+    meta = {"source": str(path), "points": int(keep.sum()), "persons_in_file": float(values.sum())}
+    return PopulationPoints(x[keep], y[keep], values[keep], grid.crs, cell=(grid.dx, grid.dy),
+                            meta=meta)
+
+
+def population_points(dist: Any, bbox: Any = None) -> PopulationPoints:
+    """Read the data of a ``csv`` or ``geotiff`` population distribution.
+
+    Parameters
+    ----------
+    dist
+        The scenario's ``city.population.distribution`` (``csv``, ``count``,
+        ``radius_m`` or ``geotiff``).
+    bbox
+        The scenario's ``city.bbox`` (points outside are left out), or ``None``.
+
+    Returns
+    -------
+    PopulationPoints
+    """
+    where = "city.population.distribution"
+    if dist.csv is not None:
+        points = read_points_csv(dist.csv, count=dist.count or "population",
+                                 yaml_path=f"{where}.csv")
+        points = replace(points, radius_m=dist.radius_m)
+    else:
+        points = read_points_raster(dist.geotiff, yaml_path=f"{where}.geotiff")
+    return points.clip(None if bbox is None else bbox.as_tuple())
+
+
+def apportion(count: np.ndarray, total: int) -> np.ndarray:
+    """Whole persons per point, adding up to ``total``, proportional to ``count``.
+
+    Largest-remainder (Hamilton) rounding: every point gets the floor of its
+    share and the points with the largest remainders one more (ties by
+    order). Counts that are already whole and add up to ``total`` are kept.
+
+    Parameters
+    ----------
+    count
+        Non-negative counts, shape (p,).
+    total
+        Persons to share out, >= 0.
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, shape (p,), summing to ``total``.
+    """
+    count = np.asarray(count, dtype=np.float64)
+    if total == 0 or count.sum() <= 0:
+        if total:
+            raise ValueError("cannot share persons out over points that count none")
+        return np.zeros(count.shape, dtype=np.int64)
+    share = count / count.sum() * total
+    whole = np.floor(share + 1e-9).astype(np.int64)
+    rest = int(total - whole.sum())
+    if rest > 0:
+        order = np.argsort(-(share - whole), kind="stable")
+        whole[order[:rest]] += 1
+    return whole
+
+
+def spacing_radius_m(x_m: np.ndarray, y_m: np.ndarray) -> float:
+    """Half the median distance from a point to its nearest neighbour (m); 0 for one point."""
+    if x_m.size < 2:
+        return 0.0
+    dist, _ = cKDTree(np.column_stack([x_m, y_m])).query(np.column_stack([x_m, y_m]), k=2)
+    return float(np.median(dist[:, 1]) / 2.0)
+
+
+def place_points(
+    network: RoadNetwork,
+    points: PopulationPoints,
+    residents: int,
+    persons_per_agent: int,
+    rng: np.random.Generator,
+) -> Population:
+    """Give every person of the data a home node (module docstring).
+
+    Parameters
+    ----------
+    network
+        The road network; its ``crs`` must be set when the points are geographic.
+    points
+        The data (already clipped).
+    residents
+        Persons to place: the counts are scaled to this total.
+    persons_per_agent
+        Persons per agent (>= 1).
+    rng
+        The ``population`` stream.
+
+    Returns
+    -------
+    Population
+        ``meta`` holds the source, points, persons in the file, the radius
+        used and what was left out.
+    """
+    if residents > 0 and points.total <= 0:
+        where = " inside city.bbox" if "bbox" in points.meta else ""
+        raise ScenarioError(f"the population data has no persons{where}",
+                            path="city.population.distribution")
+    whole = apportion(points.count, int(residents))
+    full, rest = np.divmod(whole, persons_per_agent)
+    n_agents = full + (rest > 0)
+    point = np.repeat(np.arange(whole.size), n_agents)
+    persons = np.full(point.size, persons_per_agent, dtype=np.int64)
+    last = np.cumsum(n_agents)[rest > 0] - 1
+    persons[last] = rest[rest > 0]
+    x, y = points.x[point], points.y[point]
+    meta = {**points.meta, "residents": int(residents)}
+    if points.cell is not None:  # uniform inside the pixel, in the data's CRS
+        x = x + (rng.random(point.size) - 0.5) * points.cell[0]
+        y = y + (rng.random(point.size) - 0.5) * points.cell[1]
+    x, y = _to_frame(network, points.crs, x, y)
+    if points.cell is None:
+        px, py = _to_frame(network, points.crs, points.x, points.y)
+        radius = points.radius_m if points.radius_m is not None else spacing_radius_m(px, py)
+        meta["radius_m"] = round(radius, 3)
+        r = radius * np.sqrt(rng.random(point.size))  # uniform over the disc
+        a = 2.0 * np.pi * rng.random(point.size)
+        x, y = x + r * np.cos(a), y + r * np.sin(a)
+    home = _nearest_home(network, x, y) if point.size else np.zeros(0, dtype=np.int64)
+    return Population(home_node=np.asarray(home, dtype=np.int64), persons=persons, meta=meta)
+
+
+def _to_frame(
+    network: RoadNetwork, crs: str | None, x: np.ndarray, y: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    if crs is None:
+        return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    if network.crs is None:
+        raise ScenarioError("population data in lon/lat (or another CRS) needs a city with a "
+                            "geographic frame (an OSM network, a GraphML with a crs, or "
+                            "city.origin)", path="city.population.distribution")
+    fx, fy = Transformer.from_crs(crs, network.crs, always_xy=True).transform(x, y)
+    return np.asarray(fx, dtype=np.float64), np.asarray(fy, dtype=np.float64)
