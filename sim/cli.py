@@ -246,12 +246,11 @@ def _coverage(args: argparse.Namespace) -> int:
 
 
 def _experiment(args: argparse.Namespace):
+    from sim.errors import Problem
     from sim.experiments import load_experiment
 
     experiment = load_experiment(args.experiment)
     if experiment.kind != args.verb:
-        from sim.errors import Problem
-
         raise ScenarioError([Problem("kind", f"citysim {args.verb} needs kind: {args.verb}, "
                                              f"got {experiment.kind}")],
                             source=args.experiment)

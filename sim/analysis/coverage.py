@@ -381,6 +381,7 @@ def station_coverage(
         For a non-positive standard, an unknown unit type or arrays of the
         wrong shape.
     """
+    from sim.agents.plan import CAR
     from sim.agents.traffic import edge_traffic
 
     standard = float(standard_s)
@@ -395,7 +396,7 @@ def station_coverage(
     for name, arr in (("closed", hazard_closed), ("speed_factor", factor)):
         if arr.shape != (m,):
             raise ValueError(f"{name} must have shape ({m},), one per edge, got {arr.shape}")
-    drivable = edge_traffic(net).usable[1]  # as dispatch has it (sim.agents.response)
+    drivable = edge_traffic(net).usable[CAR]  # as dispatch has it (sim.agents.response)
     shut = hazard_closed | ~drivable | ~(factor > 0)
     with np.errstate(divide="ignore"):
         weight = np.where(shut, np.inf, net.travel_time_s / np.where(factor > 0, factor, 1.0))
@@ -711,6 +712,7 @@ def run_coverage(
     t0 = time.perf_counter()
     standard = float(scenario.response.standard if standard_s is None else standard_s)
     world = build_world(scenario, world_streams(int(scenario.run.seed)))
+    at = None if at_s is None else float(at_s)
     closed = factor = None
     if at_s is not None:
         closed, factor, _ = network_at(scenario, world, at_s)
@@ -718,9 +720,8 @@ def run_coverage(
                            unit=unit)
     prov = provenance(scenario, started=started, wall_time_s=time.perf_counter() - t0,
                       world=world.describe())
-    report = coverage_report(cov, at_s=None if at_s is None else float(at_s), provenance=prov)
-    run = CoverageRun(world=world, coverage=cov, at_s=None if at_s is None else float(at_s),
-                      report=report)
+    run = CoverageRun(world=world, coverage=cov, at_s=at,
+                      report=coverage_report(cov, at_s=at, provenance=prov))
     if out_dir is not None:
         write_coverage(run, Path(out_dir))
     return run

@@ -44,6 +44,7 @@ import pandas as pd
 
 from sim.drill.refs import json_ref, table_ref
 from sim.io.atomic import write_atomic
+from sim.report.kpis import response_standard_s
 from sim.report.results import RunFolder, read_run
 from sim.report.text import clock, minutes, number, percent
 
@@ -197,7 +198,7 @@ def _calls(run: RunFolder) -> list[Inject]:
     inc = run.first_replication("incidents")
     if inc is None or not len(inc):
         return []
-    standard = float((run.scenario.get("response") or {}).get("standard") or 300.0)
+    standard = response_standard_s(run.scenario)
     out = []
     for r in inc.to_dict("records"):
         ref = table_ref("incidents", "incident", r["incident"])

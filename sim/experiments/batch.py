@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,7 +24,7 @@ from sim.experiments.plan import plan_runs, results_table, write_outputs
 from sim.experiments.runs import RunPool
 from sim.experiments.spec import BatchExperiment, Experiment
 
-__all__ = ["ExperimentResult", "batch_variants", "output_dir", "run_batch"]
+__all__ = ["ExperimentResult", "batch_variants", "output_dir", "run_batch", "run_variants"]
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,55 @@ def batch_variants(experiment: BatchExperiment) -> list[dict[str, Any]]:
             for combo in itertools.product(*(experiment.vary[p] for p in paths))]
 
 
+def run_variants(
+    experiment: Experiment,
+    variants: Sequence[Mapping[str, Any]],
+    *,
+    locate: Callable[[int, str], tuple[str | int, ...]],
+    desc: str,
+    out: Path | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: bool = False,
+    variant_column: str = "variant",
+    extra: Mapping[str, Any] | None = None,
+) -> ExperimentResult:
+    """Run every variant with the experiment's replications, as a batch, and write the table.
+
+    Plans the runs (every variant loaded first: bad input stops before any
+    run), makes those not yet finished, and writes ``batch.parquet`` and
+    ``provenance.json`` (:func:`sim.experiments.plan.write_outputs`).
+
+    Parameters
+    ----------
+    experiment, variants, locate
+        As :func:`sim.experiments.plan.plan_runs`.
+    desc
+        Progress-bar label.
+    out, workers, scheduler, progress
+        As :func:`run_batch`.
+    variant_column
+        Name of the variant index column (``variant``; ``sample`` for sweeps).
+    extra
+        More provenance (the sample design).
+
+    Raises
+    ------
+    ScenarioError
+        When the base scenario or a variant is bad input (nothing is run).
+    """
+    started, t0 = datetime.now(UTC), time.perf_counter()
+    plan = plan_runs(experiment, variants, locate=locate)
+    out_dir = output_dir(experiment, out)
+    with open_client(workers, scheduler) as client:
+        pool = RunPool(out_dir / "runs", client=client, progress=progress)
+        records = pool.run(plan.specs, desc=desc)
+    table = results_table(plan, records, variants, variant_column=variant_column)
+    write_outputs(out_dir, experiment, plan, table, started=started, t0=t0,
+                  made=len(pool.made), extra=extra)
+    return ExperimentResult(out_dir, table, len(pool.made))
+
+
 def run_batch(
     experiment: BatchExperiment,
     *,
@@ -93,7 +143,6 @@ def run_batch(
     ScenarioError
         When the base scenario or a variant is bad input (nothing is run).
     """
-    started, t0 = datetime.now(UTC), time.perf_counter()
     variants = batch_variants(experiment)
     paths = list(experiment.vary)
 
@@ -106,11 +155,5 @@ def run_batch(
             stride *= len(experiment.vary[p])
         return ("vary", path)
 
-    plan = plan_runs(experiment, variants, locate=locate)
-    out_dir = output_dir(experiment, out)
-    with open_client(workers, scheduler) as client:
-        pool = RunPool(out_dir / "runs", client=client, progress=progress)
-        records = pool.run(plan.specs, desc=experiment.base.stem)
-    table = results_table(plan, records, variants)
-    write_outputs(out_dir, experiment, plan, table, started=started, t0=t0, made=len(pool.made))
-    return ExperimentResult(out_dir, table, len(pool.made))
+    return run_variants(experiment, variants, locate=locate, desc=experiment.base.stem, out=out,
+                        workers=workers, scheduler=scheduler, progress=progress)

@@ -216,9 +216,9 @@ class _Objective:
                                  else np.full(obs.x.size, np.nan))
             return np.array(quantiles)
         except KeyError as exc:
-            raise_if([experiment_problem(self.experiment, ("target", "simulated"),
-                                         str(exc).strip("'\""))], self.experiment)
-        raise AssertionError("unreachable")  # pragma: no cover
+            problem = experiment_problem(self.experiment, ("target", "simulated"),
+                                         str(exc).strip("'\""))
+            raise ScenarioError([problem], source=self.experiment.source_file) from exc
 
     def _loss(self, simulated: np.ndarray) -> float:
         obs = self.observed

@@ -99,9 +99,33 @@ Values = Annotated[list[Any], PlainValidator(_values)]
 _OWN_KEYS = {("run", "seed"): "seed", ("run", "replications"): "replications"}
 
 
-def _check_paths(field: str, keys: Any) -> list[InitErrorDetails]:
-    """Problems with the dotted scenario paths used as keys of ``field``."""
+def _check_paths(
+    data: dict[str, Any], field: str, *, at_least_one: str | None = None
+) -> list[InitErrorDetails]:
+    """Problems with the dotted scenario paths used as keys of the mapping ``data[field]``.
+
+    Parameters
+    ----------
+    data
+        The experiment file's mapping (before validation).
+    field
+        Key of a mapping whose keys are dotted scenario paths (``set``,
+        ``vary``, ``parameters``); anything but a mapping there is left to
+        the schema.
+    at_least_one
+        What the mapping holds, when it must not be empty (``"parameter"``).
+
+    Returns
+    -------
+    list
+        One error per bad path (and one for an empty mapping).
+    """
+    keys = data.get(field)
+    if not isinstance(keys, dict):
+        return []
     problems = []
+    if at_least_one is not None and not keys:
+        problems.append(line_error((field,), f"expected at least one {at_least_one}"))
     for key in keys:
         try:
             loc = parse_path(key)
@@ -160,10 +184,7 @@ class Experiment(ConfigModel):
 
     @classmethod
     def _check_keys(cls, data: dict[str, Any]) -> list[InitErrorDetails]:
-        fixed = data.get("set")
-        if isinstance(fixed, dict):
-            return _check_paths("set", fixed)
-        return []
+        return _check_paths(data, "set")
 
 
 class BatchExperiment(Experiment):
@@ -181,11 +202,7 @@ class BatchExperiment(Experiment):
 
     @classmethod
     def _check_keys(cls, data: dict[str, Any]) -> list[InitErrorDetails]:
-        problems = super()._check_keys(data)
-        vary = data.get("vary")
-        if isinstance(vary, dict):
-            problems += _check_paths("vary", vary)
-        return problems
+        return super()._check_keys(data) + _check_paths(data, "vary")
 
 
 class SweepExperiment(Experiment):
@@ -222,11 +239,7 @@ class SweepExperiment(Experiment):
     @classmethod
     def _check_keys(cls, data: dict[str, Any]) -> list[InitErrorDetails]:
         problems = super()._check_keys(data)
-        params = data.get("parameters")
-        if isinstance(params, dict):
-            problems += _check_paths("parameters", params)
-            if not params:
-                problems.append(line_error(("parameters",), "expected at least one parameter"))
+        problems += _check_paths(data, "parameters", at_least_one="parameter")
         outputs = data.get("outputs")
         if isinstance(outputs, list) and not outputs:
             problems.append(line_error(("outputs",), "expected at least one KPI name"))
@@ -349,11 +362,7 @@ class CalibrateExperiment(Experiment):
     @classmethod
     def _check_keys(cls, data: dict[str, Any]) -> list[InitErrorDetails]:
         problems = super()._check_keys(data)
-        params = data.get("parameters")
-        if isinstance(params, dict):
-            problems += _check_paths("parameters", params)
-            if not params:
-                problems.append(line_error(("parameters",), "expected at least one parameter"))
+        problems += _check_paths(data, "parameters", at_least_one="parameter")
         size = data.get("population")
         if isinstance(size, int) and not isinstance(size, bool) and 0 < size < 5:
             problems.append(line_error(("population",), f"expected at least 5, got {size}"))

@@ -18,19 +18,14 @@ names, plus ``note`` when an output could not be analysed) and
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from sim.experiments.batch import ExperimentResult, output_dir
-from sim.experiments.cluster import open_client
-from sim.experiments.plan import plan_runs, results_table, write_outputs
-from sim.experiments.runs import RunPool
+from sim.experiments.batch import ExperimentResult, run_variants
 from sim.experiments.spec import SweepExperiment, experiment_problem, raise_if
 from sim.io.atomic import write_atomic
 
@@ -118,18 +113,15 @@ def analyse(experiment: SweepExperiment, x: np.ndarray, outputs: pd.DataFrame) -
         elif np.ptp(y) == 0.0:
             note = f"not analysed: the output is constant ({y[0]:g}) over the sample"
         if note:
-            for name in names:
-                frame[name] = np.nan
+            si = dict.fromkeys(names, np.nan)
         elif experiment.method == "sobol":
             si = sobol.analyze(problem, y, calc_second_order=False, num_resamples=RESAMPLES,
                                conf_level=CONF_LEVEL, seed=experiment.sample_seed)
-            for name in names:
-                frame[name] = np.asarray(si[name], dtype=float)
         else:
             si = morris.analyze(problem, x, y, num_resamples=RESAMPLES, conf_level=CONF_LEVEL,
                                 num_levels=experiment.levels, seed=experiment.sample_seed)
-            for name in names:
-                frame[name] = np.asarray(si[name], dtype=float)
+        for name in names:
+            frame[name] = np.asarray(si[name], dtype=float)
         frame["note"] = note
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
@@ -203,22 +195,18 @@ def run_sweep(
     from sim.plots import save_figure
     from sim.plots.experiments import plot_indices
 
-    started, t0 = datetime.now(UTC), time.perf_counter()
     x = sample_design(experiment)
     names = list(experiment.parameters)
     variants = [{n: float(v) for n, v in zip(names, row, strict=True)} for row in x]
-    plan = plan_runs(experiment, variants, locate=lambda v, path: ("parameters", path))
-    out_dir = output_dir(experiment, out)
-    with open_client(workers, scheduler) as client:
-        pool = RunPool(out_dir / "runs", client=client, progress=progress)
-        records = pool.run(plan.specs, desc=f"{experiment.method} sweep")
-    table = results_table(plan, records, variants, variant_column="sample")
     design = {"method": experiment.method, "points": len(x), "parameters": names,
               "salib": "SALib.sample.sobol (calc_second_order=False)"
               if experiment.method == "sobol" else
               f"SALib.sample.morris (num_levels={experiment.levels})"}
-    write_outputs(out_dir, experiment, plan, table, started=started, t0=t0,
-                  made=len(pool.made), extra={"design": design})
+    runs = run_variants(experiment, variants, locate=lambda v, path: ("parameters", path),
+                        desc=f"{experiment.method} sweep", out=out, workers=workers,
+                        scheduler=scheduler, progress=progress, variant_column="sample",
+                        extra={"design": design})
+    out_dir, table = runs.out_dir, runs.table
     _check_outputs(experiment, table)
     indices = analyse(experiment, x, point_outputs(table, experiment.outputs, len(x)))
     write_atomic(out_dir / "indices.csv", lambda p: indices.to_csv(p, index=False))
@@ -227,4 +215,4 @@ def run_sweep(
         if rows["note"].eq("").all():
             save_figure(plot_indices(rows, output, experiment.method),
                         out_dir / "plots" / f"indices_{output}.png")
-    return SweepResult(out_dir, table, len(pool.made), indices)
+    return SweepResult(out_dir, table, runs.made, indices)

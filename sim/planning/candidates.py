@@ -73,16 +73,6 @@ class Sites:
     def __len__(self) -> int:
         return len(self.id)
 
-    @property
-    def n_existing(self) -> int:
-        """Number of existing sites."""
-        return int(self.existing.sum())
-
-    @property
-    def n_candidates(self) -> int:
-        """Number of candidate sites."""
-        return len(self) - self.n_existing
-
 
 def plan_sites(scenario: Any, world: World, kind: Kind) -> Sites:
     """The existing sites of ``kind`` and the scenario's candidates for it.

@@ -351,9 +351,8 @@ def p_median(
         (s x demand); ``served`` the demand assigned (all of it, unless the
         capacities or the network forbid); ``assignment`` the split.
     """
-    _, fixed, m, k = _inputs(cost_s, fixed)
+    cost, fixed, m, k = _inputs(cost_s, fixed)
     w = np.asarray(weight, dtype=np.float64)
-    cost = np.asarray(cost_s, dtype=np.float64)
     ok = np.isfinite(cost) & (w[:, None] > 0)
     pi, pj = np.nonzero(ok)  # one assignment variable per usable pair
     n_x = pi.size

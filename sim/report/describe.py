@@ -41,10 +41,16 @@ def _where(location: dict[str, Any] | None) -> str:
     return f"({number(location.get('x'))}, {number(location.get('y'))}) m"
 
 
+def _steps(series: Any) -> list[tuple[float, float]]:
+    """A step series ``[[t, v], ...]`` (or one constant value) as ``(t_s, value)`` pairs."""
+    if isinstance(series, list):
+        return [(float(t), float(v)) for t, v in series]
+    return [(0.0, float(series))]
+
+
 def _series_peak(series: Any) -> tuple[float, float, float]:
     """Peak value of a step series ``[[t, v], ...]``, when it starts and ends (s)."""
-    pairs = [(float(t), float(v)) for t, v in series] if isinstance(series, list) else \
-        [(0.0, float(series))]
+    pairs = _steps(series)
     k = max(range(len(pairs)), key=lambda i: pairs[i][1])
     end = pairs[k + 1][0] if k + 1 < len(pairs) else float("inf")
     return pairs[k][1], pairs[k][0], end
@@ -52,8 +58,7 @@ def _series_peak(series: Any) -> tuple[float, float, float]:
 
 def _series_total(series: Any, duration_s: float, per_s: float) -> float:
     """Integral of a step series over the run, the value given per ``1/per_s`` seconds."""
-    pairs = [(float(t), float(v)) for t, v in series] if isinstance(series, list) else \
-        [(0.0, float(series))]
+    pairs = _steps(series)
     total = 0.0
     for k, (t, v) in enumerate(pairs):
         end = min(pairs[k + 1][0] if k + 1 < len(pairs) else duration_s, duration_s)

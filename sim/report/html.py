@@ -32,7 +32,7 @@ import pandas as pd
 
 from sim.io.atomic import write_atomic
 from sim.report.describe import describe_scenario
-from sim.report.kpis import COMPARED_KPIS, headline
+from sim.report.kpis import COMPARED_KPIS, headline, response_standard_s
 from sim.report.results import (
     ExperimentFolder,
     RunFolder,
@@ -267,16 +267,14 @@ def _headline(run: RunFolder) -> str:
         cls = {True: " class=met", False: " class=unmet", None: ""}[r.met]
         rows.append(f"<tr{cls}><td>{_e(r.label)}</td><td class=num>{_e(r.value)}</td>"
                     f"<td>{_e(r.standard)}</td><td class=verdict>{verdict}</td></tr>")
-    reps = int((run.scenario.get("run") or {}).get("replications", 1))
-    note = (f"<p class=note>Means over {reps} replications with Student-t 95 % intervals.</p>"
-            if reps > 1 else "")
+    note = (f"<p class=note>Means over {run.replications} replications with Student-t 95 % "
+            "intervals.</p>" if run.replications > 1 else "")
     return ("<table><thead><tr><th>KPI</th><th>value</th><th>standard</th><th>verdict</th>"
             f"</tr></thead><tbody>{''.join(rows)}</tbody></table>{note}")
 
 
 def _rep_note(run: RunFolder) -> str:
-    reps = int((run.scenario.get("run") or {}).get("replications", 1))
-    return f" Replication 0 of {reps}." if reps > 1 else ""
+    return f" Replication 0 of {run.replications}." if run.replications > 1 else ""
 
 
 def _shelters(run: RunFolder) -> str:
@@ -304,7 +302,7 @@ def _incidents(run: RunFolder) -> str:
     inc = run.first_replication("incidents")
     if inc is None or not len(inc):
         return "<p>No incidents.</p>"
-    standard = float((run.scenario.get("response") or {}).get("standard") or 300.0)
+    standard = response_standard_s(run.scenario)
     rows = []
     for kind, g in inc.groupby("kind", sort=True):
         rt = g["response_time_s"].dropna().astype(float)
@@ -416,7 +414,7 @@ def draw_missing_figures(run: RunFolder) -> list[Path]:
         written.append(save_figure(plot_shelter_loads(shelters, ts), plots / "shelter_loads.png"))
     incidents = run.first_replication("incidents")
     if incidents is not None and incidents["response_time_s"].notna().any():
-        standard = float((run.scenario.get("response") or {}).get("standard") or 300.0)
+        standard = response_standard_s(run.scenario)
         written.append(save_figure(plot_response_times(incidents, standard),
                                    plots / "response_times.png"))
     units = sum(int(n or 0) for st in run.scenario.get("stations") or []
@@ -522,12 +520,15 @@ def experiment_page(exp: ExperimentFolder) -> str:
     n_var = table[col].nunique() if col in table else 0
     reps = table["replication"].nunique() if "replication" in table else 1
     failed = int((table["status"] != "ok").sum()) if "status" in table else 0
-    varied = varied_columns(table)
-    values = "".join(f"<li><code>{_e(v)}</code>: "
-                     + ", ".join(_e(_cell(v, x)[0]) for x in pd.unique(table[v])) + "</li>"
-                     for v in varied) if exp.kind == "batch" else "".join(
-        f"<li><code>{_e(v)}</code>: {_e(_cell(v, table[v].min())[0])} – "
-        f"{_e(_cell(v, table[v].max())[0])}</li>" for v in varied)
+
+    def taken(column: str) -> str:
+        """A batch's values of a varied path; a sweep's sampled range."""
+        if exp.kind == "batch":
+            return ", ".join(_e(_cell(column, x)[0]) for x in pd.unique(table[column]))
+        return (f"{_e(_cell(column, table[column].min())[0])} – "
+                f"{_e(_cell(column, table[column].max())[0])}")
+
+    values = "".join(f"<li><code>{_e(v)}</code>: {taken(v)}</li>" for v in varied_columns(table))
     what = "variants" if exp.kind == "batch" else "sample points"
     intro = (f"<p>{number(n_var)} {what} × {number(reps)} replications = "
              f"{number(len(table))} runs ({number(failed)} failed).</p>"

@@ -25,7 +25,7 @@ from typing import Any
 from sim.report.text import clock, is_number, minutes, number, percent
 
 __all__ = ["COMPARED_KPIS", "SHELTER_M2_PER_PERSON", "SHELTER_SHARE", "KpiRow", "headline",
-           "kpi_mean", "shelter_places"]
+           "kpi_mean", "response_standard_s", "shelter_places"]
 
 SHELTER_M2_PER_PERSON = 1.5
 """Least living area per person in a shelter, GB 21734-2008 (m²)."""
@@ -76,6 +76,11 @@ def shelter_places(shelter: dict[str, Any]) -> int:
     return 0
 
 
+def response_standard_s(scenario: dict[str, Any]) -> float:
+    """The arrival standard of a resolved scenario (s): ``response.standard``, else 5 min."""
+    return float((scenario.get("response") or {}).get("standard") or 300.0)
+
+
 def kpi_mean(summary: dict[str, Any], key: str) -> float | None:
     """A KPI's value (its mean over replications), None when missing or null."""
     value = summary.get(key)
@@ -112,7 +117,7 @@ def headline(summary: dict[str, Any], scenario: dict[str, Any]) -> list[KpiRow]:
     -------
     list of KpiRow
     """
-    standard_s = float((scenario.get("response") or {}).get("standard") or 300.0)
+    standard_s = response_standard_s(scenario)
     std = minutes(standard_s)
     total = kpi_mean(summary, "residents_total") or 0.0
     rows: list[KpiRow] = []

@@ -78,6 +78,11 @@ class RunFolder:
         """The resolved scenario (durations in seconds, defaults filled in)."""
         return self.provenance.get("scenario", {})
 
+    @property
+    def replications(self) -> int:
+        """Replications the run made (its scenario's ``run.replications``)."""
+        return int((self.scenario.get("run") or {}).get("replications", 1))
+
     def table(self, name: str) -> pd.DataFrame | None:
         """A table, or None when the run has none of that name."""
         return self.tables.get(name)

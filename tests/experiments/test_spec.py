@@ -73,6 +73,29 @@ def test_sobol_samples_a_power_of_two_and_kinds(tmp_path):
     assert any(p.startswith("base (line 2): input file not found") for p in _problems(missing))
 
 
+def test_scenario_paths_are_checked_alike_in_set_vary_and_parameters(tmp_path):
+    town(tmp_path)
+    sweep = write(tmp_path, "s.yaml", "kind: sweep\nbase: town.yaml\nsamples: 4\nparameters: {}\n"
+                                      "outputs: [evacuated]\nset: {run.replications: 3}\n")
+    assert _problems(sweep) == [
+        "parameters (line 4): expected at least one parameter",
+        "set.run.replications (line 6): the experiment sets each run's replications itself: "
+        "use the experiment's key replications"]
+    calibrate = write(tmp_path, "c.yaml", "kind: calibrate\nbase: town.yaml\n"
+                                          "parameters: {run.seed: [1, 2]}\n"
+                                          "target: {kpis: {evacuated: 400}}\n")
+    assert _problems(calibrate) == [
+        "parameters.run.seed (line 3): the experiment sets each run's seed itself: use the "
+        "experiment's key seed"]
+    empty = write(tmp_path, "e.yaml", "kind: calibrate\nbase: town.yaml\nparameters: {}\n"
+                                      "target: {kpis: {evacuated: 400}}\n")
+    assert _problems(empty) == ["parameters (line 3): expected at least one parameter"]
+    batch = write(tmp_path, "b.yaml", "kind: batch\nbase: town.yaml\nvary: {}\nset: {run: {}}\n")
+    assert _problems(batch) == [
+        "set.run (line 4): the experiment sets each run's seed and replications itself: use "
+        "the experiment's keys seed and replications"]
+
+
 def test_calibration_targets(tmp_path):
     town(tmp_path)
     write(tmp_path, "obs.csv", "# a comment\nt_s,arrived_fraction\n0,0\n600,0.5\n")
@@ -141,6 +164,9 @@ def test_cli_exit_codes_for_bad_input(tmp_path, capsys):
                                       "outputs: [evacuated]\n")
     assert main(["batch", str(sweep)]) == 2
     assert "citysim batch needs kind: batch, got sweep" in capsys.readouterr().err
+    assert main(["batch", str(path), "--workers", "-1"]) == 2
+    err = capsys.readouterr().err
+    assert "--workers: expected 0 or more, got -1" in err and "Traceback" not in err
     done = cli("batch", str(path), "--workers", "1", "--scheduler", "tcp://127.0.0.1:1",
                cwd=tmp_path)
     assert done.returncode == 2 and "not allowed with argument" in done.stderr
