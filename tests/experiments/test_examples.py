@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.errors import ScenarioError
 from sim.experiments import batch_variants, load_experiment
 from sim.experiments.calibrate import read_target
 from sim.experiments.plan import plan_runs
@@ -26,16 +25,22 @@ def test_batch_examples_plan(name, variants, replications):
 
 
 def test_chlorine_sweep_example():
-    path = REPO / "experiments" / "chlorine-sensitivity.yaml"
-    if (REPO / "scenarios" / "chlorine-leak.yaml").exists():
-        sweep = load_experiment(path)
-        assert sweep.method == "sobol" and "hazards[0].weather.wind_speed_mps" in sweep.parameters
-        return
-    # written ahead of its scenario: nothing else may be wrong with it
-    with pytest.raises(ScenarioError) as info:
-        load_experiment(path)
-    assert [p.path for p in info.value.problems] == ["base"]
-    assert "chlorine-leak.yaml" in info.value.problems[0].message
+    from sim.model import build_hazards
+    from sim.runner import world_streams
+    from sim.scenario import load_scenario
+    from sim.world.builder import build_world
+
+    sweep = load_experiment(REPO / "experiments" / "chlorine-sensitivity.yaml")
+    assert sweep.method == "sobol" and "hazards[0].weather.wind_speed_mps" in sweep.parameters
+    base = REPO / "scenarios" / "chlorine-leak.yaml"
+    for corner in (0, 1):  # every parameter at its low, then its high bound, reaches the model
+        sets = [f"{path}={bounds[corner]}" for path, bounds in sweep.parameters.items()]
+        scenario = load_scenario(base, overrides=sets)
+        assert scenario.hazards[0].weather.wind_speed_mps == float(
+            sweep.parameters["hazards[0].weather.wind_speed_mps"][corner])
+        world = build_world(scenario, world_streams(0))
+        (leak,) = build_hazards(scenario, world, world_streams(0))
+        assert leak.type_name == "chemical_leak"
 
 
 @pytest.mark.parametrize(("path", "form"), [("calibration/drill/calibrate.yaml", "curve"),
