@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from sim.io.atomic import write_json, write_parquet
+from sim.io.atomic import write_atomic, write_json, write_parquet
 from sim.io.provenance import provenance
 from sim.metrics import aggregate_replications, summarize_model
 from sim.model import CityModel
@@ -218,6 +218,9 @@ def write_results(out: RunOutput, out_dir: Path, *, plots: bool, geojson: bool =
         write_parquet(out_dir / "replications.parquet", out.replications)
     for name, table in out.hazard_tables.items():
         write_parquet(out_dir / f"{name}.parquet", table)
+        if table.attrs.get("csv"):  # tables planners open in a spreadsheet (waterlogging)
+            write_atomic(out_dir / f"{name}.csv",
+                         lambda p, t=table: t.to_csv(p, index=False, encoding="utf-8-sig"))
     write_json(out_dir / "summary.json", out.summary)
     if plots:
         from sim.plots import write_run_plots

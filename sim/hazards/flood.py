@@ -2,10 +2,48 @@
 
 The YAML schema of ``type: flood`` and :class:`FloodHazard`, which routes
 rain and inflows over the terrain with the local-inertial scheme of Bates et
-al. (2010) (kernels in :mod:`sim.hazards._flood_kernels`) and turns water on
-the roads into slower and closed edges (Pregnolato et al. 2017). Units: rain,
-drainage and infiltration in mm/h at the YAML edge, m/s inside; inflows in
-m³/s, depths in m.
+al. (2010) (kernels in :mod:`sim.hazards._flood_kernels`), turns water on
+the roads into slower and closed edges (Pregnolato et al. 2017), and water
+around people outdoors into a hazard rating that slows, traps, injures and
+kills (:class:`PeopleInWater`). Units: rain, drainage and infiltration in
+mm/h at the YAML edge, m/s inside; inflows in m³/s, depths in m.
+
+**The grid** is the scenario's terrain. NODATA cells (NaN) are outside the
+domain: no rain falls on them and no water crosses into them (walls).
+Underpasses carved into a synthetic terrain (:mod:`sim.world.terrain`) are
+troughs under their road: an edge that runs through one reads the water in
+the trough; a road or a resident crossing *over* it reads the water above
+the original ground.
+
+**People in water** (:meth:`FloodHazard.expose`). At each resident's
+position outdoors the UK flood hazard rating (Defra/EA FD2320, 2006; the
+debris factor of Defra 2008 for urban areas)::
+
+    HR = d (v + 0.5) + DF,   DF = 1 if d > 0.25 m or v > 2 m/s, else 0
+
+with classes low (< 0.75), danger for some (< 1.25), danger for most
+(< 2.0) and danger for all. MODELS.md leaves the mapping to outcomes open;
+citysim decides (documented in the README, every number a YAML key of
+``people_in_water``):
+
+- **on foot**: slowed by the road's depth (the same speed factor as cars,
+  the model has one factor per edge); from ``trapped_from`` (danger for
+  most) on a walker cannot go on: trapped where they stand, one
+  ``flood_rescue`` incident per node for the newly trapped there;
+- **in a car**: the car stalls where the water reaches the depth at which
+  roads close (Pregnolato's curve reaches 0 at 0.3 m): its occupants are
+  trapped (a rescue call); the car protects them from harm until the class
+  is danger for all (cars float and are swept away);
+- **at home, sheltering, in a shelter**: indoors; MODELS.md gives no indoor
+  threshold, so the water warns them (``WARN_DEPTH_M``) but does not harm
+  them;
+- **harm**: each agent draws two uniforms once from the hazard's stream
+  (deterministic per seed, independent of the time step). With ``HR`` the
+  worst rating the agent has met, it is injured when its first uniform is
+  below ``injury_probability`` of HR's class, and an injured agent dies when
+  its second is below ``fatality_per_hr * HR`` (FD2321's ratio of deaths
+  to injuries, 2 HR %; the injury shares are citysim's choice, check them
+  against local data).
 """
 
 from __future__ import annotations
@@ -14,14 +52,16 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 
-from sim.hazards.base import FieldSpec, Hazard
+from sim.hazards.base import FieldSpec, Frame, Harm, Hazard, IncidentRequest, Setting
 from sim.hazards.registry import register_hazard, register_hazard_model
-from sim.scenario.base import ConfigModel, NonNegFloat, PosFloat
+from sim.scenario.base import ConfigModel, Fraction, NonNegFloat, PosFloat
 from sim.scenario.hazard import HazardConfig
 from sim.scenario.locations import Location
 from sim.scenario.series import NonNegativeSeries, StepSeries
+from sim.scenario.sites import Units
 
-__all__ = ["FloodConfig", "FloodHazard", "Inflow", "pregnolato_speed_factor"]
+__all__ = ["FloodConfig", "FloodHazard", "Inflow", "PeopleInWater", "hazard_class",
+           "hazard_rating", "pregnolato_speed_factor"]
 
 ALPHA = 0.7
 """CFL coefficient of the adaptive time step (Bates et al. 2010)."""
@@ -29,10 +69,26 @@ H_MIN_M = 0.001
 """Depth below which a face carries no flow (about 1 mm, MODELS.md)."""
 PONDING_DEPTH_M = 0.05
 """Water on a road at least this deep lists it in ``flooded_roads.parquet`` (m)."""
+WATERLOGGING_DEPTH_M = 0.15
+"""A road is a waterlogging point when its water reached this depth (m): the
+Chinese design standard for urban waterlogging (GB 51222-2017) asks that at
+least one lane keeps its water below 15 cm (check)."""
 WARN_DEPTH_M = 0.1
 """Water this deep at a resident's node warns them (m)."""
 EDGE_SAMPLES = 5
 """Points sampled along each road edge for its depth (both ends included)."""
+HR_CLASSES = (0.75, 1.25, 2.0)
+"""Upper bounds of the hazard-rating classes low, danger for some, danger for
+most; above: danger for all (FD2320)."""
+HR_CLASS_NAMES = ("low", "some", "most", "all")
+DEBRIS_DEPTH_M = 0.25
+"""Debris factor 1 above this depth (urban, Defra 2008)."""
+DEBRIS_SPEED_MPS = 2.0
+"""... or above this flow speed."""
+FRAME_TOP_M = 2.0
+"""Top of the colour scale of the animation frames (m)."""
+IN_TUNNEL_M = 1.0
+"""A resident within this distance of an underpass's axis, off a node, is in it (m)."""
 EXAMPLE = {"type": "flood", "rain_mm_h": [[0, 0], [60, 200]], "drainage_mm_h": 12,
            "road_closed_depth_m": 0.3}
 """A minimal block for the hazard contract test (needs city terrain)."""
@@ -51,6 +107,32 @@ class Inflow(ConfigModel):
 
     location: Location
     m3_s: NonNegativeSeries
+
+
+class PeopleInWater(ConfigModel):
+    """How water outdoors acts on people (module doc).
+
+    Attributes
+    ----------
+    injury_probability
+        Chance that a person who met water of hazard class danger for some,
+        danger for most, danger for all is injured (three fractions,
+        non-decreasing); low hazard injures nobody. Default 0.05, 0.2, 0.5
+        (citysim's choice, check against local data).
+    fatality_per_hr
+        An injured person dies with probability ``fatality_per_hr * HR``;
+        default 0.02 (FD2321: deaths = 2 x injuries x HR / 100).
+    trapped_from
+        Hazard class from which a walker cannot go on and waits for a rescue:
+        ``some``, ``most`` (default) or ``all``.
+    rescue_units
+        Units a rescue incident needs; default one ``rescue`` unit.
+    """
+
+    injury_probability: tuple[Fraction, Fraction, Fraction] = (0.05, 0.2, 0.5)
+    fatality_per_hr: NonNegFloat = 0.02
+    trapped_from: Literal["some", "most", "all"] = "most"
+    rescue_units: Units = Units(rescue=1)
 
 
 @register_hazard("flood")
@@ -75,7 +157,15 @@ class FloodConfig(HazardConfig):
         ``closed`` (walls: water stays) or ``open`` (water leaves at the edge).
     road_closed_depth_m
         Depth at which a road is closed to cars (m); default 0.3, where the
-        Pregnolato et al. (2017) speed curve reaches zero.
+        Pregnolato et al. (2017) speed curve reaches zero. A car in water this
+        deep stalls.
+    people_in_water
+        How water outdoors acts on people.
+    theta
+        Weight of a face's own discharge in the de Almeida et al. (2012)
+        smoothing, ``theta q + (1 - theta)/2 (q_left + q_right)``; default 0.8
+        (MODELS.md). 1 turns it off; below 1 it damps the checkerboard
+        oscillations deep water (several metres) otherwise grows.
     """
 
     requires_city: ClassVar[tuple[str, ...]] = ("terrain",)
@@ -87,6 +177,8 @@ class FloodConfig(HazardConfig):
     inflows: tuple[Inflow, ...] = ()
     boundary: Literal["closed", "open"] = "closed"
     road_closed_depth_m: PosFloat = 0.3
+    people_in_water: PeopleInWater = PeopleInWater()
+    theta: Fraction = 0.8
 
 
 def pregnolato_speed_factor(depth_m: np.ndarray, closed_depth_m: float = 0.3) -> np.ndarray:
@@ -115,15 +207,44 @@ def pregnolato_speed_factor(depth_m: np.ndarray, closed_depth_m: float = 0.3) ->
     return np.where(np.asarray(depth_m) >= min(closed_depth_m, 0.3), 0.0, factor)
 
 
+def hazard_rating(depth_m: np.ndarray, velocity_mps: np.ndarray) -> np.ndarray:
+    """Flood hazard rating ``HR = d (v + 0.5) + DF`` (FD2320; urban debris factor, Defra 2008).
+
+    Parameters
+    ----------
+    depth_m
+        Water depth (m).
+    velocity_mps
+        Flow speed (m/s).
+
+    Returns
+    -------
+    numpy.ndarray
+        HR (dimensionless); ``DF = 1`` where ``d > 0.25 m`` or ``v > 2 m/s``,
+        0 elsewhere; 0 where there is no water.
+    """
+    d = np.asarray(depth_m, dtype=np.float64)
+    v = np.asarray(velocity_mps, dtype=np.float64)
+    debris = ((d > DEBRIS_DEPTH_M) | ((v > DEBRIS_SPEED_MPS) & (d > 0))).astype(np.float64)
+    return d * (v + 0.5) + debris
+
+
+def hazard_class(hr: np.ndarray) -> np.ndarray:
+    """Hazard class of a rating: 0 low, 1 danger for some, 2 for most, 3 for all (FD2320)."""
+    return np.searchsorted(np.asarray(HR_CLASSES), np.asarray(hr), side="right").astype(np.int8)
+
+
 @register_hazard_model("flood")
 class FloodHazard(Hazard):
-    """Rain and inflows routed over the terrain; water on roads slows and closes them.
+    """Rain and inflows routed over the terrain; water slows and closes roads and harms people.
 
-    The grid is the scenario's terrain (NODATA cells are walls). Each agent
-    step the water advances with adaptive sub-steps (``dt = 0.7 dx /
-    sqrt(g h_max)``); drainage and infiltration are removed only where water
-    stands; a running volume balance gives ``flood_volume_balance_error``.
-    A road edge takes the deepest water among points sampled along it.
+    The grid is the scenario's terrain (NODATA cells are outside the domain).
+    Each agent step the water advances with adaptive sub-steps (``dt = 0.7
+    dx / sqrt(g h_max)``); drainage and infiltration are removed only where
+    water stands; a running volume balance gives
+    ``flood_volume_balance_error``. A road edge takes the deepest water among
+    points sampled along it (an edge through an underpass: at least the
+    water in the underpass).
     """
 
     type_name = "flood"
@@ -135,24 +256,32 @@ class FloodHazard(Hazard):
         FieldSpec("speed_factor", "float64", "1", "edge", "out", "Pregnolato car speed ratio"),
     )
 
-    def __init__(self, cfg: FloodConfig, world: Any) -> None:
+    def __init__(self, cfg: FloodConfig, world: Any, rng: np.random.Generator) -> None:
+        import numba
+
         from sim.hazards import _flood_kernels  # numba compiles only when a flood runs
 
         self._k = _flood_kernels
         terrain = world.terrain
         self.cfg = cfg
+        self.rng = rng
         self.x0_m, self.y0_m, self.dx_m = terrain.x0_m, terrain.y0_m, terrain.cell_m
-        self.z = np.ascontiguousarray(np.where(np.isfinite(terrain.values), terrain.values,
-                                               1e6), dtype=np.float64)
+        elevation = np.asarray(terrain.values, dtype=np.float64)
+        self.z = np.ascontiguousarray(np.where(np.isfinite(elevation), elevation,
+                                               _flood_kernels.Z_WALL_M), dtype=np.float64)
         rows, cols = self.z.shape
         self.h = np.zeros((rows, cols))
         self.qx = np.zeros((rows, cols + 1))
         self.qy = np.zeros((rows + 1, cols))
+        self.max_h = np.zeros((rows, cols))
+        self.parallel = (rows * cols >= _flood_kernels.PARALLEL_MIN_CELLS
+                         and numba.get_num_threads() > 1)
         self.rain_t_s = np.asarray(cfg.rain_mm_h.t_s, dtype=np.float64)
         self.rain_m_s = np.asarray(cfg.rain_mm_h.value, dtype=np.float64) / 3.6e6
         self.loss_m_s = (cfg.drainage_mm_h + cfg.infiltration_mm_h) / 3.6e6
         self.inflow_cells, self.inflow_t_s, self.inflow_m3_s = self._inflows(cfg, world)
         net = world.network
+        self.network = net
         self.edge_ends = (net.node_x_m[net.edge_tail], net.node_y_m[net.edge_tail],
                           net.node_x_m[net.edge_head], net.node_y_m[net.edge_head])
         self.edge_length_m = net.length_m
@@ -160,21 +289,49 @@ class FloodHazard(Hazard):
             np.maximum(net.edge_tail, net.edge_head)
         self.edge_street = np.unique(pair, return_inverse=True)[1]  # street of each edge
         self.node_xy = (net.node_x_m, net.node_y_m)
+        self._underpasses(world.underpasses, net.n_edges)
         self.volumes_m3 = np.zeros(4)  # rain, loss, inflow, outflow
-        self.storage0_m3 = 0.0
         self.max_depth_m = 0.0
         self.max_edge_depth_m = np.zeros(net.n_edges)
+        self.t_max_edge_s = np.full(net.n_edges, np.nan)  # when it was deepest
         self.t_closed_s = np.full(net.n_edges, np.nan)  # when the water first closed it
         self.edge_nodes = (net.node_id[net.edge_tail], net.node_id[net.edge_head])
         self.substeps = 0
         self._edge_depth = np.zeros(net.n_edges)
+        self.series: list[tuple[float, float, float, int, int]] = []
+        self._people: dict[str, np.ndarray] = {}
+        self._pending: list[IncidentRequest] = []
+        self.rescue_calls = 0
+
+    def _underpasses(self, up: Any, n_edges: int) -> None:
+        """Keep what the flood needs of the world's underpasses (none: empty arrays)."""
+        rows, cols = self.z.shape
+        self.underpasses = up
+        n = 0 if up is None else len(up)
+        self.carve_m = np.zeros((rows, cols)) if up is None else \
+            np.ascontiguousarray(up.carve_m, dtype=np.float64)
+        self.edge_underpass = np.full(n_edges, -1, np.int64) if up is None else \
+            up.edge_underpass
+        owner = np.full(rows * cols, -1, np.int64) if up is None else up.cell_underpass.ravel()
+        self.up_cells = np.flatnonzero(owner >= 0)
+        self.up_owner = owner[self.up_cells]
+        self.up_depth_now = np.zeros(n)
+        self.up_max_depth_m = np.zeros(n)
+        self.up_t_max_s = np.full(n, np.nan)
+        self.up_t_closed_s = np.full(n, np.nan)
+        self.on_deck = (self.edge_underpass < 0).astype(np.uint8)
 
     @classmethod
     def from_config(cls, cfg: FloodConfig, world: Any, rng: np.random.Generator) -> FloodHazard:
-        """Build the flood from its YAML block and the world (no randomness)."""
-        return cls(cfg, world)
+        """Build the flood from its YAML block and the world.
+
+        ``rng`` draws each resident's two uniforms for harm, once, at the first
+        exposure.
+        """
+        return cls(cfg, world, rng)
 
     def _inflows(self, cfg: FloodConfig, world: Any) -> tuple[np.ndarray, ...]:
+        from sim.errors import ScenarioError
         from sim.world.places import Locator
 
         k = len(cfg.inflows)
@@ -186,6 +343,12 @@ class FloodHazard(Hazard):
         rows, cols = self.z.shape
         col = np.clip(((x - self.x0_m) // self.dx_m).astype(np.int64), 0, cols - 1)
         row = np.clip(((y - self.y0_m) // self.dx_m).astype(np.int64), 0, rows - 1)
+        outside = np.flatnonzero(self.z[row, col] >= self._k.Z_WALL_M)
+        if outside.size:
+            i = int(outside[0])
+            raise ScenarioError(f"inflow at ({x[i]:.0f}, {y[i]:.0f}) m falls on a terrain cell "
+                                "without data (outside the flood's domain)",
+                                path=f"inflows[{i}].location")
         n = max(len(f.m3_s.t_s) for f in cfg.inflows)
         t = np.full((k, n), np.inf)
         q = np.zeros((k, n))
@@ -194,21 +357,42 @@ class FloodHazard(Hazard):
             q[i, :len(f.m3_s.value)] = f.m3_s.value
         return row * cols + col, t, q
 
+    # -- the water ------------------------------------------------------------------------
     def advance(self, t_s: float, dt_s: float) -> None:
         """Route the water from ``t_s`` to ``t_s + dt_s`` (adaptive sub-steps)."""
-        volumes, n_sub, _ = self._k.run_flood(
+        volumes, n_sub = self._k.run_flood(
             self.z, self.h, self.qx, self.qy, self.cfg.manning_n, self.dx_m, t_s, t_s + dt_s,
             ALPHA, H_MIN_M, self.cfg.boundary == "open", self.rain_t_s, self.rain_m_s,
-            self.loss_m_s, self.inflow_cells, self.inflow_t_s, self.inflow_m3_s)
+            self.loss_m_s, self.inflow_cells, self.inflow_t_s, self.inflow_m3_s,
+            theta=self.cfg.theta, parallel=self.parallel)
+        t_end = t_s + dt_s
         self.volumes_m3 += volumes
         self.substeps += int(n_sub)
         self.max_depth_m = max(self.max_depth_m, float(self.h.max()))
+        np.maximum(self.max_h, self.h, out=self.max_h)
+        closed_depth = self.cfg.road_closed_depth_m
+        if self.up_depth_now.size:
+            now = np.zeros(self.up_depth_now.size)
+            np.maximum.at(now, self.up_owner, self.h.ravel()[self.up_cells])
+            self.up_depth_now = now
+            deeper = now > self.up_max_depth_m
+            self.up_max_depth_m[deeper] = now[deeper]
+            self.up_t_max_s[deeper] = t_end
+            self.up_t_closed_s[np.isnan(self.up_t_closed_s) & (now >= closed_depth)] = t_end
         ax, ay, bx, by = self.edge_ends
-        self._edge_depth = self._k.edge_depth(self.h, self.x0_m, self.y0_m, self.dx_m, ax, ay, bx,
-                                        by, EDGE_SAMPLES)
-        np.maximum(self.max_edge_depth_m, self._edge_depth, out=self.max_edge_depth_m)
-        newly = np.isnan(self.t_closed_s) & (self._edge_depth >= self.cfg.road_closed_depth_m)
-        self.t_closed_s[newly] = t_s + dt_s
+        depth = self._k.edge_depth(self.h, self.carve_m, self.x0_m, self.y0_m, self.dx_m, ax, ay,
+                                   bx, by, self.on_deck, EDGE_SAMPLES)
+        through = self.edge_underpass >= 0
+        depth[through] = np.maximum(depth[through], self.up_depth_now[self.edge_underpass[through]])
+        self._edge_depth = depth
+        deeper = depth > self.max_edge_depth_m
+        self.max_edge_depth_m[deeper] = depth[deeper]
+        self.t_max_edge_s[deeper] = t_end
+        self.t_closed_s[np.isnan(self.t_closed_s) & (depth >= closed_depth)] = t_end
+        rain_mm_h = float(self.cfg.rain_mm_h.value_at(t_s))
+        self.series.append((t_end, rain_mm_h, self.storage_m3(),
+                            int(np.count_nonzero(depth >= closed_depth)),
+                            int(np.count_nonzero(self.up_depth_now >= closed_depth))))
 
     def edge_effects(self) -> np.ndarray:
         """Pregnolato speed factor of every edge from its deepest water; 0 closes it."""
@@ -219,34 +403,122 @@ class FloodHazard(Hazard):
         col = np.floor((np.asarray(x_m) - self.x0_m) / self.dx_m).astype(np.int64)
         row = np.floor((np.asarray(y_m) - self.y0_m) / self.dx_m).astype(np.int64)
         inside = (row >= 0) & (row < rows) & (col >= 0) & (col < cols)
-        return np.where(inside, row * cols + np.clip(col, 0, cols - 1), -1), inside
+        return np.where(inside, row * cols + np.clip(col, 0, cols - 1), 0), inside
 
-    def _depth_at(self, x_m: np.ndarray, y_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        flat, inside = self._cells(x_m, y_m)
-        idx = np.where(inside, flat, 0)
-        return np.where(inside, self.h.ravel()[idx], 0.0), idx
+    def _depth_at(self, x_m: np.ndarray, y_m: np.ndarray, *,
+                  on_deck: np.ndarray | bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Depth at points (0 outside the grid) and their flat cells.
+
+        ``on_deck``: read the water above the original ground (over an underpass).
+        """
+        idx, inside = self._cells(x_m, y_m)
+        depth = self.h.ravel()[idx]
+        depth = np.where(on_deck, np.maximum(depth - self.carve_m.ravel()[idx], 0.0), depth)
+        return np.where(inside, depth, 0.0), idx
 
     def sample(self, x_m: np.ndarray, y_m: np.ndarray) -> dict[str, np.ndarray]:
         """Depth (m) and flow speed (m/s) at points; 0 outside the grid."""
         depth, idx = self._depth_at(x_m, y_m)
-        speed = self._k.cell_velocity(self.h, self.qx, self.qy).ravel()[idx]
+        speed = self._k.cell_velocity(self.h, self.qx, self.qy, idx)
         return {"depth_m": depth, "velocity_mps": np.where(depth > 0, speed, 0.0)}
 
     def warned_nodes(self) -> np.ndarray:
-        """Nodes where the water is at least :data:`WARN_DEPTH_M` deep."""
-        return self._depth_at(*self.node_xy)[0] >= WARN_DEPTH_M
+        """Nodes where the water (above the ground) is at least :data:`WARN_DEPTH_M` deep."""
+        return self._depth_at(*self.node_xy, on_deck=True)[0] >= WARN_DEPTH_M
 
     def storage_m3(self) -> float:
         """Water on the grid (m³)."""
         return float(self.h.sum() * self.dx_m**2)
 
-    def tables(self) -> dict[str, Any]:
-        """``flooded_roads``: every edge where water stood at least :data:`PONDING_DEPTH_M`.
+    # -- people ---------------------------------------------------------------------------
+    def _in_tunnel(self, x_m: np.ndarray, y_m: np.ndarray, idx: np.ndarray,
+                   node: np.ndarray) -> np.ndarray:
+        """Whether each point is inside an underpass (on its axis, not at a node)."""
+        if self.underpasses is None:
+            return np.zeros(x_m.shape, dtype=bool)
+        owner = self.underpasses.cell_underpass.ravel()[idx]
+        k = np.maximum(owner, 0)
+        up = self.underpasses
+        across = np.abs(-(x_m - up.x_m[k]) * up.axis[k, 1] + (y_m - up.y_m[k]) * up.axis[k, 0])
+        off_node = np.hypot(x_m - self.node_xy[0][node], y_m - self.node_xy[1][node]) > IN_TUNNEL_M
+        return (owner >= 0) & (across <= IN_TUNNEL_M) & off_node
 
-        Columns ``edge, from_node, to_node, length_m, max_depth_m, t_closed_s``
-        (when the water first reached ``road_closed_depth_m``, NaN if never):
-        which roads drown, and in which order (closed first, by time; then the
-        rest, deepest first).
+    def expose(self, t_s: float, dt_s: float, people: Any) -> Harm | None:
+        """Slow, trap, injure and kill residents in water outdoors (module doc).
+
+        Returns the step's harm (cumulative masks of the agents in water now);
+        newly trapped residents get one ``flood_rescue`` incident per node.
+        """
+        n = people.x_m.shape[0]
+        state = self._people
+        if not state:
+            u = self.rng.random((2, n))
+            state.update(u_injury=u[0], u_death=u[1], hr_max=np.zeros(n), hr_harm=np.zeros(n),
+                         trapped=np.zeros(n, bool), injured=np.zeros(n, bool),
+                         dead=np.zeros(n, bool), wet=np.zeros(n, bool),
+                         persons=np.asarray(people.persons))
+        on_foot = people.setting == Setting.ON_FOOT
+        in_car = people.setting == Setting.IN_CAR
+        ids = np.flatnonzero((on_foot | in_car) & ~state["dead"])
+        if ids.size == 0:
+            return None
+        x, y = people.x_m[ids], people.y_m[ids]
+        idx, _ = self._cells(x, y)
+        tunnel = self._in_tunnel(x, y, idx, people.node[ids])
+        depth, _ = self._depth_at(x, y, on_deck=~tunnel)
+        wet = depth > H_MIN_M
+        ids, depth, idx, car = ids[wet], depth[wet], idx[wet], in_car[ids[wet]]
+        if ids.size == 0:
+            return None
+        state["wet"][ids] = True
+        hr = hazard_rating(depth, self._k.cell_velocity(self.h, self.qx, self.qy, idx))
+        state["hr_max"][ids] = np.maximum(state["hr_max"][ids], hr)
+        harm = np.where(car & (hazard_class(hr) < 3), 0.0, hr)  # a car shelters until it floats
+        state["hr_harm"][ids] = np.maximum(state["hr_harm"][ids], harm)
+        worst = state["hr_harm"][ids]
+        cls = hazard_class(worst)
+        p = self.cfg.people_in_water
+        p_injury = np.concatenate([[0.0], p.injury_probability])[cls]
+        injured = state["u_injury"][ids] < p_injury
+        dead = injured & (state["u_death"][ids] < p.fatality_per_hr * worst)
+        trapped = np.where(car, depth >= self.cfg.road_closed_depth_m,
+                           cls >= HR_CLASS_NAMES.index(p.trapped_from)) & ~dead
+        fresh = ids[trapped & ~state["trapped"][ids]]
+        state["trapped"][fresh] = True
+        state["injured"][ids[injured]] = True
+        state["dead"][ids[dead]] = True
+        self._rescue(t_s + dt_s, fresh, people.node[fresh])
+        masks = [np.zeros(n, dtype=bool) for _ in range(3)]
+        for mask, sel in zip(masks, (dead, trapped, injured), strict=True):
+            mask[ids[sel]] = True
+        return Harm(dead=masks[0], trapped=masks[1], injured=masks[2])
+
+    def _rescue(self, t_s: float, agents: np.ndarray, nodes: np.ndarray) -> None:
+        """One ``flood_rescue`` incident per node for the agents newly trapped there."""
+        units = self.cfg.people_in_water.rescue_units
+        needs = {k: v for k, v in units.model_dump().items() if v > 0}
+        for node in np.unique(nodes):
+            self._pending.append(IncidentRequest(
+                t_s=t_s, node=int(node), kind="flood_rescue", needs=needs,
+                agents=agents[nodes == node]))
+            self.rescue_calls += 1
+
+    def incidents(self) -> list[IncidentRequest]:
+        """Rescue incidents raised since the last call."""
+        out, self._pending = self._pending, []
+        return out
+
+    # -- outputs --------------------------------------------------------------------------
+    def tables(self) -> dict[str, Any]:
+        """``flooded_roads`` and ``waterlogging`` (:meth:`waterlogging`).
+
+        ``flooded_roads``: every edge where water stood at least
+        :data:`PONDING_DEPTH_M`, columns ``edge, from_node, to_node, length_m,
+        max_depth_m, t_closed_s`` (when the water first reached
+        ``road_closed_depth_m``, NaN if never), ``kind`` (``road`` or
+        ``underpass``: the edge runs through one), ``t_max_depth_s``; in the
+        order the roads drowned (closed first, by time; then the rest, deepest
+        first).
         """
         import pandas as pd
 
@@ -255,14 +527,83 @@ class FloodHazard(Hazard):
             "edge": wet, "from_node": self.edge_nodes[0][wet], "to_node": self.edge_nodes[1][wet],
             "length_m": self.edge_length_m[wet], "max_depth_m": self.max_edge_depth_m[wet],
             "t_closed_s": self.t_closed_s[wet],
+            "kind": np.where(self.edge_underpass[wet] >= 0, "underpass", "road"),
+            "t_max_depth_s": self.t_max_edge_s[wet],
         })
-        return {"flooded_roads": frame.sort_values(["t_closed_s", "max_depth_m"],
-                                                   ascending=[True, False],
-                                                   na_position="last", kind="stable")
-                .reset_index(drop=True)}
+        roads = frame.sort_values(["t_closed_s", "max_depth_m"], ascending=[True, False],
+                                  na_position="last", kind="stable").reset_index(drop=True)
+        return {"flooded_roads": roads, "waterlogging": self.waterlogging()}
+
+    def waterlogging(self) -> Any:
+        """The waterlogging points: streets and underpasses ranked by their deepest water.
+
+        One row per street (both directions of a two-way road together) whose
+        water reached :data:`WATERLOGGING_DEPTH_M`, outside underpasses, and
+        one per underpass (all of them, flooded or not). Columns: ``rank``
+        (1 = deepest; ties: the earlier closure first), ``kind`` (``road`` or
+        ``underpass``), ``name`` (the underpass's, or the road class and its
+        end nodes), ``edge`` (an edge of the street, or the first through the
+        underpass), ``from_node``, ``to_node``, ``x``, ``y`` (middle of the
+        street or of the underpass, m), ``length_m``, ``max_depth_m``,
+        ``t_max_depth_s``, ``t_closed_s`` (first time the water reached
+        ``road_closed_depth_m``, NaN if never). ``frame.attrs["csv"]`` is set:
+        the run writes it as ``waterlogging.csv`` too.
+        """
+        import pandas as pd
+
+        net = self.network
+        rows = []
+        road = (self.edge_underpass < 0) & (self.max_edge_depth_m >= WATERLOGGING_DEPTH_M)
+        _, first = np.unique(self.edge_street, return_index=True)  # lowest edge of each street
+        classes = net.class_names()
+        for e in first[road[first]]:
+            tail, head = net.edge_tail[e], net.edge_head[e]
+            rows.append({
+                "kind": "road", "name": f"{classes[e]} {net.node_id[tail]}-{net.node_id[head]}",
+                "edge": int(e), "from_node": int(net.node_id[tail]),
+                "to_node": int(net.node_id[head]),
+                "x": float((net.node_x_m[tail] + net.node_x_m[head]) / 2),
+                "y": float((net.node_y_m[tail] + net.node_y_m[head]) / 2),
+                "length_m": float(net.length_m[e]),
+                "max_depth_m": float(self.max_edge_depth_m[e]),
+                "t_max_depth_s": float(self.t_max_edge_s[e]),
+                "t_closed_s": float(self.t_closed_s[e]),
+            })
+        up = self.underpasses
+        for k in range(0 if up is None else len(up)):
+            e = self._underpass_edge(k)
+            tail, head = net.edge_tail[e], net.edge_head[e]
+            rows.append({
+                "kind": "underpass", "name": up.name[k], "edge": int(e),
+                "from_node": int(net.node_id[tail]), "to_node": int(net.node_id[head]),
+                "x": float(up.x_m[k]), "y": float(up.y_m[k]), "length_m": float(up.length_m[k]),
+                "max_depth_m": float(self.up_max_depth_m[k]),
+                "t_max_depth_s": float(self.up_t_max_s[k]),
+                "t_closed_s": float(self.up_t_closed_s[k]),
+            })
+        columns = ["rank", "kind", "name", "edge", "from_node", "to_node", "x", "y", "length_m",
+                   "max_depth_m", "t_max_depth_s", "t_closed_s"]
+        frame = pd.DataFrame(rows, columns=columns[1:])
+        frame = frame.sort_values(["max_depth_m", "t_closed_s", "kind", "name"],
+                                  ascending=[False, True, True, True], na_position="last",
+                                  kind="stable").reset_index(drop=True)
+        frame.insert(0, "rank", np.arange(1, len(frame) + 1))
+        frame = frame.astype({"edge": "int64", "from_node": "int64", "to_node": "int64"})
+        frame.attrs["csv"] = True
+        return frame
+
+    def _underpass_edge(self, k: int) -> int:
+        """The first edge through underpass ``k``, else the edge nearest its centre."""
+        through = np.flatnonzero(self.edge_underpass == k)
+        if through.size:
+            return int(through[0])
+        ax, ay, bx, by = self.edge_ends
+        mid = np.hypot((ax + bx) / 2 - self.underpasses.x_m[k], (ay + by) / 2 -
+                       self.underpasses.y_m[k])
+        return int(np.argmin(mid))
 
     def summary(self) -> dict[str, float | None]:
-        """Flood KPIs: deepest water, volume balance, flooded road length."""
+        """Flood KPIs: water, roads, underpasses, people (persons) and rescues."""
         rain, loss, inflow, outflow = self.volumes_m3
         expected = rain + inflow - loss - outflow
         scale = max(rain + inflow, 1e-12)
@@ -271,12 +612,96 @@ class FloodHazard(Hazard):
         street_length = np.zeros(street_closed.size)
         street_closed[self.edge_street[closed]] = True
         street_length[self.edge_street] = self.edge_length_m
+        people = self._people
+        persons = people.get("persons", np.zeros(0))
+
+        def count(name: str) -> int:
+            return int(persons[people[name]].sum()) if people else 0
+
+        first = np.nanmin(self.t_closed_s) if np.isfinite(self.t_closed_s).any() else None
+        hr_max = float(people["hr_max"].max()) if people and people["hr_max"].size else 0.0
         return {
             "flood_max_depth_m": self.max_depth_m,
             "flood_volume_balance_error": abs(self.storage_m3() - expected) / scale
             if rain + inflow > 0 else 0.0,
             "flooded_road_km": float(street_length[street_closed].sum() / 1000.0),
+            "flood_first_road_closed_s": None if first is None else float(first),
+            "flood_waterlogging_points": int(
+                (self.waterlogging()["max_depth_m"] >= WATERLOGGING_DEPTH_M).sum()),
+            "flood_underpasses_flooded": int(np.count_nonzero(
+                self.up_max_depth_m >= self.cfg.road_closed_depth_m)),
+            "flood_persons_in_water": count("wet"),
+            "flood_persons_trapped": count("trapped"),
+            "flood_persons_injured": count("injured"),
+            "flood_persons_dead": count("dead"),
+            "flood_max_hazard_rating": hr_max,
+            "flood_rescue_calls": self.rescue_calls,
             "flood_rain_m3": float(rain), "flood_inflow_m3": float(inflow),
             "flood_loss_m3": float(loss), "flood_outflow_m3": float(outflow),
             "flood_substeps": self.substeps,
         }
+
+    def frame(self) -> Frame:
+        """Water depth now (m), NaN where dry (under 1 cm).
+
+        The colours top out at :data:`FRAME_TOP_M` (deeper is danger for all).
+        """
+        return Frame(label="water depth (m)", grid=np.where(self.h >= 0.01, self.h, np.nan),
+                     extent_m=self.extent_m(), vmax=FRAME_TOP_M)
+
+    def extent_m(self) -> tuple[float, float, float, float]:
+        """``(x_min, x_max, y_min, y_max)`` of the grid (m)."""
+        rows, cols = self.h.shape
+        return (self.x0_m, self.x0_m + cols * self.dx_m, self.y0_m, self.y0_m + rows * self.dx_m)
+
+    def figures(self, world: Any) -> dict[str, Any]:
+        """``flood_max_depth`` (map) and ``flood_timeline`` (rain, storage, closures)."""
+        from sim.plots.flood import plot_flood_max_depth, plot_flood_timeline
+
+        tables = self.tables()
+        return {
+            "flood_max_depth": plot_flood_max_depth(
+                world, self.max_h, self.extent_m(), tables["flooded_roads"],
+                tables["waterlogging"], closed_depth_m=self.cfg.road_closed_depth_m,
+                waterlogging_depth_m=WATERLOGGING_DEPTH_M),
+            "flood_timeline": plot_flood_timeline(self.series_frame()),
+        }
+
+    def series_frame(self) -> Any:
+        """The flood step by step.
+
+        Columns ``t_s, rain_mm_h, storage_m3, closed_edges, underpasses_closed``.
+        """
+        import pandas as pd
+
+        return pd.DataFrame(self.series, columns=["t_s", "rain_mm_h", "storage_m3",
+                                                  "closed_edges", "underpasses_closed"])
+
+    def layers(self) -> dict[str, list[dict[str, Any]]]:
+        """``flooded_roads`` (LineStrings, with closure times) and ``underpasses`` (their axes)."""
+        net = self.network
+        roads = self.tables()["flooded_roads"]
+        flooded = []
+        for row in roads.to_dict("records"):
+            e = int(row["edge"])
+            tail, head = net.edge_tail[e], net.edge_head[e]
+            flooded.append({"type": "Feature", "id": e, "geometry": {
+                "type": "LineString",
+                "coordinates": [[float(net.node_x_m[tail]), float(net.node_y_m[tail])],
+                                [float(net.node_x_m[head]), float(net.node_y_m[head])]]},
+                "properties": {k: (None if isinstance(v, float) and np.isnan(v) else v)
+                               for k, v in row.items()}})
+        troughs = []
+        up = self.underpasses
+        for k in range(0 if up is None else len(up)):
+            half = up.length_m[k] / 2 * up.axis[k]
+            troughs.append({"type": "Feature", "id": k, "geometry": {
+                "type": "LineString",
+                "coordinates": [[float(up.x_m[k] - half[0]), float(up.y_m[k] - half[1])],
+                                [float(up.x_m[k] + half[0]), float(up.y_m[k] + half[1])]]},
+                "properties": {
+                    "name": up.name[k], "depth_m": float(up.depth_m[k]),
+                    "max_water_m": float(self.up_max_depth_m[k]),
+                    "t_closed_s": None if np.isnan(self.up_t_closed_s[k])
+                    else float(self.up_t_closed_s[k])}})
+        return {"flooded_roads": flooded, "underpasses": troughs}

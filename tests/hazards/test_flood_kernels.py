@@ -160,7 +160,7 @@ def test_lake_at_rest_on_bumpy_bed(open_bc: bool) -> None:
     z = rng.uniform(0.0, 3.0, (12, 15))
     h0 = np.maximum(2.0 - z, 0.0)  # islands stick out of a lake at 2 m
     h, qx, qy = h0.copy(), np.zeros((12, 16)), np.zeros((13, 15))
-    vol, n_sub, _ = k.run_flood(z, h, qx, qy, 0.03, 10.0, 0.0, 600.0, 0.7, 1e-3, open_bc,
+    vol, n_sub = k.run_flood(z, h, qx, qy, 0.03, 10.0, 0.0, 600.0, 0.7, 1e-3, open_bc,
                                 NO_T, NO_T, 0.0, NO_CELLS, NO_SERIES, np.zeros((0, 1)))
     assert n_sub > 100
     # eta = z + (2 - z) differs from 2 only by rounding (~4e-16 m): the fluxes this
@@ -193,11 +193,10 @@ def test_closed_basin_rain_and_losses_balance() -> None:
     h0 = h.copy()
     total = np.zeros(4)
     for t0 in range(0, 1800, 300):  # several calls, as the hazard does
-        vol, _, vmax = k.run_flood(z, h, qx, qy, 0.03, dx, float(t0), t0 + 300.0, 0.7, 1e-3,
+        vol, _ = k.run_flood(z, h, qx, qy, 0.03, dx, float(t0), t0 + 300.0, 0.7, 1e-3,
                                    False, rain_t, rain, loss, np.array([cols * 10 + 3]),
                                    inflow_t, inflow_q)
         assert h.min() >= 0.0
-        assert np.isfinite(vmax)
         total += vol
     area = rows * cols * dx * dx
     # step series integrated exactly (sub-steps are cut at the breakpoints): rounding only
@@ -218,7 +217,7 @@ def test_drying_front_with_strong_losses() -> None:
     loss = 500.0 / 3.6e6
     total = np.zeros(4)
     for t0 in range(0, 3600, 60):
-        vol, _, _ = k.run_flood(z, h, qx, qy, 0.03, dx, float(t0), t0 + 60.0, 0.7, 1e-3, False,
+        vol, _ = k.run_flood(z, h, qx, qy, 0.03, dx, float(t0), t0 + 60.0, 0.7, 1e-3, False,
                                 NO_T, NO_T, loss, NO_CELLS, NO_SERIES, np.zeros((0, 1)))
         assert h.min() >= 0.0  # never negative, even on the drying front
         total += vol
@@ -233,7 +232,7 @@ def test_open_boundary_drains_tilted_plane() -> None:
     out = {}
     for open_bc in (False, True):
         h, qx, qy = grid(rows, cols)
-        vol, _, _ = k.run_flood(z, h, qx, qy, 0.03, dx, 0.0, 7200.0, 0.7, 1e-3, open_bc,
+        vol, _ = k.run_flood(z, h, qx, qy, 0.03, dx, 0.0, 7200.0, 0.7, 1e-3, open_bc,
                                 np.array([0.0, 1800.0]), np.array([50.0 / 3.6e6, 0.0]), 0.0,
                                 NO_CELLS, NO_SERIES, np.zeros((0, 1)))
         _check_balance(np.zeros_like(h), h, vol, dx)
@@ -250,13 +249,17 @@ def test_open_boundary_drains_tilted_plane() -> None:
 # --- the kernel against the naive reference ---------------------------------------------------
 
 
-@pytest.mark.parametrize(("open_bc", "theta"), [(False, 1.0), (True, 1.0), (True, 0.8)])
-def test_substep_matches_naive_reference(open_bc: bool, theta: float) -> None:
+@pytest.mark.parametrize(("open_bc", "theta", "rows"),
+                         [(False, 1.0, 5), (True, 1.0, 5), (True, 0.8, 5),
+                          (True, 0.8, 2 * k.BAND_ROWS + 3), (False, 1.0, 3 * k.BAND_ROWS)])
+def test_substep_matches_naive_reference(open_bc: bool, theta: float, rows: int) -> None:
+    # taller grids are cut into bands whose edge faces and rows are finished apart
     rng = np.random.default_rng(11)
-    rows, cols, dx, n = 5, 7, 4.0, 0.03
+    cols, dx, n = 7, 4.0, 0.03
     z = rng.uniform(0.0, 0.5, (rows, cols))
     h = np.where(rng.random((rows, cols)) < 0.7, rng.uniform(0, 0.4, (rows, cols)), 0.0)
     h[1, 1] = 0.0005  # below h_min
+    h[rows // 2, 3] = 0.9  # a mound that sends water across the band edges
     qx = rng.normal(0, 0.05, (rows, cols + 1))
     qy = rng.normal(0, 0.05, (rows + 1, cols))
     ref = (h.copy(), qx.copy(), qy.copy())
@@ -272,10 +275,92 @@ def test_substep_matches_naive_reference(open_bc: bool, theta: float) -> None:
         np.testing.assert_allclose(qx, rqx, rtol=0, atol=1e-12)
         np.testing.assert_allclose(qy, rqy, rtol=0, atol=1e-12)
         assert out == pytest.approx(rout, abs=1e-12)
-        assert add == pytest.approx(radd, abs=1e-12)
+        # the source volume is the storage change plus the outflow: the rounding of a sum
+        # over the grid, ~1e-16 of the storage
+        assert add == pytest.approx(radd, abs=1e-13 * max(storage(h, dx), 1.0))
         assert h.min() >= 0.0
         ref = (rh, rqx, rqy)
     assert np.abs(qx).max() > 0.0
+
+
+def test_inv_cbrt_is_the_inverse_cube_root() -> None:
+    x = np.geomspace(1e-6, 1e6, 20001)
+    got = np.array([k.inv_cbrt(v) for v in x])
+    # four Newton steps from a 4 % guess reach rounding: measured <= 4.5e-16 (2 ulp)
+    np.testing.assert_allclose(got * np.cbrt(x), 1.0, rtol=1e-15, atol=0)
+
+
+def test_bands_on_threads_give_the_serial_result_exactly() -> None:
+    rng = np.random.default_rng(5)
+    rows, cols = 4 * k.BAND_ROWS + 17, 40
+    z = rng.uniform(0.0, 1.0, (rows, cols))
+    h0 = np.where(rng.random((rows, cols)) < 0.5, 0.3, 0.0)
+    results = []
+    for parallel in (False, True):
+        h = h0.copy()
+        qx, qy = np.zeros((rows, cols + 1)), np.zeros((rows + 1, cols))
+        vol, n_sub = k.run_flood(z, h, qx, qy, 0.03, 5.0, 0.0, 120.0, 0.7, 1e-3, True,
+                                 np.zeros(1), np.array([80 / 3.6e6]), 20 / 3.6e6,
+                                 np.array([3 * cols + 4, (rows - 2) * cols + 30]),
+                                 np.array([[0.0], [0.0]]), np.array([[0.5], [0.2]]),
+                                 theta=0.8, parallel=parallel)
+        results.append((h, qx, qy, vol, n_sub))
+    (h1, qx1, qy1, v1, n1), (h2, qx2, qy2, v2, n2) = results
+    assert n1 == n2 > 10
+    # every cell and face is computed by the same arithmetic on either path; the per-band
+    # sums are combined in band order: bit for bit the same
+    np.testing.assert_array_equal(h1, h2)
+    np.testing.assert_array_equal(qx1, qx2)
+    np.testing.assert_array_equal(qy1, qy2)
+    np.testing.assert_array_equal(v1, v2)
+
+
+def test_nodata_cells_take_no_rain_and_no_water() -> None:
+    rows, cols, dx = 12, 15, 10.0
+    z = np.tile(np.linspace(2.0, 0.0, cols), (rows, 1))  # falls east, into the wall block
+    z[3:8, 10:14] = k.Z_WALL_M
+    z[0, :] = k.Z_WALL_M
+    active = int((z < k.Z_WALL_M).sum())
+    h, qx, qy = grid(rows, cols)
+    rain = 100 / 3.6e6
+    vol, _ = k.run_flood(z, h, qx, qy, 0.03, dx, 0.0, 1800.0, 0.7, 1e-3, True, np.zeros(1),
+                         np.array([rain]), 0.0, NO_CELLS, NO_SERIES, np.zeros((0, 1)))
+    wall = z >= k.Z_WALL_M
+    assert h[wall].max() == 0.0  # outside the domain: never wet
+    assert h[~wall].min() > 0.0
+    # rain falls on the domain only (the step series is integrated exactly): rounding
+    assert vol[0] == pytest.approx(rain * 1800.0 * dx * dx * active, rel=1e-12)
+    _check_balance(np.zeros_like(h), h, vol, dx)
+    # no face into or out of a wall cell carries water
+    assert np.abs(qx[3:8, 10:15]).max() == 0.0 and np.abs(qy[3:9, 10:14]).max() == 0.0
+
+
+def test_numpy_reference_gives_the_same_water() -> None:
+    from benchmarks.bench_flood import numpy_run_flood
+
+    rng = np.random.default_rng(2)
+    rows, cols, dx = 30, 40, 5.0
+    z = rng.uniform(0.0, 0.6, (rows, cols)) + np.linspace(1.0, 0.0, cols)
+    h0 = np.where(rng.random((rows, cols)) < 0.6, rng.uniform(0.0, 0.5, (rows, cols)), 0.0)
+    out = []
+    for run in ("numba", "numpy"):
+        h, qx, qy = h0.copy(), np.zeros((rows, cols + 1)), np.zeros((rows + 1, cols))
+        if run == "numba":
+            vol, n_sub = k.run_flood(z, h, qx, qy, 0.03, dx, 0.0, 300.0, 0.7, 1e-3, True,
+                                     np.zeros(1), np.array([60 / 3.6e6]), 12 / 3.6e6, NO_CELLS,
+                                     NO_SERIES, np.zeros((0, 1)), theta=0.8)
+        else:
+            vol, n_sub = numpy_run_flood(z, h, qx, qy, 0.03, dx, 0.0, 300.0, 0.7, 1e-3, True,
+                                         60 / 3.6e6, 12 / 3.6e6, theta=0.8)
+        out.append((h, qx, qy, vol, n_sub))
+    (h1, qx1, qy1, v1, n1), (h2, qx2, qy2, v2, n2) = out
+    assert n1 == n2 > 50
+    # same formulas, grouped differently (h^(-7/3) by Newton steps vs h^2 cbrt(h)):
+    # rounding differences, grown over the sub-steps to ~1e-13 m
+    np.testing.assert_allclose(h1, h2, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(qx1, qx2, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(qy1, qy2, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(v1, v2, rtol=1e-10)
 
 
 # --- Hunter et al. (2005) non-breaking wave -------------------------------------------------
@@ -314,24 +399,180 @@ def test_hunter_non_breaking_wave() -> None:
 def test_edge_depth_hand_values() -> None:
     h = np.array([[0.1, 0.2, 0.0],
                   [0.0, 0.5, 0.3]])  # row 0 south; x0, y0 = 100, 200; cell 10
+    flat = np.zeros_like(h)
     ax = np.array([101.0, 101.0, 125.0, 90.0, 95.0])
     ay = np.array([201.0, 201.0, 215.0, 205.0, 230.0])
     bx = np.array([129.0, 101.0, 125.0, 105.0, 135.0])
     by = np.array([201.0, 219.0, 215.0, 205.0, 230.0])
-    got = k.edge_depth(h, 100.0, 200.0, 10.0, ax, ay, bx, by, 5)
+    deck = np.ones(5, np.uint8)
+    got = k.edge_depth(h, flat, 100.0, 200.0, 10.0, ax, ay, bx, by, deck, 5)
     # south row west->east: max(0.1, 0.2, 0.0); west column: 0.1, 0.0; a point in cell (1, 2);
     # starts west of the grid (0), ends in cell (0, 0); entirely north of the grid
     np.testing.assert_array_equal(got, [0.2, 0.1, 0.3, 0.1, 0.0])
     # two samples only see the ends: the 0.5 cell in the middle of this edge is missed
-    got2 = k.edge_depth(h, 100.0, 200.0, 10.0, np.array([105.0]), np.array([215.0]),
-                        np.array([125.0]), np.array([215.0]), 2)
+    got2 = k.edge_depth(h, flat, 100.0, 200.0, 10.0, np.array([105.0]), np.array([215.0]),
+                        np.array([125.0]), np.array([215.0]), deck[:1], 2)
     np.testing.assert_array_equal(got2, [0.3])
+
+
+def test_edge_depth_over_and_through_an_underpass() -> None:
+    # cell (0, 1) is a trough 4 m below the ground holding 4.2 m of water: a road through
+    # it reads 4.2 m, a road crossing over it reads the 0.2 m above the ground
+    h = np.array([[0.1, 4.2, 0.1]])
+    carve = np.array([[0.0, 4.0, 0.0]])
+    ax, ay = np.array([1.0, 15.0]), np.array([5.0, 1.0])
+    bx, by = np.array([29.0, 15.0]), np.array([5.0, 9.0])
+    got = k.edge_depth(h, carve, 0.0, 0.0, 10.0, ax, ay, bx, by, np.array([0, 1], np.uint8), 5)
+    np.testing.assert_allclose(got, [4.2, 0.2], rtol=1e-15)
 
 
 def test_cell_velocity_hand_values() -> None:
     h = np.array([[0.5, 0.0005]])
     qx = np.array([[0.0, 0.2, 0.0]])
     qy = np.array([[0.0, 0.0], [0.3, 0.0]])
-    v = k.cell_velocity(h, qx, qy)
+    v = k.cell_velocity(h, qx, qy, np.array([0, 1, 0]))
     # cell 0: u = (0 + 0.2)/2 = 0.1, v = (0 + 0.3)/2 = 0.15 m²/s over 0.5 m; cell 1 dry
-    np.testing.assert_allclose(v, [[math.hypot(0.1, 0.15) / 0.5, 0.0]], rtol=1e-15)
+    expected = math.hypot(0.1, 0.15) / 0.5
+    np.testing.assert_allclose(v, [expected, 0.0, expected], rtol=1e-15)
+
+
+# --- Thacker (1981) oscillation in a parabolic bowl ------------------------------------------
+
+
+def test_thacker_planar_oscillation_in_a_parabolic_bowl() -> None:
+    # MODELS.md: z = D0 x^2/L^2, D0 = 4, L = 10, A = 2; omega = sqrt(2 g D0)/L = 0.885889,
+    # period 7.0925 s; eta(x, t) = D0 + 2 A D0/L^2 (x cos wt - A/2 cos^2 wt), u = -A w sin wt
+    d0, length, amp = 4.0, 10.0, 2.0
+    omega = math.sqrt(2 * G * d0) / length
+    period = 2 * math.pi / omega
+    assert omega == pytest.approx(0.885889, abs=1e-6)
+    assert period == pytest.approx(7.0925, abs=1e-4)
+    dx = 0.05
+    x = np.arange(-15 + dx / 2, 15, dx)
+    z = (d0 * x**2 / length**2)[None, :]
+
+    def eta(t: float) -> np.ndarray:
+        c = math.cos(omega * t)
+        return d0 + 2 * amp * d0 / length**2 * (x * c - amp / 2 * c * c)
+
+    probes = np.array([-5.0, 0.0, 5.0])
+    np.testing.assert_allclose(np.interp(probes, x, eta(0.0)), [3.04, 3.84, 4.64], atol=1e-12)
+    h = np.maximum(eta(0.0) - z[0], 0.0)[None, :].copy()
+    volume0 = h.sum()
+    qx, qy = np.zeros((1, x.size + 1)), np.zeros((2, x.size))
+    source = np.zeros((1, x.size))
+    t = 0.0
+    for target in (period / 2, period):
+        while t < target - 1e-12:
+            dt = min(k.stable_dt(h, dx, 0.7), target - t)
+            k.flood_substep(z, h, qx, qy, 0.0, dx, dt, source, False, 1e-3, 0.8)
+            t += dt
+        got = np.interp(probes, x, z[0] + h[0])
+        exact = np.interp(probes, x, eta(target))
+        # The local-inertial scheme drops the advection term (q^2/h)_x, here u^2 h_x: about
+        # 15 % of the pressure gradient in this bowl (u up to 1.77 m/s), so it is not exact
+        # here and MODELS.md gives no tolerance. Measured (theta 0.8, dx 0.05 m): errors of
+        # 0.08-0.18 m on a 4 m basin whose surface swings by 1.6 m. Asserted: within 0.25 m
+        # (6 % of D0), the tilt reversed at T/2 and restored at T, volume kept.
+        np.testing.assert_allclose(got, exact, rtol=0, atol=0.25)
+        assert np.sign(got[2] - got[0]) == np.sign(exact[2] - exact[0])
+    assert h.sum() == pytest.approx(volume0, rel=1e-12)
+
+
+# --- Ritter (1892) dry-bed dam break: a stress case ------------------------------------------
+
+
+def test_ritter_dam_break_stress_case() -> None:
+    # MODELS.md: h0 = 1 m, t = 10 s: h(0) = 4/9 = 0.4444 m, front at 2 sqrt(g h0) t = 62.64 m.
+    # The local-inertial equations have no advection: their own dam break is a rarefaction
+    # to a plateau h* = 0.618 h0 (q = 2/3 sqrt(g)(h0^1.5 - h^1.5) meets the bore condition
+    # s = q/h = sqrt(g h/2)) and a bore running at about sqrt(g h*) with the scheme's
+    # upwind flow depth: about 24 m in 10 s. The scheme is not exact here (MODELS.md);
+    # asserted is what it must still do, with the measured values (dx = 1 m, Froude cap 1):
+    # h(0) = 0.557 m, within 30 % of 0.4444 and below the plateau; the front at 23 m, behind
+    # Ritter's (never faster than the exact solution) and ahead of the bore's 17 m.
+    dx, t_end = 1.0, 10.0
+    x = np.arange(-100 + dx / 2, 200, dx)
+    z = np.zeros((1, x.size))
+    h = np.where(x < 0, 1.0, 0.0)[None, :].copy()
+    volume0 = h.sum()
+    qx, qy = np.zeros((1, x.size + 1)), np.zeros((2, x.size))
+    source = np.zeros((1, x.size))
+    t = 0.0
+    while t < t_end - 1e-12:
+        dt = min(k.stable_dt(h, dx, 0.7), t_end - t)
+        k.flood_substep(z, h, qx, qy, 0.0, dx, dt, source, False, 1e-3)
+        assert h.min() >= 0.0
+        t += dt
+    h_dam = float(np.interp(0.0, x, h[0]))
+    front = x[np.flatnonzero(h[0] > 1e-3).max()] + dx / 2
+    assert h_dam == pytest.approx(4 / 9, rel=0.3)
+    assert 4 / 9 < h_dam < 0.618
+    assert 17.0 < front < 2 * math.sqrt(G) * t_end
+    assert h.sum() == pytest.approx(volume0, rel=1e-12)
+
+
+# --- filling of floodplain depressions (after EA 2D benchmark test 2) -----------------------
+
+
+def test_depressions_fill_in_turn_and_spill() -> None:
+    # UK Environment Agency test 2 (Neelz and Pender 2013) fills a chain of depressions
+    # from a slow inflow; its published results are inter-model comparisons (MODELS.md:
+    # agree within about +-10 %), whose data are not in the repository. What every code
+    # there tends to, and this test checks, is the end state fixed by volume alone: the
+    # upstream ponds full to their sill, the rest of the water in the last one.
+    dx, rows, sill = 10.0, 6, 2
+    ponds, c = [], 2 + sill
+    for width in (10, 10, 25):  # columns of each depression, 1 m deep, 2-cell sills between
+        ponds.append((c, c + width))
+        c += width + sill
+    cols = c
+    z = np.full((rows, cols), 1.0)
+    for a, b in ponds:
+        z[:, a:b] = 0.0
+    z[:, 0] = 1.5  # the inflow cells sit a little higher, upstream of the first pond
+    h, qx, qy = grid(rows, cols)
+    pond_m3 = [rows * (b - a) * dx * dx for a, b in ponds]
+    inflow_m3 = pond_m3[0] + pond_m3[1] + 0.4 * pond_m3[2]
+    rate = 2.0  # m3/s over the west column for 2.5 h: slow, low momentum, as in test 2
+    cells = np.array([r * cols for r in range(rows)])
+    series_t = np.array([[0.0, inflow_m3 / rate]] * rows)
+    series_q = np.array([[rate / rows, 0.0]] * rows)
+    total = np.zeros(4)
+    for t0 in range(0, 8 * 3600, 3600):
+        vol, _ = k.run_flood(z, h, qx, qy, 0.03, dx, float(t0), t0 + 3600.0, 0.7, 1e-3, False,
+                             NO_T, NO_T, 0.0, cells, series_t, series_q)
+        total += vol
+    assert total[2] == pytest.approx(inflow_m3, rel=1e-12)
+    _check_balance(np.zeros_like(h), h, total, dx)
+    level = z + h
+    # The films over the sills drain ever more slowly (Manning flux ~ h^(5/3)): after 8 h
+    # (5.5 h after the inflow stopped) measured 6.4 and 5.5 mm above the sills and the last
+    # pond 6.2 mm short of 0.4 m. Asserted: each level within 1 cm of the end state.
+    for a, b in ponds[:2]:
+        np.testing.assert_allclose(level[:, a:b], 1.0, rtol=0, atol=0.01)
+    a, b = ponds[2]
+    np.testing.assert_allclose(level[:, a:b], 0.4, rtol=0, atol=0.01)
+    assert np.ptp(level[:, a:b]) < 1e-3  # at rest: a flat surface
+
+
+@pytest.mark.parametrize("theta", [1.0, 0.8, 0.7])
+def test_deep_water_over_a_rough_bed_settles_without_a_checkerboard(theta: float) -> None:
+    # 6-7 m of water over +-1 m bumps, tilted 0.5 m across 1.8 km, closed box: the
+    # seiche must die out under friction, never grow into a cell-to-cell pattern.
+    # theta < 1 at the full alpha = 0.7 step did (von Neumann: Courant <= sqrt(theta/2)).
+    rng = np.random.default_rng(1)
+    rows = cols = 60
+    z = rng.uniform(-1.0, 1.0, (rows, cols))
+    eta0 = 6.0 + 0.5 * np.mgrid[0:rows, 0:cols][1] / cols
+    h = np.maximum(eta0 - z, 0.0)
+    qx, qy = np.zeros((rows, cols + 1)), np.zeros((rows + 1, cols))
+    e = np.zeros(0)
+    k.run_flood(z, h, qx, qy, 0.035, 30.0, 0.0, 3 * 3600.0, 0.7, 1e-3, False, e, e, 0.0,
+                np.zeros(0, np.int64), np.zeros((0, 1)), np.zeros((0, 1)), theta=theta)
+    eta = z + h
+    inner = eta[1:-1, 1:-1]
+    around = 0.25 * (eta[:-2, 1:-1] + eta[2:, 1:-1] + eta[1:-1, :-2] + eta[1:-1, 2:])
+    assert np.abs(inner - around).max() < 5e-3  # m: no cell-to-cell pattern
+    assert eta.std() < 0.5 * eta0.std()  # the seiche decays (starts at 0.144 m)
+    assert np.abs(qx).max() < 1.0  # m²/s: no runaway discharge

@@ -1,0 +1,152 @@
+"""People in water: the hazard rating, who is slowed, trapped, injured, killed."""
+
+import numpy as np
+import pytest
+
+from sim.hazards.base import People, Setting
+from sim.hazards.flood import hazard_class, hazard_rating
+from sim.model import build_hazards
+from sim.runner import world_streams
+from sim.scenario import load_scenario_text
+from sim.world.builder import build_world
+
+CITY = """\
+name: pool
+run: {{duration: 1h, dt: 10s, seed: {seed}}}
+city:
+  network: {{synthetic: {{kind: grid, rows: 5, cols: 5, block_m: 100}}}}
+  terrain: {{synthetic: {{kind: plane, cell_m: 20, slope: 0}}}}
+  population: {{residents: 10}}
+hazards:
+  - type: flood
+{extra}
+"""
+
+
+def flood(seed: int = 1, extra: str = ""):
+    scenario = load_scenario_text(CITY.format(seed=seed, extra=extra), base_dir=".")
+    world = build_world(scenario, world_streams(seed))
+    (hazard,) = build_hazards(scenario, world, world_streams(seed))
+    return hazard, world
+
+
+def people(x, y, node, setting, persons=None) -> People:
+    n = len(x)
+    return People(x_m=np.asarray(x, float), y_m=np.asarray(y, float),
+                  node=np.asarray(node, np.int64), setting=np.asarray(setting, np.int8),
+                  persons=np.ones(n, np.int64) if persons is None else np.asarray(persons))
+
+
+def test_hazard_rating_reference_values():
+    # HR = d (v + 0.5) + DF; DF (urban) = 1 above 0.25 m or 2 m/s (Defra 2008)
+    d = np.array([0.0, 0.2, 0.3, 0.1, 1.0, 0.25])
+    v = np.array([3.0, 0.0, 0.0, 2.5, 1.0, 2.0])
+    np.testing.assert_allclose(hazard_rating(d, v), [0.0, 0.1, 1.15, 1.3, 2.5, 0.625],
+                               rtol=1e-15)
+    # FD2320 classes: < 0.75 low, < 1.25 danger for some, < 2.0 for most, else for all
+    hr = np.array([0.0, 0.74, 0.75, 1.24, 1.25, 1.99, 2.0, 5.0])
+    np.testing.assert_array_equal(hazard_class(hr), [0, 0, 1, 1, 2, 2, 3, 3])
+
+
+def test_water_traps_walkers_and_stalls_cars_but_spares_people_indoors():
+    hazard, world = flood()
+    net = world.network
+    a = int(np.flatnonzero((net.node_x_m == 200) & (net.node_y_m == 200))[0])
+    b = int(np.flatnonzero((net.node_x_m == 0) & (net.node_y_m == 0))[0])
+    hazard.h[:] = 0.0
+    idx, _ = hazard._cells(np.array([200.0]), np.array([200.0]))
+    hazard.h.ravel()[idx] = 0.6  # HR = 0.6 x 0.5 + 1 = 1.3: danger for most
+    settings = [Setting.ON_FOOT] * 3 + [Setting.IN_CAR, Setting.HOME, Setting.SHELTERING,
+                                        Setting.ON_FOOT]
+    who = people([200] * 6 + [0], [200] * 6 + [0], [a] * 6 + [b], settings,
+                  persons=[1, 2, 3, 4, 5, 6, 7])
+    harm = hazard.expose(0.0, 10.0, who)
+    # walkers cannot go on (danger for most); the car stalls (0.6 m >= 0.3 m); indoors: none
+    np.testing.assert_array_equal(harm.trapped, [1, 1, 1, 1, 0, 0, 0])
+    assert not harm.dead.any()
+    (call,) = hazard.incidents()
+    assert call.kind == "flood_rescue" and call.node == a and call.t_s == 10.0
+    assert dict(call.needs) == {"rescue": 1}
+    np.testing.assert_array_equal(call.agents, [0, 1, 2, 3])
+    # the car protects its occupants from harm below danger for all
+    assert not harm.injured[3]
+    # exposed again: the same agents, no second call
+    harm2 = hazard.expose(10.0, 10.0, who)
+    np.testing.assert_array_equal(harm2.trapped, harm.trapped)
+    assert hazard.incidents() == []
+    s = hazard.summary()
+    assert s["flood_persons_in_water"] == 1 + 2 + 3 + 4
+    assert s["flood_persons_trapped"] == 10 and s["flood_rescue_calls"] == 1
+    assert s["flood_max_hazard_rating"] == pytest.approx(1.3)
+
+
+def test_shallow_water_only_slows():
+    hazard, world = flood()
+    idx, _ = hazard._cells(np.array([200.0]), np.array([200.0]))
+    hazard.h.ravel()[idx] = 0.2  # HR 0.1: low
+    harm = hazard.expose(0.0, 10.0, people([200], [200], [12], [Setting.ON_FOOT]))
+    assert not (harm.trapped.any() or harm.injured.any() or harm.dead.any())
+    assert hazard.incidents() == []
+    # what slows them is the road's factor (Pregnolato, one factor for walkers and cars)
+    assert 0 < hazard.edge_effects().min() <= 1
+
+
+@pytest.mark.parametrize("setting", [Setting.ON_FOOT, Setting.IN_CAR])
+def test_harm_follows_the_probabilities_and_the_seed(setting):
+    n = 4000
+    outcomes = []
+    for seed in (1, 1, 2):
+        hazard, _ = flood(seed)
+        idx, _ = hazard._cells(np.array([200.0]), np.array([200.0]))
+        hazard.h.ravel()[idx] = 2.1  # HR = 2.1 x 0.5 + 1 = 2.05: danger for all
+        harm = hazard.expose(0.0, 10.0, people([200] * n, [200] * n, [12] * n, [setting] * n))
+        outcomes.append(harm)
+    a, same, other = outcomes
+    np.testing.assert_array_equal(a.injured, same.injured)  # same seed, same people hurt
+    np.testing.assert_array_equal(a.dead, same.dead)
+    assert (a.injured != other.injured).any()  # another seed, others
+    # injured with p = 0.5 (danger for all); an injured person dies with p = 0.02 x 2.05.
+    # Tolerances: 4 binomial standard deviations (0.032 and 0.018).
+    assert a.injured.mean() == pytest.approx(0.5, abs=4 * np.sqrt(0.25 / n))
+    p_dead = 0.02 * 2.05
+    share = a.dead.sum() / a.injured.sum()
+    assert share == pytest.approx(p_dead, abs=4 * np.sqrt(p_dead * (1 - p_dead) / (n / 2)))
+    assert not (a.dead & ~a.injured).any()
+    assert a.trapped.sum() == n - a.dead.sum()  # everyone else waits for the boats
+
+
+def test_the_people_in_water_block_sets_the_numbers():
+    extra = ("    people_in_water: {injury_probability: [0, 0, 1], fatality_per_hr: 0, "
+             "trapped_from: all, rescue_units: {rescue: 1, ambulance: 1}}")
+    hazard, _ = flood(extra=extra)
+    idx, _ = hazard._cells(np.array([200.0]), np.array([200.0]))
+    hazard.h.ravel()[idx] = 2.1
+    harm = hazard.expose(0.0, 10.0, people([200] * 50, [200] * 50, [12] * 50,
+                                          [Setting.ON_FOOT] * 50))
+    assert harm.injured.all() and not harm.dead.any() and harm.trapped.all()
+    (call,) = hazard.incidents()
+    assert dict(call.needs) == {"rescue": 1, "ambulance": 1}
+    hazard.h.ravel()[idx] = 0.6  # danger for most: not trapped when trapped_from is 'all'
+    fresh, _ = flood(extra=extra)
+    fresh.h.ravel()[idx] = 0.6
+    harm = fresh.expose(0.0, 10.0, people([200], [200], [12], [Setting.ON_FOOT]))
+    assert not harm.trapped.any() and not harm.injured.any()
+
+
+def test_in_an_underpass_or_over_it():
+    from tests.hazards.test_flood_underpasses import town
+
+    scenario = town()
+    world = build_world(scenario, world_streams(3))
+    (hazard,) = build_hazards(scenario, world, world_streams(3))
+    net = world.network
+    node = int(np.flatnonzero((net.node_x_m == 1000) & (net.node_y_m == 1000))[0])
+    idx, _ = hazard._cells(np.array([1100.0]), np.array([1000.0]))
+    hazard.h.ravel()[idx] = 3.0  # 3 m of water in the 4 m trough: 1 m below the street
+    # on the road through the tunnel (its axis, off a node): 3 m; beside it, on the street
+    # above the trough: dry
+    who = people([1100.0, 1100.0], [1000.0, 1010.0], [node, node], [Setting.ON_FOOT] * 2)
+    harm = hazard.expose(0.0, 10.0, who)
+    np.testing.assert_array_equal(harm.trapped, [True, False])
+    assert hazard.summary()["flood_persons_in_water"] == 1
+    assert hazard.summary()["flood_max_hazard_rating"] == pytest.approx(3.0 * 0.5 + 1.0)
