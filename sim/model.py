@@ -145,6 +145,7 @@ class CityModel(mesa.Model):
                                         minlength=net.n_nodes)
         self._word_rng = streams.generator("residents.word_of_mouth")
         self._warnings_done = 0
+        self._node_warned = np.zeros(net.n_nodes, dtype=bool)  # nodes a hazard has warned
         action = scenario.behaviour.action
         self.node_action = np.full(net.n_nodes, ACTION_CODES.get(action, ACT_EVACUATE),
                                    dtype=np.int8)
@@ -239,8 +240,12 @@ class CityModel(mesa.Model):
             self._warnings_done += 1
         for hazard in self.hazards:
             nodes = hazard.warned_nodes()
-            if nodes is not None and nodes.any():  # the per-agent pass only when needed
-                self.residents.warn(nodes[plan.home_node], t_end)
+            if nodes is None:
+                continue
+            new = nodes & ~self._node_warned  # everyone at home there is warned already
+            if new.any():  # the per-agent pass only when a node is newly reached
+                self.residents.warn(new[plan.home_node], t_end)
+                self._node_warned |= new
         if plan.word_of_mouth_per_s > 0 and len(self.residents):
             res = self.residents
             word_of_mouth(self._word_rng, plan.word_of_mouth_per_s * self.step_dt_s, res.state,
@@ -289,7 +294,7 @@ class CityModel(mesa.Model):
         for (hazard, req), index in zip(raised, indices, strict=True):
             if req.hold and not incidents[index]["lost"]:
                 self._held[index] = (hazard, req.key)
-            if req.agents is not None and len(req.agents):
+            if req.agents is not None and len(req.agents) and not incidents[index]["lost"]:
                 self._rescues[index] = np.asarray(req.agents, dtype=np.int64)
         for hazard in self.hazards:
             mine = {key: index for index, (h, key) in self._held.items() if h is hazard}
@@ -301,7 +306,7 @@ class CityModel(mesa.Model):
                 index = mine[key]
                 self.response.release(index, t_end)
                 del self._held[index]
-        for index in [k for k in self._rescues if incidents[k]["t_clear_s"] <= t_end]:
+        for index in [k for k in self._rescues if self.response.is_over(k)]:
             agents = self._rescues.pop(index)
             res = self.residents
             res.state[agents[res.state[agents] == State.TRAPPED]] = State.RESCUED
@@ -364,8 +369,8 @@ class CityModel(mesa.Model):
             m.residents.persons[m.residents.injured & (m.residents.state != State.DEAD)].sum())
         reporters["shelter_occupancy"] = lambda m: int(m.shelters.occupancy.sum())
         reporters["active_incidents"] = lambda m: sum(
-            1 for r in m.response.incidents if not (r["lost"] or r["t_clear_s"] <= m.t_s)
-        )
+            1 for k, r in enumerate(m.response.incidents)
+            if not (r["lost"] or m.response.is_over(k)))
         reporters["busy_units"] = lambda m: m.response.busy_units()
         reporters["closed_edges"] = lambda m: int(m.edge_closed.sum())
         return reporters

@@ -39,7 +39,8 @@ def test_real_network_runs_end_to_end(tmp_path, source, path, dist):
     assert summary["network_edges"] == 246 and summary["residents_total"] == 4000
     prov = json.loads((out / "provenance.json").read_text())
     assert prov["world"]["crs"].startswith("+proj=tmerc")
-    assert prov["world"]["network"]["dropped"]["nodes"] >= 0
+    dropped = prov["world"]["network"]["dropped"]  # the drop report adds up
+    assert (dropped["components"] == 0) == (dropped["nodes"] == 0 == dropped["edges"])
     shelters = __import__("pandas").read_parquet(out / "shelters.parquet")
     # lon/lat projected into the local frame: the shelter sits near the frame's centre
     assert np.hypot(shelters["x"][0], shelters["y"][0]) < 100

@@ -80,8 +80,9 @@ class Unit(mesa.Agent):
         When its current assignment began (s).
     busy_s
         Time spent away from the station on calls within the run (s).
-    leaves_service
-        Goes out of service when it is back at its station.
+    spells
+        Out-of-service spells open now: while any is, it takes no call (it
+        finishes the one it is on, then stays at its station).
     """
 
     def __init__(self, model: mesa.Model, index: int, name: str, kind: str,
@@ -96,7 +97,7 @@ class Unit(mesa.Agent):
         self.scene_node = -1
         self.t_busy_from_s = math.nan
         self.busy_s = 0.0
-        self.leaves_service = False
+        self.spells = 0
         self.generation = 0  # invalidates events of an assignment that was replaced
 
 
@@ -131,6 +132,8 @@ class ResponseSystem:
         self.incidents: list[dict[str, Any]] = []
         self.waiting: list[int] = []  # incidents with unmet needs, by (priority, call order)
         self.needs_left: list[dict[str, int]] = []
+        self.sent: list[set[int]] = []  # units ever sent to each incident (each counts once)
+        self.attending: list[int] = []  # units sent to each incident and not yet cleared
         self.held: dict[int, bool] = {}  # held incident -> released yet
         self.busy_unit_s = 0.0
         self._events: list[tuple[float, int, str, int, int]] = []
@@ -148,8 +151,10 @@ class ResponseSystem:
                                  if int(getattr(calls.needs, k)) > 0}
         self._next_call_s = self._draw_next_call(0.0)
         index = {u.name: u.index for u in self.units}
-        for spell in response.out_of_service:  # names checked when the world was built
+        spells = response.out_of_service  # unit names checked when the world was built
+        for spell in spells:  # every start before any end: back-to-back spells join up
             self._push(spell.at, "out_of_service", index[spell.unit], SERVICE_EVENT)
+        for spell in spells:
             if spell.until is not None:
                 self._push(spell.until, "in_service", index[spell.unit], SERVICE_EVENT)
         self._costs: tuple[int, np.ndarray] | None = None
@@ -207,17 +212,18 @@ class ResponseSystem:
             The incident index of each request, in the order given.
         """
         self._set_network(edge_closed, edge_time_s)
-        order = sorted(range(len(requests)), key=lambda k: (requests[k].t_s, k))
+        at = [min(req.t_s, t_end_s) for req in requests]  # none slips past the step
+        order = sorted(range(len(requests)), key=lambda k: (at[k], k))
         indices = [-1] * len(requests)
         while True:
             t_event = self._events[0][0] if self._events else math.inf
-            t_request = requests[order[0]].t_s if order else math.inf
+            t_request = at[order[0]] if order else math.inf
             if min(t_event, self._next_call_s, t_request) > t_end_s:
                 return indices
             if t_request <= min(t_event, self._next_call_s):
                 k = order.pop(0)
                 req = requests[k]
-                indices[k] = self.raise_incident(req.t_s, req.node, req.kind, dict(req.needs),
+                indices[k] = self.raise_incident(at[k], req.node, req.kind, dict(req.needs),
                                                  priority=req.priority, hold=req.hold)
             elif self._next_call_s <= t_event:
                 t = self._next_call_s
@@ -262,6 +268,8 @@ class ResponseSystem:
             "priority": int(priority),
         })
         self.needs_left.append(dict(needs))
+        self.sent.append(set())
+        self.attending.append(0)
         if hold:
             self.held[index] = False
         free = any(self._free_units(k) for k in needs)
@@ -278,7 +286,7 @@ class ResponseSystem:
 
     # -- dispatch -------------------------------------------------------
     def _free_units(self, kind: str) -> list[Unit]:
-        return [u for u in self.units if u.kind == kind and not u.leaves_service
+        return [u for u in self.units if u.kind == kind and not u.spells
                 and u.state in (UnitState.AVAILABLE, UnitState.RETURNING)]
 
     def _cost_to(self, node: int) -> np.ndarray:
@@ -294,14 +302,16 @@ class ResponseSystem:
     def _dispatch(self, t_s: float, index: int) -> None:
         """Send the closest free suitable units to incident ``index``."""
         need = self.needs_left[index]
-        if not any(need.values()):
-            return
+        if not any(self._free_units(kind) for kind, count in need.items() if count):
+            return  # nothing to send: no route needed
         node = self.incidents[index]["node"]
         cost = self._cost_to(node)
         stations = self.world.stations
         for kind, count in need.items():
             options = []
             for u in self._free_units(kind):
+                if u.index in self.sent[index]:  # it came and went: it is not a second unit
+                    continue
                 if u.state == UnitState.AVAILABLE:
                     turnout = float(stations.turnout_s[u.station])
                     drive = cost[stations.node[u.station]]
@@ -324,6 +334,8 @@ class ResponseSystem:
         unit.t_busy_from_s = t_s
         unit.state = UnitState.TURNOUT if turnout_s > 0 else UnitState.TRAVELLING
         unit.scene_node = inc["node"]
+        self.sent[index].add(unit.index)
+        self.attending[index] += 1
         if math.isnan(inc["t_dispatch_s"]):
             inc["t_dispatch_s"] = t_s
         inc["units"] = ",".join(filter(None, [inc["units"], unit.name]))
@@ -335,13 +347,12 @@ class ResponseSystem:
     def _unit_event(self, t_s: float, unit: Unit, kind: str) -> None:
         i = unit.index
         if kind == "out_of_service":
-            if unit.state == UnitState.AVAILABLE:
+            unit.spells += 1
+            if unit.state == UnitState.AVAILABLE:  # otherwise it finishes its call first
                 unit.state = UnitState.OUT_OF_SERVICE
-            else:  # finishes its call first
-                unit.leaves_service = True
         elif kind == "in_service":
-            unit.leaves_service = False
-            if unit.state == UnitState.OUT_OF_SERVICE:
+            unit.spells -= 1
+            if not unit.spells and unit.state == UnitState.OUT_OF_SERVICE:
                 unit.state = UnitState.AVAILABLE
                 self._serve_waiting(t_s)
         elif kind == "turnout_end":
@@ -362,6 +373,7 @@ class ResponseSystem:
         elif kind == "clear":
             inc = self.incidents[unit.incident]
             inc["t_clear_s"] = t_s if math.isnan(inc["t_clear_s"]) else max(inc["t_clear_s"], t_s)
+            self.attending[unit.incident] -= 1
             unit.state = UnitState.RETURNING
             unit.incident = -1
             back = self._cost_back(unit)
@@ -369,7 +381,7 @@ class ResponseSystem:
             self._serve_waiting(t_s)
         elif kind == "home":
             self._count_busy(unit, t_s)
-            if unit.leaves_service:
+            if unit.spells:
                 unit.state = UnitState.OUT_OF_SERVICE
             else:
                 unit.state = UnitState.AVAILABLE
@@ -396,6 +408,14 @@ class ResponseSystem:
             if any(self.needs_left[index].values()):
                 still.append(index)
         self.waiting = still
+
+    def is_over(self, index: int) -> bool:
+        """Whether incident ``index`` is over: every unit it needed came and cleared.
+
+        A lost incident, or one still waiting for a unit, is not over.
+        """
+        return (not self.incidents[index]["lost"] and not any(self.needs_left[index].values())
+                and self.attending[index] == 0)
 
     def on_scene(self, index: int) -> tuple[int, float]:
         """Units on scene at incident ``index`` now, and its first arrival (s; NaN if none)."""

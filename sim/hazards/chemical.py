@@ -17,9 +17,10 @@ dispersion coefficients of its Pasquill-Turner stability class A-F
 - **Concentration.** In mg/m³ at ground level; ppm = mg/m³ x 24.45 / MW
   (25 °C, 1 atm; :mod:`sim.hazards.substances`). Capped at the pure gas.
 - **Threat zones.** Where the highest concentration over time reaches the
-  AEGL-1, -2 or -3 of the exposure period that matches the release's
-  duration (10, 30 or 60 min; instantaneous: 10 min; no end: 60 min), the
-  ALOHA convention. The peak is analytic: the steady plume times the
+  AEGL-1, -2 or -3 of an exposure period: 60 min by default, as ALOHA draws
+  them (MODELS.md); ``zone_period: release`` takes the period matching the
+  release's duration instead (10, 30 or 60 min; instantaneous: 10 min; no
+  end: 60 min). The peak is analytic: the steady plume times the
   along-wind factor ``erf(u D / (2 sqrt(2) sigma_x))`` of a release of
   duration D, or a single puff's peak. Zone areas, the farthest distance
   (the protection distance) and the population living inside are KPIs; the
@@ -438,6 +439,10 @@ class ChemicalLeakConfig(HazardConfig):
         ``puffs`` to choose (puffs need a release with an end).
     air_exchange
         Air-change rates of homes, shelters and cars.
+    zone_period
+        AEGL exposure period of the threat zones and of the injury threshold,
+        in minutes (10, 30 or 60; default 60, ALOHA's default), or
+        ``release`` for the period matching the release's duration.
     """
 
     source: Source
@@ -446,6 +451,7 @@ class ChemicalLeakConfig(HazardConfig):
     weather: Weather
     dispersion: Literal["auto", "plume", "puffs"] = "auto"
     air_exchange: AirExchange = AirExchange()
+    zone_period: Literal[10, 30, 60, "release"] = 60
 
     @model_validator(mode="after")
     def _consistent(self) -> ChemicalLeakConfig:
@@ -480,7 +486,9 @@ class ChemicalLeakConfig(HazardConfig):
 
     @property
     def exposure_minutes(self) -> int:
-        """The AEGL exposure period (10, 30 or 60 min) that matches the release's duration."""
+        """The AEGL exposure period of the zones (min): ``zone_period``, or the release's."""
+        if self.zone_period != "release":
+            return int(self.zone_period)
         if self.release.kind == "instantaneous":
             return AEGL_MINUTES[0]
         duration = self.release.duration
@@ -657,9 +665,9 @@ class ChemicalLeakHazard(Hazard):
         self.n_exp = probit.n if probit is not None else 1.0
         in_ppm = probit is None or probit.units == "ppm"
         self.to_units = mg_m3_to_ppm(1.0, self.mw) if in_ppm else 1.0
-        self.injury_load = min(  # units^n min
-            (sub.aegl_for(m).aegl2 * (1.0 if in_ppm else ppm_to_mg_m3(1.0, self.mw)))
-            ** self.n_exp * m for m in AEGL_MINUTES)
+        minutes = cfg.exposure_minutes  # AEGL-2 of the zones' period, as a toxic load
+        self.injury_load = (sub.aegl_for(minutes).aegl2 * (  # units^n min
+            1.0 if in_ppm else ppm_to_mg_m3(1.0, self.mw))) ** self.n_exp * minutes
         self.persons = np.asarray(pop.persons, dtype=np.int64)
         n_agents = pop.n_agents
         if probit is not None:

@@ -259,3 +259,36 @@ def test_out_of_service_names_a_unit_the_stations_have():
     bad = SMALL_CITY + "response: {out_of_service: [{unit: F1-engine1, at: 1h, until: 10min}]}\n"
     with pytest.raises(ScenarioError, match="until must be after at"):
         load_scenario_text(bad, base_dir=".")
+
+
+@pytest.mark.parametrize("spells", [
+    "[{unit: F1-engine1, at: 10min, until: 60min}, {unit: F1-engine1, at: 20min, until: 30min}]",
+    "[{unit: F1-engine1, at: 30min, until: 50min}, {unit: F1-engine1, at: 10min, until: 30min}]",
+])
+def test_overlapping_and_back_to_back_spells_keep_a_unit_out_until_the_last_ends(spells):
+    from sim.agents.response import UnitState
+
+    net = line_network([100.0])
+    extra = RESPONSE.format(mean_s=60, rate=0, busy="queue") + f"  out_of_service: {spells}\n"
+    model = line_model(net, home_nodes=[0], persons=[1], shelter_nodes=[1], capacities=[1],
+                       dt=60.0, duration="2h", stations=[(0, {"engine": 2}, 0.0)], extra=extra)
+    end_s = 3600.0 if "60min" in spells else 3000.0
+    engine1 = model.response.units[0]
+    while model.running:
+        model.step()
+        out = engine1.state == UnitState.OUT_OF_SERVICE
+        assert out == (600.0 <= model.t_s < end_s), model.t_s
+
+
+def test_a_unit_is_never_counted_twice_for_one_incident():
+    # a call needing two engines in a city with one: the engine goes once, the call waits
+    net = line_network([100.0])
+    extra = RESPONSE.format(mean_s=120, rate=0, busy="queue")
+    model = line_model(net, home_nodes=[0], persons=[1], shelter_nodes=[1], capacities=[1],
+                       dt=60.0, duration="1h", stations=[(0, {"engine": 1}, 0.0)], extra=extra)
+    index = model.response.raise_incident(0.0, 1, "house_fire", {"engine": 2})
+    run(model)
+    inc = model.response.incidents[index]
+    assert inc["units"] == "F1-engine1"  # sent once, not again as its own second engine
+    assert model.response.needs_left[index] == {"engine": 1}
+    assert not model.response.is_over(index)  # still waiting for a second engine

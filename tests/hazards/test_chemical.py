@@ -108,7 +108,10 @@ def test_probit_reference_values(name, ppm, minutes, p):
 def test_custom_substance_and_the_aegl_period(world):
     custom = {"name": "phosgene", "mw_g_mol": 98.92, "aegl_ppm": {"aegl2": 0.3, "aegl3": 0.75},
               "aegl_ppm_10min": {"aegl2": 0.6, "aegl3": 3.6}}
-    cfg = scenario(leak(substance=custom, release={"mass_kg": 100})).hazards[0]
+    assert scenario(leak(substance=custom, release={"mass_kg": 100})).hazards[
+        0].exposure_minutes == 60  # ALOHA's default period, whatever the release
+    cfg = scenario(leak(substance=custom, release={"mass_kg": 100},
+                        zone_period="release")).hazards[0]
     assert cfg.exposure_minutes == 10 and cfg.substance.aegl_for(10).aegl3 == 3.6
     assert cfg.substance.aegl_for(30).aegl3 == 0.75  # no 30-min levels: the 60-min ones
     h = ChemicalLeakHazard.from_config(cfg, world, np.random.default_rng(0))
@@ -116,7 +119,8 @@ def test_custom_substance_and_the_aegl_period(world):
     assert np.isinf(h.lethal_load).all()  # no probit: nobody dies of it
     for duration, minutes in ((300, 10), (600, 10), (1200, 30), (2700, 60), (None, 60)):
         release = {"rate_kg_s": 1, "duration": duration} if duration else {"rate_kg_s": 1}
-        assert scenario(leak(release=release)).hazards[0].exposure_minutes == minutes
+        cfg = scenario(leak(release=release, zone_period="release")).hazards[0]
+        assert cfg.exposure_minutes == minutes
 
 
 @pytest.mark.parametrize("change,path,words", [
@@ -350,3 +354,13 @@ def test_chlorine_scenario_runs_end_to_end_and_keeps_the_contract(tmp_path):
     assert probes.groupby("probe")["concentration_mg_m3"].max()["PLANT_GATE"] > 1000
     for png in ("chemical_threat_zones.png", "chemical_exposure_by_action.png"):
         assert (out / "plots" / png).stat().st_size > 10_000
+
+
+def test_injury_is_the_aegl2_load_of_the_zone_period(world):
+    # chlorine AEGL-2 is 2.0 ppm at 60 min and 2.8 ppm at 30 min; probit n = 2:
+    # injured from 2.0^2 x 60 = 240 ppm^2 min (default period), 2.8^2 x 30 = 235.2 at 30 min
+    for period, load in ((60, 240.0), (30, 235.2)):
+        cfg = scenario(leak(zone_period=period)).hazards[0]
+        h = ChemicalLeakHazard.from_config(cfg, world, np.random.default_rng(0))
+        assert h.injury_load == pytest.approx(load, rel=1e-12)
+        assert h.levels_ppm[2] == (2.0 if period == 60 else 2.8)
