@@ -368,9 +368,7 @@ class CityModel(mesa.Model):
         reporters["injured"] = lambda m: int(  # survivors with an injury, as in the summary
             m.residents.persons[m.residents.injured & (m.residents.state != State.DEAD)].sum())
         reporters["shelter_occupancy"] = lambda m: int(m.shelters.occupancy.sum())
-        reporters["active_incidents"] = lambda m: sum(
-            1 for k, r in enumerate(m.response.incidents)
-            if not (r["lost"] or m.response.is_over(k)))
+        reporters["active_incidents"] = lambda m: len(m.response.active)
         reporters["busy_units"] = lambda m: m.response.busy_units()
         reporters["closed_edges"] = lambda m: int(m.edge_closed.sum())
         return reporters

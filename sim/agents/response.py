@@ -134,6 +134,7 @@ class ResponseSystem:
         self.needs_left: list[dict[str, int]] = []
         self.sent: list[set[int]] = []  # units ever sent to each incident (each counts once)
         self.attending: list[int] = []  # units sent to each incident and not yet cleared
+        self.active: set[int] = set()  # incidents neither lost nor over
         self.held: dict[int, bool] = {}  # held incident -> released yet
         self.busy_unit_s = 0.0
         self._events: list[tuple[float, int, str, int, int]] = []
@@ -278,6 +279,8 @@ class ResponseSystem:
                 self.incidents[index]["lost"] = True
                 return index
             self.incidents[index]["queued"] = True
+        if any(needs.values()):
+            self.active.add(index)
         self._dispatch(t_s, index)
         if any(self.needs_left[index].values()):
             self.waiting.append(index)
@@ -374,6 +377,8 @@ class ResponseSystem:
             inc = self.incidents[unit.incident]
             inc["t_clear_s"] = t_s if math.isnan(inc["t_clear_s"]) else max(inc["t_clear_s"], t_s)
             self.attending[unit.incident] -= 1
+            if self.is_over(unit.incident):
+                self.active.discard(unit.incident)
             unit.state = UnitState.RETURNING
             unit.incident = -1
             back = self._cost_back(unit)
@@ -434,6 +439,8 @@ class ResponseSystem:
                 self._push(t_s, "clear", unit.index, unit.generation)
         if not self.incidents[index]["units"]:  # nobody ever came: over without a unit
             self.incidents[index]["t_clear_s"] = t_s
+        if self.is_over(index):
+            self.active.discard(index)
 
     # -- results --------------------------------------------------------
     def busy_units(self) -> int:

@@ -43,6 +43,9 @@ def run_checking(model):
         assert (model.residents.node[still] == where[still]).all()
         assert np.isin(state[trapped_before], (State.TRAPPED, State.RESCUED)).all()
         dead_before = state == State.DEAD
+        response = model.response  # the running count of open incidents, against a recount
+        assert len(response.active) == sum(1 for k, r in enumerate(response.incidents)
+                                           if not r["lost"] and not response.is_over(k))
     model.finish()
 
 
