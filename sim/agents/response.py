@@ -158,7 +158,7 @@ class ResponseSystem:
         for spell in spells:
             if spell.until is not None:
                 self._push(spell.until, "in_service", index[spell.unit], SERVICE_EVENT)
-        self._costs: tuple[int, np.ndarray] | None = None
+        self._costs: dict[tuple[int, bool], np.ndarray] = {}
         free_flow = net.travel_time_s
         self._set_network(np.zeros(net.n_edges, dtype=bool), lambda: free_flow)
 
@@ -168,10 +168,10 @@ class ResponseSystem:
         ``edge_time_s`` is called (once, and only if a travel time is needed
         in the step) for the driving time of every edge now (s).
         """
-        self._closed = edge_closed | ~self.car_usable
+        self._hazard_closed = edge_closed
         self._edge_time_s = edge_time_s
         self._weight: np.ndarray | None = None
-        self._costs = None
+        self._costs = {}
 
     # -- events ---------------------------------------------------------
     def _push(self, t_s: float, kind: str, index: int, generation: int = 0) -> None:
@@ -292,15 +292,26 @@ class ResponseSystem:
         return [u for u in self.units if u.kind == kind and not u.spells
                 and u.state in (UnitState.AVAILABLE, UnitState.RETURNING)]
 
-    def _cost_to(self, node: int) -> np.ndarray:
-        """Driving time from every node to ``node`` on the network as it is now (s)."""
-        if self._costs is None or self._costs[0] != node:
+    def _cost_to(self, node: int, kind: str) -> np.ndarray:
+        """Travel time of a ``kind`` unit from every node to ``node`` as the network is now (s).
+
+        Rescue units (boats, high-clearance trucks) also use the roads a
+        hazard closed, at ``response.rescue_speed_closed_mps``.
+        """
+        wading = kind == "rescue" and self.cfg.rescue_speed_closed_mps > 0
+        key = (node, wading)
+        if key not in self._costs:
             if self._weight is None:
                 self._weight = self._edge_time_s()
-            tree = next_hop_tree(self.world.network, [node], weight_s=self._weight,
-                                 closed=self._closed)
-            self._costs = (node, tree.cost_s)
-        return self._costs[1]
+            weight, closed = self._weight, self._hazard_closed | ~self.car_usable
+            if wading:
+                net = self.world.network
+                weight = np.where(self._hazard_closed,
+                                  net.length_m / self.cfg.rescue_speed_closed_mps, weight)
+                closed = ~self.car_usable
+            self._costs[key] = next_hop_tree(self.world.network, [node], weight_s=weight,
+                                             closed=closed).cost_s
+        return self._costs[key]
 
     def _dispatch(self, t_s: float, index: int) -> None:
         """Send the closest free suitable units to incident ``index``."""
@@ -308,9 +319,11 @@ class ResponseSystem:
         if not any(self._free_units(kind) for kind, count in need.items() if count):
             return  # nothing to send: no route needed
         node = self.incidents[index]["node"]
-        cost = self._cost_to(node)
         stations = self.world.stations
         for kind, count in need.items():
+            if not count:
+                continue
+            cost = self._cost_to(node, kind)
             options = []
             for u in self._free_units(kind):
                 if u.index in self.sent[index]:  # it came and went: it is not a second unit
@@ -395,7 +408,7 @@ class ResponseSystem:
     def _cost_back(self, unit: Unit) -> float:
         """Driving time from the scene back to the unit's station (s)."""
         home = int(self.world.stations.node[unit.station])
-        back = self._cost_to(home)[unit.scene_node]
+        back = self._cost_to(home, unit.kind)[unit.scene_node]
         return float(back) if math.isfinite(back) else 0.0
 
     def _count_busy(self, unit: Unit, t_s: float) -> None:

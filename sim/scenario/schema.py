@@ -762,6 +762,10 @@ class Response(ConfigModel):
         goes unanswered (``lost``, as in the hypercube and Erlang-B models).
     out_of_service
         Units out of service for a while; default none.
+    rescue_speed_closed_mps
+        Speed of rescue units (boats, high-clearance trucks) on roads a
+        hazard closed (m/s); default 1.5 (a boat or wading team in urban
+        floodwater). 0: they keep to open roads like every other unit.
     """
 
     dispatch: Literal["closest_available"] = "closest_available"
@@ -772,12 +776,15 @@ class Response(ConfigModel):
     background_calls: BackgroundCalls = BackgroundCalls()
     when_all_busy: Literal["queue", "lost"] = "queue"
     out_of_service: tuple[OutOfService, ...] = ()
+    rescue_speed_closed_mps: NonNegFloat = 1.5
 
     @model_serializer(mode="wrap")
     def _own_keys(self, handler: Any) -> Any:
         out = handler(self)
-        if not self.out_of_service:  # scenarios without one resolve as before
+        if not self.out_of_service:  # scenarios without them resolve as before
             out.pop("out_of_service", None)
+        if self.rescue_speed_closed_mps == 1.5:
+            out.pop("rescue_speed_closed_mps", None)
         return out
 
     @model_validator(mode="after")

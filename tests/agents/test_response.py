@@ -292,3 +292,45 @@ def test_a_unit_is_never_counted_twice_for_one_incident():
     assert inc["units"] == "F1-engine1"  # sent once, not again as its own second engine
     assert model.response.needs_left[index] == {"engine": 1}
     assert not model.response.is_over(index)  # still waiting for a second engine
+
+
+@pytest.mark.parametrize("speed", [1.5, 0.0])
+def test_rescue_units_reach_a_call_inside_closed_roads_at_their_speed(tmp_path, with_road_block,
+                                                                      speed):
+    import yaml
+
+    from sim.model import CityModel
+    from sim.rng import replication_seeds
+    from sim.runner import world_streams
+    from sim.world.builder import build_world
+    from tests.hazards import road_block
+    from tests.scenarios import SMALL_CITY
+
+    text = (SMALL_CITY + f"response: {{rescue_speed_closed_mps: {speed}, "
+            "service_time: {dist: fixed, value: 60}}\n"
+            + yaml.safe_dump({"hazards": [{**road_block.EXAMPLE, "at": 0}]}))
+    scenario = load_scenario_text(text, base_dir=tmp_path)
+    world = build_world(scenario, world_streams(scenario.run.seed))
+    model = CityModel(scenario, replication_seeds(scenario.run.seed, 1)[0], world=world)
+    model.step()  # the block is closed from the first step
+    (block,) = model.hazards
+    net = world.network
+    inside = np.flatnonzero(block.node_in_zone)
+    # a node all of whose roads are closed: only a unit that may use closed roads gets there
+    node = next(int(v) for v in inside
+                if model.edge_closed[(net.edge_head == v) | (net.edge_tail == v)].all())
+    engine_call = model.response.raise_incident(model.t_s, node, "trapped", {"engine": 1})
+    rescue_call = model.response.raise_incident(model.t_s, node, "trapped", {"rescue": 1})
+    while model.running:
+        model.step()
+    inc = model.response.incidents
+    assert np.isnan(inc[engine_call]["t_arrive_s"])  # engines keep to open roads
+    if speed == 0:
+        assert np.isnan(inc[rescue_call]["t_arrive_s"])
+        return
+    assert inc[rescue_call]["unit"] == "F1-rescue1"
+    # the last stretch goes at the rescue speed: slower than driving, but it gets there
+    closed_in = model.edge_closed & (net.edge_head == node)
+    slowest_last_leg = net.length_m[closed_in].min() / speed
+    assert inc[rescue_call]["response_time_s"] >= slowest_last_leg
+    assert np.isfinite(inc[rescue_call]["t_clear_s"])
