@@ -129,6 +129,7 @@ class Residents:
 
         Agents on a road are placed along their edge; agents a hazard stopped
         stand at the last node they passed; agents in a public shelter at it.
+        Rescued agents count as indoors in a shelter (where they were found).
 
         Parameters
         ----------
@@ -159,7 +160,7 @@ class Residents:
             np.isin(state, (State.INJURED, State.TRAPPED)) & np.isfinite(self.t_ready_s))
         setting[departed] = np.where(self.mode[departed] == CAR, Setting.IN_CAR, Setting.ON_FOOT)
         setting[state == State.SHELTERED_IN_PLACE] = Setting.SHELTERING
-        setting[inside] = Setting.IN_SHELTER
+        setting[inside | (state == State.RESCUED)] = Setting.IN_SHELTER  # brought to safety
         setting[state == State.DEAD] = Setting.GONE
         return People(x_m=x_m, y_m=y_m, node=self.node, setting=setting, persons=self.persons)
 

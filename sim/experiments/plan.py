@@ -24,6 +24,7 @@ from sim.errors import Problem, ScenarioError
 from sim.experiments.runs import RunSpec, replication_seed, run_id
 from sim.experiments.spec import Experiment, experiment_problem, raise_if
 from sim.io.atomic import write_json, write_parquet
+from sim.io.data_sources import file_sha256, input_files
 from sim.io.provenance import git_commit, versions
 from sim.scenario import Override, Scenario, format_path, load_scenario, parse_path
 
@@ -133,9 +134,10 @@ def plan_runs(
                 problems.setdefault((problem.path, problem.message), problem)
             continue
         resolved = scenario.resolved()
+        inputs = [file_sha256(path) for path in input_files(scenario)]
         for i, seed in enumerate(seeds):
             resolved["run"] = {**resolved["run"], "seed": seed}
-            spec = RunSpec(run_id(resolved), str(experiment.base),
+            spec = RunSpec(run_id(resolved, inputs), str(experiment.base),
                            (*overrides, Override.of("run.seed", seed)), seed)
             rows.append(PlannedRun(v, i, spec))
     listed = list(problems.values())[:MAX_PROBLEMS]

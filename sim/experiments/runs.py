@@ -81,7 +81,7 @@ def replication_seed(base_seed: int, replication: int, replications: int) -> int
     return ((high << 32) | low) & _SEED_MASK
 
 
-def run_id(resolved: dict[str, Any]) -> str:
+def run_id(resolved: dict[str, Any], inputs: Sequence[str] = ()) -> str:
     """Content-derived id of a run: 16 hex digits of the SHA-256 of its resolved scenario.
 
     Parameters
@@ -89,9 +89,14 @@ def run_id(resolved: dict[str, Any]) -> str:
     resolved
         :meth:`sim.scenario.Scenario.resolved` of the run's scenario (with its
         seed); ``outputs.dir`` is left out (it does not change the results).
+    inputs
+        SHA-256 of every input file the scenario reads (a network, a DEM, a
+        CSV): a run on changed data is a new run, even under the same path.
     """
     data = dict(resolved)
     data["outputs"] = {k: v for k, v in resolved.get("outputs", {}).items() if k != "dir"}
+    if inputs:
+        data["input_sha256"] = list(inputs)
     text = json.dumps(data, sort_keys=True, separators=(",", ":"), allow_nan=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 

@@ -96,7 +96,7 @@ def data_sources(scenario: Any) -> list[dict[str, Any]]:
             registries[folder] = _registry(folder / SOURCES_FILE)
         entry = registries[folder].get(path.name)
         record: dict[str, Any] = {"file": str(path), "bytes": path.stat().st_size,
-                                  "sha256": _sha256(path)}
+                                  "sha256": file_sha256(path)}
         if isinstance(entry, dict):
             record.update({k: str(entry[k]) for k in _KEYS if entry.get(k) is not None})
         elif path.name.lower().endswith(_OSM_SUFFIXES):
@@ -118,7 +118,8 @@ def _registry(path: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes, as hex."""
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):

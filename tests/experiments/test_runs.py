@@ -50,6 +50,8 @@ def test_run_ids_derive_from_content_and_seed(tmp_path):
     assert len({run_id(base), run_id(other_seed), run_id(other_value)}) == 3
     assert run_id(elsewhere) == run_id(base)  # where results go does not change them
     assert len(run_id(base)) == 16 and set(run_id(base)) <= set("0123456789abcdef")
+    # the same scenario on other data (a file changed under the same path) is another run
+    assert run_id(base, ["ab" * 32]) != run_id(base, ["cd" * 32]) != run_id(base)
 
 
 def test_variants_are_the_product_in_order_written(tmp_path):
@@ -76,7 +78,8 @@ def test_one_run_of_a_batch_reproduced_alone(tmp_path, capsys):
     prov = json.loads((folder / "provenance.json").read_text())
     assert prov["seed"] == row["seed"] and prov["replications"] == 1
     # the planned id is the id of the scenario the run loaded
-    assert run_id(prov["scenario"]) == row["run_id"]
+    inputs = [d["sha256"] for d in prov.get("data_sources", [])]
+    assert run_id(prov["scenario"], inputs) == row["run_id"]
     # `citysim run` with the run's overrides and seed gives the same tables
     sets = [a for o in prov["overrides"] if not o.startswith("run.seed=")
             for a in ("--set", o)]
@@ -89,3 +92,27 @@ def test_one_run_of_a_batch_reproduced_alone(tmp_path, capsys):
     alone = json.loads((out / "summary.json").read_text())
     assert alone["evacuated"] == row["evacuated"]
     assert alone["evacuation_time_p90_s"] == row["evacuation_time_p90_s"]
+
+
+def test_a_run_on_changed_data_is_a_new_run(tmp_path):
+    from sim.experiments.plan import plan_runs
+
+    def dem(top: float) -> str:
+        rows = "\n".join(" ".join(f"{top if (r, c) == (0, 0) else 1.0:g}" for c in range(4))
+                         for r in range(4))
+        return ("ncols 4\nnrows 4\nxllcorner -100\nyllcorner -100\ncellsize 300\n"
+                f"NODATA_value -9999\n{rows}\n")
+
+    write(tmp_path, "dem.asc", dem(1.0))
+    text = town(tmp_path).read_text()
+    write(tmp_path, "town.yaml", text.replace("city:\n", "city:\n  terrain: {asc: dem.asc}\n", 1))
+    experiment = load_experiment(write(tmp_path, "b.yaml", BATCH))
+
+    def ids() -> list[str]:
+        plan = plan_runs(experiment, batch_variants(experiment), locate=lambda v, p: ("vary", p))
+        return [row.spec.run_id for row in plan.rows]
+
+    first = ids()
+    assert ids() == first  # the same data: the same runs (a restart redoes nothing)
+    write(tmp_path, "dem.asc", dem(2.0))  # one cell higher, same file name
+    assert not set(ids()) & set(first)
