@@ -134,6 +134,7 @@ class ResponseSystem:
         self.needs_left: list[dict[str, int]] = []
         self.sent: list[set[int]] = []  # units ever sent to each incident (each counts once)
         self.attending: list[int] = []  # units sent to each incident and not yet cleared
+        self.present: list[int] = []  # units on scene at each incident now
         self.active: set[int] = set()  # incidents neither lost nor over
         self.held: dict[int, bool] = {}  # held incident -> released yet
         self.busy_unit_s = 0.0
@@ -271,6 +272,7 @@ class ResponseSystem:
         self.needs_left.append(dict(needs))
         self.sent.append(set())
         self.attending.append(0)
+        self.present.append(0)
         if hold:
             self.held[index] = False
         free = any(self._free_units(k) for k in needs)
@@ -375,6 +377,7 @@ class ResponseSystem:
             unit.state = UnitState.TRAVELLING
         elif kind == "arrive":
             unit.state = UnitState.ON_SCENE
+            self.present[unit.incident] += 1
             inc = self.incidents[unit.incident]
             if math.isnan(inc["t_arrive_s"]):
                 inc["t_arrive_s"] = t_s
@@ -390,6 +393,7 @@ class ResponseSystem:
             inc = self.incidents[unit.incident]
             inc["t_clear_s"] = t_s if math.isnan(inc["t_clear_s"]) else max(inc["t_clear_s"], t_s)
             self.attending[unit.incident] -= 1
+            self.present[unit.incident] -= 1
             if self.is_over(unit.incident):
                 self.active.discard(unit.incident)
             unit.state = UnitState.RETURNING
@@ -437,8 +441,7 @@ class ResponseSystem:
 
     def on_scene(self, index: int) -> tuple[int, float]:
         """Units on scene at incident ``index`` now, and its first arrival (s; NaN if none)."""
-        n = sum(1 for u in self.units if u.incident == index and u.state == UnitState.ON_SCENE)
-        return n, float(self.incidents[index]["t_arrive_s"])
+        return self.present[index], float(self.incidents[index]["t_arrive_s"])
 
     def release(self, index: int, t_s: float) -> None:
         """End held incident ``index`` at ``t_s``: its units clear, its unmet needs are dropped."""

@@ -46,6 +46,9 @@ def run_checking(model):
         response = model.response  # the running count of open incidents, against a recount
         assert len(response.active) == sum(1 for k, r in enumerate(response.incidents)
                                            if not r["lost"] and not response.is_over(k))
+        for k in range(len(response.incidents)):  # units on scene, against a recount
+            assert response.on_scene(k)[0] == sum(
+                1 for u in response.units if u.incident == k and u.state == UnitState.ON_SCENE)
     model.finish()
 
 
