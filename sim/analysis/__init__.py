@@ -1,4 +1,4 @@
-"""Analyses on the built city: station coverage (placement models come later).
+"""Analyses on the built city: station coverage (placement: :mod:`sim.planning`).
 
 :func:`station_coverage` gives, per node, the earliest arrival after dispatch
 of a station's unit and the station's district, and the shares of population
