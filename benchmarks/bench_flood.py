@@ -1,7 +1,7 @@
 """Flood benchmarks: the numba local-inertial solver against NumPy and against the memory bound.
 
 ``flood_vs_numpy`` advances the same wet grid by the same sub-steps with
-:func:`sim.hazards._flood_kernels.run_flood` and with :func:`numpy_run_flood`,
+:func:`citysim.hazards._flood_kernels.run_flood` and with :func:`numpy_run_flood`,
 a vectorised NumPy implementation of the same scheme (whole-array operations,
 one sub-step at a time, ``h^(7/3)`` as ``h² cbrt(h)``); the ratio of times is
 the ratio of cell updates per second (target 5).
@@ -13,7 +13,7 @@ element) gives the bandwidth; one cell update must read ``z``, ``h``, ``qx``,
 ``qy`` and write ``h``, ``qx``, ``qy`` (7 float64 = 56 bytes), so the bound is
 ``bandwidth / 56`` cell updates per second. ``ratio`` = achieved / bound
 (target 0.5). Both entries run the solver on all numba threads when the grid
-is large enough (:data:`sim.hazards._flood_kernels.PARALLEL_MIN_CELLS`), and
+is large enough (:data:`citysim.hazards._flood_kernels.PARALLEL_MIN_CELLS`), and
 the triad on all threads too.
 """
 
@@ -22,10 +22,10 @@ from __future__ import annotations
 import time
 
 import numpy as np
+from citysim.hazards import _flood_kernels as k
 from numba import njit, prange
 
 from benchmarks.common import BenchResult, compare, register
-from sim.hazards import _flood_kernels as k
 
 G = 9.81
 BYTES_PER_CELL_UPDATE = 56
@@ -95,7 +95,7 @@ def numpy_substep(z, h, qx, qy, n, dx, dt, rain, loss, point, open_boundary, h_m
     """One sub-step of the local-inertial scheme in whole-array NumPy, in place.
 
     The same stages, order and formulas as the numba kernel (module doc of
-    :mod:`sim.hazards._flood_kernels`): momentum, boundary, source (rain on
+    :mod:`citysim.hazards._flood_kernels`): momentum, boundary, source (rain on
     cells with ``z < Z_WALL_M``, ``point`` m/s per cell, losses where water
     stands), outflow limiter, continuity. Returns ``(outflow m³, source m³,
     loss m³, active cells)``.

@@ -1,7 +1,7 @@
 """Resident benchmarks: citysim's numba residents against the pure-Mesa reference.
 
 ``resident_steps_vs_mesa`` steps the same scenario (same world, same plan)
-with :class:`sim.model.CityModel` and with
+with :class:`citysim.model.CityModel` and with
 :class:`benchmarks.mesa_reference.ReferenceModel` (one Python object per
 resident agent), both built outside the timing, and compares the time per
 agent-step (agents x steps; the same on both sides, so the ratio of times is
@@ -18,12 +18,13 @@ from __future__ import annotations
 import resource
 import time
 
+from citysim.model import CityModel
+from citysim.rng import replication_seeds
+from citysim.runner import run_replication
+from citysim.scenario import load_scenario_text
+
 from benchmarks.common import BenchResult, register
 from benchmarks.mesa_reference import ReferenceModel, reference_plan, reference_world
-from sim.model import CityModel
-from sim.rng import replication_seeds
-from sim.runner import run_replication
-from sim.scenario import load_scenario_text
 
 # side of the grid (intersections), residents (one person per agent), simulated time
 STEPS_CASE = {

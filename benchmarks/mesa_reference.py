@@ -15,7 +15,7 @@ agent), so that it is a fair yardstick for speed
 
 Scope: no hazards (every edge speed factor is 1, nothing closes, the action
 ``auto`` evacuates), so no hazard warnings, injuries or deaths. The next-hop
-trees come from :func:`sim.routing.next_hop_tree`, as in the numba model:
+trees come from :func:`citysim.routing.next_hop_tree`, as in the numba model:
 routes are computed rarely and are not what is being compared.
 
 Where docs/RESIDENTS.md leaves a choice open, this module decides as follows
@@ -50,7 +50,7 @@ Where docs/RESIDENTS.md leaves a choice open, this module decides as follows
 - an edge is "empty" (accepts any agent) when no agent is on it;
 - every step moves a full ``dt``, the last one too when ``run.duration``
   is not a multiple of ``dt`` (the time recorded is ``min(t + dt,
-  duration)``), as :class:`sim.model.CityModel` does.
+  duration)``), as :class:`citysim.model.CityModel` does.
 """
 
 from __future__ import annotations
@@ -63,10 +63,9 @@ from typing import Any
 import mesa
 import numpy as np
 import pandas as pd
-
-from sim.agents.plan import CAR, WALK, ResidentPlan, draw_plan
-from sim.agents.states import STATE_COLUMNS, State
-from sim.agents.traffic import (
+from citysim.agents.draws import CAR, WALK, ResidentDraws, draw_residents
+from citysim.agents.states import STATE_COLUMNS, State
+from citysim.agents.traffic import (
     CAR_JAM_SPACING_M,
     CAR_LANE_CAPACITY_VEH_S,
     WEIDMANN_FREE_SPEED_MPS,
@@ -74,10 +73,10 @@ from sim.agents.traffic import (
     WEIDMANN_JAM_DENSITY_P_M2,
     edge_traffic,
 )
-from sim.rng import Streams, replication_seeds
-from sim.routing import next_hop_tree
-from sim.runner import world_streams
-from sim.world.builder import World, build_world
+from citysim.rng import Streams, replication_seeds
+from citysim.routing import next_hop_tree
+from citysim.runner import world_streams
+from citysim.world.builder import World, build_world
 
 _MODES = (WALK, CAR)
 MIN_FREE_SHARE = 0.01
@@ -85,7 +84,7 @@ MIN_FREE_SHARE = 0.01
 _MODE_NAMES = {WALK: "walk", CAR: "car"}
 
 
-def reference_plan(scenario: Any, world: World, replication: int = 0) -> ResidentPlan:
+def reference_plan(scenario: Any, world: World, replication: int = 0) -> ResidentDraws:
     """The plan of a replication, drawn exactly as the numba model draws it.
 
     Parameters
@@ -99,19 +98,19 @@ def reference_plan(scenario: Any, world: World, replication: int = 0) -> Residen
 
     Returns
     -------
-    ResidentPlan
+    ResidentDraws
     """
     seeds = replication_seeds(scenario.run.seed, scenario.run.replications)
     rng = Streams(seeds[replication]).generator("residents")
-    return draw_plan(world.population, scenario.behaviour, rng)
+    return draw_residents(world.population, scenario.behaviour, rng)
 
 
 def reference_world(scenario: Any) -> World:
-    """The world of a scenario, built as :func:`sim.runner.run_scenario` builds it."""
+    """The world of a scenario, built as :func:`citysim.runner.run_scenario` builds it."""
     return build_world(scenario, world_streams(scenario.run.seed))
 
 
-# -- speeds: docs/RESIDENTS.md, "Speed" (sim.agents.traffic, one edge at a time) ------
+# -- speeds: docs/RESIDENTS.md, "Speed" (citysim.agents.traffic, one edge at a time) ------
 
 def walk_factor(rho: float) -> float:
     """Weidmann's ``v / v0`` at a density ``rho`` (persons/m²), 1 at zero density."""
@@ -273,7 +272,7 @@ class Resident(mesa.Agent):
         The replication's plan (the agent copies its row).
     """
 
-    def __init__(self, model: ReferenceModel, idx: int, plan: ResidentPlan) -> None:
+    def __init__(self, model: ReferenceModel, idx: int, plan: ResidentDraws) -> None:
         super().__init__(model)
         self.idx = idx
         self.home = int(plan.home_node[idx])
@@ -372,7 +371,7 @@ class ReferenceModel(mesa.Model):
     """
 
     def __init__(
-        self, scenario: Any, world: World, plan: ResidentPlan, *,
+        self, scenario: Any, world: World, plan: ResidentDraws, *,
         rng: np.random.Generator | None = None,
     ) -> None:
         if rng is None:

@@ -12,7 +12,7 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from sim.errors import ScenarioError
+from citysim.errors import ScenarioError
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -27,7 +27,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    from sim import __version__
+    from citysim import __version__
 
     p = _Parser(prog="citysim", description="Simulate a city in an emergency.")
     p.add_argument("--version", action="version", version=f"citysim {__version__}")
@@ -131,15 +131,15 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _load(args: argparse.Namespace):
-    from sim.scenario import load_scenario
+    from citysim.scenario import load_scenario
 
     return load_scenario(args.scenario, overrides=args.overrides, seed=args.seed)
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from sim.model import build_hazards
-    from sim.runner import world_streams
-    from sim.world.builder import build_world
+    from citysim.model import build_hazards
+    from citysim.runner import world_streams
+    from citysim.world.builder import build_world
 
     scenario = _load(args)
     world = build_world(scenario, world_streams(scenario.run.seed))
@@ -163,7 +163,7 @@ def _format(value: object) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from sim.runner import HEADLINE_KPIS, run_scenario
+    from citysim.runner import HEADLINE_KPIS, run_scenario
 
     scenario = _load(args)
     out_dir = args.out or scenario.outputs.dir or Path("results") / scenario.name
@@ -177,8 +177,8 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _coverage(args: argparse.Namespace) -> int:
-    from sim.scenario import format_duration, parse_duration
-    from sim.world.places import UNIT_TYPES
+    from citysim.scenario import format_duration, parse_duration
+    from citysim.world.sites import UNIT_TYPES
 
     times: dict[str, float | None] = {}
     for option, text, least in (("--standard", args.standard, "positive"),
@@ -207,7 +207,7 @@ def _coverage(args: argparse.Namespace) -> int:
               f"(run.duration: {format_duration(scenario.run.duration)})", file=sys.stderr)
         return EXIT_BAD_INPUT
 
-    from sim.analysis.coverage import run_coverage
+    from citysim.analysis.coverage import run_coverage
 
     out_dir = args.out or Path("results") / f"{scenario.name}-coverage"
     run = run_coverage(scenario, standard_s=times["--standard"], unit=args.unit, at_s=at_s,
@@ -246,8 +246,8 @@ def _coverage(args: argparse.Namespace) -> int:
 
 
 def _experiment(args: argparse.Namespace):
-    from sim.errors import Problem
-    from sim.experiments import load_experiment
+    from citysim.errors import Problem
+    from citysim.experiments import load_experiment
 
     experiment = load_experiment(args.experiment)
     if experiment.kind != args.verb:
@@ -275,7 +275,7 @@ def _failures(result) -> int:
 
 
 def _batch(args: argparse.Namespace) -> int:
-    from sim.experiments import run_batch
+    from citysim.experiments import run_batch
 
     experiment = _experiment(args)
     result = run_batch(experiment, out=args.out, workers=args.workers, scheduler=args.scheduler,
@@ -296,7 +296,7 @@ def _batch(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from sim.experiments.sweep import INDEX_NAMES, run_sweep
+    from citysim.experiments.sweep import INDEX_NAMES, run_sweep
 
     experiment = _experiment(args)
     result = run_sweep(experiment, out=args.out, workers=args.workers, scheduler=args.scheduler,
@@ -316,7 +316,7 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 def _calibrate(args: argparse.Namespace) -> int:
-    from sim.experiments.calibrate import run_calibration
+    from citysim.experiments.calibrate import run_calibration
 
     experiment = _experiment(args)
     result = run_calibration(experiment, out=args.out, workers=args.workers,
@@ -330,8 +330,8 @@ def _calibrate(args: argparse.Namespace) -> int:
 
 
 def _optimize(args: argparse.Namespace) -> int:
-    from sim.planning.optimize import run_optimize
-    from sim.scenario import parse_duration
+    from citysim.placement.optimize import run_optimize
+    from citysim.scenario import parse_duration
 
     standard_s = None
     if args.standard is not None:
@@ -371,7 +371,7 @@ def _optimize(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from sim.report.html import write_report
+    from citysim.report.html import write_report
 
     path = write_report(args.results_dir, args.out)
     print(f"report: {path}")
@@ -386,8 +386,8 @@ def _drill(args: argparse.Namespace) -> int:
               f"MSEL.csv (got {', '.join(given) or 'none'})", file=sys.stderr)
         return EXIT_BAD_INPUT
     if args.compare is not None:
-        from sim.drill.compare import compare_msel, summary_lines, write_comparison
-        from sim.scenario import parse_duration
+        from citysim.drill.compare import compare_msel, summary_lines, write_comparison
+        from citysim.scenario import parse_duration
 
         try:
             tolerance_s = parse_duration(args.tolerance)
@@ -399,11 +399,11 @@ def _drill(args: argparse.Namespace) -> int:
         print("\n".join(summary_lines(comparison)))
         print(f"written: {', '.join(str(p) for p in paths)}")
         return EXIT_OK
-    from sim.drill.msel import write_timeline
+    from citysim.drill.msel import write_timeline
 
     results = args.from_dir
     if results is None:
-        from sim.runner import run_scenario
+        from citysim.runner import run_scenario
 
         scenario = _load(args)
         results = args.out or scenario.outputs.dir or Path("results") / scenario.name

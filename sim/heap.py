@@ -1,7 +1,7 @@
 """A 4-ary min-heap of ``(key, index)`` pairs for numba kernels.
 
-Shared by the shortest-path searches (:mod:`sim.routing`) and the residents'
-node crossings (:mod:`sim.agents`). Call inside ``@njit`` code only:
+Shared by the shortest-path searches (:mod:`citysim.routing`) and the residents'
+node crossings (:mod:`citysim.agents`). Call inside ``@njit`` code only:
 ``heap = heap_new(capacity)``, ``size = heap_push(heap, size, key, index)``,
 ``key, index, size = heap_pop(heap, size)`` (``size > 0``). Ties on the key
 are broken by the smaller index, so the order is deterministic.

@@ -11,9 +11,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from citysim.agents.states import State, final_groups
 from scipy import stats
-
-from sim.agents.states import State, final_groups
 
 CONTRACT_KPIS: tuple[str, ...] = (
     "residents_total", "evacuated", "sheltered_in_place", "not_evacuated", "injured",
@@ -116,9 +115,9 @@ def response_kpis(
 def normal_coverage(world: Any, standard_s: float) -> float | None:
     """Share of residents an engine reaches within the standard on the intact network.
 
-    ``None`` when the city has no engine (see :mod:`sim.analysis.coverage`).
+    ``None`` when the city has no engine (see :mod:`citysim.analysis.coverage`).
     """
-    from sim.analysis.coverage import station_coverage
+    from citysim.analysis.coverage import station_coverage
 
     if world.population.total == 0 or not world.stations.units[:, 0].any():
         return None
@@ -131,7 +130,7 @@ def summarize_model(model: Any, *, wall_time_s: float) -> dict[str, Any]:
     Parameters
     ----------
     model
-        A finished :class:`sim.model.CityModel`.
+        A finished :class:`citysim.model.CityModel`.
     wall_time_s
         Wall-clock time of the run (s).
 

@@ -8,26 +8,26 @@ from typing import Any
 import mesa
 import numpy as np
 import pandas as pd
-
-from sim.agents._kernels import ACT_EVACUATE, decide, edge_speeds, move, word_of_mouth
-from sim.agents.plan import CAR, WALK, draw_plan
-from sim.agents.residents import ACTION_CODES, Residents, Roads, ShelterState
-from sim.agents.response import ResponseSystem
-from sim.agents.states import STATE_COLUMNS, State, final_groups, persons_by_state
-from sim.agents.traffic import edge_traffic
-from sim.errors import Problem, ScenarioError
-from sim.hazards.base import Hazard, IncidentRequest, check_fields, overrides
-from sim.io.tables import (
+from citysim.agents._kernels import ACT_EVACUATE, decide, edge_speeds, move, word_of_mouth
+from citysim.agents.draws import CAR, WALK, draw_residents
+from citysim.agents.residents import ACTION_CODES, Residents
+from citysim.agents.response import ResponseSystem
+from citysim.agents.shelter_state import ShelterState
+from citysim.agents.states import STATE_COLUMNS, State, final_groups, persons_by_state
+from citysim.agents.traffic import Roads, edge_traffic
+from citysim.errors import Problem, ScenarioError
+from citysim.hazards.base import Hazard, IncidentRequest, check_fields, overrides
+from citysim.io.tables import (
     INCIDENT_COLUMNS,
     PROBE_COLUMNS,
     SHELTER_COLUMNS,
     STATION_COLUMNS,
     typed_frame,
 )
-from sim.rng import Streams
-from sim.routing import next_hop_tree
-from sim.world.builder import World, build_world
-from sim.world.places import UNIT_TYPES
+from citysim.rng import Streams
+from citysim.routing import next_hop_tree
+from citysim.world.builder import World, build_world
+from citysim.world.sites import UNIT_TYPES
 
 FREE_WALK_SPEED_MPS = 1.34
 """Free walking speed used to weight routes to shelters (Weidmann 1993)."""
@@ -57,7 +57,7 @@ def build_hazards(scenario: Any, world: World, streams: Streams) -> list[Hazard]
     ScenarioError
         When a hazard type has no simulation model yet.
     """
-    from sim.hazards.registry import hazard_model, runnable_hazards
+    from citysim.hazards.registry import hazard_model, runnable_hazards
 
     hazards: list[Hazard] = []
     problems: list[Problem] = []
@@ -103,7 +103,7 @@ class CityModel(mesa.Model):
     5. **incidents appear** and 6. **dispatch**: background calls and
        incidents raised by hazards get the closest free suitable units; units
        turn out, drive, serve and return; calls and unit events inside the
-       step are processed at their exact times (:mod:`sim.agents.response`).
+       step are processed at their exact times (:mod:`citysim.agents.response`).
        Units stay at a hazard's held incident until the hazard, told who is
        on scene (:meth:`Hazard.attend`), releases it; trapped residents are
        rescued when their rescue incident clears;
@@ -116,7 +116,7 @@ class CityModel(mesa.Model):
     scenario
         A loaded, validated scenario.
     seed_sequence
-        Root seed of this replication (see :mod:`sim.rng`).
+        Root seed of this replication (see :mod:`citysim.rng`).
     world
         A world already built from the same scenario and seed, to reuse.
     """
@@ -135,7 +135,7 @@ class CityModel(mesa.Model):
         self.world = world if world is not None else build_world(scenario, streams)
         net = self.world.network
         self.hazards = build_hazards(scenario, self.world, streams)
-        self.plan = draw_plan(self.world.population, scenario.behaviour,
+        self.plan = draw_residents(self.world.population, scenario.behaviour,
                               streams.generator("residents"))
         self.residents = Residents.at_home(self.plan)
         self.roads = Roads.empty(net, edge_traffic(net))
@@ -349,7 +349,7 @@ class CityModel(mesa.Model):
                 row.update({name: float(values[k]) for name, values in fields.items()})
                 self.probe_rows.append(row)
         if self.scenario.outputs.animation:
-            from sim.plots.animation import record_frame
+            from citysim.plots.animation import record_frame
 
             record_frame(self)
         self._next_record_s += self.record_every_s

@@ -10,14 +10,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from citysim.io.atomic import write_atomic, write_json, write_parquet
+from citysim.io.provenance import provenance
+from citysim.metrics import aggregate_replications, summarize_model
+from citysim.model import CityModel
+from citysim.rng import Streams, replication_seeds
+from citysim.world.builder import World, build_world
 from tqdm import tqdm
-
-from sim.io.atomic import write_atomic, write_json, write_parquet
-from sim.io.provenance import provenance
-from sim.metrics import aggregate_replications, summarize_model
-from sim.model import CityModel
-from sim.rng import Streams, replication_seeds
-from sim.world.builder import World, build_world
 
 HEADLINE_KPIS: tuple[str, ...] = (
     "residents_total", "evacuated", "sheltered_in_place", "not_evacuated", "fatalities",
@@ -59,7 +58,7 @@ class RunOutput:
         ``provenance.json`` content.
     frames
         Animation frames of the first replication
-        (:class:`sim.plots.animation.AnimationFrame`; only with
+        (:class:`citysim.plots.animation.AnimationFrame`; only with
         ``outputs.animation``).
     """
 
@@ -136,7 +135,7 @@ def run_scenario(
     Parameters
     ----------
     scenario
-        A loaded scenario (:func:`sim.scenario.load_scenario`).
+        A loaded scenario (:func:`citysim.scenario.load_scenario`).
     out_dir
         Result folder; nothing is written when ``None``.
     progress
@@ -205,7 +204,7 @@ def write_results(out: RunOutput, out_dir: Path, *, plots: bool, geojson: bool =
     plots
         Also draw the figures into ``out_dir/plots``.
     geojson
-        Also write the GIS layers into ``out_dir/gis`` (:mod:`sim.io.geojson`).
+        Also write the GIS layers into ``out_dir/gis`` (:mod:`citysim.io.geojson`).
         ``animation.gif`` (and ``.mp4``) are written when ``out.frames`` holds frames.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -223,17 +222,17 @@ def write_results(out: RunOutput, out_dir: Path, *, plots: bool, geojson: bool =
                          lambda p, t=table: t.to_csv(p, index=False, encoding="utf-8-sig"))
     write_json(out_dir / "summary.json", out.summary)
     if plots:
-        from sim.plots import write_run_plots
+        from citysim.plots import write_run_plots
 
         write_run_plots(out, out_dir / "plots")
     if out.frames:
-        from sim.plots.animation import write_animation
+        from citysim.plots.animation import write_animation
 
         outputs = out.provenance["scenario"]["outputs"]
         write_animation(out.frames, out.world, out_dir, title=out.provenance["scenario"]["name"],
                         fps=int(outputs.get("animation_fps", 6)))
     if geojson:
-        from sim.io.geojson import write_layers
+        from citysim.io.geojson import write_layers
 
         write_layers(out, out_dir / "gis")
     write_json(out_dir / "provenance.json", out.provenance)

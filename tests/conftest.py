@@ -10,7 +10,7 @@ settings.load_profile("citysim")
 
 
 def _register(monkeypatch, type_name, config, model):
-    from sim.hazards import registry
+    from citysim.hazards import registry
 
     monkeypatch.setitem(registry._REGISTRY, type_name, config)
     monkeypatch.setattr(config, "hazard_type", type_name)

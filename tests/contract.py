@@ -10,8 +10,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
-
-from sim.metrics import CONTRACT_KPIS
+from citysim.metrics import CONTRACT_KPIS
 
 TABLE_COLUMNS = {
     "timeseries.parquet": ["t_s", "evacuated", "evacuating", "not_evacuated",

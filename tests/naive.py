@@ -19,7 +19,7 @@ def dijkstra(
 ) -> tuple[list[float], list[int], list[int], list[int]]:
     """Multi-source Dijkstra with :mod:`heapq`, the same tie rule as the kernels.
 
-    Mirrors ``sim.routing._kernels._search``: entries ordered by
+    Mirrors ``citysim.routing._kernels._search``: entries ordered by
     ``(cost, node)``, only strictly shorter costs accepted, neighbours
     scanned in the given order, among equal sources the first.
 

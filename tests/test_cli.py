@@ -4,14 +4,14 @@ import sys
 
 import matplotlib.image as mpimg
 import pytest
+from citysim.cli import main
 
-from sim.cli import main
 from tests.contract import contract_problems
 from tests.scenarios import SMALL_CITY, write_scenario
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sim.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "citysim.cli", *args], capture_output=True,
                           text=True, timeout=300)
 
 

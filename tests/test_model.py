@@ -1,13 +1,13 @@
 import numpy as np
 import pandas as pd
 import pytest
+from citysim.agents.states import State
+from citysim.model import CityModel
+from citysim.rng import replication_seeds
+from citysim.runner import run_replication, run_scenario, world_streams
+from citysim.scenario import load_scenario
+from citysim.world.builder import build_world
 
-from sim.agents.states import State
-from sim.model import CityModel
-from sim.rng import replication_seeds
-from sim.runner import run_replication, run_scenario, world_streams
-from sim.scenario import load_scenario
-from sim.world.builder import build_world
 from tests.scenarios import write_scenario
 
 
@@ -34,7 +34,7 @@ def test_normal_day_runs_to_the_end_and_conserves_people(scenario):
                 "calls_queued_fraction"):
         assert s[key] is None
     # the station's coverage of the intact network, as `citysim coverage` computes it
-    from sim.analysis.coverage import station_coverage
+    from citysim.analysis.coverage import station_coverage
 
     expected = station_coverage(out.world, standard_s=300.0).coverage_fraction
     assert 0 < s["coverage_fraction"] <= 1 and s["coverage_fraction"] == expected

@@ -37,12 +37,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
-from sim.io.atomic import write_atomic
-from sim.routing import shortest_costs
-from sim.runner import world_streams
-from sim.scenario import load_scenario
-from sim.world.builder import build_world
+from citysim.io.atomic import write_atomic
+from citysim.routing import shortest_costs
+from citysim.runner import world_streams
+from citysim.scenario import load_scenario
+from citysim.world.builder import build_world
 
 HERE = Path(__file__).resolve().parent
 PREMOVE_MEDIAN_S = 420.0

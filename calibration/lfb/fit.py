@@ -1,7 +1,7 @@
 """Fit turnout + Kolesar travel time to London Fire Brigade attendance times (2009).
 
 Reads ``lfb_attendance.csv`` (beside this file; made by ``prepare.py``), fits
-:func:`sim.calibration.fit_attendance` and a plain lognormal, bootstraps the
+:func:`citysim.calibration.fit_attendance` and a plain lognormal, bootstraps the
 parameters (seeded) and writes, beside this file:
 
 ``fit.json``
@@ -39,10 +39,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from scipy import special  # noqa: E402
-
-from sim.calibration import (  # noqa: E402
+from citysim.calibration import (  # noqa: E402
     BANDS_M,
     ROAD_FACTOR,
     AttendanceFit,
@@ -52,6 +49,8 @@ from sim.calibration import (  # noqa: E402
     fit_attendance,
     fit_lognormal,
 )
+from matplotlib.figure import Figure  # noqa: E402
+from scipy import special  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "lfb_attendance.csv"

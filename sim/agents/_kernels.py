@@ -20,11 +20,10 @@ Plain arrays in and out. Inputs are grouped in small tuples per concern:
 from __future__ import annotations
 
 import numpy as np
+from citysim.heap import heap_pop, heap_push
 from numba import njit
 
-from sim.heap import heap_pop, heap_push
-
-# resident states (sim.agents.states.State; checked equal in the tests)
+# resident states (citysim.agents.states.State; checked equal in the tests)
 AT_HOME, WARNED, DECIDING, EVACUATING, EVACUATED = 0, 1, 2, 3, 4
 SHELTERED_IN_PLACE, NOT_EVACUATED = 5, 6
 # node actions for deciding residents

@@ -4,7 +4,7 @@ One entry per agent; an agent stands for ``persons`` persons. No Python
 object per resident: every attribute is a NumPy array indexed by agent id.
 The dynamics (warning, decision, link-queue movement, shelters) are
 specified in docs/RESIDENTS.md and implemented in
-:mod:`sim.agents._kernels`.
+:mod:`citysim.agents._kernels`.
 """
 
 from __future__ import annotations
@@ -12,15 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
-from sim.agents import _kernels
-from sim.agents.plan import CAR, ResidentPlan
-from sim.agents.states import State
-from sim.agents.traffic import EdgeTraffic
-from sim.hazards.base import People, Setting
-from sim.heap import heap_new
-from sim.world.network import RoadNetwork
-from sim.world.places import Shelters
+from citysim.agents import _kernels
+from citysim.agents.draws import CAR, ResidentDraws
+from citysim.agents.states import State
+from citysim.agents.traffic import Roads
+from citysim.hazards.base import People, Setting
+from citysim.world.network import RoadNetwork
+from citysim.world.sites import Shelters
 
 ACTION_CODES = {"evacuate": _kernels.ACT_EVACUATE, "shelter_in_place": _kernels.ACT_SHELTER}
 
@@ -34,7 +32,7 @@ class Residents:
     plan
         The fixed per-agent draws of this replication.
     state
-        :class:`~sim.agents.states.State` value (int8).
+        :class:`~citysim.agents.states.State` value (int8).
     node
         Home node until departure, then the last node passed (int64).
     edge
@@ -58,7 +56,7 @@ class Residents:
         order): the only ones the warning and decision kernels look at.
     """
 
-    plan: ResidentPlan
+    plan: ResidentDraws
     state: np.ndarray
     node: np.ndarray
     edge: np.ndarray
@@ -74,7 +72,7 @@ class Residents:
     n_undecided: int
 
     @classmethod
-    def at_home(cls, plan: ResidentPlan) -> Residents:
+    def at_home(cls, plan: ResidentDraws) -> Residents:
         """Everyone at home and unaware, as at the start of every run."""
         n = plan.n_agents
         return cls(
@@ -170,111 +168,3 @@ class Residents:
         self.state[new] = State.WARNED
         self.t_act_s[new] = t_s + self.plan.delay_s[new]
         return int(new.sum())
-
-
-@dataclass(eq=False)
-class Roads:
-    """Traffic state of the roads: occupancy, flow credit and queues.
-
-    Attributes
-    ----------
-    traffic
-        Flow and storage capacities by mode.
-    occupancy
-        Units on each edge by mode, shape (2, m).
-    credit
-        Flow credit of each edge by mode, shape (2, m).
-    q_head, q_tail
-        First and last agent of each queue (edge ends, then node departures).
-    heap
-        Work buffer of the node-crossing kernel.
-    queued
-        Units waiting at the end of each edge by mode, shape (2, m).
-    """
-
-    traffic: EdgeTraffic
-    occupancy: np.ndarray
-    credit: np.ndarray
-    q_head: np.ndarray
-    q_tail: np.ndarray
-    heap: np.ndarray
-    queued: np.ndarray
-
-    @classmethod
-    def empty(cls, network: RoadNetwork, traffic: EdgeTraffic) -> Roads:
-        """Empty roads with full flow credit."""
-        m, n = network.n_edges, network.n_nodes
-        n_queues = 2 * m + 2 * n
-        return cls(
-            traffic=traffic,
-            occupancy=np.zeros((2, m)),
-            credit=np.zeros((2, m)),
-            q_head=np.full(n_queues, -1, dtype=np.int64),
-            q_tail=np.full(n_queues, -1, dtype=np.int64),
-            heap=heap_new(n_queues),
-            queued=np.zeros((2, m)),
-        )
-
-    def kernel_queues(self) -> tuple[np.ndarray, ...]:
-        """The queue arrays in the order the kernels take them."""
-        return (self.occupancy, self.credit, self.q_head, self.q_tail, self.heap, self.queued)
-
-
-@dataclass(eq=False)
-class ShelterState:
-    """Occupancy and counters of the shelters.
-
-    Attributes
-    ----------
-    sh_ptr, sh_idx
-        Shelters at each node: ``sh_idx[sh_ptr[v]:sh_ptr[v + 1]]``.
-    capacity, occupancy, arrivals, turned_away
-        Persons (int64).
-    t_full_s
-        When the shelter became full (room below the largest agent), NaN if never.
-    full
-        Whether it is full (closed to routing).
-    largest_agent
-        Persons in the largest agent.
-    """
-
-    sh_ptr: np.ndarray
-    sh_idx: np.ndarray
-    capacity: np.ndarray
-    occupancy: np.ndarray
-    arrivals: np.ndarray
-    turned_away: np.ndarray
-    t_full_s: np.ndarray
-    full: np.ndarray
-    largest_agent: int
-
-    @classmethod
-    def empty(cls, shelters: Shelters, n_nodes: int, largest_agent: int) -> ShelterState:
-        """Empty shelters; one with less room than the largest agent starts full."""
-        order = np.argsort(shelters.node, kind="stable")
-        counts = np.bincount(shelters.node, minlength=n_nodes)
-        k = len(shelters)
-        capacity = shelters.capacity.astype(np.int64)
-        full = capacity < largest_agent
-        return cls(
-            sh_ptr=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
-            sh_idx=order.astype(np.int64),
-            capacity=capacity,
-            occupancy=np.zeros(k, dtype=np.int64),
-            arrivals=np.zeros(k, dtype=np.int64),
-            turned_away=np.zeros(k, dtype=np.int64),
-            t_full_s=np.where(full, 0.0, np.nan),
-            full=full,
-            largest_agent=int(largest_agent),
-        )
-
-    def open_nodes(self, n_nodes: int, node: np.ndarray) -> np.ndarray:
-        """Boolean mask of nodes with a shelter that still has room."""
-        mask = np.zeros(n_nodes, dtype=bool)
-        mask[node[~self.full]] = True
-        return mask
-
-    def kernel_shelters(self) -> tuple:
-        """The shelter arrays in the order the kernels take them."""
-        return (self.sh_ptr, self.sh_idx, self.capacity, self.occupancy, self.arrivals,
-                self.turned_away, self.t_full_s, self.full, self.largest_agent)

@@ -35,11 +35,10 @@ from typing import Any
 
 import mesa
 import numpy as np
-
-from sim.agents.traffic import edge_traffic
-from sim.routing import next_hop_tree
-from sim.world.builder import World, node_population
-from sim.world.places import UNIT_TYPES
+from citysim.agents.traffic import edge_traffic
+from citysim.routing import next_hop_tree
+from citysim.world.builder import World, node_population
+from citysim.world.sites import UNIT_TYPES
 
 SERVICE_EVENT = -1
 """Generation of out-of-service events: they hold whatever the unit is doing."""
@@ -66,7 +65,7 @@ class Unit(mesa.Agent):
     name
         ``<station>-<type><k>``.
     kind
-        Unit type (one of :data:`sim.world.places.UNIT_TYPES`).
+        Unit type (one of :data:`citysim.world.sites.UNIT_TYPES`).
     station
         Index of its home station.
     state
@@ -205,7 +204,7 @@ class ResponseSystem:
             slowdowns and the traffic on it.
         requests
             Incidents raised by hazards in this step
-            (:class:`sim.hazards.base.IncidentRequest`), processed at their
+            (:class:`citysim.hazards.base.IncidentRequest`), processed at their
             call times among the other events.
 
         Returns

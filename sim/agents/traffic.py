@@ -3,7 +3,7 @@
 Sources: Weidmann (1993) for pedestrians (free speed 1.34 m/s, jam density
 5.4 persons/m², maximum specific flow about 1.2-1.3 persons/(m s)); MATSim's
 queue model for cars (7.5 m of lane per car at jam, 133 veh/km/lane), with the
-lane capacities of :mod:`sim.world.road_classes`. See docs/RESIDENTS.md.
+lane capacities of :mod:`citysim.world.road_classes`. See docs/RESIDENTS.md.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
-from sim.agents.plan import CAR, WALK
-from sim.world.network import RoadNetwork
+from citysim.agents.draws import CAR, WALK
+from citysim.heap import heap_new
+from citysim.world.network import RoadNetwork
 
 WEIDMANN_FREE_SPEED_MPS = 1.34
 WEIDMANN_JAM_DENSITY_P_M2 = 5.4
@@ -109,3 +109,51 @@ def car_speed_mps(
     congested = CAR_LANE_CAPACITY_VEH_S / (kj - kc) * (kj / safe_k - 1.0)
     v = np.where(k <= kc, vf, congested)
     return np.where(k > 0, np.minimum(vf, np.maximum(v, q_exit / safe_k)), vf)
+
+
+@dataclass(eq=False)
+class Roads:
+    """Traffic state of the roads: occupancy, flow credit and queues.
+
+    Attributes
+    ----------
+    traffic
+        Flow and storage capacities by mode.
+    occupancy
+        Units on each edge by mode, shape (2, m).
+    credit
+        Flow credit of each edge by mode, shape (2, m).
+    q_head, q_tail
+        First and last agent of each queue (edge ends, then node departures).
+    heap
+        Work buffer of the node-crossing kernel.
+    queued
+        Units waiting at the end of each edge by mode, shape (2, m).
+    """
+
+    traffic: EdgeTraffic
+    occupancy: np.ndarray
+    credit: np.ndarray
+    q_head: np.ndarray
+    q_tail: np.ndarray
+    heap: np.ndarray
+    queued: np.ndarray
+
+    @classmethod
+    def empty(cls, network: RoadNetwork, traffic: EdgeTraffic) -> Roads:
+        """Empty roads with full flow credit."""
+        m, n = network.n_edges, network.n_nodes
+        n_queues = 2 * m + 2 * n
+        return cls(
+            traffic=traffic,
+            occupancy=np.zeros((2, m)),
+            credit=np.zeros((2, m)),
+            q_head=np.full(n_queues, -1, dtype=np.int64),
+            q_tail=np.full(n_queues, -1, dtype=np.int64),
+            heap=heap_new(n_queues),
+            queued=np.zeros((2, m)),
+        )
+
+    def kernel_queues(self) -> tuple[np.ndarray, ...]:
+        """The queue arrays in the order the kernels take them."""
+        return (self.occupancy, self.credit, self.q_head, self.q_tail, self.heap, self.queued)

@@ -1,4 +1,4 @@
-"""Analyses on the built city: station coverage (placement: :mod:`sim.planning`).
+"""Analyses on the built city: station coverage (placement: :mod:`citysim.placement`).
 
 :func:`station_coverage` gives, per node, the earliest arrival after dispatch
 of a station's unit and the station's district, and the shares of population
@@ -6,7 +6,7 @@ and road length reached within a standard; :func:`run_coverage` is the
 ``citysim coverage`` verb.
 """
 
-from sim.analysis.coverage import (
+from citysim.analysis.coverage import (
     AREA_LIMITS_KM2,
     Coverage,
     CoverageRaster,

@@ -49,7 +49,7 @@ road-length share first.
 
 Everything here is pure: :func:`station_coverage` takes a world (and,
 optionally, hazard closures and speed factors) and returns arrays;
-:func:`network_at` steps a :class:`~sim.model.CityModel` to get those
+:func:`network_at` steps a :class:`~citysim.model.CityModel` to get those
 closures; :func:`run_coverage` and :func:`write_coverage` are the
 ``citysim coverage`` verb's API (``coverage.json``,
 ``coverage_nodes.parquet``, ``plots/coverage_map.png``).
@@ -66,11 +66,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-
-from sim.routing import shortest_costs
-from sim.world.builder import World, node_population
-from sim.world.network import RoadNetwork
-from sim.world.places import UNIT_TYPES
+from citysim.routing import shortest_costs
+from citysim.world.builder import World, node_population
+from citysim.world.network import RoadNetwork
+from citysim.world.sites import UNIT_TYPES
 
 __all__ = [
     "AREA_LIMITS_KM2",
@@ -381,8 +380,8 @@ def station_coverage(
         For a non-positive standard, an unknown unit type or arrays of the
         wrong shape.
     """
-    from sim.agents.plan import CAR
-    from sim.agents.traffic import edge_traffic
+    from citysim.agents.draws import CAR
+    from citysim.agents.traffic import edge_traffic
 
     standard = float(standard_s)
     if not (standard > 0 and math.isfinite(standard)):
@@ -396,7 +395,7 @@ def station_coverage(
     for name, arr in (("closed", hazard_closed), ("speed_factor", factor)):
         if arr.shape != (m,):
             raise ValueError(f"{name} must have shape ({m},), one per edge, got {arr.shape}")
-    drivable = edge_traffic(net).usable[CAR]  # as dispatch has it (sim.agents.response)
+    drivable = edge_traffic(net).usable[CAR]  # as dispatch has it (citysim.agents.response)
     shut = hazard_closed | ~drivable | ~(factor > 0)
     with np.errstate(divide="ignore"):
         weight = np.where(shut, np.inf, net.travel_time_s / np.where(factor > 0, factor, 1.0))
@@ -520,7 +519,7 @@ def network_at(
 ) -> tuple[np.ndarray, np.ndarray, float]:
     """Closures and speed factors of the road network at a time of the run.
 
-    Builds the scenario's :class:`~sim.model.CityModel` (first replication's
+    Builds the scenario's :class:`~citysim.model.CityModel` (first replication's
     seed) and steps it until its clock reaches ``at_s``; the hazards then
     have acted on the network as they do in ``citysim run``.  At ``at_s = 0``
     no step is taken (no hazard has acted yet).  With no hazards the network
@@ -549,8 +548,8 @@ def network_at(
     ValueError
         When ``at_s`` is negative or after the end of the run.
     """
-    from sim.model import CityModel
-    from sim.rng import replication_seeds
+    from citysim.model import CityModel
+    from citysim.rng import replication_seeds
 
     at = float(at_s)
     duration = float(scenario.run.duration)
@@ -626,7 +625,7 @@ def coverage_report(
     at_s
         Run time whose network was used (s), or ``None``.
     provenance
-        Provenance block (:func:`sim.io.provenance.provenance`).
+        Provenance block (:func:`citysim.io.provenance.provenance`).
 
     Returns
     -------
@@ -704,9 +703,9 @@ def run_coverage(
     -------
     CoverageRun
     """
-    from sim.io.provenance import provenance
-    from sim.runner import world_streams
-    from sim.world.builder import build_world
+    from citysim.io.provenance import provenance
+    from citysim.runner import world_streams
+    from citysim.world.builder import build_world
 
     started = datetime.now(UTC)
     t0 = time.perf_counter()
@@ -744,9 +743,9 @@ def write_coverage(run: CoverageRun, out_dir: Path) -> list[Path]:
     list of Path
         The files written.
     """
-    from sim.io.atomic import write_json, write_parquet
-    from sim.plots import save_figure
-    from sim.plots.coverage import plot_coverage_map
+    from citysim.io.atomic import write_json, write_parquet
+    from citysim.plots import save_figure
+    from citysim.plots.coverage import plot_coverage_map
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -1,6 +1,6 @@
 """Calibration of citysim's models against recorded data (see ``calibration/``)."""
 
-from sim.calibration.response_fit import (
+from citysim.calibration.response_fit import (
     BANDS_M,
     ROAD_FACTOR,
     AttendanceFit,

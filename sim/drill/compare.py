@@ -17,11 +17,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-
-from sim.drill.msel import MSEL_COLUMNS
-from sim.errors import Problem, ScenarioError
-from sim.io.atomic import write_atomic
-from sim.report.text import clock, minutes, parse_clock
+from citysim.drill.msel import MSEL_COLUMNS
+from citysim.errors import Problem, ScenarioError
+from citysim.io.atomic import write_atomic
+from citysim.report.text import clock, minutes, parse_clock
 
 __all__ = ["Comparison", "compare_msel", "read_msel", "summary_lines", "write_comparison"]
 

@@ -5,7 +5,7 @@ An MSEL (US HSEEP; China's AQ/T 9007 drill guidance has the same
 what exercise control runs an exercise from: one row per *inject*, the
 message a player receives at a scenario time. :func:`build_msel` makes the
 injects from what the run shows, each traceable to the row of a result table
-it comes from (``source_ref``, :mod:`sim.drill.refs`):
+it comes from (``source_ref``, :mod:`citysim.drill.refs`):
 
 - **scripted** injects of the scenario's ``drill.injects``;
 - **warnings** the scenario schedules (``behaviour.warnings``);
@@ -30,7 +30,7 @@ it comes from (``source_ref``, :mod:`sim.drill.refs`):
 The timeline is written as ``msel.csv`` (UTF-8 with a byte-order mark, so
 that spreadsheet programs open it in the right encoding) and ``msel.md``;
 ``observed_time`` and ``notes`` are left empty for the exercise
-(:mod:`sim.drill.compare`).
+(:mod:`citysim.drill.compare`).
 """
 
 from __future__ import annotations
@@ -41,12 +41,11 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-
-from sim.drill.refs import json_ref, table_ref
-from sim.io.atomic import write_atomic
-from sim.report.kpis import response_standard_s
-from sim.report.results import RunFolder, read_run
-from sim.report.text import clock, minutes, number, percent
+from citysim.drill.refs import json_ref, table_ref
+from citysim.io.atomic import write_atomic
+from citysim.report.kpis import response_standard_s
+from citysim.report.results import RunFolder, read_run
+from citysim.report.text import clock, minutes, number, percent
 
 __all__ = ["EVENT_TABLE_COLUMNS", "MSEL_COLUMNS", "Inject", "build_msel", "injects_of_run",
            "write_msel", "write_timeline"]
@@ -75,7 +74,7 @@ class Inject:
     event, text, sender, to, expected_action, objective
         As in :data:`MSEL_COLUMNS` (``sender`` is the ``from`` column).
     ref
-        Source reference (:mod:`sim.drill.refs`).
+        Source reference (:mod:`citysim.drill.refs`).
     """
 
     t_s: float
@@ -391,10 +390,10 @@ def write_timeline(results_dir: Path, out_dir: Path | None = None) -> tuple[pd.D
     msel : pandas.DataFrame
     paths : list of Path
     """
-    from sim.report.results import folder_kind
+    from citysim.report.results import folder_kind
 
     if folder_kind(Path(results_dir)) != "run":
-        from sim.errors import ScenarioError
+        from citysim.errors import ScenarioError
 
         raise ScenarioError("a drill timeline is made from one run's results, not a batch or "
                             "sweep: give one of its runs/<run_id> folders", source=results_dir)

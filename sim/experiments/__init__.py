@@ -1,20 +1,20 @@
 """Experiments at scale: batches, sensitivity sweeps and calibrations, on Dask.
 
->>> from sim.experiments import load_experiment, run_batch
+>>> from citysim.experiments import load_experiment, run_batch
 >>> experiment = load_experiment("experiments/shelter-plans.yaml")   # doctest: +SKIP
 >>> result = run_batch(experiment, workers=2)                        # doctest: +SKIP
 >>> result.table[["variant", "replication", "status", "evacuated"]]  # doctest: +SKIP
 
 Every run is a normal result folder ``<out>/runs/<run_id>/`` with a
 content-derived id; finished runs are never made again, so an interrupted
-experiment is finished by starting it again (:mod:`sim.experiments.runs`).
+experiment is finished by starting it again (:mod:`citysim.experiments.runs`).
 """
 
-from sim.experiments.batch import ExperimentResult, batch_variants, output_dir, run_batch
-from sim.experiments.calibrate import CalibrationResult, run_calibration
-from sim.experiments.cluster import open_client
-from sim.experiments.runs import RunPool, RunSpec, execute_run, replication_seed, run_id
-from sim.experiments.spec import (
+from citysim.experiments.batch import ExperimentResult, batch_variants, output_dir, run_batch
+from citysim.experiments.calibrate import CalibrationResult, run_calibration
+from citysim.experiments.cluster import open_client
+from citysim.experiments.runs import RunPool, RunSpec, execute_run, replication_seed, run_id
+from citysim.experiments.spec import (
     BatchExperiment,
     CalibrateExperiment,
     Experiment,
@@ -22,7 +22,7 @@ from sim.experiments.spec import (
     Target,
     load_experiment,
 )
-from sim.experiments.sweep import SweepResult, run_sweep
+from citysim.experiments.sweep import SweepResult, run_sweep
 
 __all__ = [
     "BatchExperiment",

@@ -4,7 +4,7 @@ Writes ``<out>/runs/<run_id>/`` (a normal result folder per run),
 ``<out>/batch.parquet`` (one row per run: ``run_id, variant, replication,
 seed``, one column per varied path, ``status, error`` and the KPIs of
 ``summary.json``) and ``<out>/provenance.json``. Resumable: finished runs
-are never made again (:mod:`sim.experiments.runs`).
+are never made again (:mod:`citysim.experiments.runs`).
 """
 
 from __future__ import annotations
@@ -18,11 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-
-from sim.experiments.cluster import open_client
-from sim.experiments.plan import plan_runs, results_table, write_outputs
-from sim.experiments.runs import RunPool
-from sim.experiments.spec import BatchExperiment, Experiment
+from citysim.experiments.cluster import open_client
+from citysim.experiments.design import design_runs, results_table, write_outputs
+from citysim.experiments.runs import RunPool
+from citysim.experiments.spec import BatchExperiment, Experiment
 
 __all__ = ["ExperimentResult", "batch_variants", "output_dir", "run_batch", "run_variants"]
 
@@ -85,12 +84,12 @@ def run_variants(
 
     Plans the runs (every variant loaded first: bad input stops before any
     run), makes those not yet finished, and writes ``batch.parquet`` and
-    ``provenance.json`` (:func:`sim.experiments.plan.write_outputs`).
+    ``provenance.json`` (:func:`citysim.experiments.design.write_outputs`).
 
     Parameters
     ----------
     experiment, variants, locate
-        As :func:`sim.experiments.plan.plan_runs`.
+        As :func:`citysim.experiments.design.design_runs`.
     desc
         Progress-bar label.
     out, workers, scheduler, progress
@@ -106,7 +105,7 @@ def run_variants(
         When the base scenario or a variant is bad input (nothing is run).
     """
     started, t0 = datetime.now(UTC), time.perf_counter()
-    plan = plan_runs(experiment, variants, locate=locate)
+    plan = design_runs(experiment, variants, locate=locate)
     out_dir = output_dir(experiment, out)
     with open_client(workers, scheduler) as client:
         pool = RunPool(out_dir / "runs", client=client, progress=progress)
@@ -130,11 +129,11 @@ def run_batch(
     Parameters
     ----------
     experiment
-        A loaded ``kind: batch`` experiment (:func:`sim.experiments.load_experiment`).
+        A loaded ``kind: batch`` experiment (:func:`citysim.experiments.load_experiment`).
     out
         Result folder (default: :func:`output_dir`).
     workers, scheduler
-        Where the runs are made (:func:`sim.experiments.cluster.open_client`).
+        Where the runs are made (:func:`citysim.experiments.cluster.open_client`).
     progress
         Show a progress bar.
 

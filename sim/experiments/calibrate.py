@@ -40,14 +40,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-
-from sim.errors import ScenarioError
-from sim.experiments.batch import ExperimentResult, output_dir
-from sim.experiments.cluster import open_client
-from sim.experiments.plan import Plan, PlannedRun, plan_runs, results_table, write_outputs
-from sim.experiments.runs import RunPool
-from sim.experiments.spec import CalibrateExperiment, experiment_problem, raise_if
-from sim.io.atomic import write_atomic, write_json, write_parquet
+from citysim.errors import ScenarioError
+from citysim.experiments.batch import ExperimentResult, output_dir
+from citysim.experiments.cluster import open_client
+from citysim.experiments.design import DesignedRun, Plan, design_runs, results_table, write_outputs
+from citysim.experiments.runs import RunPool
+from citysim.experiments.spec import CalibrateExperiment, experiment_problem, raise_if
+from citysim.io.atomic import write_atomic, write_json, write_parquet
 
 __all__ = ["CalibrationResult", "Observed", "read_target", "run_calibration"]
 
@@ -156,7 +155,7 @@ class _Objective:
     observed: Observed
     pool: RunPool
     names: list[str]
-    rows: list[PlannedRun] = field(default_factory=list)
+    rows: list[DesignedRun] = field(default_factory=list)
     variants: list[dict[str, float]] = field(default_factory=list)
     trials: list[dict[str, Any]] = field(default_factory=list)
     simulated: list[np.ndarray] = field(default_factory=list)
@@ -176,14 +175,14 @@ class _Objective:
         generation = len({t["generation"] for t in self.trials})
         offset = len(self.variants)
         variants = [{n: float(v) for n, v in zip(self.names, row, strict=True)} for row in x]
-        plan = plan_runs(self.experiment, variants, locate=lambda v, p: ("parameters", p))
+        plan = design_runs(self.experiment, variants, locate=lambda v, p: ("parameters", p))
         self.plan = plan
         records = self.pool.run(plan.specs, desc=f"generation {generation}")
         self.records.update(records)
         losses = np.empty(len(variants))
         for v, values in enumerate(variants):
             runs = [r for r in plan.rows if r.variant == v]
-            self.rows += [PlannedRun(offset + v, r.replication, r.spec) for r in runs]
+            self.rows += [DesignedRun(offset + v, r.replication, r.spec) for r in runs]
             sims = self._simulate([records[r.spec.run_id] for r in runs])
             if sims is None:
                 losses[v] = FAILED_LOSS
@@ -271,9 +270,9 @@ def run_calibration(
     experiment
         A loaded ``kind: calibrate`` experiment.
     out
-        Result folder (default: :func:`sim.experiments.batch.output_dir`).
+        Result folder (default: :func:`citysim.experiments.batch.output_dir`).
     workers, scheduler
-        Where the runs are made (:func:`sim.experiments.cluster.open_client`).
+        Where the runs are made (:func:`citysim.experiments.cluster.open_client`).
     progress
         Show a progress bar per generation.
 
@@ -282,11 +281,10 @@ def run_calibration(
     ScenarioError
         Bad input: the base scenario, a parameter value, the target data.
     """
+    from citysim.plots import save_figure
+    from citysim.plots.experiments import plot_calibration
     from scipy.optimize import differential_evolution
     from scipy.stats import qmc
-
-    from sim.plots import save_figure
-    from sim.plots.experiments import plot_calibration
 
     started, t0 = datetime.now(UTC), time.perf_counter()
     observed = read_target(experiment)

@@ -32,11 +32,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from citysim.io.atomic import write_json
+from citysim.rng import replication_seeds
+from citysim.scenario import Override
 from tqdm import tqdm
-
-from sim.io.atomic import write_json
-from sim.rng import replication_seeds
-from sim.scenario import Override
 
 __all__ = [
     "RUN_RECORD",
@@ -59,7 +58,7 @@ def replication_seed(base_seed: int, replication: int, replications: int) -> int
     """The integer seed of replication ``replication`` of an experiment.
 
     Drawn from ``SeedSequence(base_seed).spawn(replications)[replication]``
-    (:func:`sim.rng.replication_seeds`; the child depends only on its index,
+    (:func:`citysim.rng.replication_seeds`; the child depends only on its index,
     not on ``replications``) as 63 bits, so that it fits ``run.seed`` and an
     int64 column.
 
@@ -87,7 +86,7 @@ def run_id(resolved: dict[str, Any], inputs: Sequence[str] = ()) -> str:
     Parameters
     ----------
     resolved
-        :meth:`sim.scenario.Scenario.resolved` of the run's scenario (with its
+        :meth:`citysim.scenario.Scenario.resolved` of the run's scenario (with its
         seed); ``outputs.dir`` is left out (it does not change the results).
     inputs
         SHA-256 of every input file the scenario reads (a network, a DEM, a
@@ -157,8 +156,8 @@ def execute_run(spec: RunSpec, runs_dir: str) -> dict[str, Any]:
     done = read_record(run_dir)
     if done is not None:
         return done
-    from sim.runner import run_scenario
-    from sim.scenario import load_scenario
+    from citysim.runner import run_scenario
+    from citysim.scenario import load_scenario
 
     for stale in run_dir.glob("**/.*.tmp"):  # left by an earlier attempt killed mid-write
         stale.unlink(missing_ok=True)
@@ -181,7 +180,7 @@ def execute_run(spec: RunSpec, runs_dir: str) -> dict[str, Any]:
 
 
 def _error_text(exc: Exception) -> str:
-    from sim.errors import ScenarioError
+    from citysim.errors import ScenarioError
 
     if isinstance(exc, ScenarioError):  # what the built city revealed, with its YAML path
         return "ScenarioError: " + "; ".join(str(p) for p in exc.problems)

@@ -18,7 +18,7 @@ relative to the experiment file. Values given to scenario paths (``vary``,
 {csv: plan_a.csv}``) is relative to the base scenario, like every path in a
 scenario. Ranges take numbers or durations (``[2min, 30min]``, in seconds
 once loaded). Problems are reported as for scenarios: every one at once,
-with its YAML path and line (:class:`sim.errors.ScenarioError`).
+with its YAML path and line (:class:`citysim.errors.ScenarioError`).
 """
 
 from __future__ import annotations
@@ -26,11 +26,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import PlainValidator, PrivateAttr, Strict, ValidationError
-from pydantic_core import InitErrorDetails
-
-from sim.errors import Problem, ScenarioError
-from sim.scenario.base import (
+from citysim.errors import Problem, ScenarioError
+from citysim.scenario.base import (
     ConfigModel,
     Fraction,
     InputPath,
@@ -43,9 +40,11 @@ from sim.scenario.base import (
     error,
     line_error,
 )
-from sim.scenario.durations import parse_duration
-from sim.scenario.problems import error_message, format_path, parse_path
-from sim.scenario.yamlio import YamlDocument, read_yaml
+from citysim.scenario.durations import parse_duration
+from citysim.scenario.problems import error_message, format_path, parse_path
+from citysim.scenario.yamlio import YamlDocument, read_yaml
+from pydantic import PlainValidator, PrivateAttr, Strict, ValidationError
+from pydantic_core import InitErrorDetails
 
 __all__ = [
     "BatchExperiment",
@@ -154,7 +153,7 @@ class Experiment(ConfigModel):
         working directory.
     replications
         Seeds per variant, derived from the base seed
-        (:func:`sim.experiments.runs.replication_seed`); default the base
+        (:func:`citysim.experiments.runs.replication_seed`); default the base
         scenario's ``run.replications``.
     seed
         Base seed; default the base scenario's ``run.seed``.

@@ -24,10 +24,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-
-from sim.experiments.batch import ExperimentResult, run_variants
-from sim.experiments.spec import SweepExperiment, experiment_problem, raise_if
-from sim.io.atomic import write_atomic
+from citysim.experiments.batch import ExperimentResult, run_variants
+from citysim.experiments.spec import SweepExperiment, experiment_problem, raise_if
+from citysim.io.atomic import write_atomic
 
 __all__ = ["INDEX_NAMES", "SweepResult", "analyse", "run_sweep", "sample_design"]
 
@@ -179,9 +178,9 @@ def run_sweep(
     experiment
         A loaded ``kind: sweep`` experiment.
     out
-        Result folder (default: :func:`sim.experiments.batch.output_dir`).
+        Result folder (default: :func:`citysim.experiments.batch.output_dir`).
     workers, scheduler
-        Where the runs are made (:func:`sim.experiments.cluster.open_client`).
+        Where the runs are made (:func:`citysim.experiments.cluster.open_client`).
     progress
         Show a progress bar.
 
@@ -192,8 +191,8 @@ def run_sweep(
         run), or an output is not a KPI of the runs (after the runs, which
         are kept).
     """
-    from sim.plots import save_figure
-    from sim.plots.experiments import plot_indices
+    from citysim.plots import save_figure
+    from citysim.plots.experiments import plot_indices
 
     x = sample_design(experiment)
     names = list(experiment.parameters)

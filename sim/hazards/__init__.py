@@ -1,11 +1,11 @@
 """Hazards: one module per hazard, each registered by its YAML ``type``.
 
 Importing this package registers the built-in hazards (flood, chemical leak,
-fire); see :mod:`sim.hazards.registry`.
+fire); see :mod:`citysim.hazards.registry`.
 """
 
-from sim.hazards import chemical, closure, fire, flood  # noqa: F401  (registers the built-ins)
-from sim.hazards.registry import (
+from citysim.hazards import chemical, closure, fire, flood  # noqa: F401  (registers the built-ins)
+from citysim.hazards.registry import (
     HazardConfig,
     hazard_config,
     hazard_model,

@@ -1,6 +1,6 @@
 """Numba kernels of the urban fire: event-driven spread between buildings.
 
-The model is in :mod:`sim.hazards.fire` (Hamada-type delays, docs MODELS.md
+The model is in :mod:`citysim.hazards.fire` (Hamada-type delays, docs MODELS.md
 "Urban fire"); this module only moves the fire forward in time. Plain arrays
 in and out, updated in place:
 
@@ -27,9 +27,8 @@ result does not depend on how the run is cut into steps.
 from __future__ import annotations
 
 import numpy as np
+from citysim.heap import heap_new, heap_pop, heap_push
 from numba import njit
-
-from sim.heap import heap_new, heap_pop, heap_push
 
 UNBURNED = 0
 IGNITED = 1

@@ -1,13 +1,13 @@
 """Numba kernels of the flood: the local-inertial scheme (Bates et al. 2010).
 
 The formulas and reference cases are in docs MODELS.md ("Flood"); this module
-is the LISFLOOD-FP style explicit solver that :mod:`sim.hazards.flood` calls.
+is the LISFLOOD-FP style explicit solver that :mod:`citysim.hazards.flood` calls.
 Plain float64 C-contiguous arrays in and out, updated in place:
 
 - ``z`` (rows, cols): bed elevation (m); a cell with ``z >= Z_WALL_M`` is
   outside the domain (NODATA): no rain falls on it and no water crosses its
   faces; ``h`` (rows, cols): water depth (m), never negative; row 0 is the
-  SOUTH row (as in :class:`sim.world.raster.Raster`);
+  SOUTH row (as in :class:`citysim.world.raster.Raster`);
 - ``qx`` (rows, cols + 1): unit-width discharge across the vertical faces
   (m²/s, positive toward +x, east); face ``j`` lies between cells ``j - 1``
   and ``j``, faces ``0`` and ``cols`` are the west and east boundary;

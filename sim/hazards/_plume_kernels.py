@@ -1,7 +1,7 @@
 """Numba kernels of the chemical leak: Gaussian plume and puffs, exposure indoors and out.
 
 The formulas and reference cases are in MODELS.md ("Chemical dispersion");
-:mod:`sim.hazards.chemical` calls these kernels with plain arrays:
+:mod:`citysim.hazards.chemical` calls these kernels with plain arrays:
 
 - ``coef`` (6,): Briggs coefficients ``(cy, dy, py, cz, dz, pz)`` of
   ``sigma = c x (1 + d x)^p`` for sigma_y and sigma_z (x in m);
@@ -69,7 +69,7 @@ _GL_NODES = np.array([-0.8611363115940526, -0.3399810435848563, 0.33998104358485
                       0.8611363115940526])
 _GL_WEIGHTS = np.array([0.3478548451374538, 0.6521451548625461, 0.6521451548625461,
                         0.3478548451374538])
-# Setting codes of sim.hazards.base.Setting
+# Setting codes of citysim.hazards.base.Setting
 SHELTERING = 1
 ON_FOOT = 2
 GONE = 5

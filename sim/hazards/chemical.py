@@ -4,7 +4,7 @@ The YAML schema of ``type: chemical_leak`` and :class:`ChemicalLeakHazard`.
 The gas is carried by a steady wind (``from_deg``: where it blows FROM, so
 270 carries it east) and spreads by the Briggs (1973) rural or urban
 dispersion coefficients of its Pasquill-Turner stability class A-F
-(MODELS.md); kernels in :mod:`sim.hazards._plume_kernels`.
+(MODELS.md); kernels in :mod:`citysim.hazards._plume_kernels`.
 
 - **Release.** A continuous release (``rate_kg_s``, ``start``,
   ``duration``) is a Gaussian plume whose front moves at the wind speed;
@@ -15,7 +15,7 @@ dispersion coefficients of its Pasquill-Turner stability class A-F
   height follows the power law from 10 m (exponents of MODELS.md), not below
   10 m (as ISC3 does).
 - **Concentration.** In mg/m³ at ground level; ppm = mg/m³ x 24.45 / MW
-  (25 °C, 1 atm; :mod:`sim.hazards.substances`). Capped at the pure gas.
+  (25 °C, 1 atm; :mod:`citysim.hazards.substances`). Capped at the pure gas.
 - **Threat zones.** Where the highest concentration over time reaches the
   AEGL-1, -2 or -3 of an exposure period: 60 min by default, as ALOHA draws
   them (MODELS.md); ``zone_period: release`` takes the period matching the
@@ -61,19 +61,16 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 import numpy as np
-from pydantic import model_validator
-from pydantic_core import InitErrorDetails
-
-from sim.hazards.base import FieldSpec, Frame, Harm, Hazard, IncidentRequest, People, Setting
-from sim.hazards.registry import register_hazard, register_hazard_model
-from sim.hazards.substances import (
+from citysim.hazards.base import FieldSpec, Frame, Harm, Hazard, IncidentRequest, People, Setting
+from citysim.hazards.registry import register_hazard, register_hazard_model
+from citysim.hazards.substances import (
     AEGL_MINUTES,
     BUILT_IN,
     canonical_name,
     mg_m3_to_ppm,
     ppm_to_mg_m3,
 )
-from sim.scenario.base import (
+from citysim.scenario.base import (
     ConfigModel,
     Degrees,
     Float,
@@ -86,10 +83,12 @@ from sim.scenario.base import (
     line_error,
     raise_errors,
 )
-from sim.scenario.durations import Duration, PositiveDuration
-from sim.scenario.hazard import HazardConfig
-from sim.scenario.locations import Location
-from sim.world.places import UNIT_TYPES, Locator
+from citysim.scenario.durations import Duration, PositiveDuration
+from citysim.scenario.hazard import HazardConfig
+from citysim.scenario.locations import Location
+from citysim.world.sites import UNIT_TYPES, Locator
+from pydantic import model_validator
+from pydantic_core import InitErrorDetails
 
 __all__ = [
     "SUBSTANCES",
@@ -300,7 +299,7 @@ def _built_in(name: str) -> Substance:
                      probit=Probit(a=a, b=b, n=n, units="ppm"), source=r.source)
 
 
-#: Built-in substances (:mod:`sim.hazards.substances`): molar mass, AEGLs for
+#: Built-in substances (:mod:`citysim.hazards.substances`): molar mass, AEGLs for
 #: 10, 30 and 60 min (US EPA / NRC) and CCPS lethality probits (ppm, min).
 SUBSTANCES: dict[str, Substance] = {name: _built_in(name) for name in BUILT_IN}
 
@@ -602,7 +601,7 @@ class ChemicalLeakHazard(Hazard):
     )
 
     def __init__(self, cfg: ChemicalLeakConfig, world: Any, rng: np.random.Generator) -> None:
-        from sim.hazards import _plume_kernels  # numba compiles only when a leak runs
+        from citysim.hazards import _plume_kernels  # numba compiles only when a leak runs
 
         self._k = _plume_kernels
         self.cfg = cfg
@@ -932,10 +931,10 @@ class ChemicalLeakHazard(Hazard):
     def figures(self, world: Any) -> dict[str, Any]:
         """The threat-zone map and, when anyone was exposed, casualties by action.
 
-        ``chemical_threat_zones`` (:func:`sim.plots.chemical.plot_threat_zones`)
+        ``chemical_threat_zones`` (:func:`citysim.plots.chemical.plot_threat_zones`)
         and ``chemical_exposure_by_action``.
         """
-        from sim.plots.chemical import plot_exposure_by_action, plot_threat_zones
+        from citysim.plots.chemical import plot_exposure_by_action, plot_threat_zones
 
         title = (f"{self.cfg.substance.name}: AEGL threat zones ({self.minutes} min), "
                  f"{self.cfg.weather.wind_speed_mps:g} m/s from {self.cfg.weather.from_deg:g}°, "

@@ -30,15 +30,14 @@ from typing import Annotated, Any
 import numpy as np
 import pandas as pd
 from annotated_types import MinLen
+from citysim.hazards.base import FieldSpec, Frame, Hazard
+from citysim.hazards.registry import register_hazard, register_hazard_model
+from citysim.scenario.base import ConfigModel, Id, NonNegFloat, Text, error
+from citysim.scenario.durations import Duration, format_duration
+from citysim.scenario.hazard import HazardConfig
+from citysim.scenario.locations import Location
+from citysim.scenario.sites import check_unique_ids
 from pydantic import AfterValidator, model_validator
-
-from sim.hazards.base import FieldSpec, Frame, Hazard
-from sim.hazards.registry import register_hazard, register_hazard_model
-from sim.scenario.base import ConfigModel, Id, NonNegFloat, Text, error
-from sim.scenario.durations import Duration, format_duration
-from sim.scenario.hazard import HazardConfig
-from sim.scenario.locations import Location
-from sim.scenario.sites import check_unique_ids
 
 __all__ = ["Closure", "RoadClosureConfig", "RoadClosureHazard", "segment_distance_m"]
 
@@ -133,7 +132,7 @@ class RoadClosureHazard(Hazard):
     fields = (FieldSpec("speed_factor", "float64", "1", "edge", "out", "0 on blocked edges"),)
 
     def __init__(self, cfg: RoadClosureConfig, world: Any) -> None:
-        from sim.world.places import Locator
+        from citysim.world.sites import Locator
 
         net = world.network
         self.cfg = cfg

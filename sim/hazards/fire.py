@@ -5,7 +5,7 @@ the hazard :class:`FireHazard` that couples it to the city (roads, residents,
 fire engines). The science is in docs MODELS.md, "Urban fire".
 
 **Spread between buildings.** Buildings are squares of side ``a``
-(:mod:`sim.world.buildings`). A burning building ``i`` ignites a combustible
+(:mod:`citysim.world.buildings`). A burning building ``i`` ignites a combustible
 neighbour ``j`` whose footprint lies within :attr:`FireConfig.reach_m` of its
 own (edge-to-edge separation ``d``), ``tau_ij`` after ``i`` itself ignited,
 provided ``i`` still burns then (and no engine has reached it). ``tau_ij`` is
@@ -77,20 +77,19 @@ from typing import Annotated, Any, ClassVar
 
 import numpy as np
 from annotated_types import MinLen
+from citysim.errors import ScenarioError
+from citysim.hazards import _fire_kernels
+from citysim.hazards._fire_kernels import BURNED_OUT, EXTINGUISHED, IGNITED, INVOLVED, UNBURNED
+from citysim.hazards.base import FieldSpec, Frame, Hazard, IncidentRequest
+from citysim.hazards.registry import register_hazard, register_hazard_model
+from citysim.scenario.base import ConfigModel, Degrees, NonNegFloat
+from citysim.scenario.durations import Duration, PositiveDuration
+from citysim.scenario.hazard import HazardConfig
+from citysim.scenario.locations import Location
+from citysim.scenario.sites import Units
+from citysim.world.buildings import FIRE_RESISTANT, NONCOMBUSTIBLE, STRUCTURES, road_points
+from citysim.world.sites import UNIT_TYPES
 from scipy.spatial import cKDTree
-
-from sim.errors import ScenarioError
-from sim.hazards import _fire_kernels
-from sim.hazards._fire_kernels import BURNED_OUT, EXTINGUISHED, IGNITED, INVOLVED, UNBURNED
-from sim.hazards.base import FieldSpec, Frame, Hazard, IncidentRequest
-from sim.hazards.registry import register_hazard, register_hazard_model
-from sim.scenario.base import ConfigModel, Degrees, NonNegFloat
-from sim.scenario.durations import Duration, PositiveDuration
-from sim.scenario.hazard import HazardConfig
-from sim.scenario.locations import Location
-from sim.scenario.sites import Units
-from sim.world.buildings import FIRE_RESISTANT, NONCOMBUSTIBLE, STRUCTURES, road_points
-from sim.world.places import UNIT_TYPES
 
 __all__ = [
     "STATES",
@@ -105,7 +104,7 @@ __all__ = [
 ]
 
 STATES: tuple[str, ...] = ("unburned", "ignited", "involved", "burned_out", "extinguished")
-"""Building states; the code of a state is its index (``sim.hazards._fire_kernels``)."""
+"""Building states; the code of a state is its index (``citysim.hazards._fire_kernels``)."""
 SEVERITY = np.array([0.0, 2.0, 3.0, 4.0, 1.0])
 """Colour value of each state in animation frames (unburned, put out, burning, fully
 involved, burned out)."""
@@ -291,7 +290,7 @@ class FireSpread:
     side_m
         Footprint sides (m).
     structure
-        Structure codes (:data:`sim.world.buildings.STRUCTURES`).
+        Structure codes (:data:`citysim.world.buildings.STRUCTURES`).
     wind_mps, wind_from_deg
         Wind speed (m/s) and where it blows from (degrees clockwise from north).
     reach_m
@@ -307,7 +306,7 @@ class FireSpread:
     Attributes
     ----------
     state, source
-        Per building (see :mod:`sim.hazards._fire_kernels`).
+        Per building (see :mod:`citysim.hazards._fire_kernels`).
     t_ign_s, t_full_s, t_out_s, t_stop_s, t_ext_s
         Per building times (s); ``inf`` when it has not happened.
     graph
@@ -442,7 +441,7 @@ def _closure_csr(buildings: Any, network: Any, distance_m: float) -> tuple[np.nd
     edge counts when its centreline passes within ``side/2 + distance_m`` of
     the centre. Both directions of a street count.
     """
-    from sim.hazards.closure import segment_distance_m
+    from citysim.hazards.closure import segment_distance_m
 
     n = len(buildings)
     half = buildings.side_m / 2
@@ -498,7 +497,7 @@ class FireHazard(Hazard):
     )
 
     def __init__(self, cfg: FireConfig, world: Any, rng: np.random.Generator) -> None:
-        from sim.world.places import Locator
+        from citysim.world.sites import Locator
 
         buildings = world.buildings
         if buildings is None:
@@ -676,7 +675,7 @@ class FireHazard(Hazard):
         """``fire_progression``: the burned area coloured by ignition time, and the counts."""
         if not (self.model.state != UNBURNED).any():
             return {}
-        from sim.plots.fire import plot_fire_progression
+        from citysim.plots.fire import plot_fire_progression
 
         tables = self.tables()
         return {"fire_progression": plot_fire_progression(

@@ -2,7 +2,7 @@
 
 The YAML schema of ``type: flood`` and :class:`FloodHazard`, which routes
 rain and inflows over the terrain with the local-inertial scheme of Bates et
-al. (2010) (kernels in :mod:`sim.hazards._flood_kernels`), turns water on
+al. (2010) (kernels in :mod:`citysim.hazards._flood_kernels`), turns water on
 the roads into slower and closed edges (Pregnolato et al. 2017), and water
 around people outdoors into a hazard rating that slows, traps, injures and
 kills (:class:`PeopleInWater`). Units: rain, drainage and infiltration in
@@ -10,7 +10,7 @@ mm/h at the YAML edge, m/s inside; inflows in m³/s, depths in m.
 
 **The grid** is the scenario's terrain. NODATA cells (NaN) are outside the
 domain: no rain falls on them and no water crosses into them (walls).
-Underpasses carved into a synthetic terrain (:mod:`sim.world.terrain`) are
+Underpasses carved into a synthetic terrain (:mod:`citysim.world.terrain`) are
 troughs under their road: an edge that runs through one reads the water in
 the trough; a road or a resident crossing *over* it reads the water above
 the original ground.
@@ -51,14 +51,13 @@ from __future__ import annotations
 from typing import Any, ClassVar, Literal
 
 import numpy as np
-
-from sim.hazards.base import FieldSpec, Frame, Harm, Hazard, IncidentRequest, Setting
-from sim.hazards.registry import register_hazard, register_hazard_model
-from sim.scenario.base import ConfigModel, Fraction, NonNegFloat, PosFloat
-from sim.scenario.hazard import HazardConfig
-from sim.scenario.locations import Location
-from sim.scenario.series import NonNegativeSeries, StepSeries
-from sim.scenario.sites import Units
+from citysim.hazards.base import FieldSpec, Frame, Harm, Hazard, IncidentRequest, Setting
+from citysim.hazards.registry import register_hazard, register_hazard_model
+from citysim.scenario.base import ConfigModel, Fraction, NonNegFloat, PosFloat
+from citysim.scenario.hazard import HazardConfig
+from citysim.scenario.locations import Location
+from citysim.scenario.series import NonNegativeSeries, StepSeries
+from citysim.scenario.sites import Units
 
 __all__ = ["FloodConfig", "FloodHazard", "Inflow", "PeopleInWater", "hazard_class",
            "hazard_rating", "pregnolato_speed_factor"]
@@ -258,8 +257,7 @@ class FloodHazard(Hazard):
 
     def __init__(self, cfg: FloodConfig, world: Any, rng: np.random.Generator) -> None:
         import numba
-
-        from sim.hazards import _flood_kernels  # numba compiles only when a flood runs
+        from citysim.hazards import _flood_kernels  # numba compiles only when a flood runs
 
         self._k = _flood_kernels
         terrain = world.terrain
@@ -331,8 +329,8 @@ class FloodHazard(Hazard):
         return cls(cfg, world, rng)
 
     def _inflows(self, cfg: FloodConfig, world: Any) -> tuple[np.ndarray, ...]:
-        from sim.errors import ScenarioError
-        from sim.world.places import Locator
+        from citysim.errors import ScenarioError
+        from citysim.world.sites import Locator
 
         k = len(cfg.inflows)
         if k == 0:
@@ -656,7 +654,7 @@ class FloodHazard(Hazard):
 
     def figures(self, world: Any) -> dict[str, Any]:
         """``flood_max_depth`` (map) and ``flood_timeline`` (rain, storage, closures)."""
-        from sim.plots.flood import plot_flood_max_depth, plot_flood_timeline
+        from citysim.plots.flood import plot_flood_max_depth, plot_flood_timeline
 
         tables = self.tables()
         return {

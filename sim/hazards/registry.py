@@ -7,11 +7,11 @@ A hazard module registers its YAML schema when it is imported::
         rain_mm_h: NonNegativeSeries = StepSeries.constant(0.0)
         ...
 
-The class that simulates a type (a :class:`sim.hazards.base.Hazard`) is
+The class that simulates a type (a :class:`citysim.hazards.base.Hazard`) is
 registered separately, with :func:`register_hazard_model`, when it exists: a
 type can be valid in a scenario before this version can simulate it.
 
-Importing :mod:`sim.hazards` imports the built-in hazard modules, so the
+Importing :mod:`citysim.hazards` imports the built-in hazard modules, so the
 built-in types are always known once this module is importable.
 """
 
@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable
 from typing import TypeVar, overload
 
-from sim.scenario.hazard import HazardConfig
+from citysim.scenario.hazard import HazardConfig
 
 __all__ = [
     "HazardConfig",
@@ -56,7 +56,7 @@ def register_hazard(type_name: str, config_model: C | None = None) -> C | Callab
     type_name
         The YAML ``type`` (lowercase letters, digits, ``_``; starts with a letter).
     config_model
-        A :class:`~sim.scenario.hazard.HazardConfig` subclass.
+        A :class:`~citysim.scenario.hazard.HazardConfig` subclass.
 
     Returns
     -------
@@ -117,7 +117,7 @@ def register_hazard_model(type_name: str, model: T | None = None) -> T | Callabl
     type_name
         A type already registered with :func:`register_hazard`.
     model
-        The simulation class (a :class:`sim.hazards.base.Hazard` subclass,
+        The simulation class (a :class:`citysim.hazards.base.Hazard` subclass,
         built with ``from_config(cfg, world, rng)``).
 
     Raises

@@ -24,9 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from citysim.scenario.sites import Site
 from pydantic import BaseModel
-
-from sim.scenario.sites import Site
 
 SOURCES_FILE = "sources.yaml"
 """Name of the file, beside the data, that describes them."""
@@ -46,7 +45,7 @@ def input_files(scenario: Any) -> list[Path]:
     Parameters
     ----------
     scenario
-        A loaded :class:`sim.scenario.Scenario`.
+        A loaded :class:`citysim.scenario.Scenario`.
 
     Returns
     -------
@@ -79,7 +78,7 @@ def data_sources(scenario: Any) -> list[dict[str, Any]]:
     Parameters
     ----------
     scenario
-        A loaded :class:`sim.scenario.Scenario`.
+        A loaded :class:`citysim.scenario.Scenario`.
 
     Returns
     -------

@@ -10,7 +10,7 @@
   p50/p90, share within the standard, utilisation;
 - ``station_districts.geojson`` -- Polygons: each station's district (where
   its first engine arrives before any other's, on the intact network,
-  :mod:`sim.analysis.coverage`), with its population, the share covered
+  :mod:`citysim.analysis.coverage`), with its population, the share covered
   within the standard, its area and the time to reach its edge;
 - ``coverage_gaps.geojson`` -- Polygons: places no engine reaches within the
   response standard, each with the persons living there;
@@ -19,7 +19,7 @@
 - one LineString layer per hazard table that lists road edges with closure
   times (columns ``edge`` and ``t_closed_s``: ``flooded_roads.geojson``,
   ``road_closures.geojson``);
-- each hazard's own :meth:`~sim.hazards.base.Hazard.layers` (threat zones,
+- each hazard's own :meth:`~citysim.hazards.base.Hazard.layers` (threat zones,
   burned areas ...), under the names it gives;
 - ``index.json`` -- the layers, their feature counts and the coordinate system.
 
@@ -49,8 +49,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import shapely
-
-from sim.io.atomic import write_atomic, write_json
+from citysim.io.atomic import write_atomic, write_json
 
 __all__ = ["CORE_LAYERS", "LOCAL_NOTE", "layers_of_run", "to_collection", "write_layers"]
 
@@ -108,8 +107,8 @@ def _edge_line(net: Any, e: int) -> dict[str, Any]:
 
 
 def _roads(world: Any) -> list[Feature]:
-    from sim.analysis.coverage import street_pairs
-    from sim.world.road_classes import ROAD_CLASSES
+    from citysim.analysis.coverage import street_pairs
+    from citysim.world.road_classes import ROAD_CLASSES
 
     net = world.network
     forward, reverse = street_pairs(net, np.ones(net.n_edges, dtype=bool))
@@ -181,7 +180,7 @@ def _parts(geom: Any) -> list[Any]:
 
 
 def _districts_and_gaps(out: Any, standard_s: float) -> tuple[list[Feature], list[Feature]]:
-    from sim.analysis.coverage import station_coverage
+    from citysim.analysis.coverage import station_coverage
 
     world = out.world
     cov = station_coverage(world, standard_s=standard_s)
@@ -217,7 +216,7 @@ def _districts_and_gaps(out: Any, standard_s: float) -> tuple[list[Feature], lis
 
 def _edge_tables(out: Any) -> dict[str, list[Feature]]:
     """Hazard tables of road edges with closure times, as LineString layers."""
-    from sim.report.text import clock
+    from citysim.report.text import clock
 
     net = out.world.network
     layers = {}
@@ -236,7 +235,7 @@ def layers_of_run(out: Any) -> dict[str, list[Feature]]:
     Parameters
     ----------
     out
-        A :class:`sim.runner.RunOutput`.
+        A :class:`citysim.runner.RunOutput`.
 
     Returns
     -------
@@ -363,7 +362,7 @@ def write_layers(out: Any, gis_dir: Path) -> list[Path]:
     Parameters
     ----------
     out
-        A :class:`sim.runner.RunOutput`.
+        A :class:`citysim.runner.RunOutput`.
     gis_dir
         Destination folder (``<results>/gis``).
 

@@ -10,7 +10,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from sim.io.data_sources import data_sources
+from citysim.io.data_sources import data_sources
 
 PACKAGES = ("citysim", "numpy", "numba", "scipy", "mesa", "pandas", "networkx", "pydantic",
             "pyarrow", "osmnx", "matplotlib")
@@ -59,7 +59,7 @@ def provenance(
         Description of the built world (network source, import report).
 
     The record also lists the data files read, with their licences and
-    attributions (``data_sources``, :func:`sim.io.data_sources.data_sources`).
+    attributions (``data_sources``, :func:`citysim.io.data_sources.data_sources`).
 
     Returns
     -------
@@ -74,7 +74,7 @@ def provenance(
         "seed": int(scenario.run.seed),
         "replications": int(scenario.run.replications),
         "seed_scheme": "numpy SeedSequence(seed).spawn(replications)[i]; component streams "
-                       "keyed by sha256(name) (sim.rng)",
+                       "keyed by sha256(name) (citysim.rng)",
         "versions": versions(),
         "git": git_commit(),
         "command": sys.argv,

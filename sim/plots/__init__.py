@@ -8,17 +8,16 @@ from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.figure import Figure
-
-from sim.io.atomic import write_atomic
-from sim.plots.evacuation import (
+from citysim.io.atomic import write_atomic
+from citysim.plots.evacuation import (
     plot_evacuation_curve,
     plot_evacuation_time_map,
     plot_shelter_loads,
 )
-from sim.plots.maps import plot_city_map
-from sim.plots.response import plot_response_times, plot_unit_availability
-from sim.plots.series import plot_states
+from citysim.plots.maps import plot_city_map
+from citysim.plots.response import plot_response_times, plot_unit_availability
+from citysim.plots.series import plot_states
+from matplotlib.figure import Figure
 
 __all__ = [
     "plot_city_map",
@@ -69,13 +68,13 @@ def write_run_plots(out: Any, plots_dir: Path) -> list[Path]:
     shelters, ``evacuation_time_map.png`` when someone reached a shelter,
     ``response_times.png`` when an incident was reached,
     ``unit_availability.png`` when the city has units, and each hazard's own
-    figures (:meth:`sim.hazards.base.Hazard.figures`).
+    figures (:meth:`citysim.hazards.base.Hazard.figures`).
     With several replications the figures show replication 0.
 
     Parameters
     ----------
     out
-        A :class:`sim.runner.RunOutput`.
+        A :class:`citysim.runner.RunOutput`.
     plots_dir
         Destination folder.
 

@@ -2,8 +2,8 @@
 
 The model records an :class:`AnimationFrame` at its record times when the
 scenario asks for it (``outputs.animation: true``; :func:`record_frame`,
-called from :meth:`sim.model.CityModel._record`): each hazard's
-:meth:`~sim.hazards.base.Hazard.frame`, a fixed subsample of the residents
+called from :meth:`citysim.model.CityModel._record`): each hazard's
+:meth:`~citysim.hazards.base.Hazard.frame`, a fixed subsample of the residents
 with their positions and states, every unit at its station or its scene, and
 the shelters' loads. At most :data:`MAX_FRAMES` frames are kept (every
 k-th record time, the last one always), so memory stays bounded whatever the
@@ -24,15 +24,14 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from citysim.agents.states import State  # noqa: E402
+from citysim.hazards.base import Frame  # noqa: E402
+from citysim.io.atomic import write_atomic  # noqa: E402
+from citysim.plots.maps import draw_network  # noqa: E402
+from citysim.report.text import clock, number  # noqa: E402
 from matplotlib import animation as mpl_animation  # noqa: E402
 from matplotlib.colors import ListedColormap  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
-
-from sim.agents.states import State  # noqa: E402
-from sim.hazards.base import Frame  # noqa: E402
-from sim.io.atomic import write_atomic  # noqa: E402
-from sim.plots.maps import draw_network  # noqa: E402
-from sim.report.text import clock, number  # noqa: E402
 
 __all__ = [
     "MAX_AGENTS",
@@ -83,7 +82,7 @@ class AnimationFrame:
     t_s
         Scenario time (s).
     hazards
-        Each hazard's :class:`~sim.hazards.base.Frame` (None: nothing to draw
+        Each hazard's :class:`~citysim.hazards.base.Frame` (None: nothing to draw
         now), in the order of the scenario's hazards.
     x_m, y_m, group
         The subsampled residents: position (m) and state group (index into
@@ -125,7 +124,7 @@ def _thin(frame: Frame | None) -> Frame | None:
 
 
 def capture_frame(model: Any) -> AnimationFrame:
-    """Take a frame of a running :class:`~sim.model.CityModel` (reads, never changes it).
+    """Take a frame of a running :class:`~citysim.model.CityModel` (reads, never changes it).
 
     Parameters
     ----------
@@ -136,7 +135,7 @@ def capture_frame(model: Any) -> AnimationFrame:
     -------
     AnimationFrame
     """
-    from sim.agents.response import UnitState
+    from citysim.agents.response import UnitState
 
     world, res = model.world, model.residents
     net = world.network

@@ -11,10 +11,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from citysim.plots.maps import draw_network  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Polygon  # noqa: E402
-
-from sim.plots.maps import draw_network  # noqa: E402
 
 ZONE_STYLE = {1: "#f1c40f", 2: "#e67e22", 3: "#c0392b"}
 """Fill colour of the AEGL-1, -2 and -3 zones."""
@@ -32,7 +31,7 @@ def plot_threat_zones(world: Any, zones: list[Any], source_xy: tuple[float, floa
     world
         The built world (network, population, shelters).
     zones
-        :class:`sim.hazards.chemical.ThreatZone` records (level, rings in the
+        :class:`citysim.hazards.chemical.ThreatZone` records (level, rings in the
         run's frame, area, distance, population, threshold).
     source_xy
         The release point (m).

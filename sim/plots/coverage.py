@@ -17,8 +17,8 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
 if TYPE_CHECKING:
-    from sim.analysis.coverage import Coverage, CoverageRaster
-    from sim.world.builder import World
+    from citysim.analysis.coverage import Coverage, CoverageRaster
+    from citysim.world.builder import World
 
 __all__ = ["plot_coverage_map"]
 
@@ -81,7 +81,7 @@ def plot_coverage_map(world: World, coverage: Coverage, *, at_s: float | None = 
     world
         The built world.
     coverage
-        :func:`sim.analysis.coverage.station_coverage` of that world.
+        :func:`citysim.analysis.coverage.station_coverage` of that world.
     at_s
         Run time whose network was used (s), for the title; ``None``: the
         normal network.

@@ -1,7 +1,7 @@
 """Evacuation figures: the evacuation curve, shelter loads, evacuation time by origin.
 
 Each function takes the run's tables (or arrays) and returns a Figure; none
-shows or saves it (:func:`sim.plots.save_figure` does).
+shows or saves it (:func:`citysim.plots.save_figure` does).
 """
 
 from __future__ import annotations
@@ -16,17 +16,16 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from citysim.agents.states import State  # noqa: E402
+from citysim.plots.maps import draw_network  # noqa: E402
+from citysim.plots.series import thousands, time_axis  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.transforms import blended_transform_factory  # noqa: E402
 
-from sim.agents.states import State  # noqa: E402
-from sim.plots.maps import draw_network  # noqa: E402
-from sim.plots.series import thousands, time_axis  # noqa: E402
-
 if TYPE_CHECKING:
-    from sim.world.builder import World
+    from citysim.world.builder import World
 
 __all__ = ["plot_evacuation_curve", "plot_evacuation_time_map", "plot_shelter_loads"]
 

@@ -12,13 +12,12 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from citysim.plots.maps import draw_network  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from sim.plots.maps import draw_network  # noqa: E402
-
 if TYPE_CHECKING:
-    from sim.planning.candidates import Sites
-    from sim.world.builder import World
+    from citysim.placement.candidates import Sites
+    from citysim.world.builder import World
 
 __all__ = ["plot_placement_map", "plot_plan_comparison"]
 
@@ -37,7 +36,7 @@ def plot_plan_comparison(comparison: pd.DataFrame, *, title: str = "") -> Figure
     Parameters
     ----------
     comparison
-        ``comparison.csv`` content (:func:`sim.planning.optimize.paired_comparison`).
+        ``comparison.csv`` content (:func:`citysim.placement.optimize.paired_comparison`).
     title
         Figure title.
 

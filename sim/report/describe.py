@@ -12,9 +12,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sim.report.kpis import shelter_places
-from sim.report.text import is_number, number, percent
-from sim.scenario.durations import format_duration
+from citysim.report.kpis import shelter_places
+from citysim.report.text import is_number, number, percent
+from citysim.scenario.durations import format_duration
 
 __all__ = ["HAZARD_DESCRIBERS", "describe_hazard", "describe_scenario"]
 

@@ -5,7 +5,7 @@ the animation as GIF), the style sheet is inline, there is no script and no
 link to the network. It opens in any browser, prints, and can be mailed.
 
 A **run** report has the scenario in plain words, the headline KPIs against
-the standards (:mod:`sim.report.kpis`), every figure in ``plots/`` (and the
+the standards (:mod:`citysim.report.kpis`), every figure in ``plots/`` (and the
 animation), the per-shelter, per-station and incident tables, each hazard's
 own tables, the drill timeline and GIS layers when they were made, every
 KPI, and the provenance (versions, seed, git commit, data attributions).
@@ -29,18 +29,17 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-
-from sim.io.atomic import write_atomic
-from sim.report.describe import describe_scenario
-from sim.report.kpis import COMPARED_KPIS, headline, response_standard_s
-from sim.report.results import (
+from citysim.io.atomic import write_atomic
+from citysim.report.describe import describe_scenario
+from citysim.report.kpis import COMPARED_KPIS, headline, response_standard_s
+from citysim.report.results import (
     ExperimentFolder,
     RunFolder,
     folder_kind,
     read_experiment,
     read_run,
 )
-from sim.report.text import clock, is_number, minutes, number, percent
+from citysim.report.text import clock, is_number, minutes, number, percent
 
 __all__ = ["REPORT_NAME", "attributions", "draw_missing_figures", "report_html", "write_report"]
 
@@ -389,7 +388,7 @@ def draw_missing_figures(run: RunFolder) -> list[Path]:
     """
     if run.plots:
         return []
-    from sim.plots import (
+    from citysim.plots import (
         plot_evacuation_curve,
         plot_response_times,
         plot_shelter_loads,
@@ -397,7 +396,7 @@ def draw_missing_figures(run: RunFolder) -> list[Path]:
         plot_unit_availability,
         save_figure,
     )
-    from sim.report.kpis import kpi_mean
+    from citysim.report.kpis import kpi_mean
 
     ts = run.first_replication("timeseries")
     if ts is None or not len(ts):
@@ -465,7 +464,7 @@ def _base_run(exp: ExperimentFolder) -> RunFolder | None:
 
 
 def _variants(exp: ExperimentFolder) -> tuple[str, str]:
-    from sim.report.variants import compare_variants, plot_variants, varied_columns
+    from citysim.report.variants import compare_variants, plot_variants, varied_columns
 
     col = exp.variant_column
     compared = compare_variants(exp.table, variant_column=col)
@@ -513,7 +512,7 @@ def _failed(exp: ExperimentFolder) -> str:
 
 def experiment_page(exp: ExperimentFolder) -> str:
     """The HTML page of a batch or sweep folder."""
-    from sim.report.variants import varied_columns
+    from citysim.report.variants import varied_columns
 
     table = exp.table
     col = exp.variant_column
@@ -597,7 +596,7 @@ def experiment_markdown(exp: ExperimentFolder) -> str:
     """A short Markdown report of a batch (variants compared) or a sweep (indices)."""
     lines = [f"# citysim {exp.kind} report: {exp.path.name}", ""]
     if exp.kind == "batch":
-        from sim.report.variants import compare_variants
+        from citysim.report.variants import compare_variants
 
         compared = compare_variants(exp.table, variant_column=exp.variant_column)
         keep = [c for c in compared.columns if not c.endswith(("_ci95_low", "_ci95_high"))]

@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
-
-from sim.errors import ScenarioError
+from citysim.errors import ScenarioError
 
 __all__ = ["ExperimentFolder", "RunFolder", "folder_kind", "read_experiment", "read_run"]
 

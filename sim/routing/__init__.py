@@ -6,7 +6,7 @@ backward toward targets (the per-node next hop residents follow),
 lies within a budget and :func:`path_edges` rebuilds a single path.
 """
 
-from sim.routing.paths import (
+from citysim.routing.paths import (
     Isochrone,
     NextHopTree,
     ShortestPaths,

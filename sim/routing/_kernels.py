@@ -1,7 +1,7 @@
 """Numba kernels for shortest paths on the CSR road network.
 
 Plain arrays in, plain arrays out; no validation here (see
-:mod:`sim.routing.paths`, which owns shapes and dtypes).
+:mod:`citysim.routing.paths`, which owns shapes and dtypes).
 
 All searches are Dijkstra's algorithm with an array heap (4-ary, see below)
 and *lazy deletion*: a node is pushed again whenever its tentative cost
@@ -30,11 +30,10 @@ the unit.  An edge is unusable when ``closed[e]`` is true or its weight is
 from __future__ import annotations
 
 import numpy as np
+from citysim.heap import heap_new as _heap_new
+from citysim.heap import heap_pop as _heap_pop
+from citysim.heap import heap_push as _heap_push
 from numba import njit, prange
-
-from sim.heap import heap_new as _heap_new
-from sim.heap import heap_pop as _heap_pop
-from sim.heap import heap_push as _heap_push
 
 
 @njit(cache=True)

@@ -1,17 +1,17 @@
 """Shortest paths on the road network: costs, next-hop trees, travel times.
 
-Every function takes a :class:`~sim.world.network.RoadNetwork`, per-edge
+Every function takes a :class:`~citysim.world.network.RoadNetwork`, per-edge
 weights (any non-negative cost, seconds by convention; the network's
 free-flow ``travel_time_s`` by default) and an optional closure mask, checks
 shapes and values here, then calls the numba kernels of
-:mod:`sim.routing._kernels` on plain arrays.
+:mod:`citysim.routing._kernels` on plain arrays.
 
 Nodes are *indices* ``0..n-1`` into the network's arrays (not source node
 ids); edges are edge ids (CSR positions).  An edge is unusable when it is
 closed or its weight is ``inf``.  Costs are ``inf`` and indices ``-1`` where
 nothing is reachable.
 
-Ties are broken deterministically (see :mod:`sim.routing._kernels`): the
+Ties are broken deterministically (see :mod:`citysim.routing._kernels`): the
 search settles equal-cost nodes in order of node index and keeps the first
 strictly-shortest way found, so the same input always gives the same output.
 """
@@ -22,10 +22,9 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from citysim.routing import _kernels
+from citysim.world.network import RoadNetwork
 from numba import get_num_threads
-
-from sim.routing import _kernels
-from sim.world.network import RoadNetwork
 
 __all__ = [
     "Isochrone",

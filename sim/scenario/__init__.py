@@ -1,27 +1,27 @@
 """The scenario: schema of the YAML contract, loading, overrides, defaults.
 
->>> from sim.scenario import load_scenario
+>>> from citysim.scenario import load_scenario
 >>> scenario = load_scenario("scenarios/normal-day.yaml", overrides=["run.dt=10s"], seed=1)
 >>> scenario.run.duration, scenario.run.dt, scenario.overrides     # seconds
 (7200.0, 10.0, ('run.dt=10s', 'run.seed=1'))
 
-Bad input raises :class:`sim.errors.ScenarioError` listing every problem with
+Bad input raises :class:`citysim.errors.ScenarioError` listing every problem with
 its YAML path and line. Once loaded, durations are seconds, paths absolute,
 CSV site files read, and everything immutable.
 """
 
-from sim.scenario.distributions import Distribution, DurationDistribution
-from sim.scenario.durations import Duration, PositiveDuration, format_duration, parse_duration
-from sim.scenario.hazard import HazardConfig
-from sim.scenario.loader import (
+from citysim.scenario.distributions import Distribution, DurationDistribution
+from citysim.scenario.durations import Duration, PositiveDuration, format_duration, parse_duration
+from citysim.scenario.hazard import HazardConfig
+from citysim.scenario.loader import (
     load_scenario,
     load_scenario_dict,
     load_scenario_text,
 )
-from sim.scenario.locations import GeoPoint, Location
-from sim.scenario.overrides import Override, apply_overrides, parse_override
-from sim.scenario.problems import format_path, parse_path
-from sim.scenario.schema import (
+from citysim.scenario.locations import GeoPoint, Location
+from citysim.scenario.overrides import Override, apply_overrides, parse_override
+from citysim.scenario.problems import format_path, parse_path
+from citysim.scenario.schema import (
     BackgroundCalls,
     Behaviour,
     Buildings,
@@ -42,8 +42,8 @@ from sim.scenario.schema import (
     Terrain,
     scenario_to_dict,
 )
-from sim.scenario.series import StepSeries
-from sim.scenario.sites import (
+from citysim.scenario.series import StepSeries
+from citysim.scenario.sites import (
     Candidates,
     CandidateShelter,
     CandidateStation,
@@ -51,7 +51,7 @@ from sim.scenario.sites import (
     Station,
     Units,
 )
-from sim.scenario.yamlio import YamlDocument, parse_yaml, read_yaml
+from citysim.scenario.yamlio import YamlDocument, parse_yaml, read_yaml
 
 __all__ = [
     "BackgroundCalls",

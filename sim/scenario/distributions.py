@@ -24,11 +24,7 @@ import math
 from typing import Any, ClassVar, Literal
 
 import numpy as np
-from pydantic import model_validator
-from pydantic_core import InitErrorDetails
-from scipy import special
-
-from sim.scenario.base import (
+from citysim.scenario.base import (
     Float,
     OmitNoneModel,
     describe_value,
@@ -36,7 +32,10 @@ from sim.scenario.base import (
     line_error,
     raise_errors,
 )
-from sim.scenario.durations import Duration, parse_duration
+from citysim.scenario.durations import Duration, parse_duration
+from pydantic import model_validator
+from pydantic_core import InitErrorDetails
+from scipy import special
 
 __all__ = [
     "PARAMETERS",

@@ -14,9 +14,8 @@ import math
 import re
 from typing import Annotated, Any
 
+from citysim.scenario.base import describe_value, error
 from pydantic import PlainValidator
-
-from sim.scenario.base import describe_value, error
 
 __all__ = [
     "DURATION_FORMS",

@@ -1,7 +1,7 @@
 """The hazard entries of a scenario: a common base and the registry lookup.
 
 Each item of ``hazards:`` is a mapping with a ``type``; the config model
-registered for that type (:mod:`sim.hazards.registry`) validates the rest.
+registered for that type (:mod:`citysim.hazards.registry`) validates the rest.
 This module is the scenario side of that contract; the registry lives with
 the hazards, which build on the scenario types, so it is looked up when a
 scenario is validated rather than imported here.
@@ -11,6 +11,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar
 
+from citysim.scenario.base import (
+    ConfigModel,
+    closest,
+    describe_value,
+    error,
+    line_error,
+    raise_errors,
+)
 from pydantic import (
     PlainSerializer,
     PlainValidator,
@@ -19,8 +27,6 @@ from pydantic import (
     model_validator,
 )
 
-from sim.scenario.base import ConfigModel, closest, describe_value, error, line_error, raise_errors
-
 __all__ = ["HazardConfig", "HazardItem"]
 
 
@@ -28,7 +34,7 @@ class HazardConfig(ConfigModel):
     """Base of every hazard's YAML block.
 
     Subclasses add their keys and are registered with
-    :func:`sim.hazards.registry.register_hazard`, which sets :attr:`hazard_type`.
+    :func:`citysim.hazards.registry.register_hazard`, which sets :attr:`hazard_type`.
 
     Attributes
     ----------
@@ -62,9 +68,9 @@ class HazardConfig(ConfigModel):
 
 
 def _validate_hazard(value: Any, info: ValidationInfo) -> HazardConfig:
-    # Deferred import: sim.hazards builds on sim.scenario (and importing the
+    # Deferred import: citysim.hazards builds on citysim.scenario (and importing the
     # package registers the built-in hazards).
-    from sim.hazards.registry import hazard_config, known_hazards
+    from citysim.hazards.registry import hazard_config, known_hazards
 
     if isinstance(value, HazardConfig):
         return value

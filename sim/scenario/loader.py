@@ -1,6 +1,6 @@
-"""Loading a scenario: YAML -> overrides -> validation -> :class:`~sim.scenario.schema.Scenario`.
+"""Loading a scenario: YAML -> overrides -> validation -> :class:`~citysim.scenario.Scenario`.
 
-Bad input of any kind raises :class:`~sim.errors.ScenarioError` listing every
+Bad input of any kind raises :class:`~citysim.errors.ScenarioError` listing every
 problem found, each with its YAML path and, from a file, its line; nothing
 else escapes for bad input.
 """
@@ -13,14 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from citysim.errors import Problem, ScenarioError
+from citysim.scenario.base import describe_value
+from citysim.scenario.overrides import Override, apply_overrides, parse_override
+from citysim.scenario.problems import Loc, error_message, format_path
+from citysim.scenario.schema import Scenario
+from citysim.scenario.yamlio import YamlDocument, parse_yaml, read_yaml
 from pydantic import ValidationError
-
-from sim.errors import Problem, ScenarioError
-from sim.scenario.base import describe_value
-from sim.scenario.overrides import Override, apply_overrides, parse_override
-from sim.scenario.problems import Loc, error_message, format_path
-from sim.scenario.schema import Scenario
-from sim.scenario.yamlio import YamlDocument, parse_yaml, read_yaml
 
 __all__ = ["SourceMap", "load_scenario", "load_scenario_dict", "load_scenario_text"]
 

@@ -16,10 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
-
-from sim.errors import Problem, ScenarioError
-from sim.scenario.problems import Loc, format_path, parse_path
-from sim.scenario.yamlio import safe_load
+from citysim.errors import Problem, ScenarioError
+from citysim.scenario.problems import Loc, format_path, parse_path
+from citysim.scenario.yamlio import safe_load
 
 __all__ = ["Override", "apply_overrides", "parse_override"]
 

@@ -1,4 +1,4 @@
-"""From pydantic's validation errors to :class:`~sim.errors.Problem` s a user can act on.
+"""From pydantic's validation errors to :class:`~citysim.errors.Problem` s a user can act on.
 
 Each error gets the YAML path of the offending value (``hazards[0].release.rate_kg_s``)
 and a message that says what was expected, in our words rather than pydantic's.
@@ -10,11 +10,10 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from citysim.errors import Problem
+from citysim.scenario.base import SCENARIO_ERROR, closest, describe_value
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
-
-from sim.errors import Problem
-from sim.scenario.base import SCENARIO_ERROR, closest, describe_value
 
 __all__ = ["Loc", "error_message", "format_path", "parse_path", "problems_from_error"]
 
@@ -131,7 +130,7 @@ def problems_from_error(
     line_of: Callable[[Loc], int | None] | None = None,
     prefix: Loc = (),
 ) -> list[Problem]:
-    """Convert every error of ``exc`` into a :class:`~sim.errors.Problem`.
+    """Convert every error of ``exc`` into a :class:`~citysim.errors.Problem`.
 
     Parameters
     ----------

@@ -16,22 +16,8 @@ from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
 from annotated_types import Ge, Gt, Le, MaxLen, MinLen
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    PlainSerializer,
-    PlainValidator,
-    PrivateAttr,
-    Strict,
-    TypeAdapter,
-    ValidationError,
-    model_serializer,
-    model_validator,
-)
-from pydantic_core import InitErrorDetails
-
-from sim.errors import Problem
-from sim.scenario.base import (
+from citysim.errors import Problem
+from citysim.scenario.base import (
     ConfigModel,
     Float,
     Fraction,
@@ -51,12 +37,12 @@ from sim.scenario.base import (
     raise_errors,
     rebuild_error,
 )
-from sim.scenario.distributions import Distribution, DurationDistribution
-from sim.scenario.durations import Duration, PositiveDuration, format_duration
-from sim.scenario.hazard import HazardItem
-from sim.scenario.locations import GeoPoint, Location
-from sim.scenario.problems import Loc, format_path
-from sim.scenario.sites import (
+from citysim.scenario.distributions import Distribution, DurationDistribution
+from citysim.scenario.durations import Duration, PositiveDuration, format_duration
+from citysim.scenario.hazard import HazardItem
+from citysim.scenario.locations import GeoPoint, Location
+from citysim.scenario.problems import Loc, format_path
+from citysim.scenario.sites import (
     BBox,
     Candidates,
     ShelterList,
@@ -65,6 +51,19 @@ from sim.scenario.sites import (
     Units,
     check_unique_ids,
 )
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    PlainSerializer,
+    PlainValidator,
+    PrivateAttr,
+    Strict,
+    TypeAdapter,
+    ValidationError,
+    model_serializer,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails
 
 __all__ = [
     "BackgroundCalls",
@@ -244,7 +243,7 @@ class Network(OneOfModel):
     walk
         With ``osm``: also import the ways only walkers may use (footways,
         paths, steps, pedestrian streets), as edges cars cannot use
-        (``sim.world.osm``, network type ``drive+walk``); default false: the
+        (``citysim.world.osm``, network type ``drive+walk``); default false: the
         drivable roads only, walked along as well.
     """
 
@@ -338,7 +337,7 @@ class SyntheticTerrain(ConfigModel):
     ``valley`` add a depression ``depth_m`` deep (``depth_m`` is an error
     with ``plane``). ``underpasses``: a list of :class:`Underpass`, or a
     number of arterial crossings to put one at
-    (:func:`sim.world.terrain.with_underpasses`).
+    (:func:`citysim.world.terrain.with_underpasses`).
     """
 
     kind: Literal["plane", "bowl", "valley"] = "plane"
@@ -419,7 +418,7 @@ _POPULATION_SOURCES = ("node_weight", "asc", "csv", "geotiff")
 
 
 class PopulationDistribution(OmitNoneModel):
-    """Where residents live (:mod:`sim.world.population`).
+    """Where residents live (:mod:`citysim.world.population`).
 
     Attributes
     ----------
@@ -586,8 +585,8 @@ class City(ConfigModel):
         pop = self.population
         if pop.distribution.kind not in ("csv", "geotiff") or "residents" in pop.model_fields_set:
             return self
-        from sim.errors import ScenarioError
-        from sim.world.population import population_points
+        from citysim.errors import ScenarioError
+        from citysim.world.population import population_points
 
         try:
             total = population_points(pop.distribution, self.bbox).total
@@ -915,13 +914,13 @@ class Scenario(ConfigModel):
     run, city
         Required sections.
     shelters, stations
-        Tuples of :class:`~sim.scenario.sites.Shelter` /
-        :class:`~sim.scenario.sites.Station` (CSV files already read).
+        Tuples of :class:`~citysim.scenario.sites.Shelter` /
+        :class:`~citysim.scenario.sites.Station` (CSV files already read).
     candidates
         Candidate sites for ``citysim optimize``.
     hazards
         Tuple of hazard configs, each an instance of the model registered
-        for its ``type`` (:mod:`sim.hazards.registry`).
+        for its ``type`` (:mod:`citysim.hazards.registry`).
     behaviour, response, outputs
         Defaulted sections.
     drill
@@ -1016,7 +1015,7 @@ class Scenario(ConfigModel):
 
         Durations are seconds, paths absolute strings, CSV sites inline lists,
         built-in substances full records, defaults filled in. Loading the
-        result again (:func:`~sim.scenario.loader.load_scenario_dict`) gives
+        result again (:func:`~citysim.scenario.loader.load_scenario_dict`) gives
         the same scenario.
         """
         return self.model_dump(mode="json")
@@ -1032,13 +1031,13 @@ class Scenario(ConfigModel):
         """Yield every location in the scenario with its YAML location.
 
         A site read from CSV is located as ``("shelters", "csv", "[row 3]",
-        "location")``; :func:`~sim.scenario.problems.format_path` writes it
+        "location")``; :func:`~citysim.scenario.problems.format_path` writes it
         ``shelters.csv[row 3].location``.
         """
         yield from _iter_locations(self, ())
 
     def problem(self, loc: Loc, message: str) -> Problem:
-        """Return a :class:`~sim.errors.Problem` at ``loc`` with its line in the file.
+        """Return a :class:`~citysim.errors.Problem` at ``loc`` with its line in the file.
 
         For code past the loader that finds a problem with the input (a
         location off the map, a node id not in the network): raise

@@ -11,10 +11,7 @@ from collections.abc import Sequence
 from typing import Annotated, Any
 
 import numpy as np
-from pydantic import AfterValidator, GetCoreSchemaHandler, ValidationError
-from pydantic_core import ErrorDetails, InitErrorDetails, core_schema
-
-from sim.scenario.base import (
+from citysim.scenario.base import (
     Float,
     describe_value,
     error,
@@ -22,7 +19,9 @@ from sim.scenario.base import (
     raise_errors,
     rebuild_error,
 )
-from sim.scenario.durations import Duration, format_duration
+from citysim.scenario.durations import Duration, format_duration
+from pydantic import AfterValidator, GetCoreSchemaHandler, ValidationError
+from pydantic_core import ErrorDetails, InitErrorDetails, core_schema
 
 __all__ = ["NonNegativeSeries", "StepSeries"]
 

@@ -16,18 +16,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
 
-from pydantic import (
-    AfterValidator,
-    PlainValidator,
-    PrivateAttr,
-    ValidationError,
-    ValidationInfo,
-    WrapValidator,
-    model_validator,
-)
-from pydantic_core import InitErrorDetails, PydanticCustomError
-
-from sim.scenario.base import (
+from citysim.scenario.base import (
     SCENARIO_ERROR,
     ConfigModel,
     Id,
@@ -46,9 +35,19 @@ from sim.scenario.base import (
     rebuild_error,
     resolve_input_path,
 )
-from sim.scenario.durations import Duration
-from sim.scenario.locations import Location
-from sim.scenario.problems import error_message
+from citysim.scenario.durations import Duration
+from citysim.scenario.locations import Location
+from citysim.scenario.problems import error_message
+from pydantic import (
+    AfterValidator,
+    PlainValidator,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+    WrapValidator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 __all__ = [
     "UNIT_KINDS",
@@ -496,7 +495,7 @@ def _kinds(value: Any) -> tuple[str, ...]:
             isinstance(k, str) and k.strip() for k in items):
         raise error("expected a facility kind (fire_station, hospital, school, park, square, "
                     f"assembly_point, or key=value) or a list of them, got {describe_value(value)}")
-    from sim.world.facilities import parse_kinds
+    from citysim.world.facilities import parse_kinds
 
     try:
         parse_kinds(items)
@@ -506,7 +505,7 @@ def _kinds(value: Any) -> tuple[str, ...]:
 
 
 class OsmSites(ConfigModel):
-    """Sites read from the tags of an OSM file (:mod:`sim.world.facilities`).
+    """Sites read from the tags of an OSM file (:mod:`citysim.world.facilities`).
 
     Attributes
     ----------
@@ -526,9 +525,9 @@ class OsmSites(ConfigModel):
     exclude: tuple[Text, ...] = ()
 
     def read(self) -> list[Any]:
-        """The facilities selected, as :class:`sim.world.facilities.Facility`."""
-        from sim.errors import ScenarioError
-        from sim.world.facilities import read_facilities
+        """The facilities selected, as :class:`citysim.world.facilities.Facility`."""
+        from citysim.errors import ScenarioError
+        from citysim.world.facilities import read_facilities
 
         try:
             found = read_facilities(self.file, self.osm,

@@ -4,7 +4,7 @@
 needs: the node tree to map a YAML path to its line, duplicate keys reported
 (the later value would silently win), a bound on alias expansion ("billion
 laughs") and recursive aliases refused, and every failure as a
-:class:`~sim.errors.ScenarioError` with a line.
+:class:`~citysim.errors.ScenarioError` with a line.
 """
 
 from __future__ import annotations
@@ -16,9 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
-from sim.errors import Problem, ScenarioError
-from sim.scenario.problems import Loc, format_path
+from citysim.errors import Problem, ScenarioError
+from citysim.scenario.problems import Loc, format_path
 
 __all__ = ["MAX_NODES", "SafeLoader", "YamlDocument", "parse_yaml", "read_yaml", "safe_load"]
 

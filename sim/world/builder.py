@@ -6,13 +6,20 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-
-from sim.errors import Problem, ScenarioError
-from sim.rng import Streams
-from sim.scenario.problems import parse_path
-from sim.world.buildings import Buildings, build_buildings
-from sim.world.network import RoadNetwork
-from sim.world.places import (
+from citysim.errors import Problem, ScenarioError
+from citysim.rng import Streams
+from citysim.scenario.problems import parse_path
+from citysim.world.buildings import Buildings, build_buildings
+from citysim.world.network import RoadNetwork
+from citysim.world.population import (
+    Population,
+    agent_sizes,
+    place_points,
+    place_population,
+    population_points,
+)
+from citysim.world.raster import Raster, read_asc
+from citysim.world.sites import (
     Locator,
     Probes,
     Shelters,
@@ -21,16 +28,8 @@ from sim.world.places import (
     build_shelters,
     build_stations,
 )
-from sim.world.population import (
-    Population,
-    agent_sizes,
-    place_points,
-    place_population,
-    population_points,
-)
-from sim.world.raster import Raster, read_asc
-from sim.world.synthetic import grid_city, radial_city
-from sim.world.terrain import Underpasses, dem_terrain, synthetic_terrain, with_underpasses
+from citysim.world.synthetic import grid_city, radial_city
+from citysim.world.terrain import Underpasses, dem_terrain, synthetic_terrain, with_underpasses
 
 
 @dataclass(frozen=True, eq=False)
@@ -116,7 +115,7 @@ def build_network(city: Any, streams: Streams) -> RoadNetwork:
                             arterial_every=syn.arterial_every, jitter_m=syn.jitter_m,
                             rng=streams.generator("world.network"))
         if city.origin is not None:
-            from sim.world.projection import LocalFrame
+            from citysim.world.projection import LocalFrame
 
             frame = LocalFrame.centered_on(city.origin.lon, city.origin.lat)
             net = RoadNetwork.from_edges(
@@ -125,10 +124,10 @@ def build_network(city: Any, streams: Streams) -> RoadNetwork:
             )
         return net.largest_strongly_connected()
     if source.graphml is not None:
-        from sim.world.graphml import read_graphml
+        from citysim.world.graphml import read_graphml
 
         return read_graphml(source.graphml, yaml_path="city.network.graphml")
-    from sim.world.osm import DRIVE_WALK, read_osm
+    from citysim.world.osm import DRIVE_WALK, read_osm
 
     return read_osm(source.osm, yaml_path="city.network.osm",
                     network_type=DRIVE_WALK if source.walk else "drive",
@@ -176,7 +175,7 @@ def build_world(scenario: Any, streams: Streams) -> World:
     Parameters
     ----------
     scenario
-        A loaded :class:`sim.scenario.Scenario`.
+        A loaded :class:`citysim.scenario.Scenario`.
     streams
         The replication's random streams.
 

@@ -37,11 +37,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from citysim.errors import Problem, ScenarioError
+from citysim.scenario.base import closest
+from citysim.world.network import RoadNetwork
 from scipy.spatial import cKDTree
-
-from sim.errors import Problem, ScenarioError
-from sim.scenario.base import closest
-from sim.world.network import RoadNetwork
 
 __all__ = [
     "MAX_DEPTH_M",
@@ -303,7 +302,7 @@ def read_buildings_csv(path: Path, locator: Any) -> Buildings:
     path
         The file.
     locator
-        The world's :class:`sim.world.places.Locator` (network, frame,
+        The world's :class:`citysim.world.sites.Locator` (network, frame,
         ``max_snap_m`` and the scenario's problem maker).
 
     Returns
@@ -428,7 +427,7 @@ def build_buildings(spec: Any, locator: Any, rng: np.random.Generator) -> Buildi
     spec
         The scenario's ``city.buildings`` (``None``: no buildings).
     locator
-        The world's :class:`sim.world.places.Locator`.
+        The world's :class:`citysim.world.sites.Locator`.
     rng
         The ``world.buildings`` stream (synthetic buildings).
 

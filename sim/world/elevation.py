@@ -3,7 +3,7 @@
 A :class:`GeoGrid` holds a raster as its file has it: row 0 at the NORTH
 edge, in the file's own coordinate reference system (CRS: WGS84 lon/lat for
 SRTM, or a projected CRS such as a UTM zone). :func:`to_frame` turns it into
-a :class:`~sim.world.raster.Raster` in the run's metric frame (row 0 to the
+a :class:`~citysim.world.raster.Raster` in the run's metric frame (row 0 to the
 south, square cells of ``cell_m``), the grid the flood model runs on.
 
 Readers (no GDAL needed):
@@ -38,11 +38,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from citysim.errors import ScenarioError
+from citysim.world.raster import Raster
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
-
-from sim.errors import ScenarioError
-from sim.world.raster import Raster
 
 HGT_VOID = -32768
 """Value of a void (no data) in SRTM ``.hgt`` files."""

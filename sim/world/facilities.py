@@ -4,7 +4,7 @@
 ``.osm.pbf``) offline with pyosmium and returns every element carrying the
 tags of the requested kinds, as a point (WGS84) with its area when it is
 mapped as a polygon. The scenario turns them into shelters, stations and
-candidate sites (``{osm: [...]}`` in :mod:`sim.scenario.sites`).
+candidate sites (``{osm: [...]}`` in :mod:`citysim.scenario.sites`).
 
 Kinds (:data:`KINDS`), or any ``key=value`` (``value`` may list
 alternatives, ``amenity=school|college``; the kind is then the first value):
@@ -24,7 +24,7 @@ alternatives, ``amenity=school|college``; the kind is then the first value):
 
 Geometry: closed ways and multipolygon relations are assembled into polygons
 (outer rings minus inner rings) by libosmium and projected onto a transverse
-Mercator frame centred on the facilities (:class:`~sim.world.projection.LocalFrame`;
+Mercator frame centred on the facilities (:class:`~citysim.world.projection.LocalFrame`;
 areas within 1 part in 10^5 of the true ones); the area is the polygon's
 area (m²) and the location its centroid, or a point on its surface when the
 centroid falls outside it (a crescent-shaped park). Elements mapped as nodes
@@ -46,10 +46,9 @@ from pathlib import Path
 import numpy as np
 import osmium
 import shapely
+from citysim.errors import ScenarioError
+from citysim.world.projection import LocalFrame
 from shapely.geometry import MultiPolygon, Point, Polygon
-
-from sim.errors import ScenarioError
-from sim.world.projection import LocalFrame
 
 KINDS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
     "fire_station": (("amenity", ("fire_station",)),),

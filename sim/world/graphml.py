@@ -3,13 +3,13 @@
 :func:`read_graphml` reads osmnx-saved GraphML (through
 :func:`osmnx.load_graphml`) and plain networkx GraphML; :func:`network_from_graph`
 turns any osmnx-style ``networkx.MultiDiGraph`` into a :class:`RoadNetwork`
-and is shared with the OSM importer (:mod:`sim.world.osm`).
+and is shared with the OSM importer (:mod:`citysim.world.osm`).
 
 Conventions (osmnx's, see SCENARIO_SPEC.md):
 
 - **Coordinates.** The graph's ``crs`` attribute says what node ``x``/``y``
   are. Geographic (``epsg:4326``, as osmnx leaves unprojected graphs):
-  lon/lat, projected onto a :class:`~sim.world.projection.LocalFrame`
+  lon/lat, projected onto a :class:`~citysim.world.projection.LocalFrame`
   (the given one, or one centred on the data). Projected (e.g. a UTM graph
   from ``osmnx.project_graph``): metres, kept as they are so that coordinates
   read off a GIS in that CRS still match, and ``RoadNetwork.crs`` is that
@@ -23,7 +23,7 @@ Conventions (osmnx's, see SCENARIO_SPEC.md):
   no stable order) give their smallest number (for ``lanes``: the
   bottleneck), ``highway`` its most major known class, ``oneway`` true if
   any entry is. Missing values take the road-class defaults of
-  :mod:`sim.world.road_classes`; a missing ``length`` is the straight
+  :mod:`citysim.world.road_classes`; a missing ``length`` is the straight
   distance between the end nodes. The OSM ``width`` tag (whole road, free
   text) is not read; only ``width_m``.
 - **Lanes.** OSM and osmnx count ``lanes`` across both directions of a
@@ -55,13 +55,12 @@ from xml.etree.ElementTree import ParseError
 import networkx as nx
 import numpy as np
 import osmnx as ox
+from citysim.errors import ScenarioError
+from citysim.world.network import RoadNetwork
+from citysim.world.projection import LocalFrame
+from citysim.world.road_classes import ROAD_CLASSES, class_code
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
-
-from sim.errors import ScenarioError
-from sim.world.network import RoadNetwork
-from sim.world.projection import LocalFrame
-from sim.world.road_classes import ROAD_CLASSES, class_code
 
 _COORD_ATTRS = frozenset({"x", "y", "lon", "lat"})
 _NOT_NODE_ATTRS = _COORD_ATTRS | {"street_count", "osmid", "highway", "junction", "railway", "ref"}
@@ -238,7 +237,7 @@ def impute_speeds(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
     :func:`osmnx.routing.add_edge_speeds` gives each edge its ``maxspeed``
     and imputes the rest with the mean ``maxspeed`` of its highway type.
     Types with no ``maxspeed`` on any edge take the class default speed of
-    :mod:`sim.world.road_classes` (osmnx would use the mean over all types,
+    :mod:`citysim.world.road_classes` (osmnx would use the mean over all types,
     and fails outright on a graph without any ``maxspeed``).
     :func:`osmnx.routing.add_edge_travel_times` then sets ``travel_time``.
     Lists of ``highway`` values are first put in a stable order, major class

@@ -16,10 +16,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
+from citysim.world.road_classes import FOOTWAY_WIDTH_M, ROAD_CLASSES, class_defaults
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
-
-from sim.world.road_classes import FOOTWAY_WIDTH_M, ROAD_CLASSES, class_defaults
 
 INT = np.int64
 INDEX = np.int32
@@ -61,7 +60,7 @@ class RoadNetwork:
     width_m
         Walkable width: carriageway plus footways (m).
     road_class
-        Index into :data:`sim.world.road_classes.ROAD_CLASSES`.
+        Index into :data:`citysim.world.road_classes.ROAD_CLASSES`.
     drivable
         Whether cars may use the edge.
     rev_indptr, rev_edges
@@ -145,7 +144,7 @@ class RoadNetwork:
 
         Optional per-edge arrays may hold NaN where the source had no value;
         those entries take the road-class default (see
-        :mod:`sim.world.road_classes`).
+        :mod:`citysim.world.road_classes`).
 
         Parameters
         ----------

@@ -18,10 +18,10 @@ The import has three steps:
 2. **Build the graph** with :func:`osmnx.graph_from_xml` (topology
    simplified; one-way handling, ``bidirectional`` for walking networks and
    edge ``length`` as osmnx does them), then speeds and travel times with
-   :func:`sim.world.graphml.impute_speeds` (osmnx's ``add_edge_speeds`` /
+   :func:`citysim.world.graphml.impute_speeds` (osmnx's ``add_edge_speeds`` /
    ``add_edge_travel_times``).
-3. **Convert** with :func:`sim.world.graphml.network_from_graph`: lon/lat
-   projected onto a :class:`~sim.world.projection.LocalFrame` centred on
+3. **Convert** with :func:`citysim.world.graphml.network_from_graph`: lon/lat
+   projected onto a :class:`~citysim.world.projection.LocalFrame` centred on
    the data, lanes per direction, largest strongly connected component.
 
 The filter text used is kept in ``meta["osm_filter"]``, so provenance shows
@@ -58,13 +58,12 @@ from typing import Any
 import networkx as nx
 import osmium
 import osmnx as ox
+from citysim.errors import ScenarioError
+from citysim.world.graphml import impute_speeds, network_from_graph
+from citysim.world.network import RoadNetwork
+from citysim.world.projection import LocalFrame
+from citysim.world.road_classes import FOOTWAY_WIDTH_M
 from osmnx._overpass import _get_network_filter
-
-from sim.errors import ScenarioError
-from sim.world.graphml import impute_speeds, network_from_graph
-from sim.world.network import RoadNetwork
-from sim.world.projection import LocalFrame
-from sim.world.road_classes import FOOTWAY_WIDTH_M
 
 BBox = tuple[float, float, float, float]
 """``(west, south, east, north)`` in degrees (WGS84)."""
@@ -137,7 +136,7 @@ def read_osm(
         ``ways_clipped``, ``ways_incomplete``, ``ways_outside``, ``bbox``,
         ``walk_only_ways`` and ``walk_twins`` (``drive+walk``) and
         ``dropped``, besides the entries of
-        :func:`sim.world.graphml.network_from_graph`.
+        :func:`citysim.world.graphml.network_from_graph`.
 
     Raises
     ------

@@ -29,7 +29,7 @@ by largest remainders, so they stay whole and add up), split into agents of
 where each agent lives inside its point's area is random; it lives at the
 nearest node. ``city.bbox`` leaves out points outside the box.
 
-Homes are nodes cars can reach (:func:`sim.world.places.car_nodes`) whenever
+Homes are nodes cars can reach (:func:`citysim.world.sites.car_nodes`) whenever
 the network has any: in a drive+walk network, no one lives at a footway
 junction.
 """
@@ -43,13 +43,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from citysim.errors import ScenarioError
+from citysim.world.network import RoadNetwork
+from citysim.world.raster import Raster
+from citysim.world.sites import car_nodes
 from pyproj import Transformer
 from scipy.spatial import cKDTree
-
-from sim.errors import ScenarioError
-from sim.world.network import RoadNetwork
-from sim.world.places import car_nodes
-from sim.world.raster import Raster
 
 WGS84 = "EPSG:4326"
 
@@ -305,7 +304,7 @@ def read_points_raster(path: str | Path, *, yaml_path: str = "") -> PopulationPo
     PopulationPoints
         One point per pixel with persons, spread over the pixel.
     """
-    from sim.world.elevation import read_geotiff
+    from citysim.world.elevation import read_geotiff
 
     grid = read_geotiff(path, yaml_path=yaml_path)
     values = np.nan_to_num(grid.values, nan=0.0)

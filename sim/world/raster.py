@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-
-from sim.errors import ScenarioError
+from citysim.errors import ScenarioError
 
 _HEADER_KEYS = ("ncols", "nrows", "xllcorner", "yllcorner", "xllcenter", "yllcenter",
                 "cellsize", "nodata_value")

@@ -1,19 +1,18 @@
 """Synthetic cities: a grid with arterials, a perturbed grid, and a radial city.
 
-The generators return :class:`~sim.world.network.RoadNetwork` objects whose
+The generators return :class:`~citysim.world.network.RoadNetwork` objects whose
 lower-left corner is at the origin of the metric frame. Every street is
 two-way. Road classes follow common urban practice: a ring or perimeter of
 ``secondary`` roads, ``primary`` arterials every ``arterial_every`` blocks
 (or along every spoke of a radial city), ``residential`` streets elsewhere;
-speeds, lanes and capacities then come from :mod:`sim.world.road_classes`.
+speeds, lanes and capacities then come from :mod:`citysim.world.road_classes`.
 """
 
 from __future__ import annotations
 
 import numpy as np
-
-from sim.world.network import RoadNetwork
-from sim.world.road_classes import CLASS_INDEX
+from citysim.world.network import RoadNetwork
+from citysim.world.road_classes import CLASS_INDEX
 
 PRIMARY = CLASS_INDEX["primary"]
 SECONDARY = CLASS_INDEX["secondary"]

@@ -4,7 +4,7 @@ Synthetic terrain and real DEMs (GeoTIFF, SRTM ``.hgt``: :func:`dem_terrain`)
 cover the network's bounding box plus a margin of two cells on every side,
 with the south-west corner on a multiple of the cell size, so the same
 scenario always gives the same grid. A DEM is reprojected into the run's
-metric frame and resampled to the cell size by :mod:`sim.world.elevation`;
+metric frame and resampled to the cell size by :mod:`citysim.world.elevation`;
 cells it does not reach, or where it has no data, are NaN (walls to a flood).
 
 - ``plane``: ``z = base_m + slope * (xmax - x)``: a plane falling toward the
@@ -41,10 +41,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from sim.errors import ScenarioError
-from sim.world.elevation import pixel_size_m, read_geotiff, read_hgt, to_frame
-from sim.world.raster import Raster
+from citysim.errors import ScenarioError
+from citysim.world.elevation import pixel_size_m, read_geotiff, read_hgt, to_frame
+from citysim.world.raster import Raster
 
 MARGIN_CELLS = 2
 
@@ -238,7 +237,7 @@ def arterial_crossings(network: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray
     Parameters
     ----------
     network
-        The road network (:class:`sim.world.network.RoadNetwork`).
+        The road network (:class:`citysim.world.network.RoadNetwork`).
 
     Returns
     -------
@@ -248,7 +247,7 @@ def arterial_crossings(network: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray
         Unit vectors of the two crossing arterials at each node, shape (k, 2);
         the first is the more east-west one.
     """
-    from sim.world.road_classes import CLASS_INDEX
+    from citysim.world.road_classes import CLASS_INDEX
 
     codes = [CLASS_INDEX[c] for c in ARTERIAL_CLASSES]
     arterial = np.isin(network.road_class, codes)
@@ -389,7 +388,7 @@ def with_underpasses(
         or a list of underpass blocks (``location``, ``depth_m``, ``length_m``,
         ``name``).
     locator
-        Resolves the locations (:class:`sim.world.places.Locator`).
+        Resolves the locations (:class:`citysim.world.sites.Locator`).
     yaml_path
         YAML path of ``spec``, for errors.
 

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
-
-from sim.model import CityModel
-from sim.rng import replication_seeds
-from sim.scenario import load_scenario_text
-from sim.world.builder import World
-from sim.world.network import RoadNetwork
-from sim.world.places import Probes, Shelters, Stations
-from sim.world.population import Population
-from sim.world.road_classes import CLASS_INDEX
+from citysim.model import CityModel
+from citysim.rng import replication_seeds
+from citysim.scenario import load_scenario_text
+from citysim.world.builder import World
+from citysim.world.network import RoadNetwork
+from citysim.world.population import Population
+from citysim.world.road_classes import CLASS_INDEX
+from citysim.world.sites import Probes, Shelters, Stations
 
 BEHAVIOUR = """\
 name: line
@@ -85,7 +84,7 @@ def run(model, *, every_step=None):
 
 
 def _stations(network, stations):
-    from sim.world.places import UNIT_TYPES
+    from citysim.world.sites import UNIT_TYPES
 
     nodes = np.array([s[0] for s in stations], dtype=np.int64)
     units = np.array([[s[1].get(k, 0) for k in UNIT_TYPES] for s in stations],
@@ -98,8 +97,8 @@ def _stations(network, stations):
 
 def scenario_model(text: str, *, base_dir: str = ".") -> CityModel:
     """The first replication's CityModel of a YAML scenario, ready to step."""
-    from sim.runner import world_streams
-    from sim.world.builder import build_world
+    from citysim.runner import world_streams
+    from citysim.world.builder import build_world
 
     scenario = load_scenario_text(text, base_dir=base_dir)
     world = build_world(scenario, world_streams(scenario.run.seed))

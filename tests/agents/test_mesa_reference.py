@@ -13,6 +13,15 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
+from citysim.agents.draws import CAR, WALK, ResidentDraws
+from citysim.agents.states import STATE_COLUMNS, State
+from citysim.agents.traffic import car_speed_mps, walk_speed_mps
+from citysim.scenario import load_scenario_text
+from citysim.world.builder import World
+from citysim.world.network import RoadNetwork
+from citysim.world.population import Population
+from citysim.world.road_classes import CLASS_INDEX
+from citysim.world.sites import Probes, Shelters, Stations
 
 from benchmarks.mesa_reference import (
     ReferenceModel,
@@ -22,15 +31,6 @@ from benchmarks.mesa_reference import (
     walk_factor,
     walk_speed,
 )
-from sim.agents.plan import CAR, WALK, ResidentPlan
-from sim.agents.states import STATE_COLUMNS, State
-from sim.agents.traffic import car_speed_mps, walk_speed_mps
-from sim.scenario import load_scenario_text
-from sim.world.builder import World
-from sim.world.network import RoadNetwork
-from sim.world.places import Probes, Shelters, Stations
-from sim.world.population import Population
-from sim.world.road_classes import CLASS_INDEX
 
 STATE_NAMES = list(STATE_COLUMNS.values())
 
@@ -93,7 +93,7 @@ def plan(w, *, mode=WALK, v0=1.34, delay=0.0, complies=True, persons_per_car=1.0
         return np.broadcast_to(np.asarray(v, dtype=dtype), (n,)).copy()
 
     mode = each(mode, np.int8)
-    return ResidentPlan(
+    return ResidentDraws(
         home_node=w.population.home_node, persons=persons, mode=mode,
         units=np.where(mode == CAR, persons / persons_per_car, persons.astype(float)),
         v0_mps=each(v0), delay_s=each(delay), complies=each(complies, bool),
@@ -331,9 +331,9 @@ def test_town_conserves_people_and_fills_the_small_shelter(town):
 
 
 def test_numba_model_matches_reference(town):
-    from sim.model import CityModel
-    from sim.rng import replication_seeds
-    from sim.runner import run_scenario
+    from citysim.model import CityModel
+    from citysim.rng import replication_seeds
+    from citysim.runner import run_scenario
 
     sc, w, ref = town
     out = run_scenario(sc)
@@ -370,8 +370,8 @@ REGULAR = TOWN.replace("jitter_m: 10", "jitter_m: 0").replace("block_m: 150", "b
 def test_numba_model_matches_reference_agent_by_agent(text):
     # the dynamics are deterministic with word of mouth off: both implementations must
     # give every agent the same state and arrival time, also with queues everywhere
-    from sim.model import CityModel
-    from sim.rng import replication_seeds
+    from citysim.model import CityModel
+    from citysim.rng import replication_seeds
 
     sc = load_scenario_text(text, base_dir=".")
     w = reference_world(sc)

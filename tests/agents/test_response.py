@@ -3,11 +3,11 @@
 import numpy as np
 import pandas as pd
 import pytest
+from citysim.runner import run_scenario
+from citysim.scenario import load_scenario_text
+from citysim.world.network import RoadNetwork
+from citysim.world.synthetic import grid_city
 
-from sim.runner import run_scenario
-from sim.scenario import load_scenario_text
-from sim.world.network import RoadNetwork
-from sim.world.synthetic import grid_city
 from tests.agents.line_world import line_model, line_network, run
 
 RESPONSE = """\
@@ -245,9 +245,10 @@ def test_a_unit_out_of_service_takes_no_call_and_finishes_the_one_it_has():
 
 
 def test_out_of_service_names_a_unit_the_stations_have():
-    from sim.errors import ScenarioError
-    from sim.rng import Streams
-    from sim.world.builder import build_world
+    from citysim.errors import ScenarioError
+    from citysim.rng import Streams
+    from citysim.world.builder import build_world
+
     from tests.scenarios import SMALL_CITY
 
     text = SMALL_CITY + "response: {out_of_service: [{unit: F1-engine9, at: 10min}]}\n"
@@ -266,7 +267,7 @@ def test_out_of_service_names_a_unit_the_stations_have():
     "[{unit: F1-engine1, at: 30min, until: 50min}, {unit: F1-engine1, at: 10min, until: 30min}]",
 ])
 def test_overlapping_and_back_to_back_spells_keep_a_unit_out_until_the_last_ends(spells):
-    from sim.agents.response import UnitState
+    from citysim.agents.response import UnitState
 
     net = line_network([100.0])
     extra = RESPONSE.format(mean_s=60, rate=0, busy="queue") + f"  out_of_service: {spells}\n"
@@ -298,11 +299,11 @@ def test_a_unit_is_never_counted_twice_for_one_incident():
 def test_rescue_units_reach_a_call_inside_closed_roads_at_their_speed(tmp_path, with_road_block,
                                                                       speed):
     import yaml
+    from citysim.model import CityModel
+    from citysim.rng import replication_seeds
+    from citysim.runner import world_streams
+    from citysim.world.builder import build_world
 
-    from sim.model import CityModel
-    from sim.rng import replication_seeds
-    from sim.runner import world_streams
-    from sim.world.builder import build_world
     from tests.hazards import road_block
     from tests.scenarios import SMALL_CITY
 

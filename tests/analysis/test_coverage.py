@@ -9,18 +9,18 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from citysim.analysis import coverage_nodes, run_coverage, station_coverage, street_pairs
+from citysim.cli import main
+from citysim.plots import save_figure
+from citysim.plots.coverage import plot_coverage_map
+from citysim.runner import world_streams
+from citysim.scenario import load_scenario_text
+from citysim.world.builder import World, build_world
+from citysim.world.network import RoadNetwork
+from citysim.world.population import Population
+from citysim.world.road_classes import CLASS_INDEX
+from citysim.world.sites import UNIT_TYPES, Probes, Shelters, Stations
 
-from sim.analysis import coverage_nodes, run_coverage, station_coverage, street_pairs
-from sim.cli import main
-from sim.plots import save_figure
-from sim.plots.coverage import plot_coverage_map
-from sim.runner import world_streams
-from sim.scenario import load_scenario_text
-from sim.world.builder import World, build_world
-from sim.world.network import RoadNetwork
-from sim.world.places import UNIT_TYPES, Probes, Shelters, Stations
-from sim.world.population import Population
-from sim.world.road_classes import CLASS_INDEX
 from tests.hazards import road_block
 from tests.scenarios import SMALL_CITY, write_scenario
 

@@ -14,7 +14,7 @@ Writes (see README.md in this folder):
   No metadata (user, changeset, timestamps) is written. The waterways show
   that the importer drops non-road ways.
 - ``andorra_la_vella.graphml``: the drive network of that cut, as
-  ``sim.world.osm`` builds it (osmnx ``graph_from_xml``, simplified, speeds
+  ``citysim.world.osm`` builds it (osmnx ``graph_from_xml``, simplified, speeds
   and travel times), unprojected, saved with ``osmnx.save_graphml``; nodes
   carry a synthetic ``population`` attribute (``osmid % 97``, so that tests
   of ``node_attrs`` have something to read; it is not real data).
@@ -29,8 +29,7 @@ from pathlib import Path
 
 import osmium
 import osmnx as ox
-
-from sim.world.osm import _osm_graph
+from citysim.world.osm import _osm_graph
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_SOURCE = HERE.parents[2] / "shared" / "data" / "andorra" / "andorra-latest.osm.pbf"

@@ -5,12 +5,12 @@ import shutil
 import numpy as np
 import pandas as pd
 import pytest
+from citysim.cli import main
+from citysim.drill.msel import MSEL_COLUMNS, build_msel
+from citysim.drill.refs import resolve_ref
+from citysim.report.text import clock, parse_clock
+from citysim.scenario import load_scenario_text
 
-from sim.cli import main
-from sim.drill.msel import MSEL_COLUMNS, build_msel
-from sim.drill.refs import resolve_ref
-from sim.report.text import clock, parse_clock
-from sim.scenario import load_scenario_text
 from tests.report.storm_city import STORM_CITY, write_storm
 
 KINDS = ("Warning issued", "Shelter HILL full", "Lorry across Ring Road (LORRY)",
@@ -177,7 +177,7 @@ def test_drill_needs_exactly_one_source(tmp_path, capsys):
 
 
 def test_scripted_inject_after_the_run_is_refused(tmp_path):
-    from sim.errors import ScenarioError
+    from citysim.errors import ScenarioError
 
     with pytest.raises(ScenarioError, match=r"drill.injects\[1\].at"):
         load_scenario_text(STORM_CITY.replace("at: 50min", "at: 3h"), base_dir=tmp_path)
@@ -196,7 +196,8 @@ def test_parse_clock_refuses(text):
 
 
 def test_scenarios_without_drill_or_animation_resolve_as_before(tmp_path):
-    from sim.scenario.loader import load_scenario_dict
+    from citysim.scenario.loader import load_scenario_dict
+
     from tests.scenarios import SMALL_CITY
 
     plain = load_scenario_text(SMALL_CITY, base_dir=tmp_path).resolved()

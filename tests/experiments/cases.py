@@ -47,7 +47,7 @@ def town(folder: Path) -> Path:
 
 
 def cli_env() -> dict[str, str]:
-    """Environment for ``python -m sim.cli`` in a subprocess: this checkout first on the path."""
+    """Environment for ``python -m citysim.cli`` in a subprocess: this checkout first on the path."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p)
     return env
@@ -55,5 +55,5 @@ def cli_env() -> dict[str, str]:
 
 def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     """Run ``citysim`` in a subprocess and wait for it."""
-    return subprocess.run([sys.executable, "-m", "sim.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "citysim.cli", *args], capture_output=True,
                           text=True, cwd=cwd, env=cli_env(), timeout=300)

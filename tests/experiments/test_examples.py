@@ -7,10 +7,10 @@ import importlib.util
 import numpy as np
 import pandas as pd
 import pytest
+from citysim.experiments import batch_variants, load_experiment
+from citysim.experiments.calibrate import read_target
+from citysim.experiments.design import design_runs
 
-from sim.experiments import batch_variants, load_experiment
-from sim.experiments.calibrate import read_target
-from sim.experiments.plan import plan_runs
 from tests.experiments.cases import REPO
 
 
@@ -19,16 +19,16 @@ from tests.experiments.cases import REPO
 def test_batch_examples_plan(name, variants, replications):
     experiment = load_experiment(REPO / "experiments" / f"{name}.yaml")
     values = batch_variants(experiment)
-    plan = plan_runs(experiment, values, locate=lambda v, p: ("vary", p))
+    plan = design_runs(experiment, values, locate=lambda v, p: ("vary", p))
     assert len(values) == variants and plan.replications == replications
     assert len({row.spec.run_id for row in plan.rows}) == variants * replications
 
 
 def test_chlorine_sweep_example():
-    from sim.model import build_hazards
-    from sim.runner import world_streams
-    from sim.scenario import load_scenario
-    from sim.world.builder import build_world
+    from citysim.model import build_hazards
+    from citysim.runner import world_streams
+    from citysim.scenario import load_scenario
+    from citysim.world.builder import build_world
 
     sweep = load_experiment(REPO / "experiments" / "chlorine-sensitivity.yaml")
     assert sweep.method == "sobol" and "hazards[0].weather.wind_speed_mps" in sweep.parameters

@@ -7,12 +7,12 @@ import json
 import numpy as np
 import pandas as pd
 import pandas.testing as pdt
+from citysim.cli import main
+from citysim.experiments import load_experiment, replication_seed, run_batch, run_id
+from citysim.experiments.batch import batch_variants
+from citysim.rng import replication_seeds
+from citysim.scenario import load_scenario
 
-from sim.cli import main
-from sim.experiments import load_experiment, replication_seed, run_batch, run_id
-from sim.experiments.batch import batch_variants
-from sim.rng import replication_seeds
-from sim.scenario import load_scenario
 from tests.experiments.cases import town, write
 
 BATCH = """\
@@ -95,7 +95,7 @@ def test_one_run_of_a_batch_reproduced_alone(tmp_path, capsys):
 
 
 def test_a_run_on_changed_data_is_a_new_run(tmp_path):
-    from sim.experiments.plan import plan_runs
+    from citysim.experiments.design import design_runs
 
     def dem(top: float) -> str:
         rows = "\n".join(" ".join(f"{top if (r, c) == (0, 0) else 1.0:g}" for c in range(4))
@@ -109,7 +109,7 @@ def test_a_run_on_changed_data_is_a_new_run(tmp_path):
     experiment = load_experiment(write(tmp_path, "b.yaml", BATCH))
 
     def ids() -> list[str]:
-        plan = plan_runs(experiment, batch_variants(experiment), locate=lambda v, p: ("vary", p))
+        plan = design_runs(experiment, batch_variants(experiment), locate=lambda v, p: ("vary", p))
         return [row.spec.run_id for row in plan.rows]
 
     first = ids()

@@ -13,11 +13,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-
-from sim.hazards.base import FieldSpec, Harm, Hazard, IncidentRequest, Setting
-from sim.scenario.durations import Duration
-from sim.scenario.hazard import HazardConfig
-from sim.scenario.locations import Location
+from citysim.hazards.base import FieldSpec, Harm, Hazard, IncidentRequest, Setting
+from citysim.scenario.durations import Duration
+from citysim.scenario.hazard import HazardConfig
+from citysim.scenario.locations import Location
 
 EXAMPLE = {"type": "danger_zone", "location": {"x": 450, "y": 450}, "radius_m": 200, "at": 120,
            "hold_s": 600}

@@ -9,11 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-
-from sim.hazards.base import FieldSpec, Hazard
-from sim.scenario.durations import Duration
-from sim.scenario.hazard import HazardConfig
-from sim.scenario.locations import Location
+from citysim.hazards.base import FieldSpec, Hazard
+from citysim.scenario.durations import Duration
+from citysim.scenario.hazard import HazardConfig
+from citysim.scenario.locations import Location
 
 EXAMPLE = {"type": "road_block", "location": {"x": 450, "y": 450}, "radius_m": 160, "at": 300}
 

@@ -14,16 +14,16 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from citysim.errors import ScenarioError
+from citysim.hazards.base import People, Setting
+from citysim.hazards.chemical import SUBSTANCES, ChemicalLeakHazard, auto_action
+from citysim.hazards.substances import BUILT_IN, canonical_name, mg_m3_to_ppm, ppm_to_mg_m3
+from citysim.plots import save_figure
+from citysim.runner import world_streams
+from citysim.scenario import load_scenario_text
+from citysim.world.builder import build_world
 from scipy.stats import norm
 
-from sim.errors import ScenarioError
-from sim.hazards.base import People, Setting
-from sim.hazards.chemical import SUBSTANCES, ChemicalLeakHazard, auto_action
-from sim.hazards.substances import BUILT_IN, canonical_name, mg_m3_to_ppm, ppm_to_mg_m3
-from sim.plots import save_figure
-from sim.runner import world_streams
-from sim.scenario import load_scenario_text
-from sim.world.builder import build_world
 from tests.hazards.test_plume_kernels import TABLE, steady_plume
 from tests.scenarios import SMALL_CITY
 
@@ -324,7 +324,8 @@ def test_layers_frame_and_figures(world, tmp_path):
 def test_chlorine_scenario_runs_end_to_end_and_keeps_the_contract(tmp_path):
     from pathlib import Path
 
-    from sim.cli import main
+    from citysim.cli import main
+
     from tests.contract import contract_problems
 
     path = Path(__file__).resolve().parents[2] / "scenarios" / "chlorine-leak.yaml"

@@ -1,4 +1,4 @@
-"""The fire spread model (sim.hazards.fire.FireSpread and its kernels) against MODELS.md.
+"""The fire spread model (citysim.hazards.fire.FireSpread and its kernels) against MODELS.md.
 
 Reference cases: Hamada's spread speeds, the reach, downwind against upwind,
 site percolation on the square lattice, and a slow, obviously-correct
@@ -9,9 +9,8 @@ import math
 
 import numpy as np
 import pytest
+from citysim.hazards.fire import FireSpread, ellipse_speed, hamada_minutes
 from scipy import ndimage
-
-from sim.hazards.fire import FireSpread, ellipse_speed, hamada_minutes
 
 HOUR = 3600.0
 BURN = (1800.0, 3000.0)

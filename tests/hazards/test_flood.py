@@ -5,10 +5,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
-from sim.hazards.flood import pregnolato_speed_factor
-from sim.runner import run_scenario
-from sim.scenario import load_scenario_text
+from citysim.hazards.flood import pregnolato_speed_factor
+from citysim.runner import run_scenario
+from citysim.scenario import load_scenario_text
 
 
 def test_pregnolato_reference_values():
@@ -88,7 +87,7 @@ def test_a_flood_that_closes_roads_lengthens_response_times(storm, dry):
 
 
 def test_flooded_roads_are_listed_in_the_order_they_close(storm, tmp_path):
-    from sim.runner import write_results
+    from citysim.runner import write_results
 
     roads = storm.hazard_tables["flooded_roads"]
     assert list(roads.columns) == ["edge", "from_node", "to_node", "length_m", "max_depth_m",
@@ -124,7 +123,7 @@ ZHENGZHOU = Path(__file__).resolve().parents[2] / "scenarios" / "zhengzhou-720-r
 
 @pytest.mark.slow
 def test_zhengzhou_storm_drowns_the_underpasses_then_the_valley():
-    from sim.scenario import load_scenario
+    from citysim.scenario import load_scenario
 
     # the shipped scenario with a tenth of its residents, to 17:30 (the peak hour and after)
     scenario = load_scenario(ZHENGZHOU, overrides=["city.population.residents=30000",

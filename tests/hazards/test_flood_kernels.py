@@ -1,4 +1,4 @@
-"""Kernels of the local-inertial flood (sim.hazards._flood_kernels).
+"""Kernels of the local-inertial flood (citysim.hazards._flood_kernels).
 
 Reference values from docs MODELS.md ("Flood"); each tolerance is justified
 where it is set.
@@ -10,8 +10,7 @@ import math
 
 import numpy as np
 import pytest
-
-from sim.hazards import _flood_kernels as k
+from citysim.hazards import _flood_kernels as k
 
 G = 9.81
 NO_T = np.zeros(0)

@@ -2,13 +2,12 @@
 
 import numpy as np
 import pytest
-
-from sim.hazards.base import People, Setting
-from sim.hazards.flood import hazard_class, hazard_rating
-from sim.model import build_hazards
-from sim.runner import world_streams
-from sim.scenario import load_scenario_text
-from sim.world.builder import build_world
+from citysim.hazards.base import People, Setting
+from citysim.hazards.flood import hazard_class, hazard_rating
+from citysim.model import build_hazards
+from citysim.runner import world_streams
+from citysim.scenario import load_scenario_text
+from citysim.world.builder import build_world
 
 CITY = """\
 name: pool

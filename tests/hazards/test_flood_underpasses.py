@@ -6,13 +6,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
-
-from sim.errors import ScenarioError
-from sim.hazards import _flood_kernels
-from sim.plots import save_figure
-from sim.runner import run_scenario, world_streams, write_results
-from sim.scenario import load_scenario_text
-from sim.world.builder import build_world
+from citysim.errors import ScenarioError
+from citysim.hazards import _flood_kernels
+from citysim.plots import save_figure
+from citysim.runner import run_scenario, world_streams, write_results
+from citysim.scenario import load_scenario_text
+from citysim.world.builder import build_world
 
 TOWN = """\
 name: underpass-town

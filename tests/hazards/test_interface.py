@@ -2,13 +2,13 @@
 
 import numpy as np
 import pytest
+from citysim.hazards import registry
+from citysim.hazards.base import check_fields
+from citysim.model import build_hazards
+from citysim.runner import run_scenario, world_streams
+from citysim.scenario import load_scenario_text
+from citysim.world.builder import build_world
 
-from sim.hazards import registry
-from sim.hazards.base import check_fields
-from sim.model import build_hazards
-from sim.runner import run_scenario, world_streams
-from sim.scenario import load_scenario_text
-from sim.world.builder import build_world
 from tests.hazards import road_block
 from tests.scenarios import SMALL_CITY
 
@@ -68,8 +68,8 @@ def test_closures_reach_routes_series_probes_and_summary(tmp_path, with_road_blo
 
 
 def test_next_hop_tree_avoids_closed_roads(tmp_path, with_road_block):
-    from sim.model import CityModel
-    from sim.rng import replication_seeds
+    from citysim.model import CityModel
+    from citysim.rng import replication_seeds
 
     scenario = scenario_with(tmp_path, road_block.EXAMPLE)
     world = build_world(scenario, world_streams(scenario.run.seed))
@@ -85,9 +85,9 @@ def test_next_hop_tree_avoids_closed_roads(tmp_path, with_road_block):
 @pytest.mark.parametrize("action", ["auto", "evacuate"])
 def test_hazards_warn_the_places_they_reach_and_choose_the_action(tmp_path, with_road_block,
                                                                   action):
-    from sim.agents.states import State
-    from sim.model import CityModel
-    from sim.rng import replication_seeds
+    from citysim.agents.states import State
+    from citysim.model import CityModel
+    from citysim.rng import replication_seeds
 
     text_extra = (f"behaviour: {{action: {action}, compliance: 1.0, word_of_mouth_per_h: 0, "
                   "response_delay: {dist: fixed, value: 0}}\n")
@@ -114,8 +114,8 @@ def test_hazards_warn_the_places_they_reach_and_choose_the_action(tmp_path, with
 
 
 def test_a_hazard_type_without_a_model_stops_with_its_yaml_path(tmp_path, monkeypatch):
-    from sim.errors import ScenarioError
-    from sim.scenario.hazard import HazardConfig
+    from citysim.errors import ScenarioError
+    from citysim.scenario.hazard import HazardConfig
 
     class SinkholeConfig(HazardConfig):
         depth_m: float = 1.0

@@ -4,14 +4,14 @@ import math
 
 import numpy as np
 import yaml
+from citysim.agents.response import UnitState
+from citysim.agents.states import State, final_groups
+from citysim.model import CityModel
+from citysim.rng import replication_seeds
+from citysim.runner import world_streams
+from citysim.scenario import load_scenario_text
+from citysim.world.builder import build_world
 
-from sim.agents.response import UnitState
-from sim.agents.states import State, final_groups
-from sim.model import CityModel
-from sim.rng import replication_seeds
-from sim.runner import world_streams
-from sim.scenario import load_scenario_text
-from sim.world.builder import build_world
 from tests.hazards import danger_zone
 from tests.scenarios import SMALL_CITY
 

@@ -1,4 +1,4 @@
-"""Kernels of the chemical leak (sim.hazards._plume_kernels).
+"""Kernels of the chemical leak (citysim.hazards._plume_kernels).
 
 Reference values from MODELS.md ("Chemical dispersion"); the Gaussian plume
 and puff are checked against straightforward formulas written out here (the
@@ -12,9 +12,8 @@ import math
 
 import numpy as np
 import pytest
-
-from sim.hazards import _plume_kernels as k
-from sim.hazards.chemical import BRIGGS, STABILITY_CLASSES, downwind_unit
+from citysim.hazards import _plume_kernels as k
+from citysim.hazards.chemical import BRIGGS, STABILITY_CLASSES, downwind_unit
 
 NO_PUFFS = np.zeros(4)
 NO_NODES = tuple(np.zeros(0) for _ in range(8))  # agents off the network's nodes
@@ -318,7 +317,7 @@ def test_exposure_converges_with_the_step_and_sheltering_lowers_the_dose():
 
 
 def test_kernel_setting_codes_are_the_interface_ones():
-    from sim.hazards.base import Setting
+    from citysim.hazards.base import Setting
 
     assert (k.SHELTERING, k.ON_FOOT, k.GONE) == (Setting.SHELTERING, Setting.ON_FOOT,
                                                  Setting.GONE)

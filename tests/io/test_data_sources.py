@@ -3,8 +3,8 @@
 import hashlib
 from pathlib import Path
 
-from sim.io.data_sources import OSM_SOURCE, data_sources, input_files
-from sim.scenario import load_scenario, load_scenario_text
+from citysim.io.data_sources import OSM_SOURCE, data_sources, input_files
+from citysim.scenario import load_scenario, load_scenario_text
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"

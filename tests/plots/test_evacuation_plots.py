@@ -7,20 +7,20 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
-from matplotlib.figure import Figure
-
-from sim.agents.states import State
-from sim.plots import (
+from citysim.agents.states import State
+from citysim.plots import (
     plot_evacuation_curve,
     plot_evacuation_time_map,
     plot_shelter_loads,
     save_figure,
 )
-from sim.plots.evacuation import node_evacuation_times
-from sim.runner import run_scenario, world_streams
-from sim.scenario import load_scenario
-from sim.scenario.loader import load_scenario_text
-from sim.world.builder import build_world
+from citysim.plots.evacuation import node_evacuation_times
+from citysim.runner import run_scenario, world_streams
+from citysim.scenario import load_scenario
+from citysim.scenario.loader import load_scenario_text
+from citysim.world.builder import build_world
+from matplotlib.figure import Figure
+
 from tests.scenarios import SMALL_CITY, write_scenario
 
 TOTAL = 1000

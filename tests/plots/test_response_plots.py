@@ -1,8 +1,7 @@
 import matplotlib.image as mpimg
 import numpy as np
 import pandas as pd
-
-from sim.plots import plot_response_times, plot_unit_availability, save_figure
+from citysim.plots import plot_response_times, plot_unit_availability, save_figure
 
 
 def test_response_time_figure(tmp_path):

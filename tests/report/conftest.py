@@ -1,16 +1,16 @@
 """One storm run shared by the report tests (its folder has every kind of output)."""
 
 import pytest
+from citysim.runner import run_scenario
+from citysim.scenario import load_scenario
 
-from sim.runner import run_scenario
-from sim.scenario import load_scenario
 from tests.report.storm_city import ORIGIN, write_storm
 
 
 @pytest.fixture(scope="session")
 def storm(tmp_path_factory):
     """The storm scenario run into a folder with plots, animation, GIS layers and a timeline."""
-    from sim.drill.msel import write_timeline
+    from citysim.drill.msel import write_timeline
 
     root = tmp_path_factory.mktemp("storm")
     scenario = load_scenario(write_storm(root), overrides=[ORIGIN])

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from citysim.routing import _kernels, isochrone, path_edges, shortest_costs, travel_times
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.routing import _kernels, isochrone, path_edges, shortest_costs, travel_times
 from tests import naive
 from tests.routing.routing_cases import cases, make_network
 
@@ -161,8 +161,8 @@ def test_isochrone_rejects_negative_budget():
 NOJIT_SCRIPT = textwrap.dedent(
     """
     import numpy as np
-    from sim.routing import _kernels, next_hop_tree, shortest_costs, travel_times
-    from sim.world.network import RoadNetwork
+    from citysim.routing import _kernels, next_hop_tree, shortest_costs, travel_times
+    from citysim.world.network import RoadNetwork
 
     rng = np.random.default_rng(3)
     n, m = 30, 90

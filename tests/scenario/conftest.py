@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from sim.errors import ScenarioError
-from sim.scenario import load_scenario_text
+from citysim.errors import ScenarioError
+from citysim.scenario import load_scenario_text
 
 DATA = Path(__file__).parent / "data"
 

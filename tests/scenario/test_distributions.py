@@ -11,9 +11,8 @@ import math
 
 import numpy as np
 import pytest
+from citysim.scenario import Distribution, DurationDistribution
 from pydantic import ValidationError
-
-from sim.scenario import Distribution, DurationDistribution
 
 N = 200_000
 

@@ -1,9 +1,8 @@
 """Invalid scenarios: each problem at its YAML path and line, with a clear message."""
 
 import pytest
-
-from sim.errors import ScenarioError
-from sim.scenario import load_scenario, load_scenario_text
+from citysim.errors import ScenarioError
+from citysim.scenario import load_scenario, load_scenario_text
 
 # (what is changed in full.yaml, replacement, expected path, line, words of the message)
 CASES = [

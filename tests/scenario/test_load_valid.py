@@ -3,11 +3,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from sim.hazards.chemical import ChemicalLeakConfig
-from sim.hazards.fire import FireConfig
-from sim.hazards.flood import FloodConfig
-from sim.scenario import (
+from citysim.hazards.chemical import ChemicalLeakConfig
+from citysim.hazards.fire import FireConfig
+from citysim.hazards.flood import FloodConfig
+from citysim.scenario import (
     DurationDistribution,
     Location,
     Scenario,

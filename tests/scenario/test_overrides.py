@@ -1,7 +1,6 @@
 import pytest
-
-from sim.errors import ScenarioError
-from sim.scenario import Override, apply_overrides, load_scenario, parse_override
+from citysim.errors import ScenarioError
+from citysim.scenario import Override, apply_overrides, load_scenario, parse_override
 
 
 def _load(data_dir, *overrides, seed=None):

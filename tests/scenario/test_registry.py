@@ -1,10 +1,9 @@
 from typing import ClassVar
 
 import pytest
-
-from sim.errors import ScenarioError
-from sim.hazards import registry
-from sim.hazards.registry import (
+from citysim.errors import ScenarioError
+from citysim.hazards import registry
+from citysim.hazards.registry import (
     HazardConfig,
     hazard_config,
     hazard_model,
@@ -13,8 +12,8 @@ from sim.hazards.registry import (
     register_hazard_model,
     runnable_hazards,
 )
-from sim.scenario import load_scenario_text
-from sim.scenario.base import PosFloat
+from citysim.scenario import load_scenario_text
+from citysim.scenario.base import PosFloat
 
 MINIMAL = "name: t\nrun: {duration: 1h, dt: 10s}\ncity:\n  network: {synthetic: {}}\n"
 

@@ -1,9 +1,8 @@
 import numpy as np
 import pytest
+from citysim.scenario import Location, StepSeries
+from citysim.scenario.series import NonNegativeSeries
 from pydantic import BaseModel, ValidationError
-
-from sim.scenario import Location, StepSeries
-from sim.scenario.series import NonNegativeSeries
 
 
 class Holder(BaseModel):

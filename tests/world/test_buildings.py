@@ -2,14 +2,14 @@
 
 import numpy as np
 import pytest
+from citysim.errors import ScenarioError
+from citysim.runner import world_streams
+from citysim.scenario import load_scenario
+from citysim.world.builder import build_world
+from citysim.world.buildings import SETBACK_M, STRUCTURES, road_points, synthetic_buildings
+from citysim.world.synthetic import grid_city
 from scipy.spatial import cKDTree
 
-from sim.errors import ScenarioError
-from sim.runner import world_streams
-from sim.scenario import load_scenario
-from sim.world.builder import build_world
-from sim.world.buildings import SETBACK_M, STRUCTURES, road_points, synthetic_buildings
-from sim.world.synthetic import grid_city
 from tests.scenarios import SMALL_CITY, write_scenario
 
 
@@ -108,7 +108,7 @@ def test_buildings_from_csv(tmp_path):
 
 
 def test_buildings_csv_in_lon_lat(tmp_path):
-    from sim.world.projection import LocalFrame
+    from citysim.world.projection import LocalFrame
 
     frame = LocalFrame.centered_on(113.65, 34.75)
     lon, lat = frame.to_lonlat(np.array([450.0]), np.array([600.0]))

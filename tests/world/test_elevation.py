@@ -6,14 +6,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import tifffile
+from citysim.errors import ScenarioError
+from citysim.scenario import load_scenario_text
+from citysim.world.elevation import GeoGrid, read_geotiff, read_hgt, to_frame
+from citysim.world.projection import LocalFrame
+from citysim.world.terrain import MARGIN_CELLS, dem_terrain
 from PIL import Image
 from pyproj import Transformer
-
-from sim.errors import ScenarioError
-from sim.scenario import load_scenario_text
-from sim.world.elevation import GeoGrid, read_geotiff, read_hgt, to_frame
-from sim.world.projection import LocalFrame
-from sim.world.terrain import MARGIN_CELLS, dem_terrain
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 TIF = DATA / "poa_elevation_cut.tif"
@@ -163,8 +162,8 @@ city:
 
 
 def test_scenario_terrain_from_an_hgt_tile(tmp_path):
-    from sim.runner import world_streams
-    from sim.world.builder import build_world
+    from citysim.runner import world_streams
+    from citysim.world.builder import build_world
 
     text = HGT_CITY.format(net=DATA / "andorra_la_vella.osm.pbf", hgt=HGT)
     scenario = load_scenario_text(text, base_dir=tmp_path)

@@ -6,11 +6,10 @@ from pathlib import Path
 import numpy as np
 import osmium
 import pytest
+from citysim.errors import ScenarioError
+from citysim.scenario import load_scenario_text
+from citysim.world.facilities import parse_kinds, read_facilities
 from pyproj import Geod
-
-from sim.errors import ScenarioError
-from sim.scenario import load_scenario_text
-from sim.world.facilities import parse_kinds, read_facilities
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 FULL = DATA / "andorra_la_vella_full.osm.pbf"
@@ -170,7 +169,7 @@ candidates:
     schools = s.candidates.shelters
     assert {c.places for c in schools if c.id.startswith("n")} == {400}  # 800 m² / 2 m²
     # the sites are inline in the resolved scenario, which loads back the same
-    from sim.scenario.loader import load_scenario_dict
+    from citysim.scenario.loader import load_scenario_dict
 
     again = load_scenario_dict(s.resolved(), base_dir=tmp_path)
     assert again.shelters == s.shelters and again.stations == s.stations
@@ -213,9 +212,9 @@ def test_sites_need_an_osm_file_when_the_network_is_not_one(tmp_path):
 
 
 def test_osm_sites_snap_to_roads_cars_reach(tmp_path):
-    from sim.runner import world_streams
-    from sim.world.builder import build_world
-    from sim.world.places import car_nodes
+    from citysim.runner import world_streams
+    from citysim.world.builder import build_world
+    from citysim.world.sites import car_nodes
 
     text = CITY.format(net=FULL, rest="shelters: {osm: [park, square], min_area_m2: 1000}\n"
                                       "stations: {osm: fire_station}")

@@ -9,14 +9,13 @@ import networkx as nx
 import numpy as np
 import osmnx as ox
 import pytest
+from citysim.errors import ScenarioError
+from citysim.world.graphml import network_from_graph, read_graphml
+from citysim.world.network import RoadNetwork
+from citysim.world.osm import _parse_filter, read_osm
+from citysim.world.projection import LocalFrame
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
-
-from sim.errors import ScenarioError
-from sim.world.graphml import network_from_graph, read_graphml
-from sim.world.network import RoadNetwork
-from sim.world.osm import _parse_filter, read_osm
-from sim.world.projection import LocalFrame
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 STEM = "andorra_la_vella"
@@ -464,7 +463,7 @@ def test_import_is_deterministic_across_hash_seeds():
     # PYTHONHASHSEED; the network must not.
     code = (
         "import hashlib\n"
-        "from sim.world.osm import read_osm\n"
+        "from citysim.world.osm import read_osm\n"
         f"net = read_osm({str(DATA / OSM_FORMATS[2])!r})\n"
         "h = hashlib.sha256()\n"
         f"for name in {ARRAYS!r}:\n"

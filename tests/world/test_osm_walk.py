@@ -4,13 +4,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from citysim.world.osm import DRIVE_WALK, read_osm
+from citysim.world.road_classes import CLASS_INDEX
+from citysim.world.sites import Locator, car_nodes
 from pyproj import Transformer
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
-
-from sim.world.osm import DRIVE_WALK, read_osm
-from sim.world.places import Locator, car_nodes
-from sim.world.road_classes import CLASS_INDEX
 
 ROOT = Path(__file__).resolve().parents[2]
 FULL = ROOT / "tests" / "data" / "andorra_la_vella_full.osm.pbf"

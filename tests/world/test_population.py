@@ -1,12 +1,11 @@
 import numpy as np
 import pytest
+from citysim.errors import ScenarioError
+from citysim.world.population import agent_sizes, place_population
+from citysim.world.raster import Raster
+from citysim.world.synthetic import grid_city
 from hypothesis import given
 from hypothesis import strategies as st
-
-from sim.errors import ScenarioError
-from sim.world.population import agent_sizes, place_population
-from sim.world.raster import Raster
-from sim.world.synthetic import grid_city
 
 
 @given(st.integers(0, 10**6), st.integers(1, 50))
@@ -31,7 +30,7 @@ def test_uniform_placement_covers_nodes_evenly_and_is_seeded():
 
 def test_node_weight_placement_follows_the_attribute():
     net = grid_city(3, 3, block_m=100, arterial_every=0)
-    from sim.world.network import RoadNetwork
+    from citysim.world.network import RoadNetwork
 
     w = np.zeros(9)
     w[4] = 3.0

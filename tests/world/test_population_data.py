@@ -6,23 +6,22 @@ from pathlib import Path
 import numpy as np
 import pytest
 import tifffile
-from hypothesis import given
-from hypothesis import strategies as st
-
-from sim.errors import ScenarioError
-from sim.runner import world_streams
-from sim.scenario import load_scenario_text
-from sim.world.builder import build_world
-from sim.world.network import RoadNetwork
-from sim.world.population import (
+from citysim.errors import ScenarioError
+from citysim.runner import world_streams
+from citysim.scenario import load_scenario_text
+from citysim.world.builder import build_world
+from citysim.world.network import RoadNetwork
+from citysim.world.population import (
     apportion,
     place_points,
     read_points_csv,
     read_points_raster,
     spacing_radius_m,
 )
-from sim.world.projection import LocalFrame
-from sim.world.synthetic import grid_city
+from citysim.world.projection import LocalFrame
+from citysim.world.synthetic import grid_city
+from hypothesis import given
+from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parents[2]
 HEXGRID = ROOT / "data" / "porto_alegre" / "poa_hexgrid.csv"
@@ -148,7 +147,7 @@ def test_scenario_residents_default_to_the_data_inside_the_bbox(tmp_path):
     assert lon.min() >= CENTRE[0] and lon.max() <= CENTRE[2]
     assert lat.min() >= CENTRE[1] and lat.max() <= CENTRE[3]
     # the resolved scenario says how many, and loads back the same
-    from sim.scenario.loader import load_scenario_dict
+    from citysim.scenario.loader import load_scenario_dict
 
     assert load_scenario_dict(s.resolved(), base_dir=tmp_path).city.population.residents == inside
 
@@ -188,7 +187,7 @@ def test_count_column_and_radius_options(tmp_path):
     # radius 0: everyone of a hexagon lives at the road node nearest its centre
     homes = world.population.home_node
     which = _agent_points(points.count, 4)
-    from sim.world.places import car_nodes
+    from citysim.world.sites import car_nodes
 
     cars = np.flatnonzero(car_nodes(world.network))
     d = np.hypot(world.network.node_x_m[cars][None, :] - px[:, None],
@@ -228,9 +227,8 @@ def test_population_geotiff_counts_and_pixels(tmp_path):
     assert world.population.total == 1501
     # the persons of a pixel live at the road node nearest a point of the pixel: no farther
     # from its centre than the centre's own nearest road node plus the pixel's diagonal
+    from citysim.world.sites import car_nodes
     from pyproj import Transformer
-
-    from sim.world.places import car_nodes
 
     net = world.network
     to_frame = Transformer.from_crs("EPSG:4326", world.crs, always_xy=True)

@@ -2,9 +2,8 @@ import pickle
 
 import numpy as np
 import pytest
+from citysim.world.projection import LocalFrame
 from pyproj import CRS, Geod
-
-from sim.world.projection import LocalFrame
 
 GEOD = Geod(ellps="WGS84")
 ANDORRA = (1.5212, 42.5069)

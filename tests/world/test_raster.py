@@ -1,9 +1,8 @@
 import numpy as np
 import pytest
-
-from sim.errors import ScenarioError
-from sim.world.raster import Raster, read_asc, write_asc
-from sim.world.terrain import synthetic_terrain
+from citysim.errors import ScenarioError
+from citysim.world.raster import Raster, read_asc, write_asc
+from citysim.world.terrain import synthetic_terrain
 
 
 def test_asc_round_trip_keeps_orientation_and_nodata(tmp_path):

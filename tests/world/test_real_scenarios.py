@@ -4,8 +4,8 @@ import csv
 import json
 from pathlib import Path
 
-from sim.cli import main
-from sim.scenario import load_scenario
+from citysim.cli import main
+from citysim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 POA = ROOT / "scenarios" / "porto-alegre-flood.yaml"

@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
-
-from sim.errors import Problem, ScenarioError
-from sim.scenario.problems import Loc
-from sim.world.builder import World
-from sim.world.places import UNIT_TYPES, Locator, build_shelters, build_stations
+from citysim.errors import Problem, ScenarioError
+from citysim.scenario.problems import Loc
+from citysim.world.builder import World
+from citysim.world.sites import UNIT_TYPES, Locator, build_shelters, build_stations
 
 __all__ = ["KINDS", "RESPONSE_UNIT", "Sites", "no_candidates", "plan_sites"]
 

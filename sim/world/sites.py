@@ -16,12 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from citysim.errors import Problem, ScenarioError
+from citysim.scenario.problems import Loc, format_path
+from citysim.world.network import RoadNetwork
 from pyproj import Transformer
 from scipy.spatial import cKDTree
-
-from sim.errors import Problem, ScenarioError
-from sim.scenario.problems import Loc, format_path
-from sim.world.network import RoadNetwork
 
 UNIT_TYPES: tuple[str, ...] = ("engine", "ladder", "rescue", "hazmat", "ambulance")
 """Responder unit types, in column order of :attr:`Stations.units`."""
@@ -69,7 +68,7 @@ class Locator:
     max_snap_m
         Farthest a location may lie from its nearest node (m).
     problem
-        Makes a :class:`~sim.errors.Problem` at a YAML location (the loaded
+        Makes a :class:`~citysim.errors.Problem` at a YAML location (the loaded
         scenario's ``problem``, which adds the line in the file).
     """
 

@@ -9,15 +9,15 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
+from citysim.cli import main
+from citysim.errors import ScenarioError
+from citysim.placement import place, placement_problem, plan_scenario, plan_sites, run_optimize
+from citysim.placement.costs import response_time_matrix, walk_time_matrix
+from citysim.placement.optimize import paired_comparison, replication_kpis
+from citysim.runner import run_scenario, world_streams
+from citysim.scenario import load_scenario, load_scenario_text
+from citysim.world.builder import build_world
 
-from sim.cli import main
-from sim.errors import ScenarioError
-from sim.planning import place, plan_scenario, plan_sites, planning_problem, run_optimize
-from sim.planning.costs import response_time_matrix, walk_time_matrix
-from sim.planning.optimize import paired_comparison, replication_kpis
-from sim.runner import run_scenario, world_streams
-from sim.scenario import load_scenario, load_scenario_text
-from sim.world.builder import build_world
 from tests.scenarios import SMALL_CITY, write_scenario
 
 SHELTER_PLAN = Path(__file__).resolve().parents[2] / "scenarios" / "shelter-plan.yaml"
@@ -217,7 +217,7 @@ def test_plan_better_on_paper_is_better_in_simulation():
     the time by which 90 % of those who set out are in a shelter (intervals below zero).
     """
     scenario = load_scenario(SHELTER_PLAN)
-    problem = planning_problem(scenario, built(scenario), "shelters")
+    problem = placement_problem(scenario, built(scenario), "shelters")
     best, _ = place(problem, "pmedian", 2)
     sites = problem.sites
     handy = sites.existing | np.isin(sites.id, ["C3", "C6"])  # beside the existing shelters
@@ -282,13 +282,13 @@ def test_optimize_runs_both_plans_under_the_hazards(with_road_block, tmp_path):
 def test_without_keeping_existing_sites_and_lscp():
     scenario = load_scenario(SHELTER_PLAN)
     world = built(scenario)
-    free = planning_problem(scenario, world, "shelters", keep_existing=False)
+    free = placement_problem(scenario, world, "shelters", keep_existing=False)
     assert not free.fixed.any()
     plan, _ = place(free, "pmedian", 3)
     assert plan.open.sum() == 3 and plan.new.size == 3
     relocated = plan_scenario(scenario, free.sites, plan.open, replications=2)
     assert [s.id for s in relocated.shelters] == [free.sites.id[j] for j in plan.new]
-    kept = planning_problem(scenario, world, "shelters")
+    kept = placement_problem(scenario, world, "shelters")
     cover, params = place(kept, "lscp", 6)
     on_paper = kept.paper(cover.open)
     assert on_paper["covered_demand"] == pytest.approx(

@@ -1,11 +1,11 @@
 """``citysim optimize``: place shelters or stations by a location model, prove it by simulation.
 
 1. **Sites**: the scenario's existing shelters (stations) and its candidates
-   (:mod:`sim.planning.candidates`). With ``keep_existing`` (the default) the
+   (:mod:`citysim.placement.candidates`). With ``keep_existing`` (the default) the
    existing ones stay open and ``n_new`` candidates are added; without it
    ``n_new`` sites are chosen among existing and candidate sites alike.
-2. **Paper**: demand and travel times (:mod:`sim.planning.costs`) go into
-   the model (:mod:`sim.planning.models`): capacitated p-median by default
+2. **Paper**: demand and travel times (:mod:`citysim.placement.costs`) go into
+   the model (:mod:`citysim.placement.models`): capacitated p-median by default
    for shelters (walking), MCLP for stations (turnout + driving). The plan
    and its objective, with the paper KPIs of the current and the proposed
    plan, go to ``placement.json``.
@@ -29,18 +29,17 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-
-from sim.errors import Problem, ScenarioError
-from sim.metrics import aggregate_replications
-from sim.planning.candidates import KINDS, Kind, Sites, no_candidates, plan_sites
-from sim.planning.costs import (
+from citysim.errors import Problem, ScenarioError
+from citysim.metrics import aggregate_replications
+from citysim.placement.candidates import KINDS, Kind, Sites, no_candidates, plan_sites
+from citysim.placement.costs import (
     Demand,
     call_demand,
     response_time_matrix,
     shelter_demand,
     walk_time_matrix,
 )
-from sim.planning.models import (
+from citysim.placement.models import (
     MODELS,
     Placement,
     covered_demand,
@@ -50,7 +49,7 @@ from sim.planning.models import (
     mexclp,
     p_median,
 )
-from sim.world.builder import World
+from citysim.world.builder import World
 
 __all__ = [
     "COMPARISON_KPIS",
@@ -59,14 +58,14 @@ __all__ = [
     "MAX_BUSY_FRACTION",
     "SHELTER_WALK_STANDARD_S",
     "OptimizeRun",
-    "PlanningProblem",
+    "PlacementProblem",
     "check_request",
     "estimate_busy_fraction",
     "paired_comparison",
     "placement_report",
     "place",
     "plan_scenario",
-    "planning_problem",
+    "placement_problem",
     "replication_kpis",
     "run_optimize",
     "write_optimize",
@@ -105,7 +104,7 @@ shelter at the end (no room, or still on the way)."""
 
 
 @dataclass(frozen=True, eq=False)
-class PlanningProblem:
+class PlacementProblem:
     """A location problem built from a scenario.
 
     Attributes
@@ -192,7 +191,7 @@ class PlanningProblem:
         return out
 
 
-def planning_problem(
+def placement_problem(
     scenario: Any,
     world: World,
     kind: Kind,
@@ -201,7 +200,7 @@ def planning_problem(
     standard_s: float | None = None,
     busy_fraction: float | None = None,
     n_new: int = 1,
-) -> PlanningProblem:
+) -> PlacementProblem:
     """Build the location problem of a scenario.
 
     Parameters
@@ -225,7 +224,7 @@ def planning_problem(
 
     Returns
     -------
-    PlanningProblem
+    PlacementProblem
     """
     sites = plan_sites(scenario, world, kind)
     net = world.network
@@ -234,7 +233,7 @@ def planning_problem(
         demand = shelter_demand(scenario, world)
         cost = walk_time_matrix(net, sites.node)[demand.node]
         standard = SHELTER_WALK_STANDARD_S if standard_s is None else float(standard_s)
-        return PlanningProblem(sites=sites, demand=demand, cost_s=cost, standard_s=standard,
+        return PlacementProblem(sites=sites, demand=demand, cost_s=cost, standard_s=standard,
                                fixed=fixed)
     demand = call_demand(scenario, world)
     cost = response_time_matrix(net, sites.node, sites.turnout_s)[demand.node]
@@ -244,7 +243,7 @@ def planning_problem(
         q, rule = estimate_busy_fraction(scenario, sites, demand, cost, fixed, n_new)
     else:
         q, rule = float(busy_fraction), "given (--busy-fraction)"
-    return PlanningProblem(sites=sites, demand=demand, cost_s=cost, standard_s=standard,
+    return PlacementProblem(sites=sites, demand=demand, cost_s=cost, standard_s=standard,
                            fixed=fixed, busy_fraction=q, busy_fraction_rule=rule)
 
 
@@ -339,7 +338,7 @@ def check_request(
         raise ScenarioError(problems)
 
 
-def place(problem: PlanningProblem, model: str, n_new: int) -> tuple[Placement, dict[str, Any]]:
+def place(problem: PlacementProblem, model: str, n_new: int) -> tuple[Placement, dict[str, Any]]:
     """Solve the location problem with a model.
 
     Parameters
@@ -347,7 +346,7 @@ def place(problem: PlanningProblem, model: str, n_new: int) -> tuple[Placement, 
     problem
         The location problem.
     model
-        One of :data:`~sim.planning.models.MODELS`.
+        One of :data:`~citysim.placement.models.MODELS`.
     n_new
         Sites to open besides the fixed ones (for LSCP: at most this many).
 
@@ -408,7 +407,7 @@ def plan_scenario(scenario: Any, sites: Sites, open_sites: np.ndarray, *,
     scenario
         The loaded scenario.
     sites
-        Its sites (:func:`~sim.planning.candidates.plan_sites`).
+        Its sites (:func:`~citysim.placement.candidates.plan_sites`).
     open_sites
         Sites of the plan, shape (k,).
     replications
@@ -419,8 +418,8 @@ def plan_scenario(scenario: Any, sites: Sites, open_sites: np.ndarray, *,
     Scenario
         Validated again.
     """
-    from sim.scenario import load_scenario_dict
-    from sim.scenario.sites import Shelter, Station
+    from citysim.scenario import load_scenario_dict
+    from citysim.scenario.sites import Shelter, Station
 
     data = scenario.resolved()
     data["run"]["replications"] = int(replications)
@@ -452,7 +451,7 @@ def replication_kpis(out: Any) -> pd.DataFrame:
     Parameters
     ----------
     out
-        A :class:`sim.runner.RunOutput`.
+        A :class:`citysim.runner.RunOutput`.
 
     Returns
     -------
@@ -486,7 +485,7 @@ def paired_comparison(
     Replication ``r`` of both plans ran from the same seed; a KPI missing
     (null) in either run of a pair drops that pair. The interval is
     Student's t on the paired differences
-    (:func:`sim.metrics.aggregate_replications`).
+    (:func:`citysim.metrics.aggregate_replications`).
 
     Parameters
     ----------
@@ -564,13 +563,13 @@ class OptimizeRun:
     comparison
         ``comparison.csv`` content.
     current, proposed
-        The simulated runs (:class:`sim.runner.RunOutput`) of both plans.
+        The simulated runs (:class:`citysim.runner.RunOutput`) of both plans.
     provenance
         ``provenance.json`` content.
     """
 
     world: World
-    problem: PlanningProblem
+    problem: PlacementProblem
     placement: Placement
     report: dict[str, Any]
     comparison: pd.DataFrame
@@ -603,7 +602,7 @@ def run_optimize(
     n_new
         Sites to place (LSCP: at most this many).
     model
-        One of :data:`~sim.planning.models.MODELS`; default
+        One of :data:`~citysim.placement.models.MODELS`; default
         :data:`DEFAULT_MODEL` for the kind.
     replications
         Replications of each plan, >= 2; default ``run.replications`` when
@@ -612,7 +611,7 @@ def run_optimize(
         Keep the existing sites open and add ``n_new``; else choose ``n_new``
         among existing and candidate sites.
     standard_s
-        Coverage standard (s); see :func:`planning_problem`.
+        Coverage standard (s); see :func:`placement_problem`.
     busy_fraction
         MEXCLP busy fraction; default estimated.
     out_dir
@@ -630,9 +629,9 @@ def run_optimize(
     ScenarioError
         For a request the scenario cannot answer (see :func:`check_request`).
     """
-    from sim.io.provenance import provenance
-    from sim.runner import run_scenario, world_streams
-    from sim.world.builder import build_world
+    from citysim.io.provenance import provenance
+    from citysim.runner import run_scenario, world_streams
+    from citysim.world.builder import build_world
 
     started = datetime.now(UTC)
     t0 = time.perf_counter()
@@ -644,7 +643,7 @@ def run_optimize(
                   keep_existing=keep_existing, standard_s=standard_s,
                   busy_fraction=busy_fraction)
     world = build_world(scenario, world_streams(int(scenario.run.seed)))
-    problem = planning_problem(scenario, world, kind, keep_existing=keep_existing,
+    problem = placement_problem(scenario, world, kind, keep_existing=keep_existing,
                                standard_s=standard_s, busy_fraction=busy_fraction, n_new=n_new)
     placement, params = place(problem, model, n_new)
     sites = problem.sites
@@ -673,7 +672,7 @@ def run_optimize(
 
 
 def placement_report(
-    problem: PlanningProblem,
+    problem: PlacementProblem,
     placement: Placement,
     parameters: dict[str, Any],
     *,
@@ -751,9 +750,9 @@ def write_optimize(run: OptimizeRun, out_dir: Path) -> list[Path]:
     list of Path
         The files written.
     """
-    from sim.io.atomic import write_atomic, write_json
-    from sim.plots import save_figure
-    from sim.plots.planning import plot_placement_map, plot_plan_comparison
+    from citysim.io.atomic import write_atomic, write_json
+    from citysim.plots import save_figure
+    from citysim.plots.planning import plot_placement_map, plot_plan_comparison
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

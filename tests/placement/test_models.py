@@ -5,8 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
-
-from sim.planning.models import (
+from citysim.placement.models import (
     covered_demand,
     expected_covered_demand,
     lscp,
@@ -14,7 +13,7 @@ from sim.planning.models import (
     mexclp,
     p_median,
 )
-from tests.planning import naive
+from tests.placement import naive
 
 SEEDS = range(12)
 

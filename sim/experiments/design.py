@@ -19,23 +19,22 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from citysim.errors import Problem, ScenarioError
+from citysim.experiments.runs import RunSpec, replication_seed, run_id
+from citysim.experiments.spec import Experiment, experiment_problem, raise_if
+from citysim.io.atomic import write_json, write_parquet
+from citysim.io.data_sources import file_sha256, input_files
+from citysim.io.provenance import git_commit, versions
+from citysim.scenario import Override, Scenario, format_path, load_scenario, parse_path
 
-from sim.errors import Problem, ScenarioError
-from sim.experiments.runs import RunSpec, replication_seed, run_id
-from sim.experiments.spec import Experiment, experiment_problem, raise_if
-from sim.io.atomic import write_json, write_parquet
-from sim.io.data_sources import file_sha256, input_files
-from sim.io.provenance import git_commit, versions
-from sim.scenario import Override, Scenario, format_path, load_scenario, parse_path
-
-__all__ = ["Plan", "PlannedRun", "base_settings", "plan_runs", "results_table", "write_outputs"]
+__all__ = ["Plan", "DesignedRun", "base_settings", "design_runs", "results_table", "write_outputs"]
 
 MAX_PROBLEMS = 25
 """Problems listed at most when many variants are refused (the rest are counted)."""
 
 
 @dataclass(frozen=True)
-class PlannedRun:
+class DesignedRun:
     """One row of an experiment: a variant, a replication, its run."""
 
     variant: int
@@ -59,7 +58,7 @@ class Plan:
         SHA-256 of the resolved base scenario (with ``set`` applied).
     """
 
-    rows: tuple[PlannedRun, ...]
+    rows: tuple[DesignedRun, ...]
     base_seed: int
     replications: int
     base_digest: str
@@ -88,7 +87,7 @@ def base_settings(experiment: Experiment) -> tuple[Scenario, int, int]:
     return scenario, seed, reps
 
 
-def plan_runs(
+def design_runs(
     experiment: Experiment,
     variants: Sequence[Mapping[str, Any]],
     *,
@@ -139,7 +138,7 @@ def plan_runs(
             resolved["run"] = {**resolved["run"], "seed": seed}
             spec = RunSpec(run_id(resolved, inputs), str(experiment.base),
                            (*overrides, Override.of("run.seed", seed)), seed)
-            rows.append(PlannedRun(v, i, spec))
+            rows.append(DesignedRun(v, i, spec))
     listed = list(problems.values())[:MAX_PROBLEMS]
     if len(problems) > MAX_PROBLEMS:
         listed.append(Problem("", f"... and {len(problems) - MAX_PROBLEMS} more problems"))
@@ -194,7 +193,7 @@ def results_table(
     plan
         The plan.
     records
-        Each run's record by id (:func:`sim.experiments.runs.execute_run`).
+        Each run's record by id (:func:`citysim.experiments.runs.execute_run`).
     variants
         The variants' values (one column per path, named by the path).
     variant_column
@@ -269,7 +268,7 @@ def write_outputs(
         "replications": plan.replications,
         "seed_scheme": "run seed of replication i = 63 bits of numpy "
                        "SeedSequence(base_seed).spawn(replications)[i].generate_state(2, uint32); "
-                       "the same seeds for every variant (sim.experiments.runs)",
+                       "the same seeds for every variant (citysim.experiments.runs)",
         "runs": len(plan.rows),
         "distinct_runs": len({r.spec.run_id for r in plan.rows}),
         "runs_made_now": made,

@@ -10,15 +10,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-
-from sim.world.population import Population
+from citysim.world.population import Population
 
 WALK, CAR = 0, 1
-"""Travel modes (values of :attr:`ResidentPlan.mode`)."""
+"""Travel modes (values of :attr:`ResidentDraws.mode`)."""
 
 
 @dataclass(frozen=True, eq=False)
-class ResidentPlan:
+class ResidentDraws:
     """Per-agent draws and constants, fixed for a replication.
 
     Attributes
@@ -65,9 +64,9 @@ class ResidentPlan:
         return int(self.home_node.shape[0])
 
 
-def draw_plan(
+def draw_residents(
     population: Population, behaviour: Any, rng: np.random.Generator
-) -> ResidentPlan:
+) -> ResidentDraws:
     """Draw the plan of a replication, in the order docs/RESIDENTS.md gives.
 
     Parameters
@@ -81,7 +80,7 @@ def draw_plan(
 
     Returns
     -------
-    ResidentPlan
+    ResidentDraws
     """
     n = population.n_agents
     warnings = sorted(behaviour.warnings, key=lambda w: w.at)
@@ -92,7 +91,7 @@ def draw_plan(
     u_warn = rng.random((n, len(warnings)))
     persons = population.persons
     units = np.where(mode == CAR, persons / behaviour.persons_per_car, persons.astype(float))
-    return ResidentPlan(
+    return ResidentDraws(
         home_node=population.home_node,
         persons=persons,
         mode=mode,

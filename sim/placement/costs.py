@@ -2,11 +2,11 @@
 
 - **Shelters**: walking time from every node to each site, along the
   shortest walk (``length_m / 1.34 m/s``: Weidmann's free walking speed,
-  the weight residents route by, :data:`sim.model.FREE_WALK_SPEED_MPS`).
-  One reverse search per site (:func:`sim.routing.next_hop_tree`).
+  the weight residents route by, :data:`citysim.model.FREE_WALK_SPEED_MPS`).
+  One reverse search per site (:func:`citysim.routing.next_hop_tree`).
 - **Stations**: turnout plus driving time at free flow from each site to
   every node, on drivable roads (as dispatch and ``citysim coverage`` have
-  it). One forward search per site (:func:`sim.routing.shortest_costs`).
+  it). One forward search per site (:func:`citysim.routing.shortest_costs`).
 
 Demand lives at nodes: for shelters the residents expected to evacuate
 (residents at the node times ``behaviour.compliance``); for stations where
@@ -21,13 +21,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-
-from sim.agents.plan import CAR
-from sim.agents.traffic import edge_traffic
-from sim.model import FREE_WALK_SPEED_MPS
-from sim.routing import next_hop_tree, shortest_costs
-from sim.world.builder import World, node_population
-from sim.world.network import RoadNetwork
+from citysim.agents.draws import CAR
+from citysim.agents.traffic import edge_traffic
+from citysim.model import FREE_WALK_SPEED_MPS
+from citysim.routing import next_hop_tree, shortest_costs
+from citysim.world.builder import World, node_population
+from citysim.world.network import RoadNetwork
 
 __all__ = ["Demand", "call_demand", "response_time_matrix", "shelter_demand", "walk_time_matrix"]
 

@@ -2,11 +2,10 @@ from types import SimpleNamespace as NS
 
 import numpy as np
 import pytest
-
-from sim.errors import ScenarioError
-from sim.world.places import Locator, build_shelters, build_stations
-from sim.world.projection import LocalFrame
-from sim.world.synthetic import grid_city
+from citysim.errors import ScenarioError
+from citysim.world.projection import LocalFrame
+from citysim.world.sites import Locator, build_shelters, build_stations
+from citysim.world.synthetic import grid_city
 
 
 def loc(**kw):
