@@ -24,11 +24,11 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pandas as pd
+
+from benchmarks.common import BenchResult, compare, register
 from citysim.experiments.cluster import open_client
 from citysim.experiments.runs import RunPool, RunSpec, execute_run, replication_seed, run_id
 from citysim.scenario import Override, load_scenario
-
-from benchmarks.common import BenchResult, compare, register
 
 # side of the grid, residents, simulated time, runs in the batch
 BATCH_CASE = {

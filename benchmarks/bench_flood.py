@@ -22,10 +22,10 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from citysim.hazards import _flood_kernels as k
 from numba import njit, prange
 
 from benchmarks.common import BenchResult, compare, register
+from citysim.hazards import _flood_kernels as k
 
 G = 9.81
 BYTES_PER_CELL_UPDATE = 56

@@ -18,13 +18,12 @@ from __future__ import annotations
 import resource
 import time
 
+from benchmarks.common import BenchResult, register
+from benchmarks.mesa_reference import ReferenceModel, reference_plan, reference_world
 from citysim.model import CityModel
 from citysim.rng import replication_seeds
 from citysim.runner import run_replication
 from citysim.scenario import load_scenario_text
-
-from benchmarks.common import BenchResult, register
-from benchmarks.mesa_reference import ReferenceModel, reference_plan, reference_world
 
 # side of the grid (intersections), residents (one person per agent), simulated time
 STEPS_CASE = {

@@ -15,12 +15,12 @@ from __future__ import annotations
 from functools import cache
 
 import numpy as np
-from citysim.routing import _kernels, next_hop_tree, shortest_costs, travel_times
-from citysim.world.network import RoadNetwork
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from benchmarks.common import BenchResult, compare, register
+from citysim.routing import _kernels, next_hop_tree, shortest_costs, travel_times
+from citysim.world.network import RoadNetwork
 
 GRID_SIDE = {"full": 320, "quick": 120, "smoke": 12}  # 102,400 / 14,400 / 144 nodes
 N_SOURCES = {"full": 50, "quick": 20, "smoke": 3}

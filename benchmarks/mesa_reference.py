@@ -63,6 +63,7 @@ from typing import Any
 import mesa
 import numpy as np
 import pandas as pd
+
 from citysim.agents.draws import CAR, WALK, ResidentDraws, draw_residents
 from citysim.agents.states import STATE_COLUMNS, State
 from citysim.agents.traffic import (

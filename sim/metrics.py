@@ -11,8 +11,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from citysim.agents.states import State, final_groups
 from scipy import stats
+
+from citysim.agents.states import State, final_groups
 
 CONTRACT_KPIS: tuple[str, ...] = (
     "residents_total", "evacuated", "sheltered_in_place", "not_evacuated", "injured",

@@ -8,6 +8,7 @@ from typing import Any
 import mesa
 import numpy as np
 import pandas as pd
+
 from citysim.agents._kernels import ACT_EVACUATE, decide, edge_speeds, move, word_of_mouth
 from citysim.agents.draws import CAR, WALK, draw_residents
 from citysim.agents.residents import ACTION_CODES, Residents

@@ -10,13 +10,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from tqdm import tqdm
+
 from citysim.io.atomic import write_atomic, write_json, write_parquet
 from citysim.io.provenance import provenance
 from citysim.metrics import aggregate_replications, summarize_model
 from citysim.model import CityModel
 from citysim.rng import Streams, replication_seeds
 from citysim.world.builder import World, build_world
-from tqdm import tqdm
 
 HEADLINE_KPIS: tuple[str, ...] = (
     "residents_total", "evacuated", "sheltered_in_place", "not_evacuated", "fatalities",

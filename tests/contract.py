@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+
 from citysim.metrics import CONTRACT_KPIS
 
 TABLE_COLUMNS = {

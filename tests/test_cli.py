@@ -4,8 +4,8 @@ import sys
 
 import matplotlib.image as mpimg
 import pytest
-from citysim.cli import main
 
+from citysim.cli import main
 from tests.contract import contract_problems
 from tests.scenarios import SMALL_CITY, write_scenario
 

@@ -1,13 +1,13 @@
 import numpy as np
 import pandas as pd
 import pytest
+
 from citysim.agents.states import State
 from citysim.model import CityModel
 from citysim.rng import replication_seeds
 from citysim.runner import run_replication, run_scenario, world_streams
 from citysim.scenario import load_scenario
 from citysim.world.builder import build_world
-
 from tests.scenarios import write_scenario
 
 

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from citysim.cli import main
 
+from citysim.cli import main
 from tests.contract import contract_problems
 
 DATA = Path(__file__).parent / "data"

@@ -6,8 +6,8 @@ from pathlib import Path
 import matplotlib.image as mpimg
 import pandas as pd
 import pytest
-from citysim.cli import main
 
+from citysim.cli import main
 from tests.contract import contract_problems
 
 SCENARIOS = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml"))

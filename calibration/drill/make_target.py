@@ -37,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
 from citysim.io.atomic import write_atomic
 from citysim.routing import shortest_costs
 from citysim.runner import world_streams

@@ -39,6 +39,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from scipy import special  # noqa: E402
+
 from citysim.calibration import (  # noqa: E402
     BANDS_M,
     ROAD_FACTOR,
@@ -49,8 +52,6 @@ from citysim.calibration import (  # noqa: E402
     fit_attendance,
     fit_lognormal,
 )
-from matplotlib.figure import Figure  # noqa: E402
-from scipy import special  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "lfb_attendance.csv"

@@ -20,8 +20,9 @@ Plain arrays in and out. Inputs are grouped in small tuples per concern:
 from __future__ import annotations
 
 import numpy as np
-from citysim.heap import heap_pop, heap_push
 from numba import njit
+
+from citysim.heap import heap_pop, heap_push
 
 # resident states (citysim.agents.states.State; checked equal in the tests)
 AT_HOME, WARNED, DECIDING, EVACUATING, EVACUATED = 0, 1, 2, 3, 4

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
 from citysim.world.population import Population
 
 WALK, CAR = 0, 1

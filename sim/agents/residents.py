@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
 from citysim.agents import _kernels
 from citysim.agents.draws import CAR, ResidentDraws
 from citysim.agents.states import State

@@ -35,6 +35,7 @@ from typing import Any
 
 import mesa
 import numpy as np
+
 from citysim.agents.traffic import edge_traffic
 from citysim.routing import next_hop_tree
 from citysim.world.builder import World, node_population

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
 from citysim.agents.draws import CAR, WALK
 from citysim.heap import heap_new
 from citysim.world.network import RoadNetwork

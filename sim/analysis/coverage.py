@@ -66,6 +66,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
 from citysim.routing import shortest_costs
 from citysim.world.builder import World, node_population
 from citysim.world.network import RoadNetwork

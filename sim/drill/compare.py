@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
 from citysim.drill.msel import MSEL_COLUMNS
 from citysim.errors import Problem, ScenarioError
 from citysim.io.atomic import write_atomic

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
 from citysim.drill.refs import json_ref, table_ref
 from citysim.io.atomic import write_atomic
 from citysim.report.kpis import response_standard_s

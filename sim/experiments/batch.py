@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
 from citysim.experiments.cluster import open_client
 from citysim.experiments.design import design_runs, results_table, write_outputs
 from citysim.experiments.runs import RunPool

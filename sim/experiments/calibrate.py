@@ -40,6 +40,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
 from citysim.errors import ScenarioError
 from citysim.experiments.batch import ExperimentResult, output_dir
 from citysim.experiments.cluster import open_client
@@ -281,10 +282,11 @@ def run_calibration(
     ScenarioError
         Bad input: the base scenario, a parameter value, the target data.
     """
-    from citysim.plots import save_figure
-    from citysim.plots.experiments import plot_calibration
     from scipy.optimize import differential_evolution
     from scipy.stats import qmc
+
+    from citysim.plots import save_figure
+    from citysim.plots.experiments import plot_calibration
 
     started, t0 = datetime.now(UTC), time.perf_counter()
     observed = read_target(experiment)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
 from citysim.errors import Problem, ScenarioError
 from citysim.experiments.runs import RunSpec, replication_seed, run_id
 from citysim.experiments.spec import Experiment, experiment_problem, raise_if

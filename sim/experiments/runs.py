@@ -32,10 +32,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tqdm import tqdm
+
 from citysim.io.atomic import write_json
 from citysim.rng import replication_seeds
 from citysim.scenario import Override
-from tqdm import tqdm
 
 __all__ = [
     "RUN_RECORD",

@@ -26,6 +26,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
+from pydantic import PlainValidator, PrivateAttr, Strict, ValidationError
+from pydantic_core import InitErrorDetails
+
 from citysim.errors import Problem, ScenarioError
 from citysim.scenario.base import (
     ConfigModel,
@@ -43,8 +46,6 @@ from citysim.scenario.base import (
 from citysim.scenario.durations import parse_duration
 from citysim.scenario.problems import error_message, format_path, parse_path
 from citysim.scenario.yamlio import YamlDocument, read_yaml
-from pydantic import PlainValidator, PrivateAttr, Strict, ValidationError
-from pydantic_core import InitErrorDetails
 
 __all__ = [
     "BatchExperiment",

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
 from citysim.experiments.batch import ExperimentResult, run_variants
 from citysim.experiments.spec import SweepExperiment, experiment_problem, raise_if
 from citysim.io.atomic import write_atomic

@@ -27,8 +27,9 @@ result does not depend on how the run is cut into steps.
 from __future__ import annotations
 
 import numpy as np
-from citysim.heap import heap_new, heap_pop, heap_push
 from numba import njit
+
+from citysim.heap import heap_new, heap_pop, heap_push
 
 UNBURNED = 0
 IGNITED = 1

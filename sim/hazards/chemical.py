@@ -61,6 +61,9 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 import numpy as np
+from pydantic import model_validator
+from pydantic_core import InitErrorDetails
+
 from citysim.hazards.base import FieldSpec, Frame, Harm, Hazard, IncidentRequest, People, Setting
 from citysim.hazards.registry import register_hazard, register_hazard_model
 from citysim.hazards.substances import (
@@ -87,8 +90,6 @@ from citysim.scenario.durations import Duration, PositiveDuration
 from citysim.scenario.hazard import HazardConfig
 from citysim.scenario.locations import Location
 from citysim.world.sites import UNIT_TYPES, Locator
-from pydantic import model_validator
-from pydantic_core import InitErrorDetails
 
 __all__ = [
     "SUBSTANCES",

@@ -30,6 +30,8 @@ from typing import Annotated, Any
 import numpy as np
 import pandas as pd
 from annotated_types import MinLen
+from pydantic import AfterValidator, model_validator
+
 from citysim.hazards.base import FieldSpec, Frame, Hazard
 from citysim.hazards.registry import register_hazard, register_hazard_model
 from citysim.scenario.base import ConfigModel, Id, NonNegFloat, Text, error
@@ -37,7 +39,6 @@ from citysim.scenario.durations import Duration, format_duration
 from citysim.scenario.hazard import HazardConfig
 from citysim.scenario.locations import Location
 from citysim.scenario.sites import check_unique_ids
-from pydantic import AfterValidator, model_validator
 
 __all__ = ["Closure", "RoadClosureConfig", "RoadClosureHazard", "segment_distance_m"]
 

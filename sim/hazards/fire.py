@@ -77,6 +77,8 @@ from typing import Annotated, Any, ClassVar
 
 import numpy as np
 from annotated_types import MinLen
+from scipy.spatial import cKDTree
+
 from citysim.errors import ScenarioError
 from citysim.hazards import _fire_kernels
 from citysim.hazards._fire_kernels import BURNED_OUT, EXTINGUISHED, IGNITED, INVOLVED, UNBURNED
@@ -89,7 +91,6 @@ from citysim.scenario.locations import Location
 from citysim.scenario.sites import Units
 from citysim.world.buildings import FIRE_RESISTANT, NONCOMBUSTIBLE, STRUCTURES, road_points
 from citysim.world.sites import UNIT_TYPES
-from scipy.spatial import cKDTree
 
 __all__ = [
     "STATES",

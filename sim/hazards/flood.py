@@ -51,6 +51,7 @@ from __future__ import annotations
 from typing import Any, ClassVar, Literal
 
 import numpy as np
+
 from citysim.hazards.base import FieldSpec, Frame, Harm, Hazard, IncidentRequest, Setting
 from citysim.hazards.registry import register_hazard, register_hazard_model
 from citysim.scenario.base import ConfigModel, Fraction, NonNegFloat, PosFloat
@@ -257,6 +258,7 @@ class FloodHazard(Hazard):
 
     def __init__(self, cfg: FloodConfig, world: Any, rng: np.random.Generator) -> None:
         import numba
+
         from citysim.hazards import _flood_kernels  # numba compiles only when a flood runs
 
         self._k = _flood_kernels

@@ -24,8 +24,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from citysim.scenario.sites import Site
 from pydantic import BaseModel
+
+from citysim.scenario.sites import Site
 
 SOURCES_FILE = "sources.yaml"
 """Name of the file, beside the data, that describes them."""

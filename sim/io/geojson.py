@@ -49,6 +49,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import shapely
+
 from citysim.io.atomic import write_atomic, write_json
 
 __all__ = ["CORE_LAYERS", "LOCAL_NOTE", "layers_of_run", "to_collection", "write_layers"]

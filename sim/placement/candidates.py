@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
+
 from citysim.errors import Problem, ScenarioError
 from citysim.scenario.problems import Loc
 from citysim.world.builder import World

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
 from citysim.agents.draws import CAR
 from citysim.agents.traffic import edge_traffic
 from citysim.model import FREE_WALK_SPEED_MPS

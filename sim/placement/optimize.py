@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
 from citysim.errors import Problem, ScenarioError
 from citysim.metrics import aggregate_replications
 from citysim.placement.candidates import KINDS, Kind, Sites, no_candidates, plan_sites

@@ -8,6 +8,8 @@ from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
+
 from citysim.io.atomic import write_atomic
 from citysim.plots.evacuation import (
     plot_evacuation_curve,
@@ -17,7 +19,6 @@ from citysim.plots.evacuation import (
 from citysim.plots.maps import plot_city_map
 from citysim.plots.response import plot_response_times, plot_unit_availability
 from citysim.plots.series import plot_states
-from matplotlib.figure import Figure
 
 __all__ = [
     "plot_city_map",

@@ -24,14 +24,15 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib import animation as mpl_animation  # noqa: E402
+from matplotlib.colors import ListedColormap  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+
 from citysim.agents.states import State  # noqa: E402
 from citysim.hazards.base import Frame  # noqa: E402
 from citysim.io.atomic import write_atomic  # noqa: E402
 from citysim.plots.maps import draw_network  # noqa: E402
 from citysim.report.text import clock, number  # noqa: E402
-from matplotlib import animation as mpl_animation  # noqa: E402
-from matplotlib.colors import ListedColormap  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
 
 __all__ = [
     "MAX_AGENTS",

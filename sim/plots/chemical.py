@@ -11,9 +11,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from citysim.plots.maps import draw_network  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Polygon  # noqa: E402
+
+from citysim.plots.maps import draw_network  # noqa: E402
 
 ZONE_STYLE = {1: "#f1c40f", 2: "#e67e22", 3: "#c0392b"}
 """Fill colour of the AEGL-1, -2 and -3 zones."""

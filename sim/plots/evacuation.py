@@ -16,13 +16,14 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from citysim.agents.states import State  # noqa: E402
-from citysim.plots.maps import draw_network  # noqa: E402
-from citysim.plots.series import thousands, time_axis  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.transforms import blended_transform_factory  # noqa: E402
+
+from citysim.agents.states import State  # noqa: E402
+from citysim.plots.maps import draw_network  # noqa: E402
+from citysim.plots.series import thousands, time_axis  # noqa: E402
 
 if TYPE_CHECKING:
     from citysim.world.builder import World

@@ -11,9 +11,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from citysim.plots.maps import draw_network  # noqa: E402
 from matplotlib.collections import LineCollection  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+
+from citysim.plots.maps import draw_network  # noqa: E402
 
 __all__ = ["plot_flood_max_depth", "plot_flood_timeline"]
 

@@ -8,10 +8,11 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from citysim.world.road_classes import ROAD_CLASSES  # noqa: E402
 from matplotlib.collections import LineCollection  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from scipy.ndimage import gaussian_filter  # noqa: E402
+
+from citysim.world.road_classes import ROAD_CLASSES  # noqa: E402
 
 CLASS_STYLE: dict[str, tuple[str, float]] = {
     "motorway": ("#8b0000", 2.6),

@@ -12,8 +12,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from citysim.plots.maps import draw_network  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+
+from citysim.plots.maps import draw_network  # noqa: E402
 
 if TYPE_CHECKING:
     from citysim.placement.candidates import Sites

@@ -9,8 +9,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from citysim.plots.series import time_axis  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+
+from citysim.plots.series import time_axis  # noqa: E402
 
 
 def plot_response_times(incidents: pd.DataFrame, standard_s: float) -> Figure:

@@ -9,9 +9,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from citysim.agents.states import STATE_COLUMNS  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
+
+from citysim.agents.states import STATE_COLUMNS  # noqa: E402
 
 HOURS_ABOVE_S = 3 * 3600.0
 """Runs longer than this are plotted in hours, shorter ones in minutes."""

@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
 from citysim.io.atomic import write_atomic
 from citysim.report.describe import describe_scenario
 from citysim.report.kpis import COMPARED_KPIS, headline, response_standard_s

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
+
 from citysim.errors import ScenarioError
 
 __all__ = ["ExperimentFolder", "RunFolder", "folder_kind", "read_experiment", "read_run"]

@@ -12,9 +12,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
 from citysim.metrics import aggregate_replications  # noqa: E402
 from citysim.report.kpis import COMPARED_KPIS  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
 
 __all__ = ["compare_variants", "plot_variants", "varied_columns"]
 

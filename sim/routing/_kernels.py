@@ -30,10 +30,11 @@ the unit.  An edge is unusable when ``closed[e]`` is true or its weight is
 from __future__ import annotations
 
 import numpy as np
+from numba import njit, prange
+
 from citysim.heap import heap_new as _heap_new
 from citysim.heap import heap_pop as _heap_pop
 from citysim.heap import heap_push as _heap_push
-from numba import njit, prange
 
 
 @njit(cache=True)

@@ -22,9 +22,10 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from numba import get_num_threads
+
 from citysim.routing import _kernels
 from citysim.world.network import RoadNetwork
-from numba import get_num_threads
 
 __all__ = [
     "Isochrone",

@@ -24,6 +24,10 @@ import math
 from typing import Any, ClassVar, Literal
 
 import numpy as np
+from pydantic import model_validator
+from pydantic_core import InitErrorDetails
+from scipy import special
+
 from citysim.scenario.base import (
     Float,
     OmitNoneModel,
@@ -33,9 +37,6 @@ from citysim.scenario.base import (
     raise_errors,
 )
 from citysim.scenario.durations import Duration, parse_duration
-from pydantic import model_validator
-from pydantic_core import InitErrorDetails
-from scipy import special
 
 __all__ = [
     "PARAMETERS",

@@ -14,8 +14,9 @@ import math
 import re
 from typing import Annotated, Any
 
-from citysim.scenario.base import describe_value, error
 from pydantic import PlainValidator
+
+from citysim.scenario.base import describe_value, error
 
 __all__ = [
     "DURATION_FORMS",

@@ -11,6 +11,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar
 
+from pydantic import (
+    PlainSerializer,
+    PlainValidator,
+    SerializationInfo,
+    ValidationInfo,
+    model_validator,
+)
+
 from citysim.scenario.base import (
     ConfigModel,
     closest,
@@ -18,13 +26,6 @@ from citysim.scenario.base import (
     error,
     line_error,
     raise_errors,
-)
-from pydantic import (
-    PlainSerializer,
-    PlainValidator,
-    SerializationInfo,
-    ValidationInfo,
-    model_validator,
 )
 
 __all__ = ["HazardConfig", "HazardItem"]

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from citysim.errors import Problem, ScenarioError
 from citysim.scenario.base import describe_value
 from citysim.scenario.overrides import Override, apply_overrides, parse_override
 from citysim.scenario.problems import Loc, error_message, format_path
 from citysim.scenario.schema import Scenario
 from citysim.scenario.yamlio import YamlDocument, parse_yaml, read_yaml
-from pydantic import ValidationError
 
 __all__ = ["SourceMap", "load_scenario", "load_scenario_dict", "load_scenario_text"]
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
-from citysim.scenario.base import Float, Int, Latitude, Longitude, OmitNoneModel, line_error
 from pydantic_core import InitErrorDetails
+
+from citysim.scenario.base import Float, Int, Latitude, Longitude, OmitNoneModel, line_error
 
 __all__ = ["GeoPoint", "Location", "LocationKind"]
 

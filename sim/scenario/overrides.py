@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
+
 from citysim.errors import Problem, ScenarioError
 from citysim.scenario.problems import Loc, format_path, parse_path
 from citysim.scenario.yamlio import safe_load

@@ -10,10 +10,11 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from citysim.errors import Problem
-from citysim.scenario.base import SCENARIO_ERROR, closest, describe_value
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
+
+from citysim.errors import Problem
+from citysim.scenario.base import SCENARIO_ERROR, closest, describe_value
 
 __all__ = ["Loc", "error_message", "format_path", "parse_path", "problems_from_error"]
 

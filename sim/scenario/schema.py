@@ -16,6 +16,20 @@ from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
 from annotated_types import Ge, Gt, Le, MaxLen, MinLen
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    PlainSerializer,
+    PlainValidator,
+    PrivateAttr,
+    Strict,
+    TypeAdapter,
+    ValidationError,
+    model_serializer,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails
+
 from citysim.errors import Problem
 from citysim.scenario.base import (
     ConfigModel,
@@ -51,19 +65,6 @@ from citysim.scenario.sites import (
     Units,
     check_unique_ids,
 )
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    PlainSerializer,
-    PlainValidator,
-    PrivateAttr,
-    Strict,
-    TypeAdapter,
-    ValidationError,
-    model_serializer,
-    model_validator,
-)
-from pydantic_core import InitErrorDetails
 
 __all__ = [
     "BackgroundCalls",

@@ -11,6 +11,9 @@ from collections.abc import Sequence
 from typing import Annotated, Any
 
 import numpy as np
+from pydantic import AfterValidator, GetCoreSchemaHandler, ValidationError
+from pydantic_core import ErrorDetails, InitErrorDetails, core_schema
+
 from citysim.scenario.base import (
     Float,
     describe_value,
@@ -20,8 +23,6 @@ from citysim.scenario.base import (
     rebuild_error,
 )
 from citysim.scenario.durations import Duration, format_duration
-from pydantic import AfterValidator, GetCoreSchemaHandler, ValidationError
-from pydantic_core import ErrorDetails, InitErrorDetails, core_schema
 
 __all__ = ["NonNegativeSeries", "StepSeries"]
 

@@ -16,6 +16,17 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
 
+from pydantic import (
+    AfterValidator,
+    PlainValidator,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+    WrapValidator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
 from citysim.scenario.base import (
     SCENARIO_ERROR,
     ConfigModel,
@@ -38,16 +49,6 @@ from citysim.scenario.base import (
 from citysim.scenario.durations import Duration
 from citysim.scenario.locations import Location
 from citysim.scenario.problems import error_message
-from pydantic import (
-    AfterValidator,
-    PlainValidator,
-    PrivateAttr,
-    ValidationError,
-    ValidationInfo,
-    WrapValidator,
-    model_validator,
-)
-from pydantic_core import InitErrorDetails, PydanticCustomError
 
 __all__ = [
     "UNIT_KINDS",

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
 from citysim.errors import Problem, ScenarioError
 from citysim.scenario.problems import Loc, format_path
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
 from citysim.errors import Problem, ScenarioError
 from citysim.rng import Streams
 from citysim.scenario.problems import parse_path

@@ -37,10 +37,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy.spatial import cKDTree
+
 from citysim.errors import Problem, ScenarioError
 from citysim.scenario.base import closest
 from citysim.world.network import RoadNetwork
-from scipy.spatial import cKDTree
 
 __all__ = [
     "MAX_DEPTH_M",

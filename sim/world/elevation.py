@@ -38,10 +38,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from citysim.errors import ScenarioError
-from citysim.world.raster import Raster
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
+
+from citysim.errors import ScenarioError
+from citysim.world.raster import Raster
 
 HGT_VOID = -32768
 """Value of a void (no data) in SRTM ``.hgt`` files."""

@@ -46,9 +46,10 @@ from pathlib import Path
 import numpy as np
 import osmium
 import shapely
+from shapely.geometry import MultiPolygon, Point, Polygon
+
 from citysim.errors import ScenarioError
 from citysim.world.projection import LocalFrame
-from shapely.geometry import MultiPolygon, Point, Polygon
 
 KINDS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
     "fire_station": (("amenity", ("fire_station",)),),

@@ -55,12 +55,13 @@ from xml.etree.ElementTree import ParseError
 import networkx as nx
 import numpy as np
 import osmnx as ox
+from pyproj import CRS, Transformer
+from pyproj.exceptions import CRSError
+
 from citysim.errors import ScenarioError
 from citysim.world.network import RoadNetwork
 from citysim.world.projection import LocalFrame
 from citysim.world.road_classes import ROAD_CLASSES, class_code
-from pyproj import CRS, Transformer
-from pyproj.exceptions import CRSError
 
 _COORD_ATTRS = frozenset({"x", "y", "lon", "lat"})
 _NOT_NODE_ATTRS = _COORD_ATTRS | {"street_count", "osmid", "highway", "junction", "railway", "ref"}

@@ -16,9 +16,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-from citysim.world.road_classes import FOOTWAY_WIDTH_M, ROAD_CLASSES, class_defaults
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
+
+from citysim.world.road_classes import FOOTWAY_WIDTH_M, ROAD_CLASSES, class_defaults
 
 INT = np.int64
 INDEX = np.int32

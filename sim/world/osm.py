@@ -58,12 +58,13 @@ from typing import Any
 import networkx as nx
 import osmium
 import osmnx as ox
+from osmnx._overpass import _get_network_filter
+
 from citysim.errors import ScenarioError
 from citysim.world.graphml import impute_speeds, network_from_graph
 from citysim.world.network import RoadNetwork
 from citysim.world.projection import LocalFrame
 from citysim.world.road_classes import FOOTWAY_WIDTH_M
-from osmnx._overpass import _get_network_filter
 
 BBox = tuple[float, float, float, float]
 """``(west, south, east, north)`` in degrees (WGS84)."""

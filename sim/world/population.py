@@ -43,12 +43,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from pyproj import Transformer
+from scipy.spatial import cKDTree
+
 from citysim.errors import ScenarioError
 from citysim.world.network import RoadNetwork
 from citysim.world.raster import Raster
 from citysim.world.sites import car_nodes
-from pyproj import Transformer
-from scipy.spatial import cKDTree
 
 WGS84 = "EPSG:4326"
 

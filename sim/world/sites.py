@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from pyproj import Transformer
+from scipy.spatial import cKDTree
+
 from citysim.errors import Problem, ScenarioError
 from citysim.scenario.problems import Loc, format_path
 from citysim.world.network import RoadNetwork
-from pyproj import Transformer
-from scipy.spatial import cKDTree
 
 UNIT_TYPES: tuple[str, ...] = ("engine", "ladder", "rescue", "hazmat", "ambulance")
 """Responder unit types, in column order of :attr:`Stations.units`."""

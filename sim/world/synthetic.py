@@ -11,6 +11,7 @@ speeds, lanes and capacities then come from :mod:`citysim.world.road_classes`.
 from __future__ import annotations
 
 import numpy as np
+
 from citysim.world.network import RoadNetwork
 from citysim.world.road_classes import CLASS_INDEX
 

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from citysim.errors import ScenarioError
 from citysim.world.elevation import pixel_size_m, read_geotiff, read_hgt, to_frame
 from citysim.world.raster import Raster

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+
 from citysim.model import CityModel
 from citysim.rng import replication_seeds
 from citysim.scenario import load_scenario_text

@@ -13,15 +13,6 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
-from citysim.agents.draws import CAR, WALK, ResidentDraws
-from citysim.agents.states import STATE_COLUMNS, State
-from citysim.agents.traffic import car_speed_mps, walk_speed_mps
-from citysim.scenario import load_scenario_text
-from citysim.world.builder import World
-from citysim.world.network import RoadNetwork
-from citysim.world.population import Population
-from citysim.world.road_classes import CLASS_INDEX
-from citysim.world.sites import Probes, Shelters, Stations
 
 from benchmarks.mesa_reference import (
     ReferenceModel,
@@ -31,6 +22,15 @@ from benchmarks.mesa_reference import (
     walk_factor,
     walk_speed,
 )
+from citysim.agents.draws import CAR, WALK, ResidentDraws
+from citysim.agents.states import STATE_COLUMNS, State
+from citysim.agents.traffic import car_speed_mps, walk_speed_mps
+from citysim.scenario import load_scenario_text
+from citysim.world.builder import World
+from citysim.world.network import RoadNetwork
+from citysim.world.population import Population
+from citysim.world.road_classes import CLASS_INDEX
+from citysim.world.sites import Probes, Shelters, Stations
 
 STATE_NAMES = list(STATE_COLUMNS.values())
 

@@ -3,12 +3,12 @@
 import numpy as np
 import pandas as pd
 import pytest
+
 from citysim.agents import _kernels
 from citysim.agents.states import State
 from citysim.agents.traffic import car_speed_mps, edge_traffic, walk_speed_mps
 from citysim.runner import run_scenario
 from citysim.scenario import load_scenario_text
-
 from tests.agents.line_world import (
     assert_roads_consistent,
     line_model,

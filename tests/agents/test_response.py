@@ -3,11 +3,11 @@
 import numpy as np
 import pandas as pd
 import pytest
+
 from citysim.runner import run_scenario
 from citysim.scenario import load_scenario_text
 from citysim.world.network import RoadNetwork
 from citysim.world.synthetic import grid_city
-
 from tests.agents.line_world import line_model, line_network, run
 
 RESPONSE = """\
@@ -248,7 +248,6 @@ def test_out_of_service_names_a_unit_the_stations_have():
     from citysim.errors import ScenarioError
     from citysim.rng import Streams
     from citysim.world.builder import build_world
-
     from tests.scenarios import SMALL_CITY
 
     text = SMALL_CITY + "response: {out_of_service: [{unit: F1-engine9, at: 10min}]}\n"
@@ -299,11 +298,11 @@ def test_a_unit_is_never_counted_twice_for_one_incident():
 def test_rescue_units_reach_a_call_inside_closed_roads_at_their_speed(tmp_path, with_road_block,
                                                                       speed):
     import yaml
+
     from citysim.model import CityModel
     from citysim.rng import replication_seeds
     from citysim.runner import world_streams
     from citysim.world.builder import build_world
-
     from tests.hazards import road_block
     from tests.scenarios import SMALL_CITY
 

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+
 from citysim.analysis import coverage_nodes, run_coverage, station_coverage, street_pairs
 from citysim.cli import main
 from citysim.plots import save_figure
@@ -20,7 +21,6 @@ from citysim.world.network import RoadNetwork
 from citysim.world.population import Population
 from citysim.world.road_classes import CLASS_INDEX
 from citysim.world.sites import UNIT_TYPES, Probes, Shelters, Stations
-
 from tests.hazards import road_block
 from tests.scenarios import SMALL_CITY, write_scenario
 

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import osmium
 import osmnx as ox
+
 from citysim.world.osm import _osm_graph
 
 HERE = Path(__file__).resolve().parent

@@ -5,12 +5,12 @@ import shutil
 import numpy as np
 import pandas as pd
 import pytest
+
 from citysim.cli import main
 from citysim.drill.msel import MSEL_COLUMNS, build_msel
 from citysim.drill.refs import resolve_ref
 from citysim.report.text import clock, parse_clock
 from citysim.scenario import load_scenario_text
-
 from tests.report.storm_city import STORM_CITY, write_storm
 
 KINDS = ("Warning issued", "Shelter HILL full", "Lorry across Ring Road (LORRY)",
@@ -197,7 +197,6 @@ def test_parse_clock_refuses(text):
 
 def test_scenarios_without_drill_or_animation_resolve_as_before(tmp_path):
     from citysim.scenario.loader import load_scenario_dict
-
     from tests.scenarios import SMALL_CITY
 
     plain = load_scenario_text(SMALL_CITY, base_dir=tmp_path).resolved()

@@ -3,13 +3,13 @@
 import numpy as np
 import pytest
 import yaml
+
 from citysim.errors import ScenarioError
 from citysim.hazards.closure import segment_distance_m
 from citysim.model import build_hazards
 from citysim.runner import run_scenario, world_streams
 from citysim.scenario import load_scenario_text
 from citysim.world.builder import build_world
-
 from tests.scenarios import SMALL_CITY
 
 

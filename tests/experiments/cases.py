@@ -47,7 +47,7 @@ def town(folder: Path) -> Path:
 
 
 def cli_env() -> dict[str, str]:
-    """Environment for ``python -m citysim.cli`` in a subprocess: this checkout first on the path."""
+    """Environment for ``python -m citysim.cli`` in a subprocess: this checkout on the path."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p)
     return env

@@ -12,10 +12,10 @@ import time
 import pandas as pd
 import pandas.testing as pdt
 import pytest
+
 from citysim.cli import main
 from citysim.experiments import load_experiment, open_client, run_batch
 from citysim.experiments.runs import RUN_RECORD
-
 from tests.contract import contract_problems
 from tests.experiments.cases import OFF_THE_MAP, ONE_SHELTER, cli_env, town, write
 
@@ -117,7 +117,8 @@ out: results/long
 """)
     runs = tmp_path / "results" / "long" / "runs"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "citysim.cli", "batch", str(path), "--workers", "2", "--no-progress"],
+        [sys.executable, "-m", "citysim.cli", "batch", str(path), "--workers", "2",
+         "--no-progress"],
         cwd=tmp_path, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         start_new_session=True)
     deadline = time.monotonic() + 120

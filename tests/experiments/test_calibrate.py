@@ -7,12 +7,12 @@ import json
 import matplotlib.image as mpimg
 import numpy as np
 import pandas as pd
+
 from citysim.cli import main
 from citysim.experiments import load_experiment
 from citysim.experiments.calibrate import run_calibration
 from citysim.runner import run_scenario
 from citysim.scenario import load_scenario
-
 from tests.experiments.cases import town, write
 
 TRUE_MEDIAN_S = 240.0

@@ -7,10 +7,10 @@ import importlib.util
 import numpy as np
 import pandas as pd
 import pytest
+
 from citysim.experiments import batch_variants, load_experiment
 from citysim.experiments.calibrate import read_target
 from citysim.experiments.design import design_runs
-
 from tests.experiments.cases import REPO
 
 

@@ -7,12 +7,12 @@ import json
 import numpy as np
 import pandas as pd
 import pandas.testing as pdt
+
 from citysim.cli import main
 from citysim.experiments import load_experiment, replication_seed, run_batch, run_id
 from citysim.experiments.batch import batch_variants
 from citysim.rng import replication_seeds
 from citysim.scenario import load_scenario
-
 from tests.experiments.cases import town, write
 
 BATCH = """\

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+
 from citysim.cli import main
 from citysim.errors import ScenarioError
 from citysim.experiments import load_experiment, run_batch
-
 from tests.experiments.cases import cli, town, write
 
 

@@ -6,10 +6,10 @@ import matplotlib.image as mpimg
 import numpy as np
 import pandas as pd
 import pytest
+
 from citysim.cli import main
 from citysim.experiments import load_experiment
 from citysim.experiments.sweep import INDEX_NAMES, run_sweep
-
 from tests.experiments.cases import town, write
 
 # compliance decides how many leave; the response-time standard only grades fire

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+
 from citysim.hazards.base import FieldSpec, Harm, Hazard, IncidentRequest, Setting
 from citysim.scenario.durations import Duration
 from citysim.scenario.hazard import HazardConfig

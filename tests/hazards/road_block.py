@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+
 from citysim.hazards.base import FieldSpec, Hazard
 from citysim.scenario.durations import Duration
 from citysim.scenario.hazard import HazardConfig

@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from scipy.stats import norm
+
 from citysim.errors import ScenarioError
 from citysim.hazards.base import People, Setting
 from citysim.hazards.chemical import SUBSTANCES, ChemicalLeakHazard, auto_action
@@ -22,8 +24,6 @@ from citysim.plots import save_figure
 from citysim.runner import world_streams
 from citysim.scenario import load_scenario_text
 from citysim.world.builder import build_world
-from scipy.stats import norm
-
 from tests.hazards.test_plume_kernels import TABLE, steady_plume
 from tests.scenarios import SMALL_CITY
 
@@ -325,7 +325,6 @@ def test_chlorine_scenario_runs_end_to_end_and_keeps_the_contract(tmp_path):
     from pathlib import Path
 
     from citysim.cli import main
-
     from tests.contract import contract_problems
 
     path = Path(__file__).resolve().parents[2] / "scenarios" / "chlorine-leak.yaml"

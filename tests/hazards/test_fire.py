@@ -8,6 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+
 from citysim.agents.states import State
 from citysim.errors import ScenarioError
 from citysim.model import CityModel
@@ -15,7 +16,6 @@ from citysim.rng import replication_seeds
 from citysim.runner import run_scenario, world_streams
 from citysim.scenario import load_scenario, load_scenario_text
 from citysim.world.builder import build_world
-
 from tests.contract import contract_problems
 
 REPO = Path(__file__).resolve().parents[2]

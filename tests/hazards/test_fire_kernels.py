@@ -9,8 +9,9 @@ import math
 
 import numpy as np
 import pytest
-from citysim.hazards.fire import FireSpread, ellipse_speed, hamada_minutes
 from scipy import ndimage
+
+from citysim.hazards.fire import FireSpread, ellipse_speed, hamada_minutes
 
 HOUR = 3600.0
 BURN = (1800.0, 3000.0)

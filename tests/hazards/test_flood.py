@@ -5,6 +5,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+
 from citysim.hazards.flood import pregnolato_speed_factor
 from citysim.runner import run_scenario
 from citysim.scenario import load_scenario_text

@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 import pytest
+
 from citysim.hazards import _flood_kernels as k
 
 G = 9.81

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from citysim.hazards.base import People, Setting
 from citysim.hazards.flood import hazard_class, hazard_rating
 from citysim.model import build_hazards

@@ -6,6 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+
 from citysim.errors import ScenarioError
 from citysim.hazards import _flood_kernels
 from citysim.plots import save_figure

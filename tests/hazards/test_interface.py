@@ -2,13 +2,13 @@
 
 import numpy as np
 import pytest
+
 from citysim.hazards import registry
 from citysim.hazards.base import check_fields
 from citysim.model import build_hazards
 from citysim.runner import run_scenario, world_streams
 from citysim.scenario import load_scenario_text
 from citysim.world.builder import build_world
-
 from tests.hazards import road_block
 from tests.scenarios import SMALL_CITY
 

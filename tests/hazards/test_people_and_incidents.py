@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import yaml
+
 from citysim.agents.response import UnitState
 from citysim.agents.states import State, final_groups
 from citysim.model import CityModel
@@ -11,7 +12,6 @@ from citysim.rng import replication_seeds
 from citysim.runner import world_streams
 from citysim.scenario import load_scenario_text
 from citysim.world.builder import build_world
-
 from tests.hazards import danger_zone
 from tests.scenarios import SMALL_CITY
 

@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 import pytest
+
 from citysim.hazards import _plume_kernels as k
 from citysim.hazards.chemical import BRIGGS, STABILITY_CLASSES, downwind_unit
 

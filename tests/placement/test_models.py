@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+
 from citysim.placement.models import (
     covered_demand,
     expected_covered_demand,

@@ -9,6 +9,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
+
 from citysim.cli import main
 from citysim.errors import ScenarioError
 from citysim.placement import place, placement_problem, plan_scenario, plan_sites, run_optimize
@@ -17,7 +18,6 @@ from citysim.placement.optimize import paired_comparison, replication_kpis
 from citysim.runner import run_scenario, world_streams
 from citysim.scenario import load_scenario, load_scenario_text
 from citysim.world.builder import build_world
-
 from tests.scenarios import SMALL_CITY, write_scenario
 
 SHELTER_PLAN = Path(__file__).resolve().parents[2] / "scenarios" / "shelter-plan.yaml"

@@ -7,6 +7,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.figure import Figure
+
 from citysim.agents.states import State
 from citysim.plots import (
     plot_evacuation_curve,
@@ -19,8 +21,6 @@ from citysim.runner import run_scenario, world_streams
 from citysim.scenario import load_scenario
 from citysim.scenario.loader import load_scenario_text
 from citysim.world.builder import build_world
-from matplotlib.figure import Figure
-
 from tests.scenarios import SMALL_CITY, write_scenario
 
 TOTAL = 1000

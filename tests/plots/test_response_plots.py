@@ -1,6 +1,7 @@
 import matplotlib.image as mpimg
 import numpy as np
 import pandas as pd
+
 from citysim.plots import plot_response_times, plot_unit_availability, save_figure
 
 

@@ -1,9 +1,9 @@
 """One storm run shared by the report tests (its folder has every kind of output)."""
 
 import pytest
+
 from citysim.runner import run_scenario
 from citysim.scenario import load_scenario
-
 from tests.report.storm_city import ORIGIN, write_storm
 
 

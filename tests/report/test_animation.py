@@ -4,14 +4,14 @@ import subprocess
 
 import numpy as np
 import pandas as pd
+from matplotlib.animation import writers
+from PIL import Image
+
 from citysim.hazards.base import Frame
 from citysim.plots.animation import MAX_FRAMES, AnimationFrame, write_animation
 from citysim.runner import run_scenario, world_streams
 from citysim.scenario import load_scenario_text
 from citysim.world.builder import build_world
-from matplotlib.animation import writers
-from PIL import Image
-
 from tests.scenarios import SMALL_CITY
 
 

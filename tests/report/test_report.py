@@ -12,14 +12,14 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
+from scipy import stats  # noqa: E402
+
 from citysim.cli import main  # noqa: E402
 from citysim.report.html import attributions, write_report  # noqa: E402
 from citysim.report.kpis import headline  # noqa: E402
 from citysim.report.variants import compare_variants  # noqa: E402
 from citysim.runner import run_scenario  # noqa: E402
 from citysim.scenario import load_scenario  # noqa: E402
-from scipy import stats  # noqa: E402
-
 from tests.report.browser import open_page  # noqa: E402
 from tests.scenarios import write_scenario  # noqa: E402
 

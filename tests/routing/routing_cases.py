@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
-from citysim.world.network import RoadNetwork
 from hypothesis import strategies as st
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra as scipy_dijkstra
 
+from citysim.world.network import RoadNetwork
 from tests import naive
 
 # Weights that make ties likely (small integers, zero) plus generic floats and

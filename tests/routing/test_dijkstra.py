@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from citysim.routing import path_edges, shortest_costs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from citysim.routing import path_edges, shortest_costs
 from tests.routing.routing_cases import (
     Case,
     cases,

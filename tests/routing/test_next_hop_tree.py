@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from citysim.routing import next_hop_tree
 from hypothesis import given, settings
 
+from citysim.routing import next_hop_tree
 from tests.routing.routing_cases import Case, cases, make_network, naive_reverse, scipy_costs
 
 SETTINGS = settings(max_examples=120, deadline=None)

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from citysim.routing import _kernels, isochrone, path_edges, shortest_costs, travel_times
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from citysim.routing import _kernels, isochrone, path_edges, shortest_costs, travel_times
 from tests import naive
 from tests.routing.routing_cases import cases, make_network
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from citysim.errors import ScenarioError
 from citysim.scenario import load_scenario_text
 

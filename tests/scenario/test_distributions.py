@@ -11,8 +11,9 @@ import math
 
 import numpy as np
 import pytest
-from citysim.scenario import Distribution, DurationDistribution
 from pydantic import ValidationError
+
+from citysim.scenario import Distribution, DurationDistribution
 
 N = 200_000
 

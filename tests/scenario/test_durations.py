@@ -1,10 +1,11 @@
 import math
 
 import pytest
-from citysim.scenario import Duration, PositiveDuration, format_duration, parse_duration
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
+
+from citysim.scenario import Duration, PositiveDuration, format_duration, parse_duration
 
 
 @pytest.mark.parametrize(

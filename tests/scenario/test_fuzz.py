@@ -14,10 +14,11 @@ import string
 from pathlib import Path
 
 import yaml
-from citysim.errors import ScenarioError
-from citysim.scenario import Scenario, load_scenario, load_scenario_dict, load_scenario_text
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from citysim.errors import ScenarioError
+from citysim.scenario import Scenario, load_scenario, load_scenario_dict, load_scenario_text
 
 DATA = Path(__file__).parent / "data"
 FULL = yaml.safe_load((DATA / "full.yaml").read_text())

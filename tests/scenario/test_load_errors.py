@@ -1,6 +1,7 @@
 """Invalid scenarios: each problem at its YAML path and line, with a clear message."""
 
 import pytest
+
 from citysim.errors import ScenarioError
 from citysim.scenario import load_scenario, load_scenario_text
 

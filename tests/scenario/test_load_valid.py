@@ -3,6 +3,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from citysim.hazards.chemical import ChemicalLeakConfig
 from citysim.hazards.fire import FireConfig
 from citysim.hazards.flood import FloodConfig

@@ -1,4 +1,5 @@
 import pytest
+
 from citysim.errors import ScenarioError
 from citysim.scenario import Override, apply_overrides, load_scenario, parse_override
 

@@ -1,6 +1,7 @@
 from typing import ClassVar
 
 import pytest
+
 from citysim.errors import ScenarioError
 from citysim.hazards import registry
 from citysim.hazards.registry import (

@@ -1,8 +1,9 @@
 import numpy as np
 import pytest
+from pydantic import BaseModel, ValidationError
+
 from citysim.scenario import Location, StepSeries
 from citysim.scenario.series import NonNegativeSeries
-from pydantic import BaseModel, ValidationError
 
 
 class Holder(BaseModel):

@@ -2,14 +2,14 @@
 
 import numpy as np
 import pytest
+from scipy.spatial import cKDTree
+
 from citysim.errors import ScenarioError
 from citysim.runner import world_streams
 from citysim.scenario import load_scenario
 from citysim.world.builder import build_world
 from citysim.world.buildings import SETBACK_M, STRUCTURES, road_points, synthetic_buildings
 from citysim.world.synthetic import grid_city
-from scipy.spatial import cKDTree
-
 from tests.scenarios import SMALL_CITY, write_scenario
 
 

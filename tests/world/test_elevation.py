@@ -6,13 +6,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 import tifffile
+from PIL import Image
+from pyproj import Transformer
+
 from citysim.errors import ScenarioError
 from citysim.scenario import load_scenario_text
 from citysim.world.elevation import GeoGrid, read_geotiff, read_hgt, to_frame
 from citysim.world.projection import LocalFrame
 from citysim.world.terrain import MARGIN_CELLS, dem_terrain
-from PIL import Image
-from pyproj import Transformer
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 TIF = DATA / "poa_elevation_cut.tif"

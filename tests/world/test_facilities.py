@@ -6,10 +6,11 @@ from pathlib import Path
 import numpy as np
 import osmium
 import pytest
+from pyproj import Geod
+
 from citysim.errors import ScenarioError
 from citysim.scenario import load_scenario_text
 from citysim.world.facilities import parse_kinds, read_facilities
-from pyproj import Geod
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 FULL = DATA / "andorra_la_vella_full.osm.pbf"

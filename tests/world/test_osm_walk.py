@@ -4,12 +4,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from citysim.world.osm import DRIVE_WALK, read_osm
-from citysim.world.road_classes import CLASS_INDEX
-from citysim.world.sites import Locator, car_nodes
 from pyproj import Transformer
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
+
+from citysim.world.osm import DRIVE_WALK, read_osm
+from citysim.world.road_classes import CLASS_INDEX
+from citysim.world.sites import Locator, car_nodes
 
 ROOT = Path(__file__).resolve().parents[2]
 FULL = ROOT / "tests" / "data" / "andorra_la_vella_full.osm.pbf"

@@ -1,11 +1,12 @@
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from citysim.errors import ScenarioError
 from citysim.world.population import agent_sizes, place_population
 from citysim.world.raster import Raster
 from citysim.world.synthetic import grid_city
-from hypothesis import given
-from hypothesis import strategies as st
 
 
 @given(st.integers(0, 10**6), st.integers(1, 50))

@@ -6,6 +6,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import tifffile
+from hypothesis import given
+from hypothesis import strategies as st
+
 from citysim.errors import ScenarioError
 from citysim.runner import world_streams
 from citysim.scenario import load_scenario_text
@@ -20,8 +23,6 @@ from citysim.world.population import (
 )
 from citysim.world.projection import LocalFrame
 from citysim.world.synthetic import grid_city
-from hypothesis import given
-from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parents[2]
 HEXGRID = ROOT / "data" / "porto_alegre" / "poa_hexgrid.csv"
@@ -227,8 +228,9 @@ def test_population_geotiff_counts_and_pixels(tmp_path):
     assert world.population.total == 1501
     # the persons of a pixel live at the road node nearest a point of the pixel: no farther
     # from its centre than the centre's own nearest road node plus the pixel's diagonal
-    from citysim.world.sites import car_nodes
     from pyproj import Transformer
+
+    from citysim.world.sites import car_nodes
 
     net = world.network
     to_frame = Transformer.from_crs("EPSG:4326", world.crs, always_xy=True)

@@ -2,8 +2,9 @@ import pickle
 
 import numpy as np
 import pytest
-from citysim.world.projection import LocalFrame
 from pyproj import CRS, Geod
+
+from citysim.world.projection import LocalFrame
 
 GEOD = Geod(ellps="WGS84")
 ANDORRA = (1.5212, 42.5069)

@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+
 from citysim.errors import ScenarioError
 from citysim.world.raster import Raster, read_asc, write_asc
 from citysim.world.terrain import synthetic_terrain

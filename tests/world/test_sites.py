@@ -2,6 +2,7 @@ from types import SimpleNamespace as NS
 
 import numpy as np
 import pytest
+
 from citysim.errors import ScenarioError
 from citysim.world.projection import LocalFrame
 from citysim.world.sites import Locator, build_shelters, build_stations

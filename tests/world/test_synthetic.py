@@ -1,9 +1,10 @@
 import numpy as np
 import pytest
-from citysim.world.road_classes import CLASS_INDEX, ROAD_CLASSES
-from citysim.world.synthetic import grid_city, radial_city
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
+
+from citysim.world.road_classes import CLASS_INDEX, ROAD_CLASSES
+from citysim.world.synthetic import grid_city, radial_city
 
 
 def strongly_connected(net) -> bool:
