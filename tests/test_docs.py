@@ -196,3 +196,36 @@ def test_the_key_check_refuses_a_key_that_does_not_exist():
     assert _resolves(Scenario, "shelters[i].point_area_m2")  # an {osm: ...} item
     assert not _resolves(Scenario, "shelters[i].m2_per_persons")
     assert not _resolves(Scenario, "city.max_snap_m.metres")  # a leaf has no keys below
+
+
+# --- the code the docs name exists ------------------------------------------------------------
+
+FRONT_DOOR = {"run", "run_batch", "run_sweep", "load_scenario", "CityModel"}
+"""``citysim.<name>`` of the front door, run by tests/test_readme.py."""
+
+
+def _resolves_in_code(dotted: str) -> bool:
+    import importlib
+
+    parts = dotted.split(".")
+    for i in range(len(parts), 0, -1):  # the longest importable module, then attributes
+        try:
+            value = importlib.import_module(".".join(parts[:i]))
+        except ModuleNotFoundError:
+            continue
+        for name in parts[i:]:
+            if not hasattr(value, name):
+                return False
+            value = getattr(value, name)
+        return True
+    return False
+
+
+def test_every_citysim_name_in_the_docs_exists():
+    names = set()
+    for page in (REPO / "README.md", *PAGES):
+        names |= set(re.findall(r"`(citysim(?:\.[A-Za-z_]\w*)+)", page.read_text(encoding="utf-8")))
+    assert len(names) >= 15
+    missing = sorted(n for n in names
+                     if n.split(".")[1] not in FRONT_DOOR and not _resolves_in_code(n))
+    assert not missing, f"the docs name code that does not exist: {missing}"
