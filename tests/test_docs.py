@@ -229,3 +229,20 @@ def test_every_citysim_name_in_the_docs_exists():
     missing = sorted(n for n in names
                      if n.split(".")[1] not in FRONT_DOOR and not _resolves_in_code(n))
     assert not missing, f"the docs name code that does not exist: {missing}"
+
+
+REPO_FOLDERS = ("sim", "tests", "benchmarks", "calibration", "data", "scenarios", "experiments",
+                "docs")
+
+
+def test_every_repository_path_in_the_docs_exists():
+    paths = set()
+    for page in (REPO / "README.md", *PAGES):
+        for line in _prose_lines(page.read_text(encoding="utf-8")):
+            for token in re.findall(r"`([^`\s]+)`", line):
+                top = token.split("/")[0]
+                if "/" in token and top in REPO_FOLDERS and not re.search(r"[*<{]", token):
+                    paths.add(token.split(":")[0])
+    assert len(paths) >= 30
+    missing = sorted(p for p in paths if not (REPO / p).exists())
+    assert not missing, f"the docs name files that do not exist: {missing}"
