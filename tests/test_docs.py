@@ -9,6 +9,7 @@ GitHub's and Python-Markdown's (the site's).
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -68,10 +69,13 @@ def _anchors(path: Path, slug: typing.Callable[[str], str]) -> set[str]:
 
 def test_the_site_builds_strict_and_offline(tmp_path):
     site = tmp_path / "site"
+    dead_end = "http://127.0.0.1:9"  # the discard port: any download through a proxy fails
+    env = {**os.environ, "HTTP_PROXY": dead_end, "HTTPS_PROXY": dead_end, "NO_PROXY": "",
+           "http_proxy": dead_end, "https_proxy": dead_end, "no_proxy": ""}
     done = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet",
          "--config-file", str(REPO / "mkdocs.yml"), "--site-dir", str(site)],
-        capture_output=True, text=True, cwd=tmp_path, timeout=300)
+        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     for page in PAGES:  # every page is in the site (strict: none left out of the nav)
         built = site / ("index.html" if page.stem == "index" else f"{page.stem}/index.html")
