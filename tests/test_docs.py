@@ -75,7 +75,7 @@ def test_the_site_builds_strict_and_offline(tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet",
          "--config-file", str(REPO / "mkdocs.yml"), "--site-dir", str(site)],
-        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
+        capture_output=True, text=True, cwd=tmp_path, env=env)
     assert done.returncode == 0, done.stdout + done.stderr
     for page in PAGES:  # every page is in the site (strict: none left out of the nav)
         built = site / ("index.html" if page.stem == "index" else f"{page.stem}/index.html")
