@@ -78,7 +78,8 @@ ISC3_SEGMENTS = 10
 ISC3_SIGMA_Z_MAX_M = 5000.0
 """ISC3 caps sigma_z at 5000 m."""
 WARP_AT = 4 + 3 * ISC3_SEGMENTS
-"""Index of the distance warp in ``coef``: ``(x_t, x_v, n, ln x[WARP_POINTS], ln xi[WARP_POINTS])``."""
+"""Index of the distance warp in ``coef``: ``(x_t, x_v, n, ln x[WARP_POINTS],
+ln xi[WARP_POINTS])``."""
 WARP_POINTS = 64
 """Most points of the distance-warp table."""
 COEF_SIZE = WARP_AT + 3 + 2 * WARP_POINTS
@@ -170,7 +171,7 @@ def sigma_formula(x: float, coef: np.ndarray) -> tuple[float, float]:
 
 @njit(cache=True)
 def dispersion_sigma(x: float, coef: np.ndarray) -> tuple[float, float]:
-    """``(sigma_y, sigma_z)`` (m) at downwind distance ``x`` (m): the formula at the warped distance."""
+    """``(sigma_y, sigma_z)`` (m) at downwind distance ``x`` (m), at its warped distance."""
     return sigma_formula(effective_distance(x, coef), coef)
 
 

@@ -598,7 +598,7 @@ def wind_at_height(speed_10m_mps: float, height_m: float, stability: str, terrai
 
 
 def sigma_coefficients(kind: str, terrain: str, stability: str) -> np.ndarray:
-    """The kernels' packed dispersion coefficients (:func:`~citysim.hazards._plume_kernels.pack_coef`).
+    """The kernels' packed dispersion coefficients (``_plume_kernels.pack_coef``).
 
     ``kind``: ``briggs`` (:data:`BRIGGS` of ``terrain``), ``pasquill_gifford``
     (:data:`ISC3_RURAL`) or ``puff`` (:data:`PUFF`); ``stability``: A-F.
@@ -923,8 +923,10 @@ class ChemicalLeakHazard(Hazard):
 
     def concentration_mg_m3(self, x_m: np.ndarray, y_m: np.ndarray, t_s: float,
                             z_m: float = RECEPTOR_HEIGHT_M) -> np.ndarray:
-        """Concentration (mg/m³) at points (m), height ``z_m`` (m; default: where people
-        breathe, the ground) and time ``t_s`` (s)."""
+        """Concentration (mg/m³) at points (m) and time ``t_s`` (s).
+
+        At height ``z_m`` (m; default: where people breathe, the ground).
+        """
         x = np.ascontiguousarray(np.ravel(x_m), dtype=np.float64)
         y = np.ascontiguousarray(np.ravel(y_m), dtype=np.float64)
         geo = self.geo.copy()

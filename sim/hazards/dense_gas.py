@@ -58,7 +58,7 @@ __all__ = [
 GRAVITY_M_S2 = 9.81
 """Acceleration of gravity (m/s²)."""
 AIR_DENSITY_KG_M3 = 28.96 / 24.45
-"""Air at 25 °C and 1 atm (kg/m³): molar mass 28.96 g/mol over 24.45 L/mol, as the ppm conversion."""
+"""Air at 25 °C and 1 atm (kg/m³): 28.96 g/mol over 24.45 L/mol, as the ppm conversion."""
 CONTINUOUS_THRESHOLD = 0.15
 """Britter-McQuaid: a continuous release is dense from this criterion value."""
 INSTANTANEOUS_THRESHOLD = 0.20
