@@ -119,7 +119,7 @@ def plane_flux_mg_s(h: Any, x_m: float) -> float:
 
 
 def distance_to_mg_m3(h: Any, level_mg_m3: float) -> float:
-    """Farthest distance (m) on the axis where the steady concentration is ``level``, by bisection."""
+    """Farthest distance (m) on the axis where the steady concentration is ``level`` (bisection)."""
     lo, hi = 1.0, 1e5
     for _ in range(80):
         mid = math.sqrt(lo * hi)
