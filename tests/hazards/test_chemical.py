@@ -235,6 +235,17 @@ def test_the_dense_phase_hands_over_to_the_gaussian_continuously(world):
     assert passive.summary()["plume_dense_distance_m"] is None
 
 
+def test_text_kpis_survive_the_aggregation_of_replications():
+    from citysim.metrics import aggregate_replications
+
+    dense = {"plume_dispersion_model": "dense (Britter-McQuaid)", "plume_dense_criterion": 2.0}
+    out = aggregate_replications([dense, dense])
+    assert out["plume_dispersion_model"] == "dense (Britter-McQuaid)"
+    assert out["plume_dense_criterion"]["mean"] == 2.0
+    mixed = aggregate_replications([dense, {"plume_dispersion_model": "passive Gaussian"}])
+    assert mixed["plume_dispersion_model"] is None  # replications disagree: no single label
+
+
 # --- threat zones ----------------------------------------------------------------
 
 
