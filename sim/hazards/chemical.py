@@ -34,10 +34,14 @@ Pasquill-Turner stability class A-F (MODELS.md); kernels in
   use); the front still moves at the wind speed.
 
 - **Release.** A continuous release (``rate_kg_s``, ``start``,
-  ``duration``) is a Gaussian plume whose front moves at the wind speed;
-  a short one (10 min or less, ``dispersion: auto``) and an instantaneous
-  one (``mass_kg``) are Gaussian puffs: a finite release is cut into puffs
-  released every ``5 m / u`` s (:data:`PUFF_SPACING_M`). The ground reflects;
+  ``duration``) is a Gaussian plume whose front and tail move at the wind
+  speed, however short; an instantaneous one (``mass_kg``) is a Gaussian
+  puff. ``dispersion: puffs`` draws a finite continuous release as puffs
+  released every ``5 m / u`` s (:data:`PUFF_SPACING_M`), with the puff
+  coefficients: for a release short against the travel time. (``auto`` drew
+  releases of 10 min or less as puffs; with puff coefficients that made a
+  10-min release reach about 7 times as far as one of 10 min 1 s, while a
+  release of minutes meanders as a plume does.) The ground reflects;
   a ``mixing_height_m`` reflects too (image sources). The wind at release
   height follows the power law from 10 m (exponents of MODELS.md), not below
   10 m (as ISC3 does).
@@ -214,8 +218,6 @@ FOOTPRINT_POINTS = 3000
 NEGLIGIBLE_FRACTION = 1e-2
 """Below this share of the lowest threat level a concentration is negligible: agents
 outside the region it bounds are not evaluated."""
-SHORT_RELEASE_S = 600.0
-"""With ``dispersion: auto`` a continuous release this short or shorter is drawn as puffs."""
 PUFF_SPACING_M = 5.0
 """Along-wind distance between the puffs of a finite release (m)."""
 MAX_PUFFS = 10_000
@@ -510,9 +512,9 @@ class ChemicalLeakConfig(HazardConfig):
     weather
         Wind and stability.
     dispersion
-        ``auto`` (default): puffs for an instantaneous release and for a
-        continuous one of at most 10 min, a plume otherwise; ``plume`` or
-        ``puffs`` to choose (puffs need a release with an end).
+        ``auto`` (default): a puff for an instantaneous release, a plume
+        (with its front and tail) for a continuous one; ``puffs`` draws a
+        continuous release that ends as puffs, with the puff coefficients.
     sigma
         The plume's dispersion coefficients: ``briggs`` (default; rural or
         urban by ``weather.terrain``) or ``pasquill_gifford`` (the ISC3 rural
@@ -566,9 +568,7 @@ class ChemicalLeakConfig(HazardConfig):
         """Whether the release is drawn as puffs (else as a plume)."""
         if self.release.kind == "instantaneous":
             return True
-        if self.dispersion != "auto":
-            return self.dispersion == "puffs"
-        return self.release.duration is not None and self.release.duration <= SHORT_RELEASE_S
+        return self.dispersion == "puffs"
 
     @property
     def exposure_minutes(self) -> int:

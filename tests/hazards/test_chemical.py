@@ -161,12 +161,13 @@ def test_validation_cases_hold_through_the_model(tmp_path):
 
 def test_puffs_take_puff_sigmas_and_plumes_the_chosen_ones(world):
     assert scenario(leak()).hazards[0].sigma == "briggs"  # the default
-    for release, kind in (({"mass_kg": 50}, "puff"),
-                          ({"rate_kg_s": 1, "duration": "10min"}, "puff"),  # short: puffs
-                          ({"rate_kg_s": 1, "duration": "11min"}, "briggs"),
-                          ({"rate_kg_s": 1}, "briggs")):
-        h = hazard(world, leak(release=release))
+    for release, dispersion, kind in (({"mass_kg": 50}, "auto", "puff"),
+                                      ({"rate_kg_s": 1, "duration": "5min"}, "auto", "briggs"),
+                                      ({"rate_kg_s": 1, "duration": "5min"}, "puffs", "puff"),
+                                      ({"rate_kg_s": 1}, "auto", "briggs")):
+        h = hazard(world, leak(release=release, dispersion=dispersion))
         assert h.sigma_kind == h.summary()["plume_sigma"] == kind
+        assert (h.summary()["plume_puffs"] > 0) is (kind == "puff")
     # MODELS.md puff row F at 500 m: sigma_y = 5.0479 m, sigma_z = 2.2148 m, in either
     # terrain (the puff table has no urban form); 5 digits given
     for terrain in ("rural", "urban"):
@@ -328,13 +329,15 @@ def test_sheltering_lowers_the_dose_against_staying_home(world):
     assert sheltered.load.sum() < home.load.sum()
 
 
-@pytest.mark.parametrize("release", [{"rate_kg_s": 2, "start": 0, "duration": "30min"},
-                                     {"rate_kg_s": 2, "start": 0, "duration": "5min"}])
-def test_agents_on_their_node_read_the_node_table_with_the_same_result(world, release):
+@pytest.mark.parametrize("release,dispersion", [
+    ({"rate_kg_s": 2, "start": 0, "duration": "30min"}, "auto"),
+    ({"rate_kg_s": 2, "start": 0, "duration": "5min"}, "puffs")])
+def test_agents_on_their_node_read_the_node_table_with_the_same_result(world, release,
+                                                                       dispersion):
     on_node = everyone_at_home(world, Setting.HOME)
     off_node = People(x_m=on_node.x_m, y_m=on_node.y_m, node=np.full(on_node.node.size, -1),
                       setting=on_node.setting, persons=on_node.persons)
-    a, b = hazard(world, leak(release=release)), hazard(world, leak(release=release))
+    a, b = (hazard(world, leak(release=release, dispersion=dispersion)) for _ in range(2))
     run_exposure(a, on_node, 1800.0, dt=30.0)
     run_exposure(b, off_node, 1800.0, dt=30.0)
     assert a.load.max() > 0
