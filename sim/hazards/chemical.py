@@ -38,10 +38,8 @@ Pasquill-Turner stability class A-F (MODELS.md); kernels in
   speed, however short; an instantaneous one (``mass_kg``) is a Gaussian
   puff. ``dispersion: puffs`` draws a finite continuous release as puffs
   released every ``5 m / u`` s (:data:`PUFF_SPACING_M`), with the puff
-  coefficients: for a release short against the travel time. (``auto`` drew
-  releases of 10 min or less as puffs; with puff coefficients that made a
-  10-min release reach about 7 times as far as one of 10 min 1 s, while a
-  release of minutes meanders as a plume does.) The ground reflects;
+  coefficients: for a release short against the travel time (a release
+  lasting minutes meanders as a plume does, so ``auto`` draws it as one). The ground reflects;
   a ``mixing_height_m`` reflects too (image sources). The wind at release
   height follows the power law from 10 m (exponents of MODELS.md), not below
   10 m (as ISC3 does).
