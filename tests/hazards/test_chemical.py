@@ -236,6 +236,24 @@ def test_the_dense_phase_hands_over_to_the_gaussian_continuously(world):
     assert passive.summary()["plume_dense_distance_m"] is None
 
 
+def test_an_instantaneous_dense_release_takes_the_puff_correlations(world):
+    # chlorine 1 kg, u10 = 2 m/s, by hand: V0^(1/3) = 0.651680 m, alpha = 0.5 log10(g0'
+    # V0^(1/3) / u^2) = 0.5 log10(13.1122 / 4) = 0.257808; C/C0 = 0.001 (the last ratio):
+    # beta = -0.27 alpha + 2.05 = 1.980392 (CCPS instantaneous table) -> x = 10^beta x
+    # 0.651680 = 62.29 m, where the centreline is 0.001 x 3.61383 kg/m3 (4 digits by hand)
+    h = hazard(world, leak(release={"mass_kg": 1.0}, weather={
+        "wind_speed_mps": 2, "from_deg": 270, "stability": "F"}))
+    s = h.summary()
+    assert s["plume_dispersion_model"] == "dense (Britter-McQuaid)"
+    assert s["plume_dense_threshold"] == 0.20
+    assert s["plume_dense_criterion"] == pytest.approx(1.8105, rel=2e-4)
+    assert s["plume_dense_distance_m"] == pytest.approx(62.29, rel=2e-4)
+    x_t = s["plume_dense_distance_m"]
+    h.advance(0.0, x_t / h.u_mps)  # the puff's centre is there
+    c = h.sample(np.array([-100.0 + x_t]), np.array([525.0]))["concentration_mg_m3"][0]
+    assert c == pytest.approx(0.001 * 3.61383e6, rel=1e-3)
+
+
 def test_text_kpis_survive_the_aggregation_of_replications():
     from citysim.metrics import aggregate_replications
 
