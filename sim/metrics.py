@@ -183,12 +183,18 @@ def aggregate_replications(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     -------
     dict
         ``{kpi: {"mean", "ci95_low", "ci95_high", "n"}}``; a KPI that is
-        ``None`` in every replication stays ``None``.
+        ``None`` in every replication stays ``None``; a text KPI (a label
+        such as ``plume_dispersion_model``) stays as it is when every
+        replication agrees, else ``None``.
     """
     out: dict[str, Any] = {}
     keys = list(dict.fromkeys(k for r in rows for k in r))
     for key in keys:
-        values = np.array([r[key] for r in rows if r.get(key) is not None], dtype=np.float64)
+        present = [r[key] for r in rows if r.get(key) is not None]
+        if present and all(isinstance(v, str) for v in present):  # a label, not a number
+            out[key] = present[0] if len(set(present)) == 1 else None
+            continue
+        values = np.array(present, dtype=np.float64)
         if values.size == 0:
             out[key] = None
             continue

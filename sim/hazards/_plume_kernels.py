@@ -3,8 +3,18 @@
 The formulas and reference cases are in MODELS.md ("Chemical dispersion");
 :mod:`citysim.hazards.chemical` calls these kernels with plain arrays:
 
-- ``coef`` (6,): Briggs coefficients ``(cy, dy, py, cz, dz, pz)`` of
-  ``sigma = c x (1 + d x)^p`` for sigma_y and sigma_z (x in m);
+- ``coef`` (:data:`COEF_SIZE`,): the dispersion coefficients, packed by
+  :func:`pack_coef`: ``coef[0]`` the formula (:data:`SIGMA_BRIGGS`: ``sigma =
+  c x (1 + d x)^p``, ``coef[1:7] = (cy, dy, py, cz, dz, pz)``;
+  :data:`SIGMA_POWER`: ``sigma = a x^b``, ``coef[1:5] = (ay, by, az, bz)``, the
+  puff coefficients; :data:`SIGMA_ISC3`: the ISC3 rural Pasquill-Gifford
+  curves, ``coef[1:3] = (c, d)`` of ``sigma_y`` and ``coef[3]`` segments of
+  ``sigma_z = a x_km^b`` whose upper ends (km), ``a`` and ``b`` follow), x in
+  m; then a **distance warp** (:data:`WARP_AT`): the sigmas are evaluated at
+  an effective distance ``xi(x)``, log-log interpolated in a table up to a
+  transition distance ``x_t`` and ``x + x_v`` beyond it (a virtual source);
+  ``x_t = 0``: no warp, ``xi = x``. The dense-gas phase of
+  :mod:`citysim.hazards.dense_gas` is this warp;
 - ``geo`` (10,): ``(x_s, y_s, e_x, e_y, u, h, lid, z, cap, x_min)``: the
   source (m), the unit vector the wind blows TO, the wind speed at release
   height (m/s), the release height (m), the mixing height (m; 0: none), the
@@ -61,6 +71,19 @@ GATE_SIGMAS = 8.0
 """Sigmas ahead of the first gas and behind the last within which an agent is evaluated."""
 MAX_SUBSTEPS = 32
 """Most exposure sub-steps of one agent in one step."""
+SIGMA_BRIGGS, SIGMA_POWER, SIGMA_ISC3 = 0, 1, 2
+"""Dispersion formulas of ``coef[0]``: Briggs, power law (puffs), ISC3 Pasquill-Gifford."""
+ISC3_SEGMENTS = 10
+"""Most ``sigma_z`` segments of an ISC3 class (class F has 10)."""
+ISC3_SIGMA_Z_MAX_M = 5000.0
+"""ISC3 caps sigma_z at 5000 m."""
+WARP_AT = 4 + 3 * ISC3_SEGMENTS
+"""Index of the distance warp in ``coef``: ``(x_t, x_v, n, ln x[WARP_POINTS],
+ln xi[WARP_POINTS])``."""
+WARP_POINTS = 64
+"""Most points of the distance-warp table."""
+COEF_SIZE = WARP_AT + 3 + 2 * WARP_POINTS
+"""Length of ``coef``."""
 GL_PANEL = 0.5
 """Largest ``rate x time`` of one Gauss-Legendre panel of the indoor toxic load."""
 MAX_PANELS = 256
@@ -78,21 +101,87 @@ GONE = 5
 # --- formulas ------------------------------------------------------------------
 
 
-@njit(cache=True)
-def briggs_sigma(x: float, coef: np.ndarray) -> tuple[float, float]:
-    """Briggs (1973) ``(sigma_y, sigma_z)`` (m) at downwind distance ``x`` (m)."""
-    sy = coef[0] * x * (1.0 + coef[1] * x) ** coef[2]
-    sz = coef[3] * x * (1.0 + coef[4] * x) ** coef[5]
-    return sy, sz
+def pack_coef(kind: int, params: tuple[float, ...], segments: tuple[tuple[float, float, float],
+              ...] = ()) -> np.ndarray:
+    """The ``coef`` array of a dispersion formula, without warp (see the module docstring).
+
+    ``params``: ``(cy, dy, py, cz, dz, pz)`` (Briggs), ``(ay, by, az, bz)``
+    (power law) or ``(c, d)`` (ISC3); ``segments``: ISC3 ``sigma_z`` as
+    ``(upper end km, a, b)`` rows (the last one's end ``inf``).
+    """
+    coef = np.zeros(COEF_SIZE)
+    coef[0] = kind
+    coef[1:1 + len(params)] = params
+    if kind == SIGMA_ISC3:
+        coef[3] = len(segments)
+        for j, (end_km, a, b) in enumerate(segments):
+            coef[4 + j] = end_km
+            coef[4 + ISC3_SEGMENTS + j] = a
+            coef[4 + 2 * ISC3_SEGMENTS + j] = b
+    return coef
+
+
+def with_warp(coef: np.ndarray, x_m: np.ndarray, xi_m: np.ndarray) -> np.ndarray:
+    """``coef`` with the distance warp ``x -> xi`` tabulated up to ``x_m[-1]``, a shift beyond.
+
+    ``x_m`` and ``xi_m`` (m, increasing, at most :data:`WARP_POINTS`): the
+    effective distance ``xi`` at which the sigmas are evaluated at ``x``;
+    beyond the last point ``xi = x + (xi_m[-1] - x_m[-1])``.
+    """
+    out = coef.copy()
+    n = x_m.size
+    out[WARP_AT:WARP_AT + 3] = x_m[-1], xi_m[-1] - x_m[-1], n
+    out[WARP_AT + 3:WARP_AT + 3 + n] = np.log(x_m)
+    out[WARP_AT + 3 + WARP_POINTS:WARP_AT + 3 + WARP_POINTS + n] = np.log(xi_m)
+    return out
 
 
 @njit(cache=True)
-def briggs_sigmas(x: np.ndarray, coef: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def effective_distance(x: float, coef: np.ndarray) -> float:
+    """The distance (m) at which the sigmas of ``x`` (m) are evaluated (the warp; ``x`` if none)."""
+    x_t = coef[WARP_AT]
+    if x_t <= 0.0:
+        return x
+    if x >= x_t:
+        return x + coef[WARP_AT + 1]
+    n = int(coef[WARP_AT + 2])
+    lx = coef[WARP_AT + 3:WARP_AT + 3 + n]
+    lxi = coef[WARP_AT + 3 + WARP_POINTS:WARP_AT + 3 + WARP_POINTS + n]
+    return math.exp(np.interp(math.log(x), lx, lxi))
+
+
+@njit(cache=True)
+def sigma_formula(x: float, coef: np.ndarray) -> tuple[float, float]:
+    """``(sigma_y, sigma_z)`` (m) of the packed formula at distance ``x`` (m), no warp."""
+    kind = int(coef[0])
+    if kind == SIGMA_BRIGGS:
+        return (coef[1] * x * (1.0 + coef[2] * x) ** coef[3],
+                coef[4] * x * (1.0 + coef[5] * x) ** coef[6])
+    if kind == SIGMA_POWER:
+        return coef[1] * x ** coef[2], coef[3] * x ** coef[4]
+    x_km = x / 1000.0
+    sy = 465.11628 * x_km * math.tan(0.017453293 * (coef[1] - coef[2] * math.log(x_km)))
+    last = int(coef[3]) - 1
+    j = 0
+    while j < last and x_km > coef[4 + j]:
+        j += 1
+    sz = coef[4 + ISC3_SEGMENTS + j] * x_km ** coef[4 + 2 * ISC3_SEGMENTS + j]
+    return sy, min(sz, ISC3_SIGMA_Z_MAX_M)
+
+
+@njit(cache=True)
+def dispersion_sigma(x: float, coef: np.ndarray) -> tuple[float, float]:
+    """``(sigma_y, sigma_z)`` (m) at downwind distance ``x`` (m), at its warped distance."""
+    return sigma_formula(effective_distance(x, coef), coef)
+
+
+@njit(cache=True)
+def dispersion_sigmas(x: np.ndarray, coef: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """:func:`briggs_sigma` over an array of distances (m)."""
     sy = np.empty(x.size)
     sz = np.empty(x.size)
     for i in range(x.size):
-        sy[i], sz[i] = briggs_sigma(x[i], coef)
+        sy[i], sz[i] = dispersion_sigma(x[i], coef)
     return sy, sz
 
 
@@ -147,7 +236,7 @@ def _steady_plume(xd: float, yc: float, geo: np.ndarray, coef: np.ndarray,
     """The steady plume (mg/m³) at plume coordinates, and sigma_y (m) there."""
     if xd <= 0.0:
         return 0.0, 0.0
-    sy, sz = briggs_sigma(max(xd, geo[9]), coef)
+    sy, sz = dispersion_sigma(max(xd, geo[9]), coef)
     return plume_formula(q, geo[4], sy, sz, yc, geo[7], geo[5], geo[6]), sy
 
 
@@ -172,7 +261,7 @@ def _puffs_at(xd: float, yc: float, t: float, geo: np.ndarray, coef: np.ndarray,
     u, x_min = geo[4], geo[9]
     z, h, lid = geo[7], geo[5], geo[6]
     spacing = u * interval
-    s_here = briggs_sigma(max(xd, x_min), coef)[0]
+    s_here = dispersion_sigma(max(xd, x_min), coef)[0]
     stride = max(1, int(GROUP_SIGMAS * s_here / spacing))
     reach = PUFF_CUTOFF * 1.25 * s_here + stride * spacing + x_min
     # puff k is at u (t - t_first - k interval): those within reach of xd
@@ -184,7 +273,7 @@ def _puffs_at(xd: float, yc: float, t: float, geo: np.ndarray, coef: np.ndarray,
         k1 = min(k0 + stride - 1, released)
         n = k1 - k0 + 1
         centre = u * (t - t_first - 0.5 * (k0 + k1) * interval)
-        sy, sz = briggs_sigma(max(centre, x_min), coef)
+        sy, sz = dispersion_sigma(max(centre, x_min), coef)
         if abs(yc) > PUFF_CUTOFF * sy:
             continue
         sx = math.sqrt(sy * sy + (n * n - 1) * spacing * spacing / 12.0)
@@ -234,7 +323,7 @@ def peak_concentration(xd: np.ndarray, yc: np.ndarray, geo: np.ndarray, coef: np
         x = xd[i]
         if x <= 0.0:
             continue
-        sy, sz = briggs_sigma(max(x, geo[9]), coef)
+        sy, sz = dispersion_sigma(max(x, geo[9]), coef)
         if line[2] > 0.0:
             per_m = line[2] / (SQRT_2PI * sy)
         elif math.isinf(line[1]):
@@ -325,7 +414,7 @@ def _place_row(px: float, py: float, geo: np.ndarray, coef: np.ndarray, q: float
     xd, yc = plume_axes(px, py, geo)
     if xd <= 0.0:
         return xd, yc, 0.0, 0.0, np.inf, -np.inf
-    sy = briggs_sigma(max(xd, geo[9]), coef)[0]
+    sy = dispersion_sigma(max(xd, geo[9]), coef)[0]
     j = max(int(math.floor((math.log(max(xd, geo[9])) - log_x0) / dlog_x)), 0)
     if j >= envelope.size - 1:
         return xd, yc, sy, 0.0, np.inf, -np.inf

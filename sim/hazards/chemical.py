@@ -2,15 +2,44 @@
 
 The YAML schema of ``type: chemical_leak`` and :class:`ChemicalLeakHazard`.
 The gas is carried by a steady wind (``from_deg``: where it blows FROM, so
-270 carries it east) and spreads by the Briggs (1973) rural or urban
-dispersion coefficients of its Pasquill-Turner stability class A-F
-(MODELS.md); kernels in :mod:`citysim.hazards._plume_kernels`.
+270 carries it east) and spreads with the dispersion coefficients of its
+Pasquill-Turner stability class A-F (MODELS.md); kernels in
+:mod:`citysim.hazards._plume_kernels`.
+
+- **Dispersion coefficients.** A plume takes ``sigma: briggs`` (default):
+  Briggs (1973) rural or urban (``weather.terrain``, :data:`BRIGGS`), or
+  ``sigma: pasquill_gifford``: the Pasquill-Gifford curves as ISC3 fits them,
+  rural only (:data:`ISC3_RURAL`; US EPA, *User's Guide for the Industrial
+  Source Complex (ISC3) Dispersion Models*, vol. II, EPA-454/B-95-003b, 1995,
+  tables 1-1 and 1-2). Briggs is the default because it is the one scheme
+  with an urban form (ISC3 itself switches to Briggs urban in urban mode)
+  and the shipped scenarios are urban; ``pasquill_gifford`` with ``terrain:
+  urban`` is rejected at load. Briggs rural is a fit to the same
+  Pasquill-Gifford curves. **Puffs** (an instantaneous release, and a short
+  one drawn as puffs) always take the puff coefficients
+  ``sigma_x = sigma_y = a x^b``, ``sigma_z = c x^d`` (:data:`PUFF`; CCPS 1999
+  *Guidelines for Consequence Analysis of Chemical Releases* / Crowl & Louvar
+  *Chemical Process Safety*, after Slade 1968), whatever ``sigma`` and
+  ``terrain`` say (the table has no urban form): an instantaneous puff grows
+  more slowly than a plume averaged over minutes.
+- **Dense gas.** Every release is judged by the Britter-McQuaid (1988)
+  criterion with its substance's release density
+  (:mod:`citysim.hazards.dense_gas`). A dense release follows the workbook's
+  centreline concentration up to the end of its correlations (the distance
+  to ``C/C0`` = 0.002, continuous, or 0.001, instantaneous), then the
+  Gaussian model from a virtual source that matches it there: the sigmas are
+  those of an effective distance ``xi(x)`` at which the Gaussian centreline
+  peak equals the workbook's (``x + x_v`` beyond the dense phase). The
+  cross-section keeps the Gaussian shape (the workbook gives no width we
+  use); the front still moves at the wind speed.
 
 - **Release.** A continuous release (``rate_kg_s``, ``start``,
-  ``duration``) is a Gaussian plume whose front moves at the wind speed;
-  a short one (10 min or less, ``dispersion: auto``) and an instantaneous
-  one (``mass_kg``) are Gaussian puffs: a finite release is cut into puffs
-  released every ``5 m / u`` s (:data:`PUFF_SPACING_M`). The ground reflects;
+  ``duration``) is a Gaussian plume whose front and tail move at the wind
+  speed, however short; an instantaneous one (``mass_kg``) is a Gaussian
+  puff. ``dispersion: puffs`` draws a finite continuous release as puffs
+  released every ``5 m / u`` s (:data:`PUFF_SPACING_M`), with the puff
+  coefficients: for a release short against the travel time (a release
+  lasting minutes meanders as a plume does, so ``auto`` draws it as one). The ground reflects;
   a ``mixing_height_m`` reflects too (image sources). The wind at release
   height follows the power law from 10 m (exponents of MODELS.md), not below
   10 m (as ISC3 does).
@@ -37,9 +66,10 @@ dispersion coefficients of its Pasquill-Turner stability class A-F
   one uniform ``U`` at the start (the hazard's own random stream) and dies
   when ``P >= U``, i.e. when its load reaches
   ``exp((5 + Phi^-1(U) - a) / b)`` (monotone in dose). A resident is
-  injured when its load reaches the load of breathing AEGL-2 for one of its
-  exposure periods (the smallest ``AEGL2_T^n T``), with the same exponent n
-  (n = 1 for a substance without a probit, which then kills nobody).
+  injured when its load reaches the load of breathing AEGL-2 for the threat
+  zones' exposure period T (``zone_period``): ``AEGL2_T^n T``, with the same
+  exponent n (n = 1 for a substance without a probit, which then kills
+  nobody).
 - **Warnings and action.** Residents living in the AEGL-2 zone are warned
   when the plume front reaches their node. With ``action: auto`` residents
   in the AEGL-2 zone shelter in place, unless the release lasts longer than
@@ -65,6 +95,7 @@ from pydantic import model_validator
 from pydantic_core import InitErrorDetails
 
 from citysim.hazards.base import FieldSpec, Frame, Harm, Hazard, IncidentRequest, People, Setting
+from citysim.hazards.dense_gas import DenseGas, assess
 from citysim.hazards.registry import register_hazard, register_hazard_model
 from citysim.hazards.substances import (
     AEGL_MINUTES,
@@ -104,6 +135,7 @@ __all__ = [
     "ThreatZone",
     "Weather",
     "auto_action",
+    "sigma_coefficients",
 ]
 
 STABILITY_CLASSES = "ABCDEF"
@@ -127,6 +159,45 @@ BRIGGS: dict[str, tuple[tuple[float, ...], ...]] = {
     ),
 }
 """Briggs (1973) dispersion coefficients by terrain and class (MODELS.md table)."""
+PUFF: tuple[tuple[float, float, float, float], ...] = (
+    # (ay, by, az, bz): sigma_x = sigma_y = ay x^by, sigma_z = az x^bz (x in m), A..F
+    (0.18, 0.92, 0.60, 0.75),
+    (0.14, 0.92, 0.53, 0.73),
+    (0.10, 0.92, 0.34, 0.71),
+    (0.06, 0.92, 0.15, 0.70),
+    (0.04, 0.92, 0.10, 0.65),
+    (0.02, 0.89, 0.05, 0.61),
+)
+"""Puff dispersion coefficients A-F (MODELS.md; CCPS 1999 and Crowl & Louvar after Slade
+1968). Rows A, C and E, marked "check" in MODELS.md, agree with the same table in the open
+GasDispersion.jl (Farrell, ``equation_sets/ccps.jl``, citing CCPS 1999), as do B, D and F."""
+ISC3_RURAL: tuple[tuple[tuple[float, float], tuple[tuple[float, float, float], ...]], ...] = (
+    # ((c, d) of sigma_y), ((upper end of x in km, a, b) of sigma_z = a x_km^b), A..F
+    ((24.1670, 2.5334), ((0.10, 122.800, 0.94470), (0.15, 158.080, 1.05420),
+                         (0.20, 170.220, 1.09320), (0.25, 179.520, 1.12620),
+                         (0.30, 217.410, 1.26440), (0.40, 258.890, 1.40940),
+                         (0.50, 346.750, 1.72830), (math.inf, 453.850, 2.11660))),
+    ((18.3330, 1.8096), ((0.20, 90.673, 0.93198), (0.40, 98.483, 0.98332),
+                         (math.inf, 109.300, 1.09710))),
+    ((12.5000, 1.0857), ((math.inf, 61.141, 0.91465),)),
+    ((8.3330, 0.72382), ((0.30, 34.459, 0.86974), (1.00, 32.093, 0.81066),
+                         (3.00, 32.093, 0.64403), (10.00, 33.504, 0.60486),
+                         (30.00, 36.650, 0.56589), (math.inf, 44.053, 0.51179))),
+    ((6.2500, 0.54287), ((0.10, 24.260, 0.83660), (0.30, 23.331, 0.81956),
+                         (1.00, 21.628, 0.75660), (2.00, 21.628, 0.63077),
+                         (4.00, 22.534, 0.57154), (10.00, 24.703, 0.50527),
+                         (20.00, 26.970, 0.46713), (40.00, 35.420, 0.37615),
+                         (math.inf, 47.618, 0.29592))),
+    ((4.1667, 0.36191), ((0.20, 15.209, 0.81558), (0.70, 14.457, 0.78407),
+                         (1.00, 13.953, 0.68465), (2.00, 13.953, 0.63227),
+                         (3.00, 14.823, 0.54503), (7.00, 16.187, 0.46490),
+                         (15.00, 17.836, 0.41507), (30.00, 22.651, 0.32681),
+                         (60.00, 27.074, 0.27436), (math.inf, 34.219, 0.21716))),
+)
+"""ISC3 rural Pasquill-Gifford curves A-F: ``sigma_y = 465.11628 x tan(TH)``, ``TH =
+0.017453293 (c - d ln x)``, ``sigma_z = a x^b`` (at most 5000 m), x in km (US EPA ISC3 User's
+Guide vol. II, EPA-454/B-95-003b, 1995, tables 1-1 and 1-2; class D is also in MODELS.md; read
+as tabulated in GasDispersion.jl, ``equation_sets/isc3.jl``, which cites the same tables)."""
 WIND_EXPONENT: dict[str, tuple[float, ...]] = {
     "rural": (0.07, 0.07, 0.10, 0.15, 0.35, 0.55),
     "urban": (0.15, 0.15, 0.20, 0.25, 0.30, 0.30),
@@ -145,8 +216,6 @@ FOOTPRINT_POINTS = 3000
 NEGLIGIBLE_FRACTION = 1e-2
 """Below this share of the lowest threat level a concentration is negligible: agents
 outside the region it bounds are not evaluated."""
-SHORT_RELEASE_S = 600.0
-"""With ``dispersion: auto`` a continuous release this short or shorter is drawn as puffs."""
 PUFF_SPACING_M = 5.0
 """Along-wind distance between the puffs of a finite release (m)."""
 MAX_PUFFS = 10_000
@@ -252,6 +321,10 @@ class Substance(OmitNoneModel):
         longer period's levels are used (lower: the safe side).
     probit
         Lethality probit; ``None``: no fatalities are modelled.
+    density_kg_m3
+        Density of the gas as released (kg/m³), for the dense-gas criterion;
+        ``None``: the ideal gas at 25 °C (``MW / 24.45``). Built-ins: the
+        vapour at the boiling point (:mod:`citysim.hazards.substances`).
     source
         Where the values come from.
     """
@@ -264,6 +337,7 @@ class Substance(OmitNoneModel):
     aegl_ppm_10min: AeglPpm | None = None
     aegl_ppm_30min: AeglPpm | None = None
     probit: Probit | None = None
+    density_kg_m3: PosFloat | None = None
     source: Text | None = None
 
     @classmethod
@@ -297,7 +371,8 @@ def _built_in(name: str) -> Substance:
     a, b, n = r.probit
     return Substance(name=r.name, mw_g_mol=r.mw_g_mol, aegl_ppm=levels[60],
                      aegl_ppm_10min=levels[10], aegl_ppm_30min=levels[30],
-                     probit=Probit(a=a, b=b, n=n, units="ppm"), source=r.source)
+                     probit=Probit(a=a, b=b, n=n, units="ppm"),
+                     density_kg_m3=r.density_kg_m3, source=r.source)
 
 
 #: Built-in substances (:mod:`citysim.hazards.substances`): molar mass, AEGLs for
@@ -378,7 +453,8 @@ class Weather(OmitNoneModel):
     stability
         Pasquill-Turner class A (very unstable) to F (stable).
     terrain
-        ``urban`` (default) or ``rural`` Briggs coefficients.
+        ``urban`` (default) or ``rural``: the Briggs coefficients and the
+        wind-profile exponent.
     mixing_height_m
         Mixing-layer height (m): the lid reflects the gas (image sources);
         above the release height. ``None``: no lid.
@@ -434,9 +510,14 @@ class ChemicalLeakConfig(HazardConfig):
     weather
         Wind and stability.
     dispersion
-        ``auto`` (default): puffs for an instantaneous release and for a
-        continuous one of at most 10 min, a plume otherwise; ``plume`` or
-        ``puffs`` to choose (puffs need a release with an end).
+        ``auto`` (default): a puff for an instantaneous release, a plume
+        (with its front and tail) for a continuous one; ``puffs`` draws a
+        continuous release that ends as puffs, with the puff coefficients.
+    sigma
+        The plume's dispersion coefficients: ``briggs`` (default; rural or
+        urban by ``weather.terrain``) or ``pasquill_gifford`` (the ISC3 rural
+        curves; needs ``terrain: rural``). Puffs always take the puff
+        coefficients.
     air_exchange
         Air-change rates of homes, shelters and cars.
     zone_period
@@ -450,6 +531,7 @@ class ChemicalLeakConfig(HazardConfig):
     release: Release
     weather: Weather
     dispersion: Literal["auto", "plume", "puffs"] = "auto"
+    sigma: Literal["briggs", "pasquill_gifford"] = "briggs"
     air_exchange: AirExchange = AirExchange()
     zone_period: Literal[10, 30, 60, "release"] = 60
 
@@ -466,6 +548,10 @@ class ChemicalLeakConfig(HazardConfig):
             problems.append(line_error(
                 ("dispersion",), "an instantaneous release (mass_kg) is a puff: use "
                 "dispersion: puffs or auto", self.dispersion))
+        if self.sigma == "pasquill_gifford" and self.weather.terrain != "rural":
+            problems.append(line_error(
+                ("sigma",), "the Pasquill-Gifford (ISC3) curves are rural: give "
+                "weather.terrain: rural, or sigma: briggs for urban terrain", self.sigma))
         if (self.dispersion == "puffs" and self.release.kind == "continuous"
                 and self.release.duration is None):
             problems.append(line_error(
@@ -480,9 +566,7 @@ class ChemicalLeakConfig(HazardConfig):
         """Whether the release is drawn as puffs (else as a plume)."""
         if self.release.kind == "instantaneous":
             return True
-        if self.dispersion != "auto":
-            return self.dispersion == "puffs"
-        return self.release.duration is not None and self.release.duration <= SHORT_RELEASE_S
+        return self.dispersion == "puffs"
 
     @property
     def exposure_minutes(self) -> int:
@@ -509,6 +593,22 @@ def wind_at_height(speed_10m_mps: float, height_m: float, stability: str, terrai
     """
     p = WIND_EXPONENT[terrain][STABILITY_CLASSES.index(stability)]
     return speed_10m_mps * (max(height_m, ANEMOMETER_HEIGHT_M) / ANEMOMETER_HEIGHT_M) ** p
+
+
+def sigma_coefficients(kind: str, terrain: str, stability: str) -> np.ndarray:
+    """The kernels' packed dispersion coefficients (``_plume_kernels.pack_coef``).
+
+    ``kind``: ``briggs`` (:data:`BRIGGS` of ``terrain``), ``pasquill_gifford``
+    (:data:`ISC3_RURAL`) or ``puff`` (:data:`PUFF`); ``stability``: A-F.
+    """
+    from citysim.hazards import _plume_kernels as k
+
+    i = STABILITY_CLASSES.index(stability)
+    if kind == "puff":
+        return k.pack_coef(k.SIGMA_POWER, PUFF[i])
+    if kind == "pasquill_gifford":
+        return k.pack_coef(k.SIGMA_ISC3, *ISC3_RURAL[i])
+    return k.pack_coef(k.SIGMA_BRIGGS, BRIGGS[terrain][i])
 
 
 def downwind_unit(from_deg: float) -> tuple[float, float]:
@@ -615,7 +715,6 @@ class ChemicalLeakHazard(Hazard):
         self.wind_to = downwind_unit(w.from_deg)
         self.u_mps = wind_at_height(w.wind_speed_mps, cfg.source.height_m, w.stability, w.terrain)
         self.mw = sub.mw_g_mol
-        self.coef = np.array(BRIGGS[w.terrain][STABILITY_CLASSES.index(w.stability)])
         self.geo = np.array([*self.source_xy, *self.wind_to, self.u_mps, cfg.source.height_m,
                              w.mixing_height_m or 0.0, RECEPTOR_HEIGHT_M,
                              ppm_to_mg_m3(1e6, self.mw), X_MIN_M])
@@ -633,6 +732,12 @@ class ChemicalLeakHazard(Hazard):
             self.line = np.array([0.0, 0.0, rel.mass_kg * 1e6])
         self.rel = np.array([self.t_start_s, self.t_end_s, q])
         self.puffs = self._puffs(cfg, q, duration)
+        self.sigma_kind = "puff" if cfg.uses_puffs else cfg.sigma
+        density = sub.density_kg_m3 or ppm_to_mg_m3(1e6, self.mw) * 1e-6  # ideal gas, 25 °C
+        self.dense: DenseGas = assess(rel.kind, rel.rate_kg_s or rel.mass_kg, density,
+                                      w.wind_speed_mps)
+        coef = sigma_coefficients(self.sigma_kind, w.terrain, w.stability)
+        self.coef = self._dense_phase(coef) if self.dense.dense else coef
         # threat levels of the release's exposure period
         self.minutes = cfg.exposure_minutes
         aegl = sub.aegl_for(self.minutes)
@@ -707,6 +812,25 @@ class ChemicalLeakHazard(Hazard):
         return np.array([self.t_start_s + 0.5 * interval, interval, float(k),
                          q * duration / k])
 
+    def _dense_phase(self, coef: np.ndarray) -> np.ndarray:
+        """``coef`` with the distance warp that makes the centreline follow the dense phase.
+
+        At each distance ``x`` of the dense phase the effective distance ``xi``
+        is where the passive centreline peak (the steady plume, or the one
+        puff) equals the Britter-McQuaid concentration; beyond it ``xi = x +
+        x_v`` (the virtual source), continuous at the transition. Only the
+        falling side of the passive peak is used (an elevated source's peak
+        rises first).
+        """
+        x = np.geomspace(X_MIN_M, max(self.dense.end_m, 2.0 * X_MIN_M), self._k.WARP_POINTS)
+        target = self.dense.concentration_kg_m3(x) * 1e6  # mg/m3
+        steady = self.line if self.line[2] > 0 else np.array([self.line[0], math.inf, 0.0])
+        xi = np.geomspace(X_MIN_M, 10.0 * X_MAX_M, 4 * FOOTPRINT_POINTS)
+        passive = self._k.peak_concentration(xi, np.zeros_like(xi), self.geo, coef, steady)
+        top = int(np.argmax(passive))
+        ln_xi = np.interp(-np.log(target), -np.log(passive[top:]), np.log(xi[top:]))
+        return self._k.with_warp(coef, x, np.maximum.accumulate(np.exp(ln_xi)))
+
     def _nodes(self, world: Any) -> None:
         """The node table of the exposure kernels, threat zones, arrival and escape times."""
         net, pop = world.network, world.population
@@ -740,7 +864,7 @@ class ChemicalLeakHazard(Hazard):
         self.x_grid = np.geomspace(X_MIN_M, X_MAX_M, FOOTPRINT_POINTS)
         self.peak_centre = self._k.peak_concentration(self.x_grid, np.zeros_like(self.x_grid),
                                                       self.geo, self.coef, self.line)
-        self.sigma_y = self._k.briggs_sigmas(self.x_grid, self.coef)[0]
+        self.sigma_y = self._k.dispersion_sigmas(self.x_grid, self.coef)[0]
         self.envelope = self._half_width(self.floor_mg_m3)
 
     def _half_width(self, level_mg_m3: float) -> np.ndarray:
@@ -795,12 +919,28 @@ class ChemicalLeakHazard(Hazard):
         """The gas does not slow traffic: every factor is 1."""
         return np.ones(self.n_edges)
 
-    def concentration_mg_m3(self, x_m: np.ndarray, y_m: np.ndarray, t_s: float) -> np.ndarray:
-        """Concentration (mg/m³) at ground level at points (m) and time ``t_s`` (s)."""
+    def concentration_mg_m3(self, x_m: np.ndarray, y_m: np.ndarray, t_s: float,
+                            z_m: float = RECEPTOR_HEIGHT_M) -> np.ndarray:
+        """Concentration (mg/m³) at points (m) and time ``t_s`` (s).
+
+        At height ``z_m`` (m; default: where people breathe, the ground).
+        """
         x = np.ascontiguousarray(np.ravel(x_m), dtype=np.float64)
         y = np.ascontiguousarray(np.ravel(y_m), dtype=np.float64)
-        c = self._k.concentration(x, y, float(t_s), self.geo, self.coef, self.rel, self.puffs)
+        geo = self.geo.copy()
+        geo[7] = z_m
+        c = self._k.concentration(x, y, float(t_s), geo, self.coef, self.rel, self.puffs)
         return c.reshape(np.shape(x_m))
+
+    def dispersion_sigmas(self, x_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(sigma_y, sigma_z)`` (m) the model uses at downwind distances ``x_m`` (m).
+
+        The plume's or the puffs' coefficients, at the effective distance of a
+        dense release's virtual source.
+        """
+        x = np.ascontiguousarray(np.ravel(x_m), dtype=np.float64)
+        sy, sz = self._k.dispersion_sigmas(x, self.coef)
+        return sy.reshape(np.shape(x_m)), sz.reshape(np.shape(x_m))
 
     def sample(self, x_m: np.ndarray, y_m: np.ndarray) -> dict[str, np.ndarray]:
         """Concentration in mg/m³ and ppm at points (m), now."""
@@ -858,20 +998,26 @@ class ChemicalLeakHazard(Hazard):
     """Protective action groups: never left home unsealed, sheltered in place at some
     point, left home (on foot, by car, to a public shelter) at some point."""
 
-    def summary(self) -> dict[str, float | None]:
+    def summary(self) -> dict[str, float | str | None]:
         """Threat zones (area, protection distance, population) and casualties by action.
 
         Keys ``plume_aegl{1,2,3}_area_km2``, ``_distance_m``, ``_population``
         (``None`` when the substance has no such level), ``plume_aegl_minutes``
         (the exposure period of the zones), ``plume_release_mass_kg`` (``None``
         for a release without end), ``plume_wind_at_release_mps``,
-        ``plume_puffs`` (0: a plume), ``plume_exposed_persons`` (breathed a
+        ``plume_puffs`` (0: a plume), ``plume_sigma`` (the dispersion
+        coefficients: ``briggs``, ``pasquill_gifford`` or ``puff``),
+        ``plume_dispersion_model`` (``dense (Britter-McQuaid)`` or ``passive
+        Gaussian``), ``plume_dense_criterion`` and ``plume_dense_threshold``
+        (the Britter-McQuaid criterion and the value from which the release is
+        dense), ``plume_dense_distance_m`` (where the dense phase ends;
+        ``None`` when passive), ``plume_exposed_persons`` (breathed a
         dose of at least one minute at 1 % of the lowest threat level),
         ``plume_fatalities``, ``plume_injured`` (survivors), and
         ``plume_fatalities_<group>`` / ``plume_injured_<group>`` for the groups
         ``home``, ``sheltered`` and ``evacuees`` (:attr:`ACTIONS`).
         """
-        out: dict[str, float | None] = {}
+        out: dict[str, float | str | None] = {}
         for k in (1, 2, 3):
             zone = self.zones.get(k)
             out[f"plume_aegl{k}_area_km2"] = None if zone is None else zone.area_km2
@@ -882,6 +1028,12 @@ class ChemicalLeakHazard(Hazard):
             "plume_release_mass_kg": self.mass_kg,
             "plume_wind_at_release_mps": self.u_mps,
             "plume_puffs": int(self.puffs[2]),
+            "plume_sigma": self.sigma_kind,
+            "plume_dispersion_model": ("dense (Britter-McQuaid)" if self.dense.dense
+                                       else "passive Gaussian"),
+            "plume_dense_criterion": self.dense.criterion,
+            "plume_dense_threshold": self.dense.threshold,
+            "plume_dense_distance_m": self.dense.end_m if self.dense.dense else None,
             "plume_exposed_persons": int(self.persons[self.dose >= self.exposed_dose].sum()),
             "plume_fatalities": int(self.persons[self.dead].sum()),
             "plume_injured": int(self.persons[self.injured & ~self.dead].sum()),

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from citysim.hazards import _plume_kernels as k
-from citysim.hazards.chemical import BRIGGS, STABILITY_CLASSES, downwind_unit
+from citysim.hazards.chemical import downwind_unit, sigma_coefficients
 
 NO_PUFFS = np.zeros(4)
 NO_NODES = tuple(np.zeros(0) for _ in range(8))  # agents off the network's nodes
@@ -46,8 +46,46 @@ TABLE = {
 }
 
 
-def coef(terrain: str, stability: str) -> np.ndarray:
-    return np.array(BRIGGS[terrain][STABILITY_CLASSES.index(stability)])
+def coef(terrain: str, stability: str, kind: str = "briggs") -> np.ndarray:
+    return sigma_coefficients(kind, terrain, stability)
+
+
+# MODELS.md puff table (CCPS 1999 / Crowl & Louvar after Slade 1968), typed in again
+PUFF_TABLE = {"A": (0.18, 0.92, 0.60, 0.75), "B": (0.14, 0.92, 0.53, 0.73),
+              "C": (0.10, 0.92, 0.34, 0.71), "D": (0.06, 0.92, 0.15, 0.70),
+              "E": (0.04, 0.92, 0.10, 0.65), "F": (0.02, 0.89, 0.05, 0.61)}
+# ISC3 vol. II tables 1-1 ((c, d) of sigma_y) and 1-2 (sigma_z = a x_km^b), typed in again
+# as {class: ((c, d), [(x_km at which the segment starts, a, b), ...])}
+ISC3_TABLE = {
+    "A": ((24.1670, 2.5334), [(0, 122.800, 0.94470), (0.10, 158.080, 1.05420),
+                              (0.15, 170.220, 1.09320), (0.20, 179.520, 1.12620),
+                              (0.25, 217.410, 1.26440), (0.30, 258.890, 1.40940),
+                              (0.40, 346.750, 1.72830), (0.50, 453.850, 2.11660)]),
+    "B": ((18.3330, 1.8096), [(0, 90.673, 0.93198), (0.20, 98.483, 0.98332),
+                              (0.40, 109.300, 1.09710)]),
+    "C": ((12.5000, 1.0857), [(0, 61.141, 0.91465)]),
+    "D": ((8.3330, 0.72382), [(0, 34.459, 0.86974), (0.30, 32.093, 0.81066),
+                              (1.0, 32.093, 0.64403), (3.0, 33.504, 0.60486),
+                              (10.0, 36.650, 0.56589), (30.0, 44.053, 0.51179)]),
+    "E": ((6.2500, 0.54287), [(0, 24.260, 0.83660), (0.10, 23.331, 0.81956),
+                              (0.30, 21.628, 0.75660), (1.0, 21.628, 0.63077),
+                              (2.0, 22.534, 0.57154), (4.0, 24.703, 0.50527),
+                              (10.0, 26.970, 0.46713), (20.0, 35.420, 0.37615),
+                              (40.0, 47.618, 0.29592)]),
+    "F": ((4.1667, 0.36191), [(0, 15.209, 0.81558), (0.20, 14.457, 0.78407),
+                              (0.70, 13.953, 0.68465), (1.0, 13.953, 0.63227),
+                              (2.0, 14.823, 0.54503), (3.0, 16.187, 0.46490),
+                              (7.0, 17.836, 0.41507), (15.0, 22.651, 0.32681),
+                              (30.0, 27.074, 0.27436), (60.0, 34.219, 0.21716)]),
+}
+
+
+def isc3_sigmas(x_m: float, cls: str) -> tuple[float, float]:
+    (c, d), rows = ISC3_TABLE[cls]
+    x = x_m / 1000.0
+    sy = 465.11628 * x * math.tan(0.017453293 * (c - d * math.log(x)))
+    a, b = next((a, b) for start, a, b in reversed(rows) if x > start)
+    return sy, min(a * x**b, 5000.0)
 
 
 def geo(*, u=3.0, h=0.0, lid=0.0, z=0.0, from_deg=270.0, xs=0.0, ys=0.0, cap=1e12):
@@ -64,7 +102,7 @@ def steady_plume(q, u, sy, sz, y, z, h):
 @pytest.mark.parametrize("key", sorted(TABLE))
 def test_briggs_sigmas_follow_the_models_md_table(key):
     x = np.array([50.0, 100.0, 500.0, 1000.0, 3000.0, 10000.0])
-    sy, sz = k.briggs_sigmas(x, coef(*key))
+    sy, sz = k.dispersion_sigmas(x, coef(*key))
     fy, fz = TABLE[key]
     # the same formula evaluated twice: agreement to rounding
     np.testing.assert_allclose(sy, [fy(v) for v in x], rtol=1e-12)
@@ -76,23 +114,68 @@ def test_briggs_reference_values():
     cases = [("rural", "F", 500, 19.518, 6.957), ("urban", "F", 500, 50.208, 30.237),
              ("urban", "D", 500, 73.030, 65.275), ("urban", "D", 1000, 135.225, 122.788)]
     for terrain, cls, x, sy, sz in cases:
-        got = k.briggs_sigma(float(x), coef(terrain, cls))
+        got = k.dispersion_sigma(float(x), coef(terrain, cls))
         assert got[0] == pytest.approx(sy, abs=5e-4) and got[1] == pytest.approx(sz, abs=5e-4)
 
 
-def test_isc3_reference_case():
-    # MODELS.md: Q = 10 g/s, H = 50 m, u = 6 m/s, x = 500 m, sigma_y = 36.146 m,
-    # sigma_z = 18.297 m -> 1.9172e-5 g/m3; the sigmas are rounded to 5 digits,
-    # so the reference holds to about 3e-4 relative
-    c = k.plume_formula(10.0, 6.0, 36.146, 18.297, 0.0, 0.0, 50.0, 0.0)
-    assert c == pytest.approx(1.9172e-5, rel=3e-4)
+@pytest.mark.parametrize("cls", list("ABCDEF"))
+def test_isc3_sigmas_follow_the_table_in_every_class(cls):
+    # every segment of table 1-2 (both sides of each break) and the 5000 m cap
+    c = coef("rural", cls, "pasquill_gifford")
+    starts = [s for s, _, _ in ISC3_TABLE[cls][1]][1:]
+    xs = [50.0, 100.0, 3000.0, 100_000.0] + [1000 * s * f for s in starts for f in (0.99, 1.01)]
+    for x in xs:
+        # the same formula evaluated twice: agreement to rounding
+        assert k.dispersion_sigma(x, c) == pytest.approx(isc3_sigmas(x, cls), rel=1e-12)
 
 
-def test_ccps_puff_reference_case():
-    # MODELS.md: M = 1 kg at ground, sigma_x = sigma_y = 5.0479 m, sigma_z = 2.2148 m,
-    # receptor at the puff centre on the ground -> 2.2500e-3 kg/m3 (5 digits given)
-    c = k.puff_formula(1.0, 5.0479, 5.0479, 2.2148, 0.0, 0.0, 0.0, 0.0, 0.0)
-    assert c == pytest.approx(2.2500e-3, rel=1e-4)
+@pytest.mark.parametrize("cls", list("ABCDEF"))
+def test_puff_sigmas_follow_the_table_in_every_class(cls):
+    ay, by, az, bz = PUFF_TABLE[cls]
+    for terrain in ("rural", "urban"):  # the puff table has no urban form
+        c = coef(terrain, cls, "puff")
+        for x in (10.0, 500.0, 5000.0):
+            assert k.dispersion_sigma(x, c) == pytest.approx((ay * x**by, az * x**bz), rel=1e-12)
+
+
+def test_isc3_reference_case_with_the_models_sigmas():
+    # MODELS.md: class D, x = 500 m: sigma_y = 36.146 m, sigma_z = 18.297 m (5 digits:
+    # half a unit of the last, 3e-5 relative); Q = 10 g/s, H = 50 m, u = 6 m/s ->
+    # 1.9172e-5 g/m3 on the ground on the centreline (5 digits: 3e-5)
+    c = coef("rural", "D", "pasquill_gifford")
+    sy, sz = k.dispersion_sigma(500.0, c)
+    assert sy == pytest.approx(36.146, rel=3e-5) and sz == pytest.approx(18.297, rel=3e-5)
+    g = geo(u=6.0, h=50.0)
+    conc = k.concentration(np.array([500.0]), np.array([0.0]), 1e6, g, c,
+                           np.array([0.0, math.inf, 10.0]), NO_PUFFS)[0]
+    assert conc == pytest.approx(1.9172e-5, rel=3e-5)
+
+
+def test_ccps_puff_reference_case_with_the_models_sigmas():
+    # MODELS.md: M = 1 kg at ground, class F, u = 2 m/s, t = 250 s, x = 500 m:
+    # sigma_x = sigma_y = 5.0479 m, sigma_z = 2.2148 m -> 2.2500e-3 kg/m3 (5 digits)
+    c = coef("rural", "F", "puff")
+    sy, sz = k.dispersion_sigma(500.0, c)
+    assert sy == pytest.approx(5.0479, rel=2e-5) and sz == pytest.approx(2.2148, rel=3e-5)
+    conc = k.concentration(np.array([500.0]), np.array([0.0]), 250.0, geo(u=2.0), c,
+                           np.zeros(3), np.array([0.0, 1.0, 1.0, 1.0]))[0]
+    assert conc == pytest.approx(2.2500e-3, rel=1e-4)
+
+
+def test_the_distance_warp_is_continuous_and_a_shift_beyond():
+    c = coef("urban", "F")
+    x = np.geomspace(1.0, 300.0, 40)
+    xi = 0.5 * x**1.2  # any increasing table
+    warped = k.with_warp(c, x, xi)
+    for xv, want in ((1.0, 0.5), (300.0, xi[-1]), (1000.0, 1000.0 + xi[-1] - 300.0)):
+        assert k.effective_distance(xv, warped) == pytest.approx(want, rel=1e-12)
+        assert k.dispersion_sigma(xv, warped) == pytest.approx(k.sigma_formula(want, c),
+                                                               rel=1e-12)
+    # continuous at the transition: just below and above differ by the slope only
+    below = k.effective_distance(300.0 * (1 - 1e-9), warped)
+    above = k.effective_distance(300.0 * (1 + 1e-9), warped)
+    assert above == pytest.approx(below, rel=1e-6)
+    assert k.effective_distance(700.0, c) == 700.0  # no warp
 
 
 @pytest.mark.parametrize("terrain,cls,h", [("urban", "D", 0.0), ("rural", "F", 10.0),
@@ -114,7 +197,7 @@ def test_centreline_and_crosswind_concentrations_match_the_formula(terrain, cls,
 
 def _plane_flux(x: float, c: np.ndarray, g: np.ndarray, rel: np.ndarray, lid: float) -> float:
     """Integral of C u over a downwind plane at x (midpoint rule on a fine grid)."""
-    sy, sz = k.briggs_sigma(x, c)
+    sy, sz = k.dispersion_sigma(x, c)
     ny, nz = 801, 400
     y_edges = np.linspace(-8 * sy, 8 * sy, ny + 1)
     top = lid if lid > 0 else g[5] + 8 * sz
@@ -162,7 +245,7 @@ def test_a_puff_conserves_its_mass(lid):
     u, t = 2.0, 400.0
     g = geo(u=u, h=5.0, lid=lid)
     c = coef("urban", "E")
-    sy, sz = k.briggs_sigma(u * t, c)
+    sy, sz = k.dispersion_sigma(u * t, c)
     xs = np.linspace(u * t - 7 * sy, u * t + 7 * sy, 141)
     ys = np.linspace(-7 * sy, 7 * sy, 141)
     zs_edges = np.linspace(0.0, lid if lid > 0 else 5.0 + 8 * sz, 121)
@@ -192,7 +275,7 @@ def test_a_dense_puff_train_is_the_plume():
 
     five, one = train(5.0), train(1.0)
     for x in (150.0, 600.0, 1200.0):
-        sy = k.briggs_sigma(x, c)[0]
+        sy = k.dispersion_sigma(x, c)[0]
         for t in (x / u + 300.0, x / u + 20.0, x / u + duration - 20.0):
             for y in (0.0, sy):
                 pts = (np.array([x]), np.array([y]))
@@ -219,7 +302,7 @@ def test_plume_front_passes_at_distance_over_wind_speed():
     c = coef("urban", "D")
     t0 = 300.0
     rel = np.array([t0, math.inf, 1e6])
-    sy = k.briggs_sigma(x, c)[0]
+    sy = k.dispersion_sigma(x, c)[0]
     steady = k.concentration(np.array([x]), np.array([0.0]), 1e6, g, c, rel, NO_PUFFS)[0]
 
     def at(t):
@@ -238,12 +321,12 @@ def test_peak_concentration_is_the_steady_plume_and_the_puff_peak():
     y = np.array([0.0, 30.0, -200.0])
     steady = k.peak_concentration(x, y, g, c, np.array([1e6, math.inf, 0.0]))
     for i in range(3):
-        sy, sz = k.briggs_sigma(x[i], c)
+        sy, sz = k.dispersion_sigma(x[i], c)
         assert steady[i] == pytest.approx(steady_plume(1e6, 2.0, sy, sz, y[i], 0.0, 3.0),
                                           rel=1e-12)
     puff = k.peak_concentration(x, y, g, c, np.array([0.0, 0.0, 5e8]))
     for i in range(3):  # the peak of one puff is its value at its centre
-        sy, sz = k.briggs_sigma(x[i], c)
+        sy, sz = k.dispersion_sigma(x[i], c)
         want = k.puff_formula(5e8, sy, sy, sz, 0.0, y[i], 0.0, 3.0, 0.0)
         assert puff[i] == pytest.approx(want, rel=1e-12)
     # a finite release: the peak over time of the plume with front and tail
