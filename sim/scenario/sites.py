@@ -496,7 +496,7 @@ def _kinds(value: Any) -> tuple[str, ...]:
             isinstance(k, str) and k.strip() for k in items):
         raise error("expected a facility kind (fire_station, hospital, school, park, square, "
                     f"assembly_point, or key=value) or a list of them, got {describe_value(value)}")
-    from citysim.world.facilities import parse_kinds
+    from citysim.scenario.facilities import parse_kinds
 
     try:
         parse_kinds(items)
@@ -506,7 +506,7 @@ def _kinds(value: Any) -> tuple[str, ...]:
 
 
 class OsmSites(ConfigModel):
-    """Sites read from the tags of an OSM file (:mod:`citysim.world.facilities`).
+    """Sites read from the tags of an OSM file (:mod:`citysim.scenario.facilities`).
 
     Attributes
     ----------
@@ -526,9 +526,9 @@ class OsmSites(ConfigModel):
     exclude: tuple[Text, ...] = ()
 
     def read(self) -> list[Any]:
-        """The facilities selected, as :class:`citysim.world.facilities.Facility`."""
+        """The facilities selected, as :class:`citysim.scenario.facilities.Facility`."""
         from citysim.errors import ScenarioError
-        from citysim.world.facilities import read_facilities
+        from citysim.scenario.facilities import read_facilities
 
         try:
             found = read_facilities(self.file, self.osm,

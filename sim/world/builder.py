@@ -116,7 +116,7 @@ def build_network(city: Any, streams: Streams) -> RoadNetwork:
                             arterial_every=syn.arterial_every, jitter_m=syn.jitter_m,
                             rng=streams.generator("world.network"))
         if city.origin is not None:
-            from citysim.world.projection import LocalFrame
+            from citysim.projection import LocalFrame
 
             frame = LocalFrame.centered_on(city.origin.lon, city.origin.lat)
             net = RoadNetwork.from_edges(

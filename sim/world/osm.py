@@ -21,7 +21,7 @@ The import has three steps:
    :func:`citysim.world.graphml.impute_speeds` (osmnx's ``add_edge_speeds`` /
    ``add_edge_travel_times``).
 3. **Convert** with :func:`citysim.world.graphml.network_from_graph`: lon/lat
-   projected onto a :class:`~citysim.world.projection.LocalFrame` centred on
+   projected onto a :class:`~citysim.projection.LocalFrame` centred on
    the data, lanes per direction, largest strongly connected component.
 
 The filter text used is kept in ``meta["osm_filter"]``, so provenance shows
@@ -61,9 +61,9 @@ import osmnx as ox
 from osmnx._overpass import _get_network_filter
 
 from citysim.errors import ScenarioError
+from citysim.projection import LocalFrame
 from citysim.world.graphml import impute_speeds, network_from_graph
 from citysim.world.network import RoadNetwork
-from citysim.world.projection import LocalFrame
 from citysim.world.road_classes import FOOTWAY_WIDTH_M
 
 BBox = tuple[float, float, float, float]

@@ -24,7 +24,7 @@ alternatives, ``amenity=school|college``; the kind is then the first value):
 
 Geometry: closed ways and multipolygon relations are assembled into polygons
 (outer rings minus inner rings) by libosmium and projected onto a transverse
-Mercator frame centred on the facilities (:class:`~citysim.world.projection.LocalFrame`;
+Mercator frame centred on the facilities (:class:`~citysim.projection.LocalFrame`;
 areas within 1 part in 10^5 of the true ones); the area is the polygon's
 area (m²) and the location its centroid, or a point on its surface when the
 centroid falls outside it (a crescent-shaped park). Elements mapped as nodes
@@ -49,7 +49,7 @@ import shapely
 from shapely.geometry import MultiPolygon, Point, Polygon
 
 from citysim.errors import ScenarioError
-from citysim.world.projection import LocalFrame
+from citysim.projection import LocalFrame
 
 KINDS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
     "fire_station": (("amenity", ("fire_station",)),),
