@@ -19,17 +19,22 @@ built-in types can be simulated once that package is imported.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TypeVar, overload
 
+from citysim.hazards.base import Hazard
 from citysim.scenario.hazard import full_name, hazard_config
 
 __all__ = ["hazard_model", "register_hazard_model", "runnable_hazards"]
 
-T = TypeVar("T", bound=type)
+T = TypeVar("T", bound=type[Hazard])
 
-_MODELS: dict[str, type] = {}
+_MODELS: dict[str, type[Hazard]] = {}
 
 
+@overload
+def register_hazard_model(type_name: str) -> Callable[[T], T]: ...
+@overload
+def register_hazard_model(type_name: str, model: T) -> T: ...
 def register_hazard_model(type_name: str, model: T | None = None) -> T | Callable[[T], T]:
     """Register the class that simulates a hazard type (function or class decorator).
 
@@ -62,7 +67,7 @@ def register_hazard_model(type_name: str, model: T | None = None) -> T | Callabl
     return register(model)
 
 
-def hazard_model(type_name: str) -> type | None:
+def hazard_model(type_name: str) -> type[Hazard] | None:
     """Return the class that simulates ``type_name``, or ``None`` when there is none yet."""
     return _MODELS.get(type_name)
 

@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import re
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -301,7 +302,7 @@ def _extract_roads(
     locations: dict[int, tuple[float, float]] = {}
     walk_only: set[int] = set()
     clipped = incomplete = outside = 0
-    processor = (
+    processor: Iterable[Any] = (  # osmium yields one proxy type per kind of element
         osmium.FileProcessor(str(src), osmium.osm.NODE | osmium.osm.WAY)
         .with_locations()
         .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))

@@ -161,8 +161,9 @@ class Substance(OmitNoneModel):
         """Threat levels for an exposure period of 10, 30 or 60 min."""
         given = {10: self.aegl_ppm_10min, 30: self.aegl_ppm_30min, 60: self.aegl_ppm}
         for period in AEGL_MINUTES:
-            if period >= minutes and given[period] is not None:
-                return given[period]
+            levels = given[period]
+            if period >= minutes and levels is not None:
+                return levels
         return self.aegl_ppm
 
 
