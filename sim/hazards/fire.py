@@ -273,7 +273,8 @@ class FireSpread:
         else:
             tau_s = 60.0 * t_side
         if sigma > 0 and src.size:
-            tau_s = tau_s * np.exp(sigma * rng.standard_normal(src.size))
+            # mypy: rng is given whenever sigma > 0 (FireSpread)
+            tau_s = tau_s * np.exp(sigma * rng.standard_normal(src.size))  # type: ignore[union-attr]
         return ptr, dst, src, np.ascontiguousarray(tau_s, dtype=np.float64)
 
     @property
@@ -569,7 +570,8 @@ class FireHazard(Hazard):
             "t_ignite_s": finite(m.t_ign_s, caught),
             "t_involved_s": finite(m.t_full_s, reached_full),
             "t_out_s": finite(t_out, done),
-            "source": np.where(m.source >= 0, source, None),
+            # mypy: an object column: None where there is no source
+            "source": np.where(m.source >= 0, source, None),  # type: ignore[call-overload]
         })
         progress = pd.DataFrame(self.progress, columns=["t_s", "burning", "burned_out",
                                                         "extinguished", "ignited"])
