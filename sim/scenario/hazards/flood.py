@@ -32,7 +32,7 @@ class Inflow(ConfigModel):
 
 
 class PeopleInWater(ConfigModel):
-    """How water outdoors acts on people (module doc).
+    """How water outdoors acts on people (:mod:`citysim.hazards.flood`).
 
     Attributes
     ----------
