@@ -11,6 +11,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Literal, NoReturn
 
 from citysim.errors import ScenarioError
 
@@ -20,7 +21,7 @@ EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 class _Parser(argparse.ArgumentParser):
     """An argument parser that exits with code 2 and no traceback on bad arguments."""
 
-    def error(self, message: str) -> None:  # noqa: D102
+    def error(self, message: str) -> NoReturn:  # noqa: D102
         self.print_usage(sys.stderr)
         print(f"citysim: {message}", file=sys.stderr)
         raise SystemExit(EXIT_BAD_INPUT)
@@ -88,10 +89,10 @@ def _parser() -> argparse.ArgumentParser:
     optimize.add_argument("--out", type=Path, default=None,
                           help="result folder (default: results/<name>-optimize)")
     optimize.add_argument("--no-progress", action="store_true", help="hide the progress bars")
-    for verb, what in (("batch", "variants x replications, resumable, on Dask"),
+    for verb, about in (("batch", "variants x replications, resumable, on Dask"),
                        ("sweep", "global sensitivity of KPIs (SALib Sobol / Morris)"),
                        ("calibrate", "fit parameters to an observed curve, distribution or KPI")):
-        exp = sub.add_parser(verb, help=what)
+        exp = sub.add_parser(verb, help=about)
         exp.add_argument("experiment", type=Path, help=f"experiment YAML file (kind: {verb})")
         where = exp.add_mutually_exclusive_group()
         where.add_argument("--workers", type=int, default=None, metavar="N",
@@ -339,7 +340,8 @@ def _optimize(args: argparse.Namespace) -> int:
             standard_s = parse_duration(args.standard)
         except ValueError as err:
             raise ScenarioError(f"{args.standard!r}: {err}", path="--standard") from None
-    kind = "shelters" if args.shelters is not None else "stations"
+    kind: Literal["shelters", "stations"] = (
+        "shelters" if args.shelters is not None else "stations")
     n_new = args.shelters if kind == "shelters" else args.stations
     scenario = _load(args)
     out_dir = args.out or Path("results") / f"{scenario.name}-optimize"

@@ -27,6 +27,7 @@ from citysim.io.tables import (
 )
 from citysim.rng import Streams
 from citysim.routing import next_hop_tree
+from citysim.scenario import Scenario
 from citysim.world.builder import World, build_world
 from citysim.world.sites import UNIT_TYPES
 
@@ -36,7 +37,7 @@ ROUTE_FACTOR_TOLERANCE = 0.1
 """Relative change of an edge's hazard speed factor that triggers new routes."""
 
 
-def build_hazards(scenario: Any, world: World, streams: Streams) -> list[Hazard]:
+def build_hazards(scenario: Scenario, world: World, streams: Streams) -> list[Hazard]:
     """Build the scenario's hazards, each with its own random stream.
 
     Parameters
@@ -124,7 +125,7 @@ class CityModel(mesa.Model):
 
     def __init__(
         self,
-        scenario: Any,
+        scenario: Scenario,
         seed_sequence: np.random.SeedSequence,
         *,
         world: World | None = None,

@@ -220,7 +220,8 @@ def write_results(out: RunOutput, out_dir: Path, *, plots: bool, geojson: bool =
         write_parquet(out_dir / f"{name}.parquet", table)
         if table.attrs.get("csv"):  # tables planners open in a spreadsheet (waterlogging)
             write_atomic(out_dir / f"{name}.csv",
-                         lambda p, t=table: t.to_csv(p, index=False, encoding="utf-8-sig"))
+                         # mypy: a lambda binding its argument by default
+                         lambda p, t=table: t.to_csv(p, index=False, encoding="utf-8-sig"))  # type: ignore[misc]
     write_json(out_dir / "summary.json", out.summary)
     if plots:
         from citysim.plots import write_run_plots

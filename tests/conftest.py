@@ -11,8 +11,9 @@ settings.load_profile("citysim")
 
 def _register(monkeypatch, type_name, config, model):
     from citysim.hazards import registry
+    from citysim.scenario import hazard
 
-    monkeypatch.setitem(registry._REGISTRY, type_name, config)
+    monkeypatch.setitem(hazard._REGISTRY, type_name, config)
     monkeypatch.setattr(config, "hazard_type", type_name)
     monkeypatch.setitem(registry._MODELS, type_name, model)
 

@@ -43,8 +43,9 @@ def worker_environment(n_workers: int) -> dict[str, str]:
     import numba
 
     env = {"NUMBA_NUM_THREADS": str(max(1, (os.cpu_count() or 1) // max(1, n_workers)))}
-    if numba.config.CACHE_DIR:
-        env["NUMBA_CACHE_DIR"] = str(numba.config.CACHE_DIR)
+    # mypy: numba.config sets its settings at import
+    if numba.config.CACHE_DIR:  # type: ignore[attr-defined]
+        env["NUMBA_CACHE_DIR"] = str(numba.config.CACHE_DIR)  # type: ignore[attr-defined]
     return env
 
 

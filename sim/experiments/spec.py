@@ -96,7 +96,8 @@ Values = Annotated[list[Any], PlainValidator(_values)]
 
 
 #: Scenario values an experiment sets itself, with the key of the experiment that sets them.
-_OWN_KEYS = {("run", "seed"): "seed", ("run", "replications"): "replications"}
+_OWN_KEYS: dict[tuple[str | int, ...], str] = {
+    ("run", "seed"): "seed", ("run", "replications"): "replications"}
 
 
 def _check_paths(

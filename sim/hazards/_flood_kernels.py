@@ -109,7 +109,8 @@ def inv_cbrt(x: float) -> float:
     7e-10, then rounding, about 2 ulp). Only multiplications, so it
     vectorises.
     """
-    hi = _f64_bits(x) >> 32
+    # mypy: numba supplies an intrinsic's typing context
+    hi = _f64_bits(x) >> 32  # type: ignore[call-arg]
     r = _bits_f64((1430194684 - ((hi * 1431655766) >> 32)) << 32)
     x3 = x * (1.0 / 3.0)
     r = r * (4.0 / 3.0 - x3 * (r * r * r))

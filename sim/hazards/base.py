@@ -14,9 +14,12 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from citysim.world.builder import World
 
 Where = Literal["cell", "edge", "node", "point"]
 
@@ -192,7 +195,7 @@ class Hazard(ABC):
 
     @classmethod
     @abstractmethod
-    def from_config(cls, cfg: Any, world: Any, rng: np.random.Generator) -> Hazard:
+    def from_config(cls, cfg: Any, world: World, rng: np.random.Generator) -> Hazard:
         """Build the hazard from its validated YAML block and the world."""
 
     @abstractmethod

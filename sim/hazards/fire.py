@@ -1,6 +1,7 @@
 """Urban fire: building-to-building spread (Hamada-type), fought by the units that reach it.
 
-The YAML schema of ``type: fire``, the spread model :class:`FireSpread` and
+The YAML schema of ``type: fire`` (:mod:`citysim.scenario.hazards.fire`), the spread
+model :class:`FireSpread` and
 the hazard :class:`FireHazard` that couples it to the city (roads, residents,
 fire engines). The science is in docs MODELS.md, "Urban fire".
 
@@ -73,22 +74,17 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from typing import Annotated, Any, ClassVar
+from typing import Any
 
 import numpy as np
-from annotated_types import MinLen
 from scipy.spatial import cKDTree
 
 from citysim.errors import ScenarioError
 from citysim.hazards import _fire_kernels
 from citysim.hazards._fire_kernels import BURNED_OUT, EXTINGUISHED, IGNITED, INVOLVED, UNBURNED
 from citysim.hazards.base import FieldSpec, Frame, Hazard, IncidentRequest
-from citysim.hazards.registry import register_hazard, register_hazard_model
-from citysim.scenario.base import ConfigModel, Degrees, NonNegFloat
-from citysim.scenario.durations import Duration, PositiveDuration
-from citysim.scenario.hazard import HazardConfig
-from citysim.scenario.locations import Location
-from citysim.scenario.sites import Units
+from citysim.hazards.registry import register_hazard_model
+from citysim.scenario.hazards.fire import BurnDuration, FireConfig, FireWind, Ignition
 from citysim.world.buildings import FIRE_RESISTANT, NONCOMBUSTIBLE, STRUCTURES, road_points
 from citysim.world.sites import UNIT_TYPES
 
@@ -116,99 +112,6 @@ CLOSURE_SAMPLE_M = 5.0
 EXAMPLE = {"type": "fire", "ignitions": [{"location": {"x": 450, "y": 450}, "at": 60}],
            "wind": {"speed_mps": 5, "from_deg": 270}}
 """A minimal block for the hazard contract test (needs city buildings)."""
-
-
-class Ignition(ConfigModel):
-    """A fire starting at a place and time.
-
-    Attributes
-    ----------
-    location
-        Where (the combustible building nearest to it ignites).
-    at
-        When (s from the start of the run); default 0.
-    """
-
-    location: Location
-    at: Duration = 0.0
-
-
-class FireWind(ConfigModel):
-    """Wind driving the spread.
-
-    Attributes
-    ----------
-    speed_mps
-        Wind speed (m/s), >= 0; default 0 (calm).
-    from_deg
-        Where the wind blows from, degrees clockwise from north, [0, 360).
-    """
-
-    speed_mps: NonNegFloat = 0.0
-    from_deg: Degrees = 0.0
-
-
-class BurnDuration(ConfigModel):
-    """How long a fully involved building burns before it is burned out, by structure.
-
-    Attributes
-    ----------
-    wood
-        Default 30 min: the order of the fully developed phase of a house
-        fire (check: not from a primary source).
-    fire_resistant
-        Default 50 min: the wood value times 5/3, the ratio of Hamada's
-        involvement times of fire-resistant and bare wooden buildings.
-    """
-
-    wood: PositiveDuration = 1800.0
-    fire_resistant: PositiveDuration = 3000.0
-
-
-@register_hazard("fire")
-class FireConfig(HazardConfig):
-    """``type: fire`` -- one or more ignitions spreading between buildings.
-
-    Attributes
-    ----------
-    ignitions
-        At least one ignition.
-    wind
-        Wind; default calm.
-    reach_m
-        Widest gap between two buildings the fire crosses (m); default 10.
-    burn_duration
-        Burning time after full involvement, by structure.
-    spread_time_sigma
-        Log standard deviation of a lognormal factor (median 1) on each
-        pair's spread delay; default 0 (Hamada's delays exactly).
-    road_closure_m
-        Roads whose centreline passes within this distance of a fully
-        involved building are closed (m); default 10.
-    warn_radius_m
-        Residents within this distance of a burning building are warned (m);
-        default 150 (about 30 min of a Hamada front in a 5 m/s wind).
-    call_delay
-        From ignition to the call for the building (s); default 0.
-    needs
-        Units each burning building needs (run card); default two engines.
-    suppression
-        From the first unit's arrival to the fire being out (s); default
-        20 min (check: a judgement, not from a primary source).
-    """
-
-    requires_city: ClassVar[tuple[str, ...]] = ("buildings",)
-
-    ignitions: Annotated[tuple[Ignition, ...], MinLen(1)]
-    wind: FireWind = FireWind()
-    reach_m: NonNegFloat = 10.0
-    burn_duration: BurnDuration = BurnDuration()
-    spread_time_sigma: NonNegFloat = 0.0
-    road_closure_m: NonNegFloat = 10.0
-    warn_radius_m: NonNegFloat = 150.0
-    call_delay: Duration = 0.0
-    needs: Units = Units(engine=2)
-    suppression: PositiveDuration = 1200.0
 
 
 def hamada_minutes(side_m: Any, gap_m: Any, wind_mps: Any, f_source: Any = 0.0,
@@ -370,7 +273,8 @@ class FireSpread:
         else:
             tau_s = 60.0 * t_side
         if sigma > 0 and src.size:
-            tau_s = tau_s * np.exp(sigma * rng.standard_normal(src.size))
+            # mypy: rng is given whenever sigma > 0 (FireSpread)
+            tau_s = tau_s * np.exp(sigma * rng.standard_normal(src.size))  # type: ignore[union-attr]
         return ptr, dst, src, np.ascontiguousarray(tau_s, dtype=np.float64)
 
     @property
@@ -666,7 +570,8 @@ class FireHazard(Hazard):
             "t_ignite_s": finite(m.t_ign_s, caught),
             "t_involved_s": finite(m.t_full_s, reached_full),
             "t_out_s": finite(t_out, done),
-            "source": np.where(m.source >= 0, source, None),
+            # mypy: an object column: None where there is no source
+            "source": np.where(m.source >= 0, source, None),  # type: ignore[call-overload]
         })
         progress = pd.DataFrame(self.progress, columns=["t_s", "burning", "burned_out",
                                                         "extinguished", "ignited"])

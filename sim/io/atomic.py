@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 
-def write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
+def write_atomic(path: Path, write: Callable[[Path], object]) -> Path:
     """Write ``path`` through a temporary file in the same folder, then rename.
 
     Parameters

@@ -150,7 +150,8 @@ def _incidents(out: Any, standard_s: float) -> list[Feature]:
         rt = row.get("response_time_s")
         met = None if rt is None or pd.isna(rt) else bool(rt <= standard_s)
         features.append(_feature(_point(row["x"], row["y"]), {
-            **row, "response_time_min": None if met is None else rt / 60.0,
+            # mypy: rt is a number whenever met is not None
+            **row, "response_time_min": None if met is None else rt / 60.0,  # type: ignore[operator]
             "within_standard": met}, row["incident"]))
     return features
 
@@ -381,7 +382,8 @@ def write_layers(out: Any, gis_dir: Path) -> list[Path]:
     for name, features in layers_of_run(out).items():
         collection = to_collection(name, features, crs)
         text = json.dumps(collection, allow_nan=False, separators=(",", ":"))
-        path = write_atomic(gis_dir / f"{name}.geojson", lambda p, t=text: p.write_text(t))
+        # mypy: a lambda binding its argument by default
+        path = write_atomic(gis_dir / f"{name}.geojson", lambda p, t=text: p.write_text(t))  # type: ignore[misc]
         written.append(path)
         kinds = sorted({f["geometry"]["type"] for f in collection["features"]
                         if f["geometry"] is not None})

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 INCIDENT_COLUMNS: dict[str, str] = {
@@ -57,7 +58,8 @@ PROBE_COLUMNS: dict[str, str] = {"t_s": "float64", "probe": "string", "x": "floa
 
 
 def typed_frame(
-    rows: Sequence[Mapping[str, Any]] | Mapping[str, Sequence[Any]], columns: dict[str, str]
+    rows: Sequence[Mapping[str, Any]] | Mapping[str, Sequence[Any] | np.ndarray],
+    columns: dict[str, str],
 ) -> pd.DataFrame:
     """Build a DataFrame with the given columns first, in order, with their dtypes.
 

@@ -109,6 +109,8 @@ def plan_sites(scenario: Any, world: World, kind: Kind) -> Sites:
     locator = Locator(net, net.crs, float(scenario.city.max_snap_m),
                       lambda loc, msg: scenario.problem(_split_section(loc), msg))
     section = f"candidates.{kind}"
+    old: Any  # Shelters or Stations, by kind
+    new: Any
     if kind == "shelters":
         old, new = world.shelters, build_shelters(locator, items, section=section)
         extra = {"capacity": np.r_[old.capacity, new.capacity].astype(np.int64)}

@@ -26,6 +26,7 @@ from citysim.agents.draws import CAR
 from citysim.agents.traffic import edge_traffic
 from citysim.model import FREE_WALK_SPEED_MPS
 from citysim.routing import next_hop_tree, shortest_costs
+from citysim.scenario import Scenario
 from citysim.world.builder import World, node_population
 from citysim.world.network import RoadNetwork
 
@@ -59,7 +60,7 @@ class Demand:
         return float(self.weight.sum())
 
 
-def shelter_demand(scenario: Any, world: World) -> Demand:
+def shelter_demand(scenario: Scenario, world: World) -> Demand:
     """Expected evacuees per node: residents times ``behaviour.compliance``.
 
     Parameters

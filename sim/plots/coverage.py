@@ -113,7 +113,8 @@ def plot_coverage_map(world: World, coverage: Coverage, *, at_s: float | None = 
                       np.ma.masked_less(raster.station, 0), cmap=ListedColormap(colors),
                       vmin=-0.5, vmax=n_st - 0.5, alpha=0.55, shading="flat", zorder=0,
                       rasterized=True)
-        ax.add_collection(LineCollection(_district_boundaries(raster), colors="0.25",
+        # mypy: matplotlib's stubs want a Sequence; an (n, 2, 2) array works
+        ax.add_collection(LineCollection(_district_boundaries(raster), colors="0.25",  # type: ignore[arg-type]
                                          linewidths=1.3, zorder=1))
         with_unit = np.flatnonzero(cov.stations["units"].to_numpy() > 0)
         if with_unit.size <= MAX_DISTRICT_LABELS:
@@ -130,9 +131,11 @@ def plot_coverage_map(world: World, coverage: Coverage, *, at_s: float | None = 
         np.column_stack([net.node_x_m[net.edge_head], net.node_y_m[net.edge_head]]),
     ], axis=1)
     main = net.speed_mps >= MAIN_ROAD_MPS
-    ax.add_collection(LineCollection(segs[~main], colors="0.55", linewidths=0.5, alpha=0.7,
+    # mypy: matplotlib's stubs want a Sequence; an (n, 2, 2) array works
+    ax.add_collection(LineCollection(segs[~main], colors="0.55", linewidths=0.5, alpha=0.7,  # type: ignore[arg-type]
                                      zorder=2))
-    ax.add_collection(LineCollection(segs[main], colors="0.4", linewidths=1.6, alpha=0.7,
+    # mypy: matplotlib's stubs want a Sequence; an (n, 2, 2) array works
+    ax.add_collection(LineCollection(segs[main], colors="0.4", linewidths=1.6, alpha=0.7,  # type: ignore[arg-type]
                                      zorder=2))
     handles.append(Line2D([], [], color="0.4", lw=1.6, alpha=0.7, label="main road (≥ 50 km/h)"))
     shut = cov.hazard_closed

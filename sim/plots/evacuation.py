@@ -7,7 +7,7 @@ shows or saves it (:func:`citysim.plots.save_figure` does).
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeGuard
 
 import matplotlib
 
@@ -57,7 +57,7 @@ MAX_FILL_LABELS = 6
 _ON_THE_WAY = (int(State.DECIDING), int(State.EVACUATING))
 
 
-def _is_set(value: float | None) -> bool:
+def _is_set(value: float | None) -> TypeGuard[float]:
     return value is not None and math.isfinite(float(value))
 
 
@@ -137,8 +137,9 @@ def plot_evacuation_curve(
     top = total if total > 0 else max(float(ts.get("evacuated", pd.Series([0])).max()), 1.0)
     ax.set_ylim(0, top * 1.03)
     if total > 0:
+        # mypy: matplotlib passes arrays; its stubs type the arguments as any ArrayLike
         right = ax.secondary_yaxis(
-            "right", functions=(lambda p: p * 100.0 / total, lambda q: q * total / 100.0)
+            "right", functions=(lambda p: p * 100.0 / total, lambda q: q * total / 100.0)  # type: ignore[operator]
         )
         right.set_ylabel("% of residents")
 
@@ -294,7 +295,8 @@ def plot_shelter_loads(
 
 def _make_room(ax: plt.Axes, texts: list, ends: np.ndarray) -> None:
     """Widen the x axis so that each text after a bar (ending at ``ends``) fits inside."""
-    renderer = ax.figure.canvas.get_renderer()
+    # mypy: every canvas citysim draws on (Agg, pdf, svg) has it
+    renderer = ax.figure.canvas.get_renderer()  # type: ignore[attr-defined]
     axes_px = ax.get_window_extent(renderer).width
     dpi_scale = ax.figure.dpi / 72.0
     widths = np.array([t.get_window_extent(renderer).width for t in texts])

@@ -71,7 +71,8 @@ def plot_flood_max_depth(world: Any, max_depth_m: np.ndarray,
                                           net.node_y_m[net.edge_tail[e]]]),
                          np.column_stack([net.node_x_m[net.edge_head[e]],
                                           net.node_y_m[net.edge_head[e]]])], axis=1)
-        lines = LineCollection(segs, cmap="plasma", linewidths=2.4, zorder=5,
+        # mypy: matplotlib's stubs want a Sequence; an (n, 2, 2) array works
+        lines = LineCollection(segs, cmap="plasma", linewidths=2.4, zorder=5,  # type: ignore[arg-type]
                                label=f"closed roads ({len(closed)} edges)")
         lines.set_array(closed["t_closed_s"].to_numpy(float) / 60.0)
         ax.add_collection(lines)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
+from typing import Any, TypeGuard
 
 __all__ = ["clock", "is_number", "minutes", "number", "parse_clock", "percent"]
 
 _CLOCK = re.compile(r"^\s*(?:T\+)?\s*(?:(\d+):)?(\d+):(\d+(?:\.\d*)?)\s*$")
 
 
-def is_number(value: Any) -> bool:
+def is_number(value: Any) -> TypeGuard[float]:
     """Whether ``value`` is a finite real number (not a bool, not None, not NaN)."""
     if isinstance(value, bool) or value is None:
         return False

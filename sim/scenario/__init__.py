@@ -10,6 +10,7 @@ its YAML path and line. Once loaded, durations are seconds, paths absolute,
 CSV site files read, and everything immutable.
 """
 
+from citysim.scenario import hazards  # noqa: F401  (registers the built-in hazard types)
 from citysim.scenario.distributions import Distribution, DurationDistribution
 from citysim.scenario.durations import Duration, PositiveDuration, format_duration, parse_duration
 from citysim.scenario.hazard import HazardConfig

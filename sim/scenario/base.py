@@ -159,7 +159,7 @@ def rebuild_error(err: ErrorDetails, loc: Sequence[str | int] | None = None) -> 
     where = tuple(err["loc"] if loc is None else loc)
     kind = err["type"]
     if kind in _BUILTIN_ERROR_TYPES:
-        out = InitErrorDetails(type=kind, loc=where, input=err.get("input"))  # type: ignore[typeddict-item]
+        out = InitErrorDetails(type=kind, loc=where, input=err.get("input"))
         if "ctx" in err:
             out["ctx"] = err["ctx"]
         return out

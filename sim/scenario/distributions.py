@@ -151,19 +151,19 @@ class Distribution(OmitNoneModel):
                 value = getattr(self, key)
                 problems.append(line_error((key,), f"expected {text}, got {value:g}", value))
 
-        d = self.dist
+        d, p = self.dist, self.params()
         if d == "normal":
-            need(self.sd >= 0, "sd", "sd >= 0")
+            need(p["sd"] >= 0, "sd", "sd >= 0")
         elif d == "lognormal":
-            need(self.median > 0, "median", "median > 0")
-            need(self.sigma >= 0, "sigma", "sigma >= 0")
+            need(p["median"] > 0, "median", "median > 0")
+            need(p["sigma"] >= 0, "sigma", "sigma >= 0")
         elif d == "exponential":
-            need(self.mean > 0, "mean", "mean > 0")
+            need(p["mean"] > 0, "mean", "mean > 0")
         elif d == "uniform":
-            need(self.high >= self.low, "high", f"high >= low ({self.low:g})")
+            need(p["high"] >= p["low"], "high", f"high >= low ({p['low']:g})")
         elif d == "weibull":
-            need(self.shape > 0, "shape", "shape > 0")
-            need(self.scale > 0, "scale", "scale > 0")
+            need(p["shape"] > 0, "shape", "shape > 0")
+            need(p["scale"] > 0, "scale", "scale > 0")
         if self.min is not None and self.max is not None:
             need(self.max > self.min, "max", f"max > min ({self.min:g})")
         if problems:
@@ -173,7 +173,11 @@ class Distribution(OmitNoneModel):
     # --- use -------------------------------------------------------------------
 
     def params(self) -> dict[str, float]:
-        """Return the distribution's parameters (without min/max)."""
+        """Return the distribution's parameters (without min/max).
+
+        They are all set once the distribution is validated (its keys are
+        checked before its values), so they are floats here, never ``None``.
+        """
         return {p: float(getattr(self, p)) for p in PARAMETERS[self.dist]}
 
     def bounds(self) -> tuple[float, float]:
@@ -209,20 +213,21 @@ class Distribution(OmitNoneModel):
         if self.dist == "normal":
             return -math.inf, math.inf
         if self.dist == "uniform":
-            return float(self.low), float(self.high)
+            p = self.params()
+            return p["low"], p["high"]
         return 0.0, math.inf
 
     def _degenerate(self) -> float | None:
         """Return the single value of a point-mass distribution, else None."""
-        d = self.dist
+        d, p = self.dist, self.params()
         if d == "fixed":
-            return float(self.value)
-        if d == "normal" and self.sd == 0:
-            return float(self.mean)
-        if d == "lognormal" and self.sigma == 0:
-            return float(self.median)
-        if d == "uniform" and self.low == self.high:
-            return float(self.low)
+            return p["value"]
+        if d == "normal" and p["sd"] == 0:
+            return p["mean"]
+        if d == "lognormal" and p["sigma"] == 0:
+            return p["median"]
+        if d == "uniform" and p["low"] == p["high"]:
+            return p["low"]
         return None
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
@@ -262,19 +267,19 @@ class Distribution(OmitNoneModel):
         return np.clip(out, lo, hi)
 
     def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        d = self.dist
+        d, p = self.dist, self.params()
         point = self._degenerate()
         if point is not None:
             return np.full(n, point, dtype=np.float64)
         if d == "normal":
-            return rng.normal(self.mean, self.sd, n)
+            return rng.normal(p["mean"], p["sd"], n)
         if d == "lognormal":
-            return rng.lognormal(math.log(self.median), self.sigma, n)
+            return rng.lognormal(math.log(p["median"]), p["sigma"], n)
         if d == "exponential":
-            return rng.exponential(self.mean, n)
+            return rng.exponential(p["mean"], n)
         if d == "uniform":
-            return rng.uniform(self.low, self.high, n)
-        return self.scale * rng.weibull(self.shape, n)
+            return rng.uniform(p["low"], p["high"], n)
+        return p["scale"] * rng.weibull(p["shape"], n)
 
     def expected(self) -> float:
         """Return the mean of what :meth:`sample` draws (exact, closed form).
@@ -302,41 +307,41 @@ class Distribution(OmitNoneModel):
         return (1.0 - q) * inside + q * clipped
 
     def _cdf(self, x: float) -> float:
-        d = self.dist
+        d, p = self.dist, self.params()
         if x == -math.inf:
             return 0.0
         if x == math.inf:
             return 1.0
         if d == "normal":
-            return float(special.ndtr((x - self.mean) / self.sd))
+            return float(special.ndtr((x - p["mean"]) / p["sd"]))
         if d == "uniform":
-            return float(min(max((x - self.low) / (self.high - self.low), 0.0), 1.0))
+            return float(min(max((x - p["low"]) / (p["high"] - p["low"]), 0.0), 1.0))
         if x <= 0:
             return 0.0
         if d == "lognormal":
-            return float(special.ndtr((math.log(x) - math.log(self.median)) / self.sigma))
+            return float(special.ndtr((math.log(x) - math.log(p["median"])) / p["sigma"]))
         if d == "exponential":
-            return float(-math.expm1(-x / self.mean))
-        return float(-math.expm1(-((x / self.scale) ** self.shape)))
+            return float(-math.expm1(-x / p["mean"]))
+        return float(-math.expm1(-((x / p["scale"]) ** p["shape"])))
 
     def _partial_mean(self, a: float, b: float) -> float:
         """Return the integral of x f(x) over [a, b] (the partial expectation)."""
-        d = self.dist
+        d, p = self.dist, self.params()
         if d == "normal":
-            m, s = self.mean, self.sd
+            m, s = p["mean"], p["sd"]
             return m * (self._cdf(b) - self._cdf(a)) - s * (
                 _std_normal_pdf((b - m) / s) - _std_normal_pdf((a - m) / s)
             )
         if d == "uniform":
-            lo, hi = max(a, self.low), min(b, self.high)
+            lo, hi = max(a, p["low"]), min(b, p["high"])
             if hi <= lo:
                 return 0.0
-            return (hi * hi - lo * lo) / (2.0 * (self.high - self.low))
+            return (hi * hi - lo * lo) / (2.0 * (p["high"] - p["low"]))
         a, b = max(a, 0.0), max(b, 0.0)
         if b <= a:
             return 0.0
         if d == "lognormal":
-            mu, s = math.log(self.median), self.sigma
+            mu, s = math.log(p["median"]), p["sigma"]
 
             def upper_tail(x: float) -> float:  # Phi((ln x - mu - s^2) / s)
                 if x <= 0:
@@ -347,13 +352,13 @@ class Distribution(OmitNoneModel):
 
             return math.exp(mu + 0.5 * s * s) * (upper_tail(b) - upper_tail(a))
         if d == "exponential":
-            m = self.mean
+            m = p["mean"]
 
             def g(x: float) -> float:  # integral of t f(t) over [x, inf)
                 return 0.0 if math.isinf(x) else (x + m) * math.exp(-x / m)
 
             return g(a) - g(b)
-        k, lam = self.shape, self.scale
+        k, lam = p["shape"], p["scale"]
         s = 1.0 + 1.0 / k
 
         def lower_gamma(x: float) -> float:  # regularised P(1 + 1/k, (x/lam)^k)

@@ -135,7 +135,9 @@ class Shelter(Site):
     @property
     def places(self) -> int:
         """Persons it holds: ``capacity``, else usable area over area per person."""
-        return _places(self.capacity, self.area_m2, self.m2_per_person)
+        places = _places(self.capacity, self.area_m2, self.m2_per_person)
+        assert places is not None, "a shelter has a capacity or an area (checked at load)"
+        return places
 
 
 def _places(capacity: int | None, area_m2: float | None, m2_per_person: float) -> int | None:
@@ -496,7 +498,7 @@ def _kinds(value: Any) -> tuple[str, ...]:
             isinstance(k, str) and k.strip() for k in items):
         raise error("expected a facility kind (fire_station, hospital, school, park, square, "
                     f"assembly_point, or key=value) or a list of them, got {describe_value(value)}")
-    from citysim.world.facilities import parse_kinds
+    from citysim.scenario.facilities import parse_kinds
 
     try:
         parse_kinds(items)
@@ -506,7 +508,7 @@ def _kinds(value: Any) -> tuple[str, ...]:
 
 
 class OsmSites(ConfigModel):
-    """Sites read from the tags of an OSM file (:mod:`citysim.world.facilities`).
+    """Sites read from the tags of an OSM file (:mod:`citysim.scenario.facilities`).
 
     Attributes
     ----------
@@ -526,9 +528,9 @@ class OsmSites(ConfigModel):
     exclude: tuple[Text, ...] = ()
 
     def read(self) -> list[Any]:
-        """The facilities selected, as :class:`citysim.world.facilities.Facility`."""
+        """The facilities selected, as :class:`citysim.scenario.facilities.Facility`."""
         from citysim.errors import ScenarioError
-        from citysim.world.facilities import read_facilities
+        from citysim.scenario.facilities import read_facilities
 
         try:
             found = read_facilities(self.file, self.osm,
@@ -626,23 +628,19 @@ def _from_osm(model: type[Site], value: Mapping[Any, Any], handler: Any,
     return sites
 
 
-def _list_type(model: type[Site], what: str) -> Any:
-    return Annotated[
-        tuple[model, ...],  # type: ignore[valid-type]
-        AfterValidator(check_unique_ids),
-        WrapValidator(_site_list(model, what)),
-    ]
-
-
 #: Shelters: a list, or ``{csv: path}`` (columns id, name, capacity, kind, x/y | lon/lat | node).
-ShelterList = _list_type(Shelter, "shelters")
+ShelterList = Annotated[tuple[Shelter, ...], AfterValidator(check_unique_ids),
+                        WrapValidator(_site_list(Shelter, "shelters"))]
 #: Stations: a list, or ``{csv: path}`` (columns id, name, x/y | lon/lat | node,
 #: engine, ladder, rescue, hazmat, ambulance, turnout).
-StationList = _list_type(Station, "stations")
+StationList = Annotated[tuple[Station, ...], AfterValidator(check_unique_ids),
+                        WrapValidator(_site_list(Station, "stations"))]
 #: Candidate shelters: like shelters; capacity optional; an ``area_m2`` column allowed.
-CandidateShelterList = _list_type(CandidateShelter, "candidate shelters")
+CandidateShelterList = Annotated[tuple[CandidateShelter, ...], AfterValidator(check_unique_ids),
+                                 WrapValidator(_site_list(CandidateShelter, "candidate shelters"))]
 #: Candidate stations: like stations; units default to one engine.
-CandidateStationList = _list_type(CandidateStation, "candidate stations")
+CandidateStationList = Annotated[tuple[CandidateStation, ...], AfterValidator(check_unique_ids),
+                                 WrapValidator(_site_list(CandidateStation, "candidate stations"))]
 
 
 class Candidates(ConfigModel):

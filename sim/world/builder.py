@@ -10,6 +10,7 @@ import numpy as np
 from citysim.errors import Problem, ScenarioError
 from citysim.rng import Streams
 from citysim.scenario.problems import parse_path
+from citysim.scenario.schema import City, Scenario
 from citysim.world.buildings import Buildings, build_buildings
 from citysim.world.network import RoadNetwork
 from citysim.world.population import (
@@ -90,7 +91,7 @@ def _jsonable(meta: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in meta.items() if isinstance(v, str | int | float | dict | list)}
 
 
-def build_network(city: Any, streams: Streams) -> RoadNetwork:
+def build_network(city: City, streams: Streams) -> RoadNetwork:
     """Build the road network named by ``city.network``.
 
     Parameters
@@ -116,7 +117,7 @@ def build_network(city: Any, streams: Streams) -> RoadNetwork:
                             arterial_every=syn.arterial_every, jitter_m=syn.jitter_m,
                             rng=streams.generator("world.network"))
         if city.origin is not None:
-            from citysim.world.projection import LocalFrame
+            from citysim.projection import LocalFrame
 
             frame = LocalFrame.centered_on(city.origin.lon, city.origin.lat)
             net = RoadNetwork.from_edges(
@@ -130,12 +131,13 @@ def build_network(city: Any, streams: Streams) -> RoadNetwork:
         return read_graphml(source.graphml, yaml_path="city.network.graphml")
     from citysim.world.osm import DRIVE_WALK, read_osm
 
-    return read_osm(source.osm, yaml_path="city.network.osm",
+    # mypy: a network has exactly one source (validated at load): here the OSM file
+    return read_osm(source.osm, yaml_path="city.network.osm",  # type: ignore[arg-type]
                     network_type=DRIVE_WALK if source.walk else "drive",
                     bbox=None if city.bbox is None else city.bbox.as_tuple())
 
 
-def build_terrain(city: Any, network: RoadNetwork) -> Raster | None:
+def build_terrain(city: City, network: RoadNetwork) -> Raster | None:
     """Build the terrain raster, or ``None`` when the scenario has none."""
     terrain = city.terrain
     if terrain is None:
@@ -160,7 +162,7 @@ def build_terrain(city: Any, network: RoadNetwork) -> Raster | None:
     return dem
 
 
-def unknown_units(scenario: Any, stations: Stations) -> list[Problem]:
+def unknown_units(scenario: Scenario, stations: Stations) -> list[Problem]:
     """Problems with ``response.out_of_service`` naming a unit the stations do not have."""
     names = [name for name, _, _ in stations.unit_names()]
     return [scenario.problem(("response", "out_of_service", i, "unit"),
@@ -170,7 +172,7 @@ def unknown_units(scenario: Any, stations: Stations) -> list[Problem]:
             if spell.unit not in names]
 
 
-def build_world(scenario: Any, streams: Streams) -> World:
+def build_world(scenario: Scenario, streams: Streams) -> World:
     """Build the world of a validated scenario.
 
     Parameters
@@ -221,7 +223,8 @@ def build_world(scenario: Any, streams: Streams) -> World:
     dist = pop.distribution
     raster = None
     if getattr(dist, "asc", None) is not None:
-        raster = attempt(lambda: read_asc(dist.asc, yaml_path="city.population.distribution.asc"))
+        # mypy: dist.asc is set (the condition above)
+        raster = attempt(lambda: read_asc(dist.asc, yaml_path="city.population.distribution.asc"))  # type: ignore[arg-type]
     if dist.kind in ("csv", "geotiff"):
         population = attempt(lambda: place_points(
             network, population_points(dist, city.bbox), pop.residents, pop.persons_per_agent,

@@ -148,7 +148,7 @@ def road_points(network: RoadNetwork, spacing_m: float) -> tuple[np.ndarray, ...
             edges[owner])
 
 
-def _plot_space(network: RoadNetwork, side_m: float) -> tuple[np.ndarray, ...]:
+def _plot_space(network: RoadNetwork, side_m: float) -> tuple[np.ndarray, float, float, float]:
     """Raster of the blocks: where a plot centre may lie, one label per block.
 
     A cell is free when a square footprint centred on it keeps
@@ -379,7 +379,8 @@ def read_buildings_csv(path: Path, locator: Any) -> Buildings:
         if n:
             _, dist = locator.network.nearest_node(x, y)
             xmin, ymin, xmax, ymax = locator.network.bounds_m
-            for row in np.flatnonzero(dist > locator.max_snap_m):
+            # mypy: row: one numpy index per bad row
+            for row in np.flatnonzero(dist > locator.max_snap_m):  # type: ignore[assignment]
                 bad.append(problem(
                     (*_YAML_CSV, f"[row {row + 1}]"),
                     f"off the map: ({x[row]:.0f}, {y[row]:.0f}) m is {dist[row]:.0f} m from the "

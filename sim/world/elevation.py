@@ -85,7 +85,7 @@ class GeoGrid:
     @property
     def shape(self) -> tuple[int, int]:
         """Grid shape ``(rows, cols)``."""
-        return self.values.shape  # type: ignore[return-value]
+        return self.values.shape
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:
@@ -180,7 +180,7 @@ def read_geotiff(
         raise ScenarioError(f"{where} not found", path=yaml_path)
     try:
         with tifffile.TiffFile(path) as tif:
-            page = tif.pages[0]
+            page = tif.pages.first
             geo = tif.geotiff_metadata or {}
             nodata_tag = page.tags.get(_GDAL_NODATA_TAG)
             values = page.asarray()

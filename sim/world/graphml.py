@@ -9,7 +9,7 @@ Conventions (osmnx's, see SCENARIO_SPEC.md):
 
 - **Coordinates.** The graph's ``crs`` attribute says what node ``x``/``y``
   are. Geographic (``epsg:4326``, as osmnx leaves unprojected graphs):
-  lon/lat, projected onto a :class:`~citysim.world.projection.LocalFrame`
+  lon/lat, projected onto a :class:`~citysim.projection.LocalFrame`
   (the given one, or one centred on the data). Projected (e.g. a UTM graph
   from ``osmnx.project_graph``): metres, kept as they are so that coordinates
   read off a GIS in that CRS still match, and ``RoadNetwork.crs`` is that
@@ -59,8 +59,8 @@ from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 
 from citysim.errors import ScenarioError
+from citysim.projection import LocalFrame
 from citysim.world.network import RoadNetwork
-from citysim.world.projection import LocalFrame
 from citysim.world.road_classes import ROAD_CLASSES, class_code
 
 _COORD_ATTRS = frozenset({"x", "y", "lon", "lat"})

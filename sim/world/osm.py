@@ -21,7 +21,7 @@ The import has three steps:
    :func:`citysim.world.graphml.impute_speeds` (osmnx's ``add_edge_speeds`` /
    ``add_edge_travel_times``).
 3. **Convert** with :func:`citysim.world.graphml.network_from_graph`: lon/lat
-   projected onto a :class:`~citysim.world.projection.LocalFrame` centred on
+   projected onto a :class:`~citysim.projection.LocalFrame` centred on
    the data, lanes per direction, largest strongly connected component.
 
 The filter text used is kept in ``meta["osm_filter"]``, so provenance shows
@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import re
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,9 +62,9 @@ import osmnx as ox
 from osmnx._overpass import _get_network_filter
 
 from citysim.errors import ScenarioError
+from citysim.projection import LocalFrame
 from citysim.world.graphml import impute_speeds, network_from_graph
 from citysim.world.network import RoadNetwork
-from citysim.world.projection import LocalFrame
 from citysim.world.road_classes import FOOTWAY_WIDTH_M
 
 BBox = tuple[float, float, float, float]
@@ -301,7 +302,7 @@ def _extract_roads(
     locations: dict[int, tuple[float, float]] = {}
     walk_only: set[int] = set()
     clipped = incomplete = outside = 0
-    processor = (
+    processor: Iterable[Any] = (  # osmium yields one proxy type per kind of element
         osmium.FileProcessor(str(src), osmium.osm.NODE | osmium.osm.WAY)
         .with_locations()
         .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))

@@ -163,7 +163,8 @@ def place_population(
         w = w * car_nodes(network)
         if w.sum() <= 0:
             w = np.nan_to_num(network.node_attrs[node_weight], nan=0.0)
-        home = rng.choice(network.n_nodes, size=n, p=w / w.sum())
+        # mypy: choice() with size= returns an array
+        home = rng.choice(network.n_nodes, size=n, p=w / w.sum())  # type: ignore[assignment]
     else:
         nodes = np.flatnonzero(car_nodes(network))
         home = nodes[rng.integers(0, nodes.size, size=n)]

@@ -41,7 +41,7 @@ class Raster:
     @property
     def shape(self) -> tuple[int, int]:
         """Grid shape ``(rows, cols)``."""
-        return self.values.shape  # type: ignore[return-value]
+        return self.values.shape
 
     @property
     def bounds_m(self) -> tuple[float, float, float, float]:

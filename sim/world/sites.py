@@ -87,7 +87,9 @@ class Locator:
         tree = cKDTree(np.column_stack([self.network.node_x_m[snap], self.network.node_y_m[snap]]))
         object.__setattr__(self, "_snap", (snap, tree))
 
-    def resolve(self, locations: Sequence[Any], paths: Sequence[Loc]) -> tuple[np.ndarray, ...]:
+    def resolve(
+        self, locations: Sequence[Any], paths: Sequence[Loc]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Resolve locations to coordinates and nodes.
 
         Parameters
@@ -145,7 +147,8 @@ class Locator:
             dist, k = tree.query(np.column_stack([x[todo], y[todo]]))
             node[todo] = snap[k]
             idx = np.flatnonzero(todo)
-            for k, d in zip(idx, dist, strict=True):
+            # mypy: k: from the query's index array to one index
+            for k, d in zip(idx, dist, strict=True):  # type: ignore[assignment]
                 if d > self.max_snap_m:
                     xmin, ymin, xmax, ymax = self.network.bounds_m
                     problems.append(self.problem(

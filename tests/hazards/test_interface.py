@@ -8,6 +8,7 @@ from citysim.hazards.base import check_fields
 from citysim.model import build_hazards
 from citysim.runner import run_scenario, world_streams
 from citysim.scenario import load_scenario_text
+from citysim.scenario.hazard import hazard_config
 from citysim.world.builder import build_world
 from tests.hazards import road_block
 from tests.scenarios import SMALL_CITY
@@ -23,7 +24,7 @@ def scenario_with(tmp_path, block: dict):
     import yaml
 
     text = SMALL_CITY + yaml.safe_dump({"hazards": [block]}, default_flow_style=False)
-    for section in registry.hazard_config(block["type"]).requires_city:
+    for section in hazard_config(block["type"]).requires_city:
         text = text.replace("city:\n", "city:\n" + CITY_SECTIONS[section], 1)
     return load_scenario_text(text, base_dir=tmp_path)
 
@@ -115,12 +116,13 @@ def test_hazards_warn_the_places_they_reach_and_choose_the_action(tmp_path, with
 
 def test_a_hazard_type_without_a_model_stops_with_its_yaml_path(tmp_path, monkeypatch):
     from citysim.errors import ScenarioError
+    from citysim.scenario import hazard
     from citysim.scenario.hazard import HazardConfig
 
     class SinkholeConfig(HazardConfig):
         depth_m: float = 1.0
 
-    monkeypatch.setitem(registry._REGISTRY, "sinkhole", SinkholeConfig)
+    monkeypatch.setitem(hazard._REGISTRY, "sinkhole", SinkholeConfig)
     monkeypatch.setattr(SinkholeConfig, "hazard_type", "sinkhole")
     scenario = scenario_with(tmp_path, {"type": "sinkhole"})
     world = build_world(scenario, world_streams(0))

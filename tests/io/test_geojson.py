@@ -8,9 +8,9 @@ import pytest
 
 from citysim.analysis.coverage import station_coverage
 from citysim.io.geojson import CORE_LAYERS, LOCAL_NOTE
+from citysim.projection import LocalFrame
 from citysim.runner import run_scenario
 from citysim.scenario import load_scenario, load_scenario_text
-from citysim.world.projection import LocalFrame
 from tests.report.storm_city import ORIGIN, write_storm
 from tests.scenarios import SMALL_CITY
 

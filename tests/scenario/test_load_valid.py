@@ -4,9 +4,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from citysim.hazards.chemical import ChemicalLeakConfig
-from citysim.hazards.fire import FireConfig
-from citysim.hazards.flood import FloodConfig
 from citysim.scenario import (
     DurationDistribution,
     Location,
@@ -16,6 +13,9 @@ from citysim.scenario import (
     load_scenario_text,
     scenario_to_dict,
 )
+from citysim.scenario.hazards.chemical import ChemicalLeakConfig
+from citysim.scenario.hazards.fire import FireConfig
+from citysim.scenario.hazards.flood import FloodConfig
 
 MINIMAL = """\
 name: minimal

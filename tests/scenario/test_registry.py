@@ -4,24 +4,17 @@ import pytest
 
 from citysim.errors import ScenarioError
 from citysim.hazards import registry
-from citysim.hazards.registry import (
-    HazardConfig,
-    hazard_config,
-    hazard_model,
-    known_hazards,
-    register_hazard,
-    register_hazard_model,
-    runnable_hazards,
-)
-from citysim.scenario import load_scenario_text
+from citysim.hazards.registry import hazard_model, register_hazard_model, runnable_hazards
+from citysim.scenario import hazard, load_scenario_text
 from citysim.scenario.base import PosFloat
+from citysim.scenario.hazard import HazardConfig, hazard_config, known_hazards, register_hazard
 
 MINIMAL = "name: t\nrun: {duration: 1h, dt: 10s}\ncity:\n  network: {synthetic: {}}\n"
 
 
 @pytest.fixture()
 def clean_registry(monkeypatch):
-    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
+    monkeypatch.setattr(hazard, "_REGISTRY", dict(hazard._REGISTRY))
     monkeypatch.setattr(registry, "_MODELS", dict(registry._MODELS))
 
 

@@ -2,10 +2,10 @@ import numpy as np
 import pytest
 
 from citysim.errors import ScenarioError
+from citysim.projection import LocalFrame
 from citysim.runner import world_streams
 from citysim.scenario import load_scenario
 from citysim.world.builder import build_world, node_population
-from citysim.world.projection import LocalFrame
 from citysim.world.raster import Raster, write_asc
 from tests.scenarios import SMALL_CITY, write_scenario
 

@@ -108,7 +108,7 @@ def test_buildings_from_csv(tmp_path):
 
 
 def test_buildings_csv_in_lon_lat(tmp_path):
-    from citysim.world.projection import LocalFrame
+    from citysim.projection import LocalFrame
 
     frame = LocalFrame.centered_on(113.65, 34.75)
     lon, lat = frame.to_lonlat(np.array([450.0]), np.array([600.0]))

@@ -10,9 +10,9 @@ from PIL import Image
 from pyproj import Transformer
 
 from citysim.errors import ScenarioError
+from citysim.projection import LocalFrame
 from citysim.scenario import load_scenario_text
 from citysim.world.elevation import GeoGrid, read_geotiff, read_hgt, to_frame
-from citysim.world.projection import LocalFrame
 from citysim.world.terrain import MARGIN_CELLS, dem_terrain
 
 DATA = Path(__file__).resolve().parents[1] / "data"

@@ -13,10 +13,10 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from citysim.errors import ScenarioError
+from citysim.projection import LocalFrame
 from citysim.world.graphml import network_from_graph, read_graphml
 from citysim.world.network import RoadNetwork
 from citysim.world.osm import _parse_filter, read_osm
-from citysim.world.projection import LocalFrame
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 STEM = "andorra_la_vella"

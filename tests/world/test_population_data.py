@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from citysim.errors import ScenarioError
+from citysim.projection import LocalFrame
 from citysim.runner import world_streams
 from citysim.scenario import load_scenario_text
 from citysim.world.builder import build_world
@@ -21,7 +22,6 @@ from citysim.world.population import (
     read_points_raster,
     spacing_radius_m,
 )
-from citysim.world.projection import LocalFrame
 from citysim.world.synthetic import grid_city
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from citysim.errors import ScenarioError
-from citysim.world.projection import LocalFrame
+from citysim.projection import LocalFrame
 from citysim.world.sites import Locator, build_shelters, build_stations
 from citysim.world.synthetic import grid_city
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from pyproj import CRS, Geod
 
-from citysim.world.projection import LocalFrame
+from citysim.projection import LocalFrame
 
 GEOD = Geod(ellps="WGS84")
 ANDORRA = (1.5212, 42.5069)

@@ -24,7 +24,7 @@ alternatives, ``amenity=school|college``; the kind is then the first value):
 
 Geometry: closed ways and multipolygon relations are assembled into polygons
 (outer rings minus inner rings) by libosmium and projected onto a transverse
-Mercator frame centred on the facilities (:class:`~citysim.world.projection.LocalFrame`;
+Mercator frame centred on the facilities (:class:`~citysim.projection.LocalFrame`;
 areas within 1 part in 10^5 of the true ones); the area is the polygon's
 area (m²) and the location its centroid, or a point on its surface when the
 centroid falls outside it (a crescent-shaped park). Elements mapped as nodes
@@ -42,6 +42,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import osmium
@@ -49,7 +50,7 @@ import shapely
 from shapely.geometry import MultiPolygon, Point, Polygon
 
 from citysim.errors import ScenarioError
-from citysim.world.projection import LocalFrame
+from citysim.projection import LocalFrame
 
 KINDS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
     "fire_station": (("amenity", ("fire_station",)),),
@@ -161,7 +162,7 @@ def read_facilities(
         raise ScenarioError(str(exc), path=yaml_path) from None
     keys = sorted({key for kind in rules.values() for key, _ in kind})
     found: list[tuple[str, str, str | None, object]] = []  # id, kind, name, geometry
-    processor = (
+    processor: Iterable[Any] = (  # osmium yields one proxy type per kind of element
         osmium.FileProcessor(str(path))
         .with_areas()
         .with_filter(osmium.filter.KeyFilter(*keys))
@@ -255,11 +256,12 @@ def _resolve(
         if tree is not None and _inside_larger(i, centres[i], areas[i], kind, found, polys,
                                                tree, areas):
             continue
-        lon, lat = frame.to_lonlat(centres[i].x, centres[i].y)
-        lon, lat = round(float(lon), 7), round(float(lat), 7)
+        x_lon, x_lat = frame.to_lonlat(centres[i].x, centres[i].y)
+        lon, lat = round(float(x_lon), 7), round(float(x_lat), 7)
         if bbox is not None and not (bbox[0] <= lon <= bbox[2] and bbox[1] <= lat <= bbox[3]):
             continue
-        area = None if areas[i] is None else round(float(areas[i]), 1)
+        area_i = areas[i]
+        area = None if area_i is None else round(float(area_i), 1)
         if area is not None and area <= 0:
             continue
         out.append(Facility(ident, kind, name, lon, lat, area))
@@ -275,7 +277,9 @@ def _inside_larger(
     """Whether element ``i`` lies inside a larger polygon of the same kind."""
     for hit in tree.query(centre, predicate="within"):
         j = polys[int(hit)]
-        if j != i and found[j][1] == kind and (area is None or areas[j] > area):
+        larger = areas[j]
+        if (j != i and found[j][1] == kind and larger is not None
+                and (area is None or larger > area)):
             return True
     return False
 

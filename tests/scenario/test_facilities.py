@@ -10,7 +10,7 @@ from pyproj import Geod
 
 from citysim.errors import ScenarioError
 from citysim.scenario import load_scenario_text
-from citysim.world.facilities import parse_kinds, read_facilities
+from citysim.scenario.facilities import parse_kinds, read_facilities
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 FULL = DATA / "andorra_la_vella_full.osm.pbf"

@@ -40,6 +40,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TypeVar
+
+import numpy as np
 
 __all__ = [
     "AEGL_MINUTES",
@@ -51,6 +54,9 @@ __all__ = [
     "ppm_to_mg_m3",
     "vapour_density_kg_m3",
 ]
+
+X = TypeVar("X", float, np.ndarray)
+"""A concentration: one value or an array of them."""
 
 MOLAR_VOLUME_L = 24.45
 """Molar volume of an ideal gas at 25 °C and 1 atm (L/mol): ppm = mg/m³ x 24.45 / MW."""
@@ -154,12 +160,12 @@ def canonical_name(name: str) -> str | None:
     return key if key in BUILT_IN else None
 
 
-def ppm_to_mg_m3(ppm: float, mw_g_mol: float) -> float:
+def ppm_to_mg_m3(ppm: X, mw_g_mol: float) -> X:
     """Convert ppm (by volume) to mg/m³ at 25 °C and 1 atm: ``ppm x MW / 24.45``."""
     return ppm * mw_g_mol / MOLAR_VOLUME_L
 
 
-def mg_m3_to_ppm(mg_m3: float, mw_g_mol: float) -> float:
+def mg_m3_to_ppm(mg_m3: X, mw_g_mol: float) -> X:
     """Convert mg/m³ to ppm (by volume) at 25 °C and 1 atm: ``mg/m³ x 24.45 / MW``."""
     return mg_m3 * MOLAR_VOLUME_L / mw_g_mol
 

@@ -1,0 +1,108 @@
+"""The YAML schema of ``type: fire`` (simulated by :mod:`citysim.hazards.fire`)."""
+
+from __future__ import annotations
+
+from typing import Annotated, ClassVar
+
+from annotated_types import MinLen
+
+from citysim.scenario.base import ConfigModel, Degrees, NonNegFloat
+from citysim.scenario.durations import Duration, PositiveDuration
+from citysim.scenario.hazard import HazardConfig, register_hazard
+from citysim.scenario.locations import Location
+from citysim.scenario.sites import Units
+
+__all__ = ["BurnDuration", "FireConfig", "FireWind", "Ignition"]
+
+
+class Ignition(ConfigModel):
+    """A fire starting at a place and time.
+
+    Attributes
+    ----------
+    location
+        Where (the combustible building nearest to it ignites).
+    at
+        When (s from the start of the run); default 0.
+    """
+
+    location: Location
+    at: Duration = 0.0
+
+
+class FireWind(ConfigModel):
+    """Wind driving the spread.
+
+    Attributes
+    ----------
+    speed_mps
+        Wind speed (m/s), >= 0; default 0 (calm).
+    from_deg
+        Where the wind blows from, degrees clockwise from north, [0, 360).
+    """
+
+    speed_mps: NonNegFloat = 0.0
+    from_deg: Degrees = 0.0
+
+
+class BurnDuration(ConfigModel):
+    """How long a fully involved building burns before it is burned out, by structure.
+
+    Attributes
+    ----------
+    wood
+        Default 30 min: the order of the fully developed phase of a house
+        fire (check: not from a primary source).
+    fire_resistant
+        Default 50 min: the wood value times 5/3, the ratio of Hamada's
+        involvement times of fire-resistant and bare wooden buildings.
+    """
+
+    wood: PositiveDuration = 1800.0
+    fire_resistant: PositiveDuration = 3000.0
+
+
+@register_hazard("fire")
+class FireConfig(HazardConfig):
+    """``type: fire`` -- one or more ignitions spreading between buildings.
+
+    Attributes
+    ----------
+    ignitions
+        At least one ignition.
+    wind
+        Wind; default calm.
+    reach_m
+        Widest gap between two buildings the fire crosses (m); default 10.
+    burn_duration
+        Burning time after full involvement, by structure.
+    spread_time_sigma
+        Log standard deviation of a lognormal factor (median 1) on each
+        pair's spread delay; default 0 (Hamada's delays exactly).
+    road_closure_m
+        Roads whose centreline passes within this distance of a fully
+        involved building are closed (m); default 10.
+    warn_radius_m
+        Residents within this distance of a burning building are warned (m);
+        default 150 (about 30 min of a Hamada front in a 5 m/s wind).
+    call_delay
+        From ignition to the call for the building (s); default 0.
+    needs
+        Units each burning building needs (run card); default two engines.
+    suppression
+        From the first unit's arrival to the fire being out (s); default
+        20 min (check: a judgement, not from a primary source).
+    """
+
+    requires_city: ClassVar[tuple[str, ...]] = ("buildings",)
+
+    ignitions: Annotated[tuple[Ignition, ...], MinLen(1)]
+    wind: FireWind = FireWind()
+    reach_m: NonNegFloat = 10.0
+    burn_duration: BurnDuration = BurnDuration()
+    spread_time_sigma: NonNegFloat = 0.0
+    road_closure_m: NonNegFloat = 10.0
+    warn_radius_m: NonNegFloat = 150.0
+    call_delay: Duration = 0.0
+    needs: Units = Units(engine=2)
+    suppression: PositiveDuration = 1200.0
