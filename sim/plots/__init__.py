@@ -6,7 +6,6 @@ import math
 from pathlib import Path
 from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
@@ -34,11 +33,8 @@ __all__ = [
 
 
 def save_figure(fig: Figure, path: Path) -> Path:
-    """Save a figure as PNG atomically and close it."""
-    try:
-        write_atomic(Path(path), lambda p: fig.savefig(p, format="png"))
-    finally:
-        plt.close(fig)
+    """Save a figure as PNG atomically."""
+    write_atomic(Path(path), lambda p: fig.savefig(p, format="png"))
     return Path(path)
 
 

@@ -5,19 +5,15 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.collections import PatchCollection
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+from matplotlib.tri import Triangulation
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.collections import PatchCollection  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.patches import Rectangle  # noqa: E402
-from matplotlib.tri import Triangulation  # noqa: E402
-
-from citysim.plots.maps import draw_network  # noqa: E402
+from citysim.plots.maps import draw_network
 
 __all__ = ["plot_fire_progression"]
 
@@ -33,7 +29,7 @@ def _squares(frame: pd.DataFrame) -> list[Rectangle]:
                                strict=True)]
 
 
-def _isochrones(ax: plt.Axes, burned: pd.DataFrame) -> None:
+def _isochrones(ax: Axes, burned: pd.DataFrame) -> None:
     """Contours of ignition time over the buildings that caught fire (min)."""
     x, y = burned["x"].to_numpy(float), burned["y"].to_numpy(float)
     t_min = burned["t_ignite_s"].to_numpy(float) / 60.0
@@ -74,8 +70,8 @@ def plot_fire_progression(world: Any, buildings: pd.DataFrame, progress: pd.Data
     -------
     matplotlib.figure.Figure
     """
-    fig, (ax, axt) = plt.subplots(1, 2, figsize=(13, 6.5), dpi=110,
-                                  gridspec_kw={"width_ratios": [1.35, 1]})
+    fig = Figure(figsize=(13, 6.5), dpi=110)
+    (ax, axt) = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.35, 1]})
     burned = buildings[buildings["state"] != "unburned"]
     x0, x1 = burned["x"].min(), burned["x"].max()
     y0, y1 = burned["y"].min(), burned["y"].max()

@@ -4,17 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.collections import LineCollection  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from citysim.plots.maps import draw_network  # noqa: E402
+from citysim.plots.maps import draw_network
 
 __all__ = ["plot_flood_max_depth", "plot_flood_timeline"]
 
@@ -53,7 +48,8 @@ def plot_flood_max_depth(world: Any, max_depth_m: np.ndarray,
     matplotlib.figure.Figure
     """
     net = world.network
-    fig, ax = plt.subplots(figsize=(9.5, 8), dpi=110)
+    fig = Figure(figsize=(9.5, 8), dpi=110)
+    ax = fig.subplots()
     depth = np.where(max_depth_m >= DRY_M, max_depth_m, np.nan)
     wet = np.isfinite(depth)
     deepest = float(np.nanmax(depth)) if wet.any() else 0.0
@@ -124,7 +120,8 @@ def plot_flood_timeline(series: pd.DataFrame) -> Figure:
     -------
     matplotlib.figure.Figure
     """
-    fig, (ax_rain, ax_roads) = plt.subplots(2, 1, figsize=(9, 6), dpi=110, sharex=True)
+    fig = Figure(figsize=(9, 6), dpi=110)
+    (ax_rain, ax_roads) = fig.subplots(2, 1, sharex=True)
     t_h = series["t_s"].to_numpy(float) / 3600.0
     ax_rain.step(t_h, series["rain_mm_h"], where="pre", color="#2c7fb8", label="rain (mm/h)")
     ax_rain.set_ylabel("rain (mm/h)")
