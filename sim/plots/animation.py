@@ -8,8 +8,10 @@ hazard's :meth:`~citysim.hazards.base.Hazard.frame`, a fixed subsample of the
 residents with their positions and states, every unit at its station or its
 scene, and the shelters' loads. At most :data:`MAX_FRAMES` frames are kept
 (every k-th record time, the last one always), so memory stays bounded
-whatever the run's length. The model itself knows nothing of animations. :func:`write_animation` draws them into ``animation.gif``
-(Pillow) and ``animation.mp4`` where ffmpeg is installed.
+whatever the run's length. The model itself knows nothing of animations.
+:func:`write_animation` draws the frames into ``animation.gif`` (Pillow) and
+``animation.mp4`` where ffmpeg is installed, on a
+:class:`matplotlib.figure.Figure` with its own Agg canvas (no pyplot).
 """
 
 from __future__ import annotations

@@ -11,6 +11,8 @@ from matplotlib.patches import Polygon
 
 from citysim.plots.maps import draw_network
 
+__all__ = ["chemical_figures", "plot_exposure_by_action", "plot_threat_zones"]
+
 ZONE_STYLE = {1: "#f1c40f", 2: "#e67e22", 3: "#c0392b"}
 """Fill colour of the AEGL-1, -2 and -3 zones."""
 MAX_VIEW_FACTOR = 0.75
@@ -119,3 +121,31 @@ def plot_exposure_by_action(table: pd.DataFrame) -> Figure:
     ax.legend(frameon=False)
     fig.tight_layout()
     return fig
+
+
+def chemical_figures(leak: Any, world: Any) -> dict[str, Figure]:
+    """The threat-zone map and, when anyone was exposed, casualties by action.
+
+    Parameters
+    ----------
+    leak
+        A :class:`citysim.hazards.chemical.ChemicalLeakHazard` as the run left it.
+    world
+        The run's world.
+
+    Returns
+    -------
+    dict
+        ``chemical_threat_zones`` (:func:`plot_threat_zones`) and, when
+        someone was exposed, ``chemical_exposure_by_action``.
+    """
+    weather = leak.cfg.weather
+    title = (f"{leak.cfg.substance.name}: AEGL threat zones ({leak.minutes} min), "
+             f"{weather.wind_speed_mps:g} m/s from {weather.from_deg:g}°, "
+             f"class {weather.stability}")
+    figs = {"chemical_threat_zones": plot_threat_zones(
+        world, list(leak.zones.values()), leak.source_xy, leak.wind_to, title=title)}
+    table = leak.tables()["exposure_by_action"]
+    if table["exposed"].sum() > 0:
+        figs["chemical_exposure_by_action"] = plot_exposure_by_action(table)
+    return figs

@@ -15,7 +15,7 @@ from matplotlib.tri import Triangulation
 
 from citysim.plots.maps import draw_network
 
-__all__ = ["plot_fire_progression"]
+__all__ = ["fire_figures", "plot_fire_progression"]
 
 ISOCHRONE_MIN = (5, 10, 15, 20, 30, 60, 120)
 """Candidate spacings of the ignition-time isochrones (min); the first giving at most
@@ -124,3 +124,27 @@ def plot_fire_progression(world: Any, buildings: pd.DataFrame, progress: pd.Data
     axt.legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def fire_figures(fire: Any, world: Any) -> dict[str, Figure]:
+    """``fire_progression`` (:func:`plot_fire_progression`), when any building caught fire.
+
+    Parameters
+    ----------
+    fire
+        A :class:`citysim.hazards.fire.FireHazard` as the run left it.
+    world
+        The run's world.
+
+    Returns
+    -------
+    dict
+        File stem to figure (empty when nothing burned).
+    """
+    tables = fire.tables()
+    buildings = tables["fire_buildings"]
+    if not (buildings["state"] != "unburned").any():
+        return {}
+    return {"fire_progression": plot_fire_progression(
+        world, buildings, tables["fire_progress"],
+        wind=(fire.cfg.wind.speed_mps, fire.cfg.wind.from_deg))}

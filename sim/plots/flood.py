@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 
 from citysim.plots.maps import draw_network
 
-__all__ = ["plot_flood_max_depth", "plot_flood_timeline"]
+__all__ = ["flood_figures", "plot_flood_max_depth", "plot_flood_timeline"]
 
 DRY_M = 0.01
 """Depths below this are not drawn (m)."""
@@ -143,3 +143,30 @@ def plot_flood_timeline(series: pd.DataFrame) -> Figure:
         a.legend(handles=handles, loc="upper left", fontsize=7, frameon=False)
     fig.tight_layout()
     return fig
+
+
+def flood_figures(flood: Any, world: Any) -> dict[str, Figure]:
+    """``flood_max_depth`` (map) and ``flood_timeline`` (rain, storage, closures).
+
+    Parameters
+    ----------
+    flood
+        A :class:`citysim.hazards.flood.FloodHazard` as the run left it.
+    world
+        The run's world.
+
+    Returns
+    -------
+    dict
+        File stem to figure.
+    """
+    from citysim.hazards.flood import WATERLOGGING_DEPTH_M
+
+    tables = flood.tables()
+    return {
+        "flood_max_depth": plot_flood_max_depth(
+            world, flood.max_h, flood.extent_m(), tables["flooded_roads"],
+            tables["waterlogging"], closed_depth_m=flood.cfg.road_closed_depth_m,
+            waterlogging_depth_m=WATERLOGGING_DEPTH_M),
+        "flood_timeline": plot_flood_timeline(flood.series_frame()),
+    }
