@@ -18,7 +18,7 @@
   with its audit chain, response time and whether it met the standard;
 - one LineString layer per hazard table that lists road edges with closure
   times (columns ``edge`` and ``t_closed_s``: ``flooded_roads.geojson``,
-  ``road_closures.geojson``);
+  ``road_closures.geojson``), the edge as feature id when each row has its own;
 - each hazard's own layers, looked up by its type
   (:mod:`citysim.io.hazard_layers`: threat zones, burned buildings,
   underpasses ...), under the names they give;
@@ -226,9 +226,10 @@ def _edge_tables(out: Any) -> dict[str, list[Feature]]:
     for name, table in out.hazard_tables.items():
         if not {"edge", "t_closed_s"} <= set(table.columns):
             continue
+        by_edge = table["edge"].is_unique  # the edge is the feature's id when it names one row
         layers[name] = [_feature(_edge_line(net, int(row["edge"])), {
             **row, "t_closed": clock(row["t_closed_s"]) if pd.notna(row["t_closed_s"]) else None,
-        }) for row in table.to_dict("records")]
+        }, int(row["edge"]) if by_edge else None) for row in table.to_dict("records")]
     return layers
 
 
