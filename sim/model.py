@@ -172,7 +172,6 @@ class CityModel(mesa.Model):
         self._counts_step = -1
         self._counts = np.zeros(0, dtype=np.int64)
         self._next_record_s = 0.0
-        self.frames: list[Any] = []  # animation frames, when outputs.animation asks for them
         self.datacollector = mesa.DataCollector(model_reporters=self._reporters())
         self._record()
 
@@ -350,10 +349,6 @@ class CityModel(mesa.Model):
                 row = {"t_s": self.t_s, "probe": pid, "x": probes.x_m[k], "y": probes.y_m[k]}
                 row.update({name: float(values[k]) for name, values in fields.items()})
                 self.probe_rows.append(row)
-        if self.scenario.outputs.animation:
-            from citysim.plots.animation import record_frame
-
-            record_frame(self)
         self._next_record_s += self.record_every_s
 
     def _reporters(self) -> dict[str, Any]:

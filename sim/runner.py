@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -94,6 +95,7 @@ def run_replication(
     *,
     progress: bool = False,
     label: str = "",
+    observers: Sequence[Callable[[CityModel], None]] = (),
 ) -> tuple[CityModel, dict[str, Any]]:
     """Run one replication to the end.
 
@@ -109,6 +111,10 @@ def run_replication(
         Show a progress bar on stderr.
     label
         Progress-bar label.
+    observers
+        Callables ``observer(model)`` called with the model as built and
+        after every step (an animation's frame recorder); they read the
+        model, never change it.
 
     Returns
     -------
@@ -119,10 +125,14 @@ def run_replication(
     """
     t0 = time.perf_counter()
     model = CityModel(scenario, seed_sequence, world=world)
+    for observe in observers:
+        observe(model)
     with tqdm(total=model.n_steps, desc=label or scenario.name, unit="step", disable=not progress,
               leave=False, dynamic_ncols=True) as bar:
         while model.running:
             model.step()
+            for observe in observers:
+                observe(model)
             bar.update(1)
     model.finish()
     return model, summarize_model(model, wall_time_s=time.perf_counter() - t0)
@@ -157,15 +167,19 @@ def run_scenario(
     agents = None
     hazard_tables: dict[str, pd.DataFrame] = {}
     hazards: list[Any] = []
-    frames: list[Any] = []
+    recorders = []
+    if scenario.outputs.animation:
+        from citysim.plots.animation import FrameRecorder
+
+        recorders.append(FrameRecorder())
     for i, seq in enumerate(replication_seeds(seed, n_rep)):
         label = scenario.name if n_rep == 1 else f"{scenario.name} rep {i + 1}/{n_rep}"
-        model, summary = run_replication(scenario, seq, world, progress=progress, label=label)
+        model, summary = run_replication(scenario, seq, world, progress=progress, label=label,
+                                         observers=recorders if i == 0 else ())
         rows.append({"replication": i, **summary})
         if agents is None:
             agents = model.agents_frame()
             hazards = model.hazards
-            frames = model.frames
             for hazard in model.hazards:
                 hazard_tables.update(hazard.tables())
         for name, frame in (("timeseries", model.timeseries_frame()),
@@ -185,7 +199,8 @@ def run_scenario(
         summary["wall_time_s"] = wall
     prov = provenance(scenario, started=started, wall_time_s=wall, world=world.describe())
     out = RunOutput(summary=summary, replications=replications, world=world, agents=agents,
-                    hazard_tables=hazard_tables, provenance=prov, hazards=hazards, frames=frames,
+                    hazard_tables=hazard_tables, provenance=prov, hazards=hazards,
+                    frames=recorders[0].frames if recorders else [],
                     **merged)
     if out_dir is not None:
         write_results(out, Path(out_dir), plots=bool(scenario.outputs.plots),

@@ -78,20 +78,6 @@ own code generator, for intrinsics)."""
 #: they land: the real-tree test fails on every entry that no longer occurs, so the
 #: list cannot go stale.
 KNOWN: frozenset[str] = frozenset({
-    # h2: hazards and the model stop importing plots
-    "citysim.hazards.chemical -> citysim.plots.chemical: hazards and the model do not draw",
-    "citysim.hazards.chemical -> citysim.plots.chemical: layer 3 imports layer 5",
-    "citysim.hazards.fire -> citysim.plots.fire: hazards and the model do not draw",
-    "citysim.hazards.fire -> citysim.plots.fire: layer 3 imports layer 5",
-    "citysim.hazards.flood -> citysim.plots.flood: hazards and the model do not draw",
-    "citysim.hazards.flood -> citysim.plots.flood: layer 3 imports layer 5",
-    "citysim.model -> citysim.plots.animation: hazards and the model do not draw",
-    "citysim.model -> citysim.plots.animation: layer 4 imports layer 5",
-    # h2: no matplotlib.use() in plots (report.variants too: whoever lands it)
-    *(f"citysim.{m}: calls matplotlib.use(), the backend is the user's choice" for m in (
-        "plots.animation", "plots.chemical", "plots.coverage", "plots.evacuation",
-        "plots.experiments", "plots.fire", "plots.flood", "plots.maps", "plots.planning",
-        "plots.response", "plots.series", "report.variants")),
     # h1: the output table schemas move below the model
     "citysim.model -> citysim.io.tables: layer 4 imports layer 5",
     # not assigned yet: the schema counts the residents of a csv/geotiff population at
@@ -99,10 +85,10 @@ KNOWN: frozenset[str] = frozenset({
     "citysim.scenario.schema -> citysim.world.population: layer 1 imports layer 2",
     "import cycle among citysim.scenario, citysim.world "
     "(e.g. citysim.scenario -> citysim.world -> citysim.scenario)",
-    # h1 + h2: runner <-> io <-> analysis <-> placement, and hazards -> plots -> agents
-    "import cycle among citysim.agents, citysim.analysis, citysim.hazards, citysim.io, "
-    "citysim.metrics, citysim.model, citysim.placement, citysim.plots, citysim.report, "
-    "citysim.runner (e.g. citysim.agents -> citysim.hazards -> citysim.plots -> citysim.agents)",
+    # h1: runner <-> io <-> analysis <-> placement
+    "import cycle among citysim.analysis, citysim.io, citysim.metrics, citysim.model, "
+    "citysim.placement, citysim.plots, citysim.report, citysim.runner "
+    "(e.g. citysim.analysis -> citysim.io -> citysim.analysis)",
 })
 
 

@@ -32,17 +32,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from scipy import special
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from scipy import special  # noqa: E402
-
-from citysim.calibration import (  # noqa: E402
+from citysim.calibration import (
     BANDS_M,
     ROAD_FACTOR,
     AttendanceFit,
@@ -118,7 +113,8 @@ def plot_fit(
     std_min = standard_s / 60.0
     red, grey, blue = "#c0392b", "#555555", "#1f77b4"
 
-    fig, (hx, dx) = plt.subplots(1, 2, figsize=(13, 5.2), dpi=110)
+    fig = Figure(figsize=(13, 5.2), dpi=110)
+    (hx, dx) = fig.subplots(1, 2)
 
     # left: distributions
     bins = np.arange(0.0, 20.0 + 1e-9, 1 / 3)  # 20 s bins, in minutes
@@ -314,7 +310,6 @@ def main(argv: list[str] | None = None) -> int:
     _, draw_stream = np.random.SeedSequence(args.seed).spawn(2)
     fig = plot_fit(data, fit, lognormal, rng=np.random.default_rng(draw_stream))
     fig.savefig(HERE / "fit.png", metadata={"Software": None})
-    plt.close(fig)
 
     params = summary["attendance_model"]["parameters"]
     print(f"n = {summary['data']['n']}, road factor {ROAD_FACTOR} (fixed)")

@@ -6,6 +6,12 @@ fields at given points, and its own KPIs. It declares the fields it reads
 and writes (as Landlab components do), and :func:`check_fields` verifies the
 declaration when the hazard is built. Hazards know nothing of residents or
 units; the model passes arrays between them.
+
+Hazards know nothing of presentation either: they keep their state as
+arrays and tables (:meth:`Hazard.tables`, :meth:`Hazard.frame` and their own
+accessors), and the figures and GIS layers of a hazard type are looked up by
+its :attr:`Hazard.type_name` in :mod:`citysim.plots.hazards` and
+:mod:`citysim.io.hazard_layers`. Nothing here imports matplotlib or GeoJSON code.
 """
 
 from __future__ import annotations
@@ -187,7 +193,10 @@ class Hazard(ABC):
 
     Subclasses set :attr:`type_name` and :attr:`fields` and implement the
     abstract methods. ``sample`` returns a mapping with one array per
-    ``out`` field that lives at ``point``.
+    ``out`` field that lives at ``point``. A type's figures and GIS layers
+    are registered by type name (:func:`citysim.plots.hazards.register_hazard_figures`,
+    :func:`citysim.io.hazard_layers.register_hazard_layers`), drawn from the
+    hazard's data as the run left it.
     """
 
     type_name: ClassVar[str]
@@ -255,21 +264,9 @@ class Hazard(ABC):
         """
         return []
 
-    def figures(self, world: Any) -> dict[str, Any]:
-        """The hazard's own figures by file stem (matplotlib Figures); default none."""
-        return {}
-
     def frame(self) -> Frame | None:
         """The hazard now, for an animation frame; default none."""
         return None
-
-    def layers(self) -> dict[str, list[dict[str, Any]]]:
-        """GIS layers by name: GeoJSON Feature dicts, coordinates in the run's frame (m).
-
-        The GeoJSON export turns them into WGS84 when the city has a
-        geographic origin. Default none.
-        """
-        return {}
 
     def tables(self) -> dict[str, Any]:
         """Extra result tables of the hazard, by file stem (pandas DataFrames); default none."""

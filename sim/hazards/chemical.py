@@ -725,24 +725,6 @@ class ChemicalLeakHazard(Hazard):
             })
         return {"threat_zones": zones, "exposure_by_action": pd.DataFrame(rows)}
 
-    def figures(self, world: Any) -> dict[str, Any]:
-        """The threat-zone map and, when anyone was exposed, casualties by action.
-
-        ``chemical_threat_zones`` (:func:`citysim.plots.chemical.plot_threat_zones`)
-        and ``chemical_exposure_by_action``.
-        """
-        from citysim.plots.chemical import plot_exposure_by_action, plot_threat_zones
-
-        title = (f"{self.cfg.substance.name}: AEGL threat zones ({self.minutes} min), "
-                 f"{self.cfg.weather.wind_speed_mps:g} m/s from {self.cfg.weather.from_deg:g}°, "
-                 f"class {self.cfg.weather.stability}")
-        figs = {"chemical_threat_zones": plot_threat_zones(
-            world, list(self.zones.values()), self.source_xy, self.wind_to, title=title)}
-        table = self.tables()["exposure_by_action"]
-        if table["exposed"].sum() > 0:
-            figs["chemical_exposure_by_action"] = plot_exposure_by_action(table)
-        return figs
-
     def frame(self) -> Frame:
         """Ground-level concentration now on a grid over the city (NaN where negligible).
 
@@ -759,19 +741,3 @@ class ChemicalLeakHazard(Hazard):
                      grid=np.where(c >= self.floor_mg_m3, c, np.nan),
                      extent_m=(xs[0] - 0.5 * cell, xs[-1] + 0.5 * cell, ys[0] - 0.5 * cell,
                                ys[-1] + 0.5 * cell), vmax=vmax)
-
-    def layers(self) -> dict[str, list[dict[str, Any]]]:
-        """``chemical_threat_zones``: one polygon feature per AEGL level, in the run's frame."""
-        features = []
-        for z in self.zones.values():
-            if not z.rings:
-                continue
-            polygons = [[ring.tolist()] for ring in z.rings]
-            geometry = ({"type": "Polygon", "coordinates": polygons[0]} if len(polygons) == 1
-                        else {"type": "MultiPolygon", "coordinates": polygons})
-            features.append({"type": "Feature", "geometry": geometry, "properties": {
-                "level": f"AEGL-{z.level}", "substance": self.cfg.substance.name,
-                "aegl_minutes": z.minutes, "threshold_ppm": z.threshold_ppm,
-                "threshold_mg_m3": z.threshold_mg_m3, "area_km2": z.area_km2,
-                "distance_m": z.distance_m, "population": z.population}})
-        return {"chemical_threat_zones": features}

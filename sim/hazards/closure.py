@@ -189,18 +189,3 @@ class RoadClosureHazard(Hazard):
         return {"road_closures": closures,
                 "road_closure_events": pd.DataFrame(events, columns=[
                     "t_s", "event", "text", "to", "expected_action", "objective", "ref"])}
-
-    def layers(self) -> dict[str, list[dict[str, Any]]]:
-        """``road_closures``: each blocked edge as a LineString with its closure times."""
-        ax, ay, bx, by = self.segments
-        features = []
-        for row in self._rows():
-            e = row["edge"]
-            features.append({
-                "type": "Feature",
-                "geometry": {"type": "LineString",
-                             "coordinates": [[float(ax[e]), float(ay[e])],
-                                             [float(bx[e]), float(by[e])]]},
-                "properties": row,
-            })
-        return {"road_closures": features}

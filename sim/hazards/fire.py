@@ -85,7 +85,7 @@ from citysim.hazards._fire_kernels import BURNED_OUT, EXTINGUISHED, IGNITED, INV
 from citysim.hazards.base import FieldSpec, Frame, Hazard, IncidentRequest
 from citysim.hazards.registry import register_hazard_model
 from citysim.scenario.hazards.fire import BurnDuration, FireConfig, FireWind, Ignition
-from citysim.world.buildings import FIRE_RESISTANT, NONCOMBUSTIBLE, STRUCTURES, road_points
+from citysim.world.buildings import FIRE_RESISTANT, NONCOMBUSTIBLE, road_points
 from citysim.world.sites import UNIT_TYPES
 
 __all__ = [
@@ -577,17 +577,6 @@ class FireHazard(Hazard):
                                                         "extinguished", "ignited"])
         return {"fire_buildings": buildings, "fire_progress": progress}
 
-    def figures(self, world: Any) -> dict[str, Any]:
-        """``fire_progression``: the burned area coloured by ignition time, and the counts."""
-        if not (self.model.state != UNBURNED).any():
-            return {}
-        from citysim.plots.fire import plot_fire_progression
-
-        tables = self.tables()
-        return {"fire_progression": plot_fire_progression(
-            world, tables["fire_buildings"], tables["fire_progress"],
-            wind=(self.cfg.wind.speed_mps, self.cfg.wind.from_deg))}
-
     def frame(self) -> Frame | None:
         """Every building, coloured by its state (0 unburned ... 4 burned out)."""
         if not len(self.buildings):
@@ -596,22 +585,3 @@ class FireHazard(Hazard):
                            "4 burned out",
                      x_m=self.buildings.x_m, y_m=self.buildings.y_m,
                      value=SEVERITY[self.model.state], vmax=4.0)
-
-    def layers(self) -> dict[str, list[dict[str, Any]]]:
-        """``fire_buildings``: the footprint of every building that caught fire (polygons)."""
-        m, b = self.model, self.buildings
-        features = []
-        for k in np.flatnonzero(m.state != UNBURNED):
-            x, y, h = float(b.x_m[k]), float(b.y_m[k]), float(b.side_m[k]) / 2
-            ring = [[x - h, y - h], [x + h, y - h], [x + h, y + h], [x - h, y + h], [x - h, y - h]]
-            out = m.t_ext_s[k] if m.state[k] == EXTINGUISHED else m.t_out_s[k]
-            features.append({
-                "type": "Feature",
-                "geometry": {"type": "Polygon", "coordinates": [ring]},
-                "properties": {
-                    "building": str(b.id[k]), "structure": STRUCTURES[b.structure[k]],
-                    "state": STATES[m.state[k]], "t_ignite_s": float(m.t_ign_s[k]),
-                    "t_out_s": float(out) if m.state[k] in (BURNED_OUT, EXTINGUISHED) else None,
-                },
-            })
-        return {"fire_buildings": features}

@@ -564,19 +564,6 @@ class FloodHazard(Hazard):
         rows, cols = self.h.shape
         return (self.x0_m, self.x0_m + cols * self.dx_m, self.y0_m, self.y0_m + rows * self.dx_m)
 
-    def figures(self, world: Any) -> dict[str, Any]:
-        """``flood_max_depth`` (map) and ``flood_timeline`` (rain, storage, closures)."""
-        from citysim.plots.flood import plot_flood_max_depth, plot_flood_timeline
-
-        tables = self.tables()
-        return {
-            "flood_max_depth": plot_flood_max_depth(
-                world, self.max_h, self.extent_m(), tables["flooded_roads"],
-                tables["waterlogging"], closed_depth_m=self.cfg.road_closed_depth_m,
-                waterlogging_depth_m=WATERLOGGING_DEPTH_M),
-            "flood_timeline": plot_flood_timeline(self.series_frame()),
-        }
-
     def series_frame(self) -> Any:
         """The flood step by step.
 
@@ -586,32 +573,3 @@ class FloodHazard(Hazard):
 
         return pd.DataFrame(self.series, columns=["t_s", "rain_mm_h", "storage_m3",
                                                   "closed_edges", "underpasses_closed"])
-
-    def layers(self) -> dict[str, list[dict[str, Any]]]:
-        """``flooded_roads`` (LineStrings, with closure times) and ``underpasses`` (their axes)."""
-        net = self.network
-        roads = self.tables()["flooded_roads"]
-        flooded = []
-        for row in roads.to_dict("records"):
-            e = int(row["edge"])
-            tail, head = net.edge_tail[e], net.edge_head[e]
-            flooded.append({"type": "Feature", "id": e, "geometry": {
-                "type": "LineString",
-                "coordinates": [[float(net.node_x_m[tail]), float(net.node_y_m[tail])],
-                                [float(net.node_x_m[head]), float(net.node_y_m[head])]]},
-                "properties": {k: (None if isinstance(v, float) and np.isnan(v) else v)
-                               for k, v in row.items()}})
-        troughs = []
-        up = self.underpasses
-        for k in range(0 if up is None else len(up)):
-            half = up.length_m[k] / 2 * up.axis[k]
-            troughs.append({"type": "Feature", "id": k, "geometry": {
-                "type": "LineString",
-                "coordinates": [[float(up.x_m[k] - half[0]), float(up.y_m[k] - half[1])],
-                                [float(up.x_m[k] + half[0]), float(up.y_m[k] + half[1])]]},
-                "properties": {
-                    "name": up.name[k], "depth_m": float(up.depth_m[k]),
-                    "max_water_m": float(self.up_max_depth_m[k]),
-                    "t_closed_s": None if np.isnan(self.up_t_closed_s[k])
-                    else float(self.up_t_closed_s[k])}})
-        return {"flooded_roads": flooded, "underpasses": troughs}

@@ -18,9 +18,10 @@
   with its audit chain, response time and whether it met the standard;
 - one LineString layer per hazard table that lists road edges with closure
   times (columns ``edge`` and ``t_closed_s``: ``flooded_roads.geojson``,
-  ``road_closures.geojson``);
-- each hazard's own :meth:`~citysim.hazards.base.Hazard.layers` (threat zones,
-  burned areas ...), under the names it gives;
+  ``road_closures.geojson``), the edge as feature id when each row has its own;
+- each hazard's own layers, looked up by its type
+  (:mod:`citysim.io.hazard_layers`: threat zones, burned buildings,
+  underpasses ...), under the names they give;
 - ``index.json`` -- the layers, their feature counts and the coordinate system.
 
 Districts and gaps are drawn from the coverage raster (cells of the
@@ -51,6 +52,7 @@ import pandas as pd
 import shapely
 
 from citysim.io.atomic import write_atomic, write_json
+from citysim.io.hazard_layers import hazard_layers
 
 __all__ = ["CORE_LAYERS", "LOCAL_NOTE", "layers_of_run", "to_collection", "write_layers"]
 
@@ -225,9 +227,10 @@ def _edge_tables(out: Any) -> dict[str, list[Feature]]:
     for name, table in out.hazard_tables.items():
         if not {"edge", "t_closed_s"} <= set(table.columns):
             continue
+        by_edge = table["edge"].is_unique  # the edge is the feature's id when it names one row
         layers[name] = [_feature(_edge_line(net, int(row["edge"])), {
             **row, "t_closed": clock(row["t_closed_s"]) if pd.notna(row["t_closed_s"]) else None,
-        }) for row in table.to_dict("records")]
+        }, int(row["edge"]) if by_edge else None) for row in table.to_dict("records")]
     return layers
 
 
@@ -253,7 +256,7 @@ def layers_of_run(out: Any) -> dict[str, list[Feature]]:
     }
     layers.update(_edge_tables(out))
     for hazard in out.hazards:
-        for name, features in hazard.layers().items():
+        for name, features in hazard_layers(hazard, out.world).items():
             layers[name] = [_feature(f["geometry"], f.get("properties") or {}, f.get("id"))
                             for f in features]
     return layers

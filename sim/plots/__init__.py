@@ -6,7 +6,6 @@ import math
 from pathlib import Path
 from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
@@ -16,11 +15,13 @@ from citysim.plots.evacuation import (
     plot_evacuation_time_map,
     plot_shelter_loads,
 )
+from citysim.plots.hazards import hazard_figures, register_hazard_figures
 from citysim.plots.maps import plot_city_map
 from citysim.plots.response import plot_response_times, plot_unit_availability
 from citysim.plots.series import plot_states
 
 __all__ = [
+    "hazard_figures",
     "plot_city_map",
     "plot_evacuation_curve",
     "plot_evacuation_time_map",
@@ -28,17 +29,15 @@ __all__ = [
     "plot_unit_availability",
     "plot_shelter_loads",
     "plot_states",
+    "register_hazard_figures",
     "save_figure",
     "write_run_plots",
 ]
 
 
 def save_figure(fig: Figure, path: Path) -> Path:
-    """Save a figure as PNG atomically and close it."""
-    try:
-        write_atomic(Path(path), lambda p: fig.savefig(p, format="png"))
-    finally:
-        plt.close(fig)
+    """Save a figure as PNG atomically."""
+    write_atomic(Path(path), lambda p: fig.savefig(p, format="png"))
     return Path(path)
 
 
@@ -69,7 +68,7 @@ def write_run_plots(out: Any, plots_dir: Path) -> list[Path]:
     shelters, ``evacuation_time_map.png`` when someone reached a shelter,
     ``response_times.png`` when an incident was reached,
     ``unit_availability.png`` when the city has units, and each hazard's own
-    figures (:meth:`citysim.hazards.base.Hazard.figures`).
+    figures (:func:`citysim.plots.hazards.hazard_figures`).
     With several replications the figures show replication 0.
 
     Parameters
@@ -113,6 +112,6 @@ def write_run_plots(out: Any, plots_dir: Path) -> list[Path]:
         written.append(save_figure(plot_unit_availability(ts, n_units),
                                    plots_dir / "unit_availability.png"))
     for hazard in out.hazards:
-        for name, fig in hazard.figures(out.world).items():
+        for name, fig in hazard_figures(hazard, out.world).items():
             written.append(save_figure(fig, plots_dir / f"{name}.png"))
     return written

@@ -1,14 +1,17 @@
 """Animations of a run: hazard fields, residents by state, units and shelters, a clock.
 
-The model records an :class:`AnimationFrame` at its record times when the
-scenario asks for it (``outputs.animation: true``; :func:`record_frame`,
-called from :meth:`citysim.model.CityModel._record`): each hazard's
-:meth:`~citysim.hazards.base.Hazard.frame`, a fixed subsample of the residents
-with their positions and states, every unit at its station or its scene, and
-the shelters' loads. At most :data:`MAX_FRAMES` frames are kept (every
-k-th record time, the last one always), so memory stays bounded whatever the
-run's length. :func:`write_animation` draws them into ``animation.gif``
-(Pillow) and ``animation.mp4`` where ffmpeg is installed.
+When the scenario asks for it (``outputs.animation: true``) the runner
+attaches a :class:`FrameRecorder` to the first replication: called with the
+model as built and after every step, it keeps an :class:`AnimationFrame`
+(:func:`capture_frame`) at the record times of ``outputs.every``: each
+hazard's :meth:`~citysim.hazards.base.Hazard.frame`, a fixed subsample of the
+residents with their positions and states, every unit at its station or its
+scene, and the shelters' loads. At most :data:`MAX_FRAMES` frames are kept
+(every k-th record time, the last one always), so memory stays bounded
+whatever the run's length. The model itself knows nothing of animations.
+:func:`write_animation` draws the frames into ``animation.gif`` (Pillow) and
+``animation.mp4`` where ffmpeg is installed, on a
+:class:`matplotlib.figure.Figure` with its own Agg canvas (no pyplot).
 """
 
 from __future__ import annotations
@@ -19,27 +22,25 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib
+import numpy as np
+from matplotlib import animation as mpl_animation
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import ListedColormap
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib import animation as mpl_animation  # noqa: E402
-from matplotlib.colors import ListedColormap  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-
-from citysim.agents.states import State  # noqa: E402
-from citysim.hazards.base import Frame  # noqa: E402
-from citysim.io.atomic import write_atomic  # noqa: E402
-from citysim.plots.maps import draw_network  # noqa: E402
-from citysim.report.text import clock, number  # noqa: E402
+from citysim.agents.states import State
+from citysim.hazards.base import Frame
+from citysim.io.atomic import write_atomic
+from citysim.plots.maps import draw_network
+from citysim.report.text import clock, number
 
 __all__ = [
     "MAX_AGENTS",
     "MAX_FRAMES",
     "AnimationFrame",
+    "FrameRecorder",
     "capture_frame",
-    "record_frame",
     "write_animation",
 ]
 
@@ -165,22 +166,34 @@ def capture_frame(model: Any) -> AnimationFrame:
     )
 
 
-def record_frame(model: Any) -> None:
-    """Append a frame to ``model.frames`` if this record time is one to keep.
+class FrameRecorder:
+    """Keeps animation frames of a running model; an observer ``recorder(model)``.
 
-    Frame ``k`` is taken at the first record time at or after ``k * stride
-    * outputs.every``, with the stride chosen so that at most
+    Call it with the model as built and after every step. Frame ``k`` is
+    taken at the first call at or after ``k * stride * outputs.every``
+    (scenario time), with the stride chosen so that at most
     :data:`MAX_FRAMES` frames cover the run; the end of the run is always
     taken.
+
+    Attributes
+    ----------
+    frames
+        The frames kept so far, in time order.
     """
-    every = float(model.record_every_s)
-    records = math.floor(model.duration_s / every + 1e-9) + 1
-    stride = max(1, math.ceil(records / (MAX_FRAMES - 1)))
-    due = len(model.frames) * stride * every
-    last = model.frames[-1].t_s if model.frames else -math.inf
-    at_end = model.t_s >= model.duration_s - 1e-9 and model.t_s > last
-    if model.t_s + 1e-9 >= due or at_end:
-        model.frames.append(capture_frame(model))
+
+    def __init__(self) -> None:
+        self.frames: list[AnimationFrame] = []
+
+    def __call__(self, model: Any) -> None:
+        """Keep a frame of ``model`` (a :class:`~citysim.model.CityModel`) if one is due now."""
+        every = float(model.record_every_s)
+        records = math.floor(model.duration_s / every + 1e-9) + 1
+        stride = max(1, math.ceil(records / (MAX_FRAMES - 1)))
+        due = len(self.frames) * stride * every
+        last = self.frames[-1].t_s if self.frames else -math.inf
+        at_end = model.t_s >= model.duration_s - 1e-9 and model.t_s > last
+        if model.t_s + 1e-9 >= due or at_end:
+            self.frames.append(capture_frame(model))
 
 
 def _hazard_scales(frames: list[AnimationFrame]) -> list[float]:
@@ -205,7 +218,9 @@ def _hazard_scales(frames: list[AnimationFrame]) -> list[float]:
 
 def _draw(frames: list[AnimationFrame], world: Any, title: str) -> tuple[Any, Any]:
     """Build the figure and the function that shows frame ``i``."""
-    fig, ax = plt.subplots(figsize=(8, 7.5), dpi=DPI)
+    fig = Figure(figsize=(8, 7.5), dpi=DPI)
+    FigureCanvasAgg(fig)  # the GIF reads the pixels of the drawn canvas
+    ax = fig.subplots()
     draw_network(ax, world)
     for coll in ax.collections:
         coll.set_alpha(0.5)
@@ -239,7 +254,7 @@ def _draw(frames: list[AnimationFrame], world: Any, title: str) -> tuple[Any, An
         if first.grid is not None or any(np.any(np.asarray(h.value) != top) for h in mine):
             fig.colorbar(art, ax=ax, shrink=0.6, pad=0.01, label=first.label)
         else:  # one value only (a road blocked or not): a legend entry says it all
-            handles.append(Line2D([], [], ls="", marker="s", color=plt.get_cmap(cmap)(1.0),
+            handles.append(Line2D([], [], ls="", marker="s", color=matplotlib.colormaps[cmap](1.0),
                                   label=first.label))
         layers.append(art)
     # residents at home share their node: spread them a little around it, the same way in
@@ -331,15 +346,11 @@ def write_animation(frames: list[AnimationFrame], world: Any, out_dir: Path, *, 
     if not frames:
         raise ValueError("no frames to animate: run with outputs.animation: true")
     fig, show = _draw(frames, world, title)
-    written = []
-    try:
-        written.append(write_atomic(Path(out_dir) / "animation.gif",
-                                    lambda p: _save_gif(fig, show, len(frames), p, fps)))
-        if mpl_animation.writers.is_available("ffmpeg"):
-            written.append(write_atomic(Path(out_dir) / "animation.mp4",
-                                        lambda p: _save_mp4(fig, show, len(frames), p, fps)))
-    finally:
-        plt.close(fig)
+    written = [write_atomic(Path(out_dir) / "animation.gif",
+                            lambda p: _save_gif(fig, show, len(frames), p, fps))]
+    if mpl_animation.writers.is_available("ffmpeg"):
+        written.append(write_atomic(Path(out_dir) / "animation.mp4",
+                                    lambda p: _save_mp4(fig, show, len(frames), p, fps)))
     return written
 
 

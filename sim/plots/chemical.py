@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.patches import Polygon
 
-matplotlib.use("Agg")
+from citysim.plots.maps import draw_network
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.patches import Polygon  # noqa: E402
-
-from citysim.plots.maps import draw_network  # noqa: E402
+__all__ = ["chemical_figures", "plot_exposure_by_action", "plot_threat_zones"]
 
 ZONE_STYLE = {1: "#f1c40f", 2: "#e67e22", 3: "#c0392b"}
 """Fill colour of the AEGL-1, -2 and -3 zones."""
@@ -58,7 +55,8 @@ def plot_threat_zones(world: Any, zones: list[Any], source_xy: tuple[float, floa
                       min(max(ymax, pts[:, 1].max()), ymax + reach))
     pad = 0.03 * max(xmax - xmin, ymax - ymin)
     aspect = (ymax - ymin + 2 * pad) / (xmax - xmin + 2 * pad)
-    fig, ax = plt.subplots(figsize=(9, min(max(9 * aspect, 3.5), 9) + 1.6), dpi=110)
+    fig = Figure(figsize=(9, min(max(9 * aspect, 3.5), 9) + 1.6), dpi=110)
+    ax = fig.subplots()
     draw_network(ax, world)
     if pop.n_agents:
         persons = np.bincount(pop.home_node, weights=pop.persons, minlength=net.n_nodes)
@@ -108,7 +106,8 @@ def plot_exposure_by_action(table: pd.DataFrame) -> Figure:
     -------
     matplotlib.figure.Figure
     """
-    fig, ax = plt.subplots(figsize=(7, 4.5), dpi=110)
+    fig = Figure(figsize=(7, 4.5), dpi=110)
+    ax = fig.subplots()
     x = np.arange(len(table))
     width = 0.26
     for k, (column, colour) in enumerate((("exposed", "#f1c40f"), ("injured", "#e67e22"),
@@ -122,3 +121,31 @@ def plot_exposure_by_action(table: pd.DataFrame) -> Figure:
     ax.legend(frameon=False)
     fig.tight_layout()
     return fig
+
+
+def chemical_figures(leak: Any, world: Any) -> dict[str, Figure]:
+    """The threat-zone map and, when anyone was exposed, casualties by action.
+
+    Parameters
+    ----------
+    leak
+        A :class:`citysim.hazards.chemical.ChemicalLeakHazard` as the run left it.
+    world
+        The run's world.
+
+    Returns
+    -------
+    dict
+        ``chemical_threat_zones`` (:func:`plot_threat_zones`) and, when
+        someone was exposed, ``chemical_exposure_by_action``.
+    """
+    weather = leak.cfg.weather
+    title = (f"{leak.cfg.substance.name}: AEGL threat zones ({leak.minutes} min), "
+             f"{weather.wind_speed_mps:g} m/s from {weather.from_deg:g}°, "
+             f"class {weather.stability}")
+    figs = {"chemical_threat_zones": plot_threat_zones(
+        world, list(leak.zones.values()), leak.source_xy, leak.wind_to, title=title)}
+    table = leak.tables()["exposure_by_action"]
+    if table["exposed"].sum() > 0:
+        figs["chemical_exposure_by_action"] = plot_exposure_by_action(table)
+    return figs

@@ -5,16 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.collections import LineCollection  # noqa: E402
-from matplotlib.colors import ListedColormap, TwoSlopeNorm  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
+import numpy as np
+from matplotlib.collections import LineCollection
+from matplotlib.colors import ListedColormap, TwoSlopeNorm
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
 if TYPE_CHECKING:
     from citysim.analysis.coverage import Coverage, CoverageRaster
@@ -43,8 +39,8 @@ BEYOND_FACTOR = 2.0
 
 def _time_cmap() -> ListedColormap:
     """Blues (fast to the standard) below the break, reds above it."""
-    below = plt.get_cmap("YlGnBu_r")(np.linspace(0.05, 0.8, 128))
-    above = plt.get_cmap("Reds")(np.linspace(0.5, 1.0, 128))
+    below = matplotlib.colormaps["YlGnBu_r"](np.linspace(0.05, 0.8, 128))
+    above = matplotlib.colormaps["Reds"](np.linspace(0.5, 1.0, 128))
     return ListedColormap(np.vstack([below, above]), name="coverage_time")
 
 
@@ -101,7 +97,8 @@ def plot_coverage_map(world: World, coverage: Coverage, *, at_s: float | None = 
     covered = cov.covered
     gap = finite & ~covered
 
-    fig, ax = plt.subplots(figsize=(9.5, 9.6), dpi=110)
+    fig = Figure(figsize=(9.5, 9.6), dpi=110)
+    ax = fig.subplots()
     handles: list = []
 
     # districts: light categorical underlay and their boundaries

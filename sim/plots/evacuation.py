@@ -9,21 +9,17 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, TypeGuard
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.transforms import blended_transform_factory
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
-from matplotlib.transforms import blended_transform_factory  # noqa: E402
-
-from citysim.agents.states import State  # noqa: E402
-from citysim.plots.maps import draw_network  # noqa: E402
-from citysim.plots.series import thousands, time_axis  # noqa: E402
+from citysim.agents.states import State
+from citysim.plots.maps import draw_network
+from citysim.plots.series import thousands, time_axis
 
 if TYPE_CHECKING:
     from citysim.world.builder import World
@@ -61,7 +57,7 @@ def _is_set(value: float | None) -> TypeGuard[float]:
     return value is not None and math.isfinite(float(value))
 
 
-def _note(ax: plt.Axes, text: str) -> None:
+def _note(ax: Axes, text: str) -> None:
     """Write ``text`` in the middle of an empty axes."""
     ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center",
             fontsize=11, color="0.4")
@@ -110,7 +106,8 @@ def plot_evacuation_curve(
         x in minutes (runs up to 3 h) or hours, y in persons. An empty
         ``timeseries`` gives empty axes with a note.
     """
-    fig, ax = plt.subplots(figsize=(9.5, 5.4), dpi=110)
+    fig = Figure(figsize=(9.5, 5.4), dpi=110)
+    ax = fig.subplots()
     ts = timeseries.sort_values("t_s") if "t_s" in timeseries else timeseries.iloc[:0]
     t, xlabel, scale = time_axis(ts["t_s"] if "t_s" in ts else np.zeros(0))
     total = max(int(residents_total), 0)
@@ -218,7 +215,7 @@ def plot_shelter_loads(
     )
     height = 1.8 + 0.36 * max(n, 4)
     if with_series and n:
-        fig = plt.figure(figsize=(13, height), dpi=110)
+        fig = Figure(figsize=(13, height), dpi=110)
         # the time panel keeps a fixed height beside a long list of shelters
         panel = min(height, PANEL_HEIGHT_IN)
         grid = fig.add_gridspec(2, 2, width_ratios=[3, 2],
@@ -226,7 +223,8 @@ def plot_shelter_loads(
         ax = fig.add_subplot(grid[:, 0])
         ax_t = fig.add_subplot(grid[0, 1])
     else:
-        fig, ax = plt.subplots(figsize=(9.5, height), dpi=110)
+        fig = Figure(figsize=(9.5, height), dpi=110)
+        ax = fig.subplots()
         ax_t = None
     ax.set_xlabel("persons")
     if n == 0:
@@ -293,20 +291,18 @@ def plot_shelter_loads(
     return fig
 
 
-def _make_room(ax: plt.Axes, texts: list, ends: np.ndarray) -> None:
+def _make_room(ax: Axes, texts: list, ends: np.ndarray) -> None:
     """Widen the x axis so that each text after a bar (ending at ``ends``) fits inside."""
-    # mypy: every canvas citysim draws on (Agg, pdf, svg) has it
-    renderer = ax.figure.canvas.get_renderer()  # type: ignore[attr-defined]
-    axes_px = ax.get_window_extent(renderer).width
+    axes_px = ax.get_window_extent().width
     dpi_scale = ax.figure.dpi / 72.0
-    widths = np.array([t.get_window_extent(renderer).width for t in texts])
+    widths = np.array([t.get_window_extent().width for t in texts])
     # a text w px wide, 4 pt after a bar ending at x, fits if
     # x / right * axes_px + 4 pt + w <= axes_px
     free = np.clip(1.0 - (widths + 8.0 * dpi_scale) / axes_px, 0.3, 1.0)
     ax.set_xlim(0, max(float(np.max(ends / free)), 1.0))
 
 
-def _occupancy_panel(ax: plt.Axes, timeseries: pd.DataFrame, ids: list[str],
+def _occupancy_panel(ax: Axes, timeseries: pd.DataFrame, ids: list[str],
                      places: float, t_full: np.ndarray) -> None:
     """Persons in all shelters over time, total capacity, fill times."""
     ts = timeseries.sort_values("t_s")
@@ -424,7 +420,8 @@ def plot_evacuation_time_map(
     if "replication" in agents:
         agents = agents[agents["replication"] == 0]
     net = world.network
-    fig, ax = plt.subplots(figsize=(9.5, 8.8), dpi=110)
+    fig = Figure(figsize=(9.5, 8.8), dpi=110)
+    ax = fig.subplots()
     draw_network(ax, world)
     for coll in ax.collections:  # the roads are the background here
         coll.set_alpha(0.45)

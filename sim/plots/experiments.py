@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from citysim.plots.series import time_axis  # noqa: E402
+from citysim.plots.series import time_axis
 
 __all__ = ["plot_calibration", "plot_indices"]
 
@@ -41,8 +36,8 @@ def plot_indices(indices: pd.DataFrame, output: str, method: str) -> Figure:
     matplotlib.figure.Figure
     """
     params = list(indices["parameter"])
-    fig, ax = plt.subplots(figsize=(max(5.0, 1.6 * len(params) + 2.5), 4.2),
-                           layout="constrained")
+    fig = Figure(figsize=(max(5.0, 1.6 * len(params) + 2.5), 4.2), layout="constrained")
+    ax = fig.subplots()
     pos = np.arange(len(params))
     width = 0.38
     for k, (name, conf, label) in enumerate(_BARS[method]):
@@ -80,8 +75,8 @@ def plot_calibration(fit: pd.DataFrame, form: str, label: str, trials: pd.DataFr
     -------
     matplotlib.figure.Figure
     """
-    fig, (ax, ax_loss) = plt.subplots(1, 2, figsize=(11, 4.2), layout="constrained",
-                                      gridspec_kw={"width_ratios": [2, 1]})
+    fig = Figure(figsize=(11, 4.2), layout="constrained")
+    (ax, ax_loss) = fig.subplots(1, 2, gridspec_kw={"width_ratios": [2, 1]})
     if form == "curve":
         t, xlabel, _ = time_axis(fit["x"])
         ax.fill_between(t, fit["simulated_min"], fit["simulated_max"], color="#3b6ea8",

@@ -5,21 +5,17 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.collections import PatchCollection
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+from matplotlib.tri import Triangulation
 
-matplotlib.use("Agg")
+from citysim.plots.maps import draw_network
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.collections import PatchCollection  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.patches import Rectangle  # noqa: E402
-from matplotlib.tri import Triangulation  # noqa: E402
-
-from citysim.plots.maps import draw_network  # noqa: E402
-
-__all__ = ["plot_fire_progression"]
+__all__ = ["fire_figures", "plot_fire_progression"]
 
 ISOCHRONE_MIN = (5, 10, 15, 20, 30, 60, 120)
 """Candidate spacings of the ignition-time isochrones (min); the first giving at most
@@ -33,7 +29,7 @@ def _squares(frame: pd.DataFrame) -> list[Rectangle]:
                                strict=True)]
 
 
-def _isochrones(ax: plt.Axes, burned: pd.DataFrame) -> None:
+def _isochrones(ax: Axes, burned: pd.DataFrame) -> None:
     """Contours of ignition time over the buildings that caught fire (min)."""
     x, y = burned["x"].to_numpy(float), burned["y"].to_numpy(float)
     t_min = burned["t_ignite_s"].to_numpy(float) / 60.0
@@ -74,8 +70,8 @@ def plot_fire_progression(world: Any, buildings: pd.DataFrame, progress: pd.Data
     -------
     matplotlib.figure.Figure
     """
-    fig, (ax, axt) = plt.subplots(1, 2, figsize=(13, 6.5), dpi=110,
-                                  gridspec_kw={"width_ratios": [1.35, 1]})
+    fig = Figure(figsize=(13, 6.5), dpi=110)
+    (ax, axt) = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.35, 1]})
     burned = buildings[buildings["state"] != "unburned"]
     x0, x1 = burned["x"].min(), burned["x"].max()
     y0, y1 = burned["y"].min(), burned["y"].max()
@@ -128,3 +124,27 @@ def plot_fire_progression(world: Any, buildings: pd.DataFrame, progress: pd.Data
     axt.legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def fire_figures(fire: Any, world: Any) -> dict[str, Figure]:
+    """``fire_progression`` (:func:`plot_fire_progression`), when any building caught fire.
+
+    Parameters
+    ----------
+    fire
+        A :class:`citysim.hazards.fire.FireHazard` as the run left it.
+    world
+        The run's world.
+
+    Returns
+    -------
+    dict
+        File stem to figure (empty when nothing burned).
+    """
+    tables = fire.tables()
+    buildings = tables["fire_buildings"]
+    if not (buildings["state"] != "unburned").any():
+        return {}
+    return {"fire_progression": plot_fire_progression(
+        world, buildings, tables["fire_progress"],
+        wind=(fire.cfg.wind.speed_mps, fire.cfg.wind.from_deg))}

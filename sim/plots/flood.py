@@ -4,19 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
+from citysim.plots.maps import draw_network
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.collections import LineCollection  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from citysim.plots.maps import draw_network  # noqa: E402
-
-__all__ = ["plot_flood_max_depth", "plot_flood_timeline"]
+__all__ = ["flood_figures", "plot_flood_max_depth", "plot_flood_timeline"]
 
 DRY_M = 0.01
 """Depths below this are not drawn (m)."""
@@ -53,7 +48,8 @@ def plot_flood_max_depth(world: Any, max_depth_m: np.ndarray,
     matplotlib.figure.Figure
     """
     net = world.network
-    fig, ax = plt.subplots(figsize=(9.5, 8), dpi=110)
+    fig = Figure(figsize=(9.5, 8), dpi=110)
+    ax = fig.subplots()
     depth = np.where(max_depth_m >= DRY_M, max_depth_m, np.nan)
     wet = np.isfinite(depth)
     deepest = float(np.nanmax(depth)) if wet.any() else 0.0
@@ -125,7 +121,8 @@ def plot_flood_timeline(series: pd.DataFrame) -> Figure:
     -------
     matplotlib.figure.Figure
     """
-    fig, (ax_rain, ax_roads) = plt.subplots(2, 1, figsize=(9, 6), dpi=110, sharex=True)
+    fig = Figure(figsize=(9, 6), dpi=110)
+    (ax_rain, ax_roads) = fig.subplots(2, 1, sharex=True)
     t_h = series["t_s"].to_numpy(float) / 3600.0
     ax_rain.step(t_h, series["rain_mm_h"], where="pre", color="#2c7fb8", label="rain (mm/h)")
     ax_rain.set_ylabel("rain (mm/h)")
@@ -147,3 +144,30 @@ def plot_flood_timeline(series: pd.DataFrame) -> Figure:
         a.legend(handles=handles, loc="upper left", fontsize=7, frameon=False)
     fig.tight_layout()
     return fig
+
+
+def flood_figures(flood: Any, world: Any) -> dict[str, Figure]:
+    """``flood_max_depth`` (map) and ``flood_timeline`` (rain, storage, closures).
+
+    Parameters
+    ----------
+    flood
+        A :class:`citysim.hazards.flood.FloodHazard` as the run left it.
+    world
+        The run's world.
+
+    Returns
+    -------
+    dict
+        File stem to figure.
+    """
+    from citysim.hazards.flood import WATERLOGGING_DEPTH_M
+
+    tables = flood.tables()
+    return {
+        "flood_max_depth": plot_flood_max_depth(
+            world, flood.max_h, flood.extent_m(), tables["flooded_roads"],
+            tables["waterlogging"], closed_depth_m=flood.cfg.road_closed_depth_m,
+            waterlogging_depth_m=WATERLOGGING_DEPTH_M),
+        "flood_timeline": plot_flood_timeline(flood.series_frame()),
+    }

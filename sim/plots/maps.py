@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import matplotlib
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+from scipy.ndimage import gaussian_filter
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.collections import LineCollection  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from scipy.ndimage import gaussian_filter  # noqa: E402
-
-from citysim.world.road_classes import ROAD_CLASSES  # noqa: E402
+from citysim.world.road_classes import ROAD_CLASSES
 
 CLASS_STYLE: dict[str, tuple[str, float]] = {
     "motorway": ("#8b0000", 2.6),
@@ -26,7 +22,7 @@ DENSITY_CELLS = 80
 """Density grid cells across the longer side of the map."""
 
 
-def draw_network(ax: plt.Axes, world) -> None:
+def draw_network(ax: Axes, world) -> None:
     """Draw road edges on ``ax``, major classes on top, with a legend entry per class."""
     net = world.network
     segs = np.stack([
@@ -54,7 +50,8 @@ def plot_city_map(world) -> Figure:
     matplotlib.figure.Figure
     """
     net = world.network
-    fig, ax = plt.subplots(figsize=(9, 8), dpi=110)
+    fig = Figure(figsize=(9, 8), dpi=110)
+    ax = fig.subplots()
     pop = world.population
     if pop.n_agents:
         # residents live at nodes: smooth the per-node counts over about one block

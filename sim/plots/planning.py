@@ -5,16 +5,11 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from citysim.plots.maps import draw_network  # noqa: E402
+from citysim.plots.maps import draw_network
 
 if TYPE_CHECKING:
     from citysim.placement.candidates import Sites
@@ -47,7 +42,8 @@ def plot_plan_comparison(comparison: pd.DataFrame, *, title: str = "") -> Figure
     """
     rows = comparison[comparison["pairs"] > 0].reset_index(drop=True)
     n = max(len(rows), 1)
-    fig, axes = plt.subplots(n, 1, figsize=(8, 1.35 * n + 1.0), dpi=110, squeeze=False)
+    fig = Figure(figsize=(8, 1.35 * n + 1.0), dpi=110)
+    axes = fig.subplots(n, 1, squeeze=False)
     if rows.empty:
         axes[0, 0].text(0.5, 0.5, "no KPI measured in both plans", ha="center", va="center",
                         transform=axes[0, 0].transAxes)
@@ -104,7 +100,8 @@ def plot_placement_map(world: World, sites: Sites, open_sites: np.ndarray, *,
     -------
     matplotlib.figure.Figure
     """
-    fig, ax = plt.subplots(figsize=(8, 8), dpi=110)
+    fig = Figure(figsize=(8, 8), dpi=110)
+    ax = fig.subplots()
     draw_network(ax, world)
     pop = world.population
     if pop.n_agents:

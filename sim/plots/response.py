@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from citysim.plots.series import time_axis  # noqa: E402
+from citysim.plots.series import time_axis
 
 
 def plot_response_times(incidents: pd.DataFrame, standard_s: float) -> Figure:
@@ -31,8 +26,8 @@ def plot_response_times(incidents: pd.DataFrame, standard_s: float) -> Figure:
         total and per first-arriving station, the standard marked. Right: a
         histogram in minutes.
     """
-    fig, (ax, hx) = plt.subplots(1, 2, figsize=(11, 4.2), dpi=110,
-                                 gridspec_kw={"width_ratios": [3, 2]})
+    fig = Figure(figsize=(11, 4.2), dpi=110)
+    (ax, hx) = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})
     rt = incidents["response_time_s"].dropna().to_numpy(dtype=float) / 60.0
     std_min = standard_s / 60.0
     if rt.size == 0:
@@ -88,7 +83,8 @@ def plot_unit_availability(timeseries: pd.DataFrame, n_units: int) -> Figure:
     -------
     matplotlib.figure.Figure
     """
-    fig, ax = plt.subplots(figsize=(9, 3.8), dpi=110)
+    fig = Figure(figsize=(9, 3.8), dpi=110)
+    ax = fig.subplots()
     t, label, _ = time_axis(timeseries["t_s"])
     busy = timeseries["busy_units"].to_numpy()
     ax.fill_between(t, 0, busy, step="post", color="#e67e22", alpha=0.8, label="busy units")

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
-
-from citysim.agents.states import STATE_COLUMNS  # noqa: E402
+from citysim.agents.states import STATE_COLUMNS
 
 HOURS_ABOVE_S = 3 * 3600.0
 """Runs longer than this are plotted in hours, shorter ones in minutes."""
@@ -75,7 +70,8 @@ def plot_states(timeseries: pd.DataFrame) -> Figure:
     matplotlib.figure.Figure
         x in minutes (runs up to 3 h) or hours, y in persons.
     """
-    fig, ax = plt.subplots(figsize=(9.5, 4.5), dpi=110)
+    fig = Figure(figsize=(9.5, 4.5), dpi=110)
+    ax = fig.subplots()
     t, xlabel, _ = time_axis(timeseries["t_s"])
     columns = [c for c in STATE_COLUMNS.values() if c in timeseries]
     columns = [c for c in columns if timeseries[c].max() > 0]

@@ -162,13 +162,8 @@ def _figures(paths: Iterable[Path]) -> str:
 
 
 def _fig_png(fig: Any) -> bytes:
-    import matplotlib.pyplot as plt
-
     buffer = io.BytesIO()
-    try:
-        fig.savefig(buffer, format="png")
-    finally:
-        plt.close(fig)
+    fig.savefig(buffer, format="png")
     return buffer.getvalue()
 
 

@@ -5,17 +5,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from citysim.metrics import aggregate_replications  # noqa: E402
-from citysim.report.kpis import COMPARED_KPIS  # noqa: E402
+from citysim.metrics import aggregate_replications
+from citysim.report.kpis import COMPARED_KPIS
 
 __all__ = ["compare_variants", "plot_variants", "varied_columns"]
 
@@ -95,8 +90,8 @@ def plot_variants(compared: pd.DataFrame, kpis: list[str], *,
     n = max(len(kpis), 1)
     cols = min(3, n)
     rows = math.ceil(n / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.0 * rows), dpi=100,
-                             squeeze=False)
+    fig = Figure(figsize=(4.2 * cols, 3.0 * rows), dpi=100)
+    axes = fig.subplots(rows, cols, squeeze=False)
     x = np.arange(len(compared))
     labels = [str(v) for v in compared[variant_column]]
     for ax, kpi in zip(axes.ravel(), kpis, strict=False):

@@ -6,6 +6,7 @@ import yaml
 
 from citysim.errors import ScenarioError
 from citysim.hazards.closure import segment_distance_m
+from citysim.io.geojson import layers_of_run
 from citysim.model import build_hazards
 from citysim.runner import run_scenario, world_streams
 from citysim.scenario import load_scenario_text
@@ -43,8 +44,7 @@ def test_nearest_street_closes_and_reopens(tmp_path):
     events = out.hazard_tables["road_closure_events"]
     assert list(events["t_s"]) == [300.0, 600.0]
     assert list(events["ref"]) == ["road_closures.parquet:closure=C1"] * 2
-    (hazard,) = out.hazards
-    assert len(hazard.layers()["road_closures"]) == 2
+    assert len(layers_of_run(out)["road_closures"]) == 2
 
 
 def test_radius_closes_every_segment_near_the_place(tmp_path):

@@ -6,6 +6,12 @@ instead), and each node where someone was trapped gets one rescue incident
 naming them. At ``at`` it also raises one held ``blaze`` incident at the
 location that is over ``hold_s`` after the first unit reaches it. It is
 registered only inside tests.
+
+Its presentation goes by the hazard protocol: the hazard keeps data (the
+zone's centre, radius and whether it is active, :meth:`DangerZone.frame`),
+and :func:`figures` and :func:`layers` draw from it; a test registers them
+for ``danger_zone`` in :mod:`citysim.plots.hazards` and
+:mod:`citysim.io.hazard_layers`.
 """
 
 from __future__ import annotations
@@ -13,8 +19,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.patches import Circle
 
-from citysim.hazards.base import FieldSpec, Harm, Hazard, IncidentRequest, Setting
+from citysim.hazards.base import FieldSpec, Frame, Harm, Hazard, IncidentRequest, Setting
 from citysim.scenario.durations import Duration
 from citysim.scenario.hazard import HazardConfig
 from citysim.scenario.locations import Location
@@ -103,3 +111,33 @@ class DangerZone(Hazard):
 
     def summary(self):
         return {"danger_zone_trapped_agents": self.trapped_total}
+
+    def frame(self):
+        if not self.active:
+            return None
+        return Frame(label="danger zone centre", x_m=np.array([self.x_m]),
+                     y_m=np.array([self.y_m]), value=np.ones(1), vmax=1.0)
+
+
+def figures(zone: DangerZone, world) -> dict[str, Figure]:
+    """``danger_zone``: the zone over the city's nodes."""
+    fig = Figure(figsize=(5, 5), dpi=80)
+    ax = fig.subplots()
+    net = world.network
+    ax.scatter(net.node_x_m, net.node_y_m, s=4, c="0.5")
+    ax.add_patch(Circle((zone.x_m, zone.y_m), zone.cfg.radius_m, color="#c0392b", alpha=0.5))
+    ax.set_aspect("equal")
+    ax.set_title(f"danger zone: {zone.trapped_total} agents trapped")
+    return {"danger_zone": fig}
+
+
+def layers(zone: DangerZone, world) -> dict[str, list[dict]]:
+    """``danger_zone``: the zone as a 64-sided polygon in the run's frame (m)."""
+    angle = np.linspace(0.0, 2 * np.pi, 65)
+    angle[-1] = 0.0  # closed ring: last position equals the first exactly
+    ring = np.column_stack([zone.x_m + zone.cfg.radius_m * np.cos(angle),
+                            zone.y_m + zone.cfg.radius_m * np.sin(angle)])
+    return {"danger_zone": [{"type": "Feature",
+                             "geometry": {"type": "Polygon", "coordinates": [ring.tolist()]},
+                             "properties": {"radius_m": zone.cfg.radius_m,
+                                            "trapped_agents": zone.trapped_total}}]}

@@ -19,7 +19,8 @@ from scipy.stats import norm
 from citysim.errors import ScenarioError
 from citysim.hazards.base import People, Setting
 from citysim.hazards.chemical import SUBSTANCES, ChemicalLeakHazard, auto_action
-from citysim.plots import save_figure
+from citysim.io.hazard_layers import hazard_layers
+from citysim.plots import hazard_figures, save_figure
 from citysim.runner import world_streams
 from citysim.scenario import load_scenario_text
 from citysim.scenario.hazards.substances import BUILT_IN, canonical_name, mg_m3_to_ppm, ppm_to_mg_m3
@@ -437,7 +438,7 @@ def test_a_hazmat_incident_stays_until_the_release_ends(world):
 def test_layers_frame_and_figures(world, tmp_path):
     h = hazard(world, leak(release={"rate_kg_s": 2, "start": 0, "duration": "20min"}))
     run_exposure(h, everyone_at_home(world), 900.0, dt=30.0)
-    (features,) = h.layers().values()
+    (features,) = hazard_layers(h, world).values()
     assert [f["properties"]["level"] for f in features] == ["AEGL-1", "AEGL-2", "AEGL-3"]
     for f in features:
         ring = f["geometry"]["coordinates"][0]
@@ -445,7 +446,7 @@ def test_layers_frame_and_figures(world, tmp_path):
     frame = h.frame()
     assert frame.grid.shape[0] > 50 and np.nanmax(frame.grid) > 0
     assert np.isnan(frame.grid).any()  # upwind: nothing to draw
-    figs = h.figures(world)
+    figs = hazard_figures(h, world)
     assert set(figs) == {"chemical_threat_zones", "chemical_exposure_by_action"}
     for name, fig in figs.items():
         image = mpimg.imread(save_figure(fig, tmp_path / f"{name}.png"))

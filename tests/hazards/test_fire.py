@@ -11,6 +11,7 @@ import pytest
 
 from citysim.agents.states import State
 from citysim.errors import ScenarioError
+from citysim.io.hazard_layers import hazard_layers
 from citysim.model import CityModel
 from citysim.rng import replication_seeds
 from citysim.runner import run_scenario, world_streams
@@ -186,7 +187,7 @@ def test_old_town_fire_runs_end_to_end(tmp_path):
     # roads closed at some point, residents warned and evacuating
     assert out.timeseries["closed_edges"].max() > 0 and summary["evacuated"] > 0
     (fire,) = out.hazards
-    layer = fire.layers()["fire_buildings"]
+    layer = hazard_layers(fire, out.world)["fire_buildings"]
     assert len(layer) == len(caught)
     ring = layer[0]["geometry"]["coordinates"][0]
     assert layer[0]["geometry"]["type"] == "Polygon" and ring[0] == ring[-1] and len(ring) == 5

@@ -9,7 +9,9 @@ import pytest
 
 from citysim.errors import ScenarioError
 from citysim.hazards import _flood_kernels
-from citysim.plots import save_figure
+from citysim.io.geojson import layers_of_run
+from citysim.io.hazard_layers import hazard_layers
+from citysim.plots import hazard_figures, save_figure
 from citysim.runner import run_scenario, world_streams, write_results
 from citysim.scenario import load_scenario_text
 from citysim.world.builder import build_world
@@ -159,7 +161,7 @@ def test_drivers_caught_in_an_underpass_are_rescued(run):
 
 def test_the_flood_draws_its_maps_frames_and_layers(run, tmp_path):
     hazard = run.hazards[0]
-    figures = hazard.figures(run.world)
+    figures = hazard_figures(hazard, run.world)
     assert set(figures) == {"flood_max_depth", "flood_timeline"}
     for name, fig in figures.items():
         path = save_figure(fig, tmp_path / f"{name}.png")
@@ -174,14 +176,15 @@ def test_the_flood_draws_its_maps_frames_and_layers(run, tmp_path):
     assert np.nanmin(frame.grid) >= 0.01  # dry (under 1 cm) is NaN
     assert frame.vmax == 2.0 and frame.label == "water depth (m)"
     np.testing.assert_array_equal(np.isfinite(frame.grid), hazard.h >= 0.01)
-    layers = hazard.layers()
-    roads = layers["flooded_roads"]
+    roads = layers_of_run(run)["flooded_roads"]
     assert len(roads) == len(run.hazard_tables["flooded_roads"])
     first = roads[0]
     assert first["geometry"]["type"] == "LineString"
     assert len(first["geometry"]["coordinates"]) == 2
     assert first["properties"]["t_closed_s"] == run.hazard_tables["flooded_roads"][
         "t_closed_s"].iloc[0]
+    layers = hazard_layers(hazard, run.world)
+    assert set(layers) == {"underpasses"}  # the flooded roads are the generic edge-table layer
     tunnels = layers["underpasses"]
     assert [f["properties"]["name"] for f in tunnels] == ["Jingguang", "underpass 2"]
     (ax, ay), (bx, by) = tunnels[0]["geometry"]["coordinates"]

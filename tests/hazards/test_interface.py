@@ -1,8 +1,16 @@
 """The hazard contract, run over every hazard model registered (and a test one)."""
 
+import ast
+import os
+import pkgutil
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
+import citysim
 from citysim.hazards import registry
 from citysim.hazards.base import check_fields
 from citysim.model import build_hazards
@@ -10,7 +18,7 @@ from citysim.runner import run_scenario, world_streams
 from citysim.scenario import load_scenario_text
 from citysim.scenario.hazard import hazard_config
 from citysim.world.builder import build_world
-from tests.hazards import road_block
+from tests.hazards import danger_zone, road_block
 from tests.scenarios import SMALL_CITY
 
 CITY_SECTIONS = {
@@ -128,3 +136,92 @@ def test_a_hazard_type_without_a_model_stops_with_its_yaml_path(tmp_path, monkey
     world = build_world(scenario, world_streams(0))
     with pytest.raises(ScenarioError, match=r"hazards\[0\]\.type.*valid but this version"):
         build_hazards(scenario, world, world_streams(0))
+
+
+# --- presentation: looked up by hazard type, never in the hazard or the model ---------------
+
+SOURCE = Path(citysim.__file__).parent
+PRESENTATION = ("matplotlib", "citysim.plots", "citysim.io.geojson", "citysim.io.hazard_layers")
+"""What a hazard or the model must not import: drawing and GeoJSON code."""
+
+
+def hazard_and_model_modules() -> list[str]:
+    import citysim.hazards
+
+    return ["citysim.model", *sorted(m.name for m in pkgutil.walk_packages(
+        citysim.hazards.__path__, "citysim.hazards."))]
+
+
+def test_hazards_and_the_model_import_no_presentation_when_loaded():
+    code = ("import importlib, sys\n"
+            f"for name in {hazard_and_model_modules()!r}:\n"
+            "    importlib.import_module(name)\n"
+            f"print(sorted(m for m in sys.modules if m.startswith({PRESENTATION!r})))\n")
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                          check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_hazards_and_the_model_name_no_presentation_anywhere_in_their_source():
+    # the import test above misses an import inside a function: read every import statement
+    files = [SOURCE / "model.py", *sorted((SOURCE / "hazards").glob("*.py"))]
+    assert len(files) > 5
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            else:
+                continue
+            bad = [n for n in names if n == "citysim.plots" or n.startswith(PRESENTATION)]
+            assert not bad, f"{path.name}:{node.lineno} imports {bad}"
+
+
+def test_a_hazard_type_brings_its_figures_layers_and_frames(tmp_path, with_danger_zone,
+                                                            monkeypatch):
+    import json
+
+    import matplotlib.image as mpimg
+
+    from citysim.io.hazard_layers import HAZARD_LAYERS, hazard_layers
+    from citysim.plots.hazards import HAZARD_FIGURES, hazard_figures
+
+    monkeypatch.setitem(HAZARD_FIGURES, "danger_zone", danger_zone.figures)
+    monkeypatch.setitem(HAZARD_LAYERS, "danger_zone", danger_zone.layers)
+    import yaml
+
+    text = SMALL_CITY.replace("plots: false", "plots: true\n  geojson: true\n  animation: true")
+    text += yaml.safe_dump({"hazards": [danger_zone.EXAMPLE]})
+    out = run_scenario(load_scenario_text(text, base_dir=tmp_path), out_dir=tmp_path / "out")
+    image = mpimg.imread(tmp_path / "out" / "plots" / "danger_zone.png")
+    assert image.shape[:2] == (400, 400) and image[..., :3].std() > 0.05
+    (feature,) = json.loads((tmp_path / "out" / "gis" / "danger_zone.geojson").read_text())[
+        "features"]
+    ring = np.array(feature["geometry"]["coordinates"][0])
+    radius = np.hypot(ring[:, 0] - 450.0, ring[:, 1] - 450.0)
+    np.testing.assert_allclose(radius, 200.0, atol=0.01)  # metres, rounded to cm
+    # the frames: nothing before the zone is active (at 120 s), its centre after
+    zone = [(f.t_s, f.hazards[0]) for f in out.frames]
+    assert [t for t, h in zone if h is None] == [0.0]  # record times every 2 min
+    assert all(h.x_m[0] == 450.0 for t, h in zone if t > 0)
+    assert (tmp_path / "out" / "animation.gif").is_file()
+    # an unregistered type has no figures and no layers of its own
+    monkeypatch.delitem(HAZARD_FIGURES, "danger_zone")
+    monkeypatch.delitem(HAZARD_LAYERS, "danger_zone")
+    (hazard,) = out.hazards
+    assert hazard_figures(hazard, out.world) == {} and hazard_layers(hazard, out.world) == {}
+
+
+def test_a_hazard_type_keeps_the_figures_and_layers_it_registered(monkeypatch):
+    from citysim.io.hazard_layers import HAZARD_LAYERS, register_hazard_layers
+    from citysim.plots.hazards import HAZARD_FIGURES, register_hazard_figures
+
+    monkeypatch.setitem(HAZARD_FIGURES, "danger_zone", danger_zone.figures)
+    monkeypatch.setitem(HAZARD_LAYERS, "danger_zone", danger_zone.layers)
+    assert register_hazard_figures("danger_zone", danger_zone.figures) is danger_zone.figures
+    with pytest.raises(ValueError, match="already has the figures"):
+        register_hazard_figures("danger_zone", danger_zone.layers)
+    with pytest.raises(ValueError, match="already has the layers"):
+        register_hazard_layers("danger_zone", danger_zone.figures)
