@@ -74,9 +74,8 @@ from citysim.agents.traffic import (
     WEIDMANN_JAM_DENSITY_P_M2,
     edge_traffic,
 )
-from citysim.rng import Streams, replication_seeds
+from citysim.rng import Streams, replication_seeds, world_streams
 from citysim.routing import next_hop_tree
-from citysim.runner import world_streams
 from citysim.world.builder import World, build_world
 
 _MODES = (WALK, CAR)

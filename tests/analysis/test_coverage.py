@@ -10,11 +10,12 @@ import pandas as pd
 import pytest
 import yaml
 
-from citysim.analysis import coverage_nodes, run_coverage, station_coverage, street_pairs
+from citysim.analysis import coverage_nodes, station_coverage, street_pairs
+from citysim.app.coverage import run_coverage
 from citysim.cli import main
 from citysim.plots import save_figure
 from citysim.plots.coverage import plot_coverage_map
-from citysim.runner import world_streams
+from citysim.rng import world_streams
 from citysim.scenario import load_scenario_text
 from citysim.world.builder import World, build_world
 from citysim.world.network import RoadNetwork

@@ -8,10 +8,10 @@ import matplotlib.image as mpimg
 import numpy as np
 import pandas as pd
 
+from citysim.app.run import run
 from citysim.cli import main
 from citysim.experiments import load_experiment
 from citysim.experiments.calibrate import run_calibration
-from citysim.runner import run_scenario
 from citysim.scenario import load_scenario
 from tests.experiments.cases import town, write
 
@@ -24,7 +24,7 @@ def _observed_curve(scenario_path, seeds) -> pd.DataFrame:
     for seed in seeds:
         scenario = load_scenario(scenario_path, seed=seed, overrides=[
             f"behaviour.response_delay.median={TRUE_MEDIAN_S}", "behaviour.compliance=1.0"])
-        out = run_scenario(scenario)
+        out = run(scenario)
         curves.append(out.timeseries["evacuated"] / out.summary["residents_total"])
     return pd.DataFrame({"t_s": out.timeseries["t_s"], "arrived_fraction": np.mean(curves, 0)})
 
@@ -72,7 +72,7 @@ def test_calibration_to_kpis_and_distributions_from_the_cli(tmp_path, capsys):
     town(tmp_path)
     scenario = load_scenario(tmp_path / "town.yaml", seed=7,
                              overrides=["behaviour.compliance=0.7"])
-    truth = run_scenario(scenario)
+    truth = run(scenario)
     arrivals = truth.agents["t_arrive_s"].dropna().to_numpy()
     pd.DataFrame({"t_arrive_s": arrivals}).to_csv(tmp_path / "arrivals.csv", index=False)
     kpis = write(tmp_path, "kpis.yaml", f"""\

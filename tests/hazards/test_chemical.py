@@ -21,7 +21,7 @@ from citysim.hazards.base import People, Setting
 from citysim.hazards.chemical import SUBSTANCES, ChemicalLeakHazard, auto_action
 from citysim.hazards.substances import BUILT_IN, canonical_name, mg_m3_to_ppm, ppm_to_mg_m3
 from citysim.plots import save_figure
-from citysim.runner import world_streams
+from citysim.rng import world_streams
 from citysim.scenario import load_scenario_text
 from citysim.world.builder import build_world
 from tests.hazards.test_plume_kernels import TABLE, steady_plume

@@ -3,10 +3,11 @@
 import numpy as np
 import pytest
 
+from citysim.app.run import run
 from citysim.hazards import registry
 from citysim.hazards.base import check_fields
 from citysim.model import build_hazards
-from citysim.runner import run_scenario, world_streams
+from citysim.rng import world_streams
 from citysim.scenario import load_scenario_text
 from citysim.world.builder import build_world
 from tests.hazards import road_block
@@ -57,7 +58,7 @@ def test_check_fields_catches_a_broken_hazard(tmp_path, with_road_block):
 
 def test_closures_reach_routes_series_probes_and_summary(tmp_path, with_road_block):
     scenario = scenario_with(tmp_path, road_block.EXAMPLE)
-    out = run_scenario(scenario)
+    out = run(scenario)
     ts = out.timeseries
     closed = ts.set_index("t_s")["closed_edges"]
     assert (closed.loc[:240] == 0).all() and (closed.loc[300:] > 0).all()

@@ -10,12 +10,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import citysim
+from citysim.app.optimize import paired_comparison, replication_kpis, run_optimize
 from citysim.cli import main
 from citysim.errors import ScenarioError
-from citysim.placement import place, placement_problem, plan_scenario, plan_sites, run_optimize
+from citysim.placement import place, placement_problem, plan_scenario, plan_sites
 from citysim.placement.costs import response_time_matrix, walk_time_matrix
-from citysim.placement.optimize import paired_comparison, replication_kpis
-from citysim.runner import run_scenario, world_streams
+from citysim.rng import world_streams
 from citysim.scenario import load_scenario, load_scenario_text
 from citysim.world.builder import build_world
 from tests.scenarios import SMALL_CITY, write_scenario
@@ -226,7 +227,7 @@ def test_plan_better_on_paper_is_better_in_simulation():
     assert good["unsheltered"] == pytest.approx(0.0, abs=1e-3)
     assert poor["unsheltered"] == pytest.approx(0.0, abs=1e-3)
     assert good["weighted_time_s"] < 0.6 * poor["weighted_time_s"]
-    runs = [run_scenario(plan_scenario(scenario, sites, mask, replications=5))
+    runs = [citysim.run(plan_scenario(scenario, sites, mask, replications=5))
             for mask in (handy, best.open)]
     table = paired_comparison(*(replication_kpis(r) for r in runs)).set_index("kpi")
     for kpi in ("evacuation_time_p90_s", "evacuees_sheltered_p90_s"):

@@ -14,11 +14,11 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from scipy import stats  # noqa: E402
 
+from citysim.app.run import run  # noqa: E402
 from citysim.cli import main  # noqa: E402
 from citysim.report.html import attributions, write_report  # noqa: E402
 from citysim.report.kpis import headline  # noqa: E402
 from citysim.report.variants import compare_variants  # noqa: E402
-from citysim.runner import run_scenario  # noqa: E402
 from citysim.scenario import load_scenario  # noqa: E402
 from tests.report.browser import open_page  # noqa: E402
 from tests.scenarios import write_scenario  # noqa: E402
@@ -158,7 +158,7 @@ def make_batch(root, scenario_path):
             seed = 100 + r
             scenario = load_scenario(scenario_path, overrides=[
                 *BATCH_SET, f"behaviour.compliance={compliance}"], seed=seed)
-            out = run_scenario(scenario, out_dir=root / "runs" / run_id)
+            out = run(scenario, out=root / "runs" / run_id)
             rows.append({"run_id": run_id, "variant": v, "replication": r, "seed": seed,
                          "behaviour.compliance": compliance, "status": "ok", "error": None,
                          **out.summary})
@@ -229,7 +229,7 @@ def test_attributions_come_from_provenance():
 def test_report_draws_the_figures_a_run_did_not_and_writes_markdown(tmp_path):
     scenario = load_scenario(write_scenario(tmp_path), overrides=[
         *BATCH_SET, "behaviour.compliance=1.0"])
-    run_scenario(scenario, out_dir=tmp_path / "out")
+    run(scenario, out=tmp_path / "out")
     assert not (tmp_path / "out" / "plots").exists()  # outputs.plots: false
     page = write_report(tmp_path / "out").read_text(encoding="utf-8")
     drawn = sorted(p.name for p in (tmp_path / "out" / "plots").glob("*.png"))
@@ -246,7 +246,7 @@ def test_report_draws_the_figures_a_run_did_not_and_writes_markdown(tmp_path):
 def test_report_of_replications_shows_intervals(tmp_path):
     scenario = load_scenario(write_scenario(tmp_path), overrides=[
         *BATCH_SET, "behaviour.compliance=0.5", "run.replications=3"])
-    out = run_scenario(scenario, out_dir=tmp_path / "out")
+    out = run(scenario, out=tmp_path / "out")
     page = write_report(tmp_path / "out").read_text(encoding="utf-8")
     evacuated = out.summary["evacuated"]
     assert evacuated["n"] == 3 and evacuated["ci95_low"] < evacuated["ci95_high"]

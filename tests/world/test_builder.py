@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from citysim.errors import ScenarioError
-from citysim.runner import world_streams
+from citysim.rng import world_streams
 from citysim.scenario import load_scenario
 from citysim.world.builder import build_world, node_population
 from citysim.world.projection import LocalFrame

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from citysim.errors import ScenarioError
-from citysim.runner import world_streams
+from citysim.rng import world_streams
 from citysim.scenario import load_scenario_text
 from citysim.world.builder import build_world
 from citysim.world.network import RoadNetwork
