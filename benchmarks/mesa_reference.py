@@ -106,7 +106,7 @@ def reference_plan(scenario: Any, world: World, replication: int = 0) -> Residen
 
 
 def reference_world(scenario: Any) -> World:
-    """The world of a scenario, built as :func:`citysim.runner.run_scenario` builds it."""
+    """The world of a scenario, built as :func:`citysim.run` builds it."""
     return build_world(scenario, world_streams(scenario.run.seed))
 
 

@@ -300,8 +300,7 @@ def test_rescue_units_reach_a_call_inside_closed_roads_at_their_speed(tmp_path, 
     import yaml
 
     from citysim.model import CityModel
-    from citysim.rng import replication_seeds
-    from citysim.runner import world_streams
+    from citysim.rng import replication_seeds, world_streams
     from citysim.world.builder import build_world
     from tests.hazards import road_block
     from tests.scenarios import SMALL_CITY
