@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from citysim.io.data_sources import data_sources
+from citysim.scenario import Scenario
 
 PACKAGES = ("citysim", "numpy", "numba", "scipy", "mesa", "pandas", "networkx", "pydantic",
             "pyarrow", "osmnx", "matplotlib")
@@ -43,7 +44,7 @@ def versions() -> dict[str, str | None]:
 
 
 def provenance(
-    scenario: Any, *, started: datetime, wall_time_s: float, world: dict[str, Any]
+    scenario: Scenario, *, started: datetime, wall_time_s: float, world: dict[str, Any]
 ) -> dict[str, Any]:
     """The provenance record of one run folder.
 

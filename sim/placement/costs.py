@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -26,6 +25,7 @@ from citysim.agents.draws import CAR
 from citysim.agents.traffic import edge_traffic
 from citysim.model import FREE_WALK_SPEED_MPS
 from citysim.routing import next_hop_tree, shortest_costs
+from citysim.scenario import Scenario
 from citysim.world.builder import World, node_population
 from citysim.world.network import RoadNetwork
 
@@ -59,7 +59,7 @@ class Demand:
         return float(self.weight.sum())
 
 
-def shelter_demand(scenario: Any, world: World) -> Demand:
+def shelter_demand(scenario: Scenario, world: World) -> Demand:
     """Expected evacuees per node: residents times ``behaviour.compliance``.
 
     Parameters
@@ -80,7 +80,7 @@ def shelter_demand(scenario: Any, world: World) -> Demand:
                   rule=f"residents at each node x behaviour.compliance ({share:g})")
 
 
-def call_demand(scenario: Any, world: World) -> Demand:
+def call_demand(scenario: Scenario, world: World) -> Demand:
     """Where calls come from: residents per node, or one per node (``uniform`` calls).
 
     Parameters

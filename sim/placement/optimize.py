@@ -42,6 +42,7 @@ from citysim.placement.models import (
     mexclp,
     p_median,
 )
+from citysim.scenario import Scenario
 from citysim.world.builder import World
 
 __all__ = [
@@ -159,7 +160,7 @@ class PlacementProblem:
 
 
 def placement_problem(
-    scenario: Any,
+    scenario: Scenario,
     world: World,
     kind: Kind,
     *,
@@ -215,7 +216,7 @@ def placement_problem(
 
 
 def estimate_busy_fraction(
-    scenario: Any, sites: Sites, demand: Demand, cost_s: np.ndarray, fixed: np.ndarray,
+    scenario: Scenario, sites: Sites, demand: Demand, cost_s: np.ndarray, fixed: np.ndarray,
     n_new: int,
 ) -> tuple[float, str]:
     """Daskin's system busy fraction ``q`` from the scenario's background calls.
@@ -254,7 +255,7 @@ def estimate_busy_fraction(
 
 
 def check_request(
-    scenario: Any,
+    scenario: Scenario,
     kind: str,
     n_new: int,
     *,
@@ -360,8 +361,8 @@ def place(problem: PlacementProblem, model: str, n_new: int) -> tuple[Placement,
 # --------------------------------------------------------------------------- plans as scenarios
 
 
-def plan_scenario(scenario: Any, sites: Sites, open_sites: np.ndarray, *,
-                  replications: int) -> Any:
+def plan_scenario(scenario: Scenario, sites: Sites, open_sites: np.ndarray, *,
+                  replications: int) -> Scenario:
     """The scenario with exactly the open sites as its shelters (stations).
 
     Existing sites keep their entries; candidates become shelters (stations)
