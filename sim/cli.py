@@ -91,10 +91,10 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
                           help="result folder (default: outputs.dir-optimize, else "
                                "results/<name>-optimize)")
     optimize.add_argument("--no-progress", action="store_true", help="hide the progress bars")
-    for verb, what in (("batch", "variants x replications, resumable, on Dask"),
+    for verb, purpose in (("batch", "variants x replications, resumable, on Dask"),
                        ("sweep", "global sensitivity of KPIs (SALib Sobol / Morris)"),
                        ("calibrate", "fit parameters to an observed curve, distribution or KPI")):
-        exp = sub.add_parser(verb, help=what)
+        exp = sub.add_parser(verb, help=purpose)
         exp.add_argument("experiment", type=Path, help=f"experiment YAML file (kind: {verb})")
         where = exp.add_mutually_exclusive_group()
         where.add_argument("--workers", type=int, default=None, metavar="N",

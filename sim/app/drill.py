@@ -57,13 +57,15 @@ def timeline(
     progress
         Show the run's progress bar.
     """
-    if (scenario is None) == (from_dir is None):
+    if scenario is not None and from_dir is None:
+        results_dir = output_folder(scenario, out)
+        run(scenario, out=results_dir, progress=progress)
+    elif scenario is None and from_dir is not None:
+        results_dir = Path(from_dir)
+    else:
         raise ValueError("give a scenario or a results folder, not both or neither")
-    if scenario is not None:
-        from_dir = output_folder(scenario, out)
-        run(scenario, out=from_dir, progress=progress)
-    msel, paths = write_timeline(from_dir, out)
-    return Timeline(Path(from_dir), msel, paths)
+    msel, paths = write_timeline(results_dir, out)
+    return Timeline(results_dir, msel, paths)
 
 
 def compare(msel_path: Path, *, tolerance_s: float) -> tuple[Comparison, list[Path]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TypeAlias
 
 from citysim.io.results import write_results
 from citysim.scenario import Override, Scenario, load_scenario, load_scenario_dict
@@ -22,7 +23,8 @@ HEADLINE_KPIS: tuple[str, ...] = (
 )
 """KPIs ``citysim run`` prints, in order, when the run has them."""
 
-ScenarioLike = Scenario | str | os.PathLike[str]
+ScenarioLike: TypeAlias = Scenario | str | os.PathLike[str]
+"""A loaded scenario or its file."""
 
 
 def load(
