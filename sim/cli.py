@@ -387,7 +387,7 @@ def _drill(args: argparse.Namespace) -> int:
 
 def _option_problems(err: ScenarioError) -> bool:
     """Whether every problem is about a command-line option (``--model``, ``--workers`` ...)."""
-    return all(p.path.startswith("--") for p in err.problems)
+    return bool(err.problems) and all(p.path.startswith("--") for p in err.problems)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -74,8 +74,9 @@ def provenance(
         "overrides": list(scenario.overrides),
         "seed": int(scenario.run.seed),
         "replications": int(scenario.run.replications),
-        "seed_scheme": "numpy SeedSequence(seed).spawn(replications)[i]; component streams "
-                       "keyed by sha256(name) (citysim.rng)",
+        "seed_scheme": "the city from numpy SeedSequence(seed); replication i from "
+                       "SeedSequence(seed).spawn(replications)[i]; component streams keyed by "
+                       "sha256(name) (citysim.rng)",
         "versions": versions(),
         "git": git_commit(),
         "command": sys.argv,
