@@ -96,7 +96,7 @@ def strict_load(path):
 def storm_wgs84(tmp_path_factory):
     root = tmp_path_factory.mktemp("gis")
     out = run(load_scenario(write_storm(root), overrides=[
-        ORIGIN, "outputs.animation=false", "outputs.plots=false"]), out_dir=root / "out")
+        ORIGIN, "outputs.animation=false", "outputs.plots=false"]), out=root / "out")
     return out, root / "out" / "gis"
 
 
