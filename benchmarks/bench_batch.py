@@ -27,7 +27,7 @@ import pandas as pd
 
 from benchmarks.common import BenchResult, compare, register
 from citysim.experiments.cluster import open_client
-from citysim.experiments.runs import RunPool, RunSpec, execute_run, replication_seed, run_id
+from citysim.experiments.runs import RunPool, RunSpec, execute_run, run_id
 from citysim.scenario import Override, load_scenario
 
 # side of the grid, residents, simulated time, runs in the batch
@@ -62,13 +62,10 @@ def _specs(folder: Path, size: str) -> list[RunSpec]:
     path = folder / "town.yaml"
     path.write_text(TOWN.format(side=side, residents=residents, duration=duration,
                                 cap=residents, far=(side - 1) * 150))
-    specs = []
-    for i in range(n_runs):
-        seed = replication_seed(1, i, n_runs)
-        overrides = (Override.of("run.seed", seed),)
-        resolved = load_scenario(path, overrides=overrides).resolved()
-        specs.append(RunSpec(run_id(resolved), str(path), overrides, seed))
-    return specs
+    overrides = (Override.of("run.seed", 1),)
+    resolved = load_scenario(path, overrides=overrides).resolved()
+    return [RunSpec(run_id(resolved, replication=i), str(path), overrides, 1, i)
+            for i in range(n_runs)]
 
 
 def _kpis(records: dict[str, dict]) -> pd.DataFrame:

@@ -74,9 +74,8 @@ from citysim.agents.traffic import (
     WEIDMANN_JAM_DENSITY_P_M2,
     edge_traffic,
 )
-from citysim.rng import Streams, replication_seeds
+from citysim.rng import Streams, replication_seeds, world_streams
 from citysim.routing import next_hop_tree
-from citysim.runner import world_streams
 from citysim.world.builder import World, build_world
 
 _MODES = (WALK, CAR)
@@ -107,7 +106,7 @@ def reference_plan(scenario: Any, world: World, replication: int = 0) -> Residen
 
 
 def reference_world(scenario: Any) -> World:
-    """The world of a scenario, built as :func:`citysim.runner.run_scenario` builds it."""
+    """The world of a scenario, built as :func:`citysim.run` builds it."""
     return build_world(scenario, world_streams(scenario.run.seed))
 
 

@@ -1,7 +1,8 @@
-"""The ``citysim`` command: parse, call the API, print, exit.
+"""The ``citysim`` command: parse, call the application layer (:mod:`citysim.app`), print, exit.
 
 Exit codes: 0 ok, 1 a run failed, 2 bad input. Bad input never prints a
-traceback: it prints what is wrong and where (the YAML path and line).
+traceback: it prints what is wrong and where (the YAML path and line); a bad
+option is reported as argparse reports its own (``citysim <verb>: error: ...``).
 """
 
 from __future__ import annotations
@@ -11,28 +12,27 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal, NoReturn
+from typing import TYPE_CHECKING, Literal
 
 from citysim.errors import ScenarioError
+
+if TYPE_CHECKING:
+    from citysim.experiments.batch import ExperimentResult
+    from citysim.scenario import Scenario
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 
-class _Parser(argparse.ArgumentParser):
-    """An argument parser that exits with code 2 and no traceback on bad arguments."""
-
-    def error(self, message: str) -> NoReturn:  # noqa: D102
-        self.print_usage(sys.stderr)
-        print(f"citysim: {message}", file=sys.stderr)
-        raise SystemExit(EXIT_BAD_INPUT)
+class _OptionError(Exception):
+    """An option value refused after parsing: reported as argparse reports its own errors."""
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
     from citysim import __version__
 
-    p = _Parser(prog="citysim", description="Simulate a city in an emergency.")
+    p = argparse.ArgumentParser(prog="citysim", description="Simulate a city in an emergency.")
     p.add_argument("--version", action="version", version=f"citysim {__version__}")
-    sub = p.add_subparsers(dest="verb", required=True, parser_class=_Parser)
+    sub = p.add_subparsers(dest="verb", required=True)
 
     def scenario_args(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("scenario", type=Path, help="scenario YAML file")
@@ -61,7 +61,8 @@ def _parser() -> argparse.ArgumentParser:
                           help="use the network as the scenario's hazards leave it at this time "
                                "of the run, e.g. 2h (default: the normal network)")
     coverage.add_argument("--out", type=Path, default=None,
-                          help="result folder (default: results/<name>-coverage)")
+                          help="result folder (default: outputs.dir-coverage, else "
+                               "results/<name>-coverage)")
     optimize = sub.add_parser("optimize", help="place shelters or stations by a location model; "
                                                "compare current and proposed plans by simulation")
     scenario_args(optimize)
@@ -87,12 +88,13 @@ def _parser() -> argparse.ArgumentParser:
                           help="mexclp: probability that a unit is busy (default: estimated "
                                "from the background calls)")
     optimize.add_argument("--out", type=Path, default=None,
-                          help="result folder (default: results/<name>-optimize)")
+                          help="result folder (default: outputs.dir-optimize, else "
+                               "results/<name>-optimize)")
     optimize.add_argument("--no-progress", action="store_true", help="hide the progress bars")
-    for verb, about in (("batch", "variants x replications, resumable, on Dask"),
+    for verb, purpose in (("batch", "variants x replications, resumable, on Dask"),
                        ("sweep", "global sensitivity of KPIs (SALib Sobol / Morris)"),
                        ("calibrate", "fit parameters to an observed curve, distribution or KPI")):
-        exp = sub.add_parser(verb, help=about)
+        exp = sub.add_parser(verb, help=purpose)
         exp.add_argument("experiment", type=Path, help=f"experiment YAML file (kind: {verb})")
         where = exp.add_mutually_exclusive_group()
         where.add_argument("--workers", type=int, default=None, metavar="N",
@@ -128,23 +130,35 @@ def _parser() -> argparse.ArgumentParser:
                        help="folder of the run and the timeline (default: outputs.dir, else "
                             "results/<name>; with --from: RESULTS_DIR)")
     drill.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    return p
+    return p, dict(sub.choices)
 
 
-def _load(args: argparse.Namespace):
-    from citysim.scenario import load_scenario
+def _load(args: argparse.Namespace) -> Scenario:
+    from citysim.app.run import load
 
-    return load_scenario(args.scenario, overrides=args.overrides, seed=args.seed)
+    return load(args.scenario, overrides=args.overrides, seed=args.seed)
+
+
+def _duration(option: str, text: str | None, *, least: str = "positive") -> float | None:
+    """An option's duration (s), ``None`` when not given; ``least``: positive or non-negative."""
+    from citysim.scenario import parse_duration
+
+    if text is None:
+        return None
+    try:
+        seconds = parse_duration(text)
+    except ValueError as err:
+        raise _OptionError(f"{option} {text!r}: {err}") from None
+    if not (seconds > 0 if least == "positive" else seconds >= 0):
+        raise _OptionError(f"{option} {text!r}: expected a {least} duration")
+    return seconds
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from citysim.model import build_hazards
-    from citysim.runner import world_streams
-    from citysim.world.builder import build_world
+    from citysim.app.validate import validate
 
     scenario = _load(args)
-    world = build_world(scenario, world_streams(scenario.run.seed))
-    build_hazards(scenario, world, world_streams(scenario.run.seed))
+    world = validate(scenario)
     net = world.network
     print(f"{args.scenario}: ok — {scenario.name}: {net.n_nodes:,} nodes, {net.n_edges:,} edges, "
           f"{world.population.total:,} residents, {len(world.shelters)} shelters, "
@@ -164,54 +178,38 @@ def _format(value: object) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from citysim.runner import HEADLINE_KPIS, run_scenario
+    from citysim.app.folders import output_folder
+    from citysim.app.run import headline, run
 
     scenario = _load(args)
-    out_dir = args.out or scenario.outputs.dir or Path("results") / scenario.name
-    out = run_scenario(scenario, out_dir=out_dir, progress=not args.no_progress)
+    out_dir = output_folder(scenario, args.out)
+    result = run(scenario, out=out_dir, progress=not args.no_progress)
     print(f"{scenario.name}: results in {out_dir}")
-    width = max(len(k) for k in HEADLINE_KPIS)
-    for key in HEADLINE_KPIS:
-        if key in out.summary:
-            print(f"  {key:<{width}}  {_format(out.summary[key])}")
+    rows = headline(result.summary)
+    width = max(len(key) for key, _ in rows)
+    for key, value in rows:
+        print(f"  {key:<{width}}  {_format(value)}")
     return EXIT_OK
 
 
 def _coverage(args: argparse.Namespace) -> int:
-    from citysim.scenario import format_duration, parse_duration
+    from citysim.scenario import format_duration
     from citysim.world.sites import UNIT_TYPES
 
-    times: dict[str, float | None] = {}
-    for option, text, least in (("--standard", args.standard, "positive"),
-                                ("--at", args.at, "non-negative")):
-        if text is None:
-            times[option] = None
-            continue
-        try:
-            seconds = parse_duration(text)
-        except ValueError as err:
-            print(f"citysim coverage: {option} {text!r}: {err}", file=sys.stderr)
-            return EXIT_BAD_INPUT
-        if not (seconds > 0 if least == "positive" else seconds >= 0):
-            print(f"citysim coverage: {option} {text!r}: expected a {least} duration",
-                  file=sys.stderr)
-            return EXIT_BAD_INPUT
-        times[option] = seconds
+    standard_s = _duration("--standard", args.standard)
+    at_s = _duration("--at", args.at, least="non-negative")
     if args.unit not in UNIT_TYPES:
-        print(f"citysim coverage: --unit {args.unit!r}: expected one of "
-              f"{', '.join(UNIT_TYPES)}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        raise _OptionError(f"--unit {args.unit!r}: expected one of {', '.join(UNIT_TYPES)}")
     scenario = _load(args)
-    at_s = times["--at"]
     if at_s is not None and at_s > float(scenario.run.duration):
-        print(f"citysim coverage: --at {args.at!r} is after the end of the run "
-              f"(run.duration: {format_duration(scenario.run.duration)})", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        raise _OptionError(f"--at {args.at!r} is after the end of the run "
+                           f"(run.duration: {format_duration(scenario.run.duration)})")
 
-    from citysim.analysis.coverage import run_coverage
+    from citysim.app.coverage import run_coverage
+    from citysim.app.folders import output_folder
 
-    out_dir = args.out or Path("results") / f"{scenario.name}-coverage"
-    run = run_coverage(scenario, standard_s=times["--standard"], unit=args.unit, at_s=at_s,
+    out_dir = output_folder(scenario, args.out, suffix="-coverage")
+    run = run_coverage(scenario, standard_s=standard_s, unit=args.unit, at_s=at_s,
                        out_dir=out_dir)
     cov, rep = run.coverage, run.report
     std = format_duration(cov.standard_s)
@@ -246,27 +244,13 @@ def _coverage(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _experiment(args: argparse.Namespace):
-    from citysim.errors import Problem
-    from citysim.experiments import load_experiment
-
-    experiment = load_experiment(args.experiment)
-    if experiment.kind != args.verb:
-        raise ScenarioError([Problem("kind", f"citysim {args.verb} needs kind: {args.verb}, "
-                                             f"got {experiment.kind}")],
-                            source=args.experiment)
-    if args.workers is not None and args.workers < 0:
-        raise ScenarioError([Problem("--workers", f"expected 0 or more, got {args.workers}")])
-    return experiment
-
-
-def _runs_line(result) -> str:
+def _runs_line(result: ExperimentResult) -> str:
     n, made, failed = len(result.table), result.made, result.failed
     return (f"{n} runs ({made} made now, {len(set(result.table['run_id'])) - made} found "
             f"finished): {n - failed} ok, {failed} failed")
 
 
-def _failures(result) -> int:
+def _failures(result: ExperimentResult) -> int:
     failed = result.table[result.table["status"] != "ok"]
     if failed.empty:
         return EXIT_OK
@@ -276,19 +260,21 @@ def _failures(result) -> int:
 
 
 def _batch(args: argparse.Namespace) -> int:
-    from citysim.experiments import run_batch
+    from citysim.app.experiments import load, run_batch
+    from citysim.experiments.spec import BatchExperiment
 
-    experiment = _experiment(args)
-    result = run_batch(experiment, out=args.out, workers=args.workers, scheduler=args.scheduler,
-                       progress=not args.no_progress)
+    experiment = load(args.experiment, BatchExperiment, workers=args.workers)
+    result = run_batch(experiment, out=args.out, workers=args.workers,
+                       scheduler=args.scheduler, progress=not args.no_progress)
     print(f"{args.experiment}: {_runs_line(result)}; results in {result.out_dir / 'batch.parquet'}")
     table = result.table[result.table["status"] == "ok"]
     kpis = [k for k in ("evacuated", "evacuation_time_p90_s", "fatalities", "shelter_overflow",
                         "response_time_p90_s") if k in table and table[k].notna().any()]
-    if kpis and list(experiment.vary):
+    varied = list(experiment.vary)
+    if kpis and varied:
         firsts = result.table.groupby("variant").first()
         for variant, row in firsts.iterrows():
-            text = ", ".join(f"{path}={row[path]}" for path in experiment.vary)
+            text = ", ".join(f"{path}={row[path]}" for path in varied)
             print(f"  variant {variant}: {text if len(text) <= 96 else text[:93] + '...'}")
         means = table.groupby("variant")[kpis].mean()
         print("  mean over replications, by variant:")
@@ -297,11 +283,13 @@ def _batch(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from citysim.experiments.sweep import INDEX_NAMES, run_sweep
+    from citysim.app.experiments import load, run_sweep
+    from citysim.experiments.spec import SweepExperiment
+    from citysim.experiments.sweep import INDEX_NAMES
 
-    experiment = _experiment(args)
-    result = run_sweep(experiment, out=args.out, workers=args.workers, scheduler=args.scheduler,
-                       progress=not args.no_progress)
+    experiment = load(args.experiment, SweepExperiment, workers=args.workers)
+    result = run_sweep(experiment, out=args.out, workers=args.workers,
+                       scheduler=args.scheduler, progress=not args.no_progress)
     print(f"{args.experiment}: {_runs_line(result)}; indices in "
           f"{result.out_dir / 'indices.csv'}")
     for output, rows in result.indices.groupby("output", sort=False):
@@ -317,10 +305,9 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 def _calibrate(args: argparse.Namespace) -> int:
-    from citysim.experiments.calibrate import run_calibration
+    from citysim.app.experiments import run_calibration
 
-    experiment = _experiment(args)
-    result = run_calibration(experiment, out=args.out, workers=args.workers,
+    result = run_calibration(args.experiment, out=args.out, workers=args.workers,
                              scheduler=args.scheduler, progress=not args.no_progress)
     print(f"{args.experiment}: {len(result.trials)} parameter sets tried, {_runs_line(result)}; "
           f"results in {result.out_dir}")
@@ -331,20 +318,15 @@ def _calibrate(args: argparse.Namespace) -> int:
 
 
 def _optimize(args: argparse.Namespace) -> int:
-    from citysim.placement.optimize import run_optimize
-    from citysim.scenario import parse_duration
+    from citysim.app.folders import output_folder
+    from citysim.app.optimize import run_optimize
 
-    standard_s = None
-    if args.standard is not None:
-        try:
-            standard_s = parse_duration(args.standard)
-        except ValueError as err:
-            raise ScenarioError(f"{args.standard!r}: {err}", path="--standard") from None
+    standard_s = _duration("--standard", args.standard)
     kind: Literal["shelters", "stations"] = (
         "shelters" if args.shelters is not None else "stations")
     n_new = args.shelters if kind == "shelters" else args.stations
     scenario = _load(args)
-    out_dir = args.out or Path("results") / f"{scenario.name}-optimize"
+    out_dir = output_folder(scenario, args.out, suffix="-optimize")
     run = run_optimize(scenario, kind=kind, n_new=n_new, model=args.model,
                        replications=args.replications, keep_existing=args.keep_existing,
                        standard_s=standard_s, busy_fraction=args.busy_fraction, out_dir=out_dir,
@@ -373,10 +355,9 @@ def _optimize(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from citysim.report.html import write_report
+    from citysim.app.report import report
 
-    path = write_report(args.results_dir, args.out)
-    print(f"report: {path}")
+    print(f"report: {report(args.results_dir, args.out)}")
     return EXIT_OK
 
 
@@ -384,35 +365,30 @@ def _drill(args: argparse.Namespace) -> int:
     given = [name for name, value in (("SCENARIO", args.scenario), ("--from", args.from_dir),
                                       ("--compare", args.compare)) if value is not None]
     if len(given) != 1:
-        print("citysim drill: give exactly one of SCENARIO, --from RESULTS_DIR or --compare "
-              f"MSEL.csv (got {', '.join(given) or 'none'})", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        raise _OptionError("give exactly one of SCENARIO, --from RESULTS_DIR or --compare "
+                           f"MSEL.csv (got {', '.join(given) or 'none'})")
     if args.compare is not None:
-        from citysim.drill.compare import compare_msel, summary_lines, write_comparison
-        from citysim.scenario import parse_duration
+        from citysim.app.drill import compare
+        from citysim.drill.compare import summary_lines
 
-        try:
-            tolerance_s = parse_duration(args.tolerance)
-        except ValueError as err:
-            print(f"citysim drill: --tolerance {args.tolerance!r}: {err}", file=sys.stderr)
-            return EXIT_BAD_INPUT
-        comparison = compare_msel(args.compare, tolerance_s=tolerance_s)
-        paths = write_comparison(comparison, args.compare)
+        tolerance_s = _duration("--tolerance", args.tolerance, least="non-negative")
+        comparison, paths = compare(args.compare, tolerance_s=tolerance_s)
         print("\n".join(summary_lines(comparison)))
         print(f"written: {', '.join(str(p) for p in paths)}")
         return EXIT_OK
-    from citysim.drill.msel import write_timeline
+    from citysim.app.drill import timeline
 
-    results = args.from_dir
-    if results is None:
-        from citysim.runner import run_scenario
-
-        scenario = _load(args)
-        results = args.out or scenario.outputs.dir or Path("results") / scenario.name
-        run_scenario(scenario, out_dir=results, progress=not args.no_progress)
-    msel, paths = write_timeline(results, args.out)
-    print(f"{len(msel)} injects from {results}: {', '.join(str(p) for p in paths)}")
+    scenario = _load(args) if args.scenario is not None else None
+    made = timeline(scenario, from_dir=args.from_dir, out=args.out,
+                    progress=not args.no_progress)
+    print(f"{len(made.msel)} injects from {made.results_dir}: "
+          f"{', '.join(str(p) for p in made.paths)}")
     return EXIT_OK
+
+
+def _option_problems(err: ScenarioError) -> bool:
+    """Whether every problem is about a command-line option (``--model``, ``--workers`` ...)."""
+    return bool(err.problems) and all(p.path.startswith("--") for p in err.problems)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -428,13 +404,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     int
         The exit code.
     """
-    args = _parser().parse_args(argv)
+    parser, verb_parsers = _parser()
+    args = parser.parse_args(argv)
     verbs = {"run": _run, "validate": _validate, "coverage": _coverage, "batch": _batch,
              "sweep": _sweep, "calibrate": _calibrate, "optimize": _optimize,
              "report": _report, "drill": _drill}
     try:
         return verbs[args.verb](args)
+    except _OptionError as err:
+        return _usage_error(verb_parsers[args.verb], str(err))
     except ScenarioError as err:
+        if _option_problems(err):
+            return _usage_error(verb_parsers[args.verb], "; ".join(str(p) for p in err.problems))
         if getattr(args, "scenario", None) is not None:  # the file as the user named it
             err = err.with_source(args.scenario)
         print(err.render(), file=sys.stderr)
@@ -449,6 +430,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         traceback.print_exc(file=sys.stderr)
         print(f"citysim: the run failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         return EXIT_FAILED
+
+
+def _usage_error(parser: argparse.ArgumentParser, message: str) -> int:
+    """Report a bad option as argparse does (usage, ``citysim <verb>: error: ...``); exit code 2."""
+    parser.print_usage(sys.stderr)
+    print(f"{parser.prog}: error: {message}", file=sys.stderr)
+    return EXIT_BAD_INPUT
 
 
 if __name__ == "__main__":

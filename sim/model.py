@@ -18,16 +18,16 @@ from citysim.agents.states import STATE_COLUMNS, State, final_groups, persons_by
 from citysim.agents.traffic import Roads, edge_traffic
 from citysim.errors import Problem, ScenarioError
 from citysim.hazards.base import Hazard, IncidentRequest, check_fields, overrides
-from citysim.io.tables import (
+from citysim.rng import Streams, replication_seed_sequence, world_streams
+from citysim.routing import next_hop_tree
+from citysim.scenario import Scenario
+from citysim.tables import (
     INCIDENT_COLUMNS,
     PROBE_COLUMNS,
     SHELTER_COLUMNS,
     STATION_COLUMNS,
     typed_frame,
 )
-from citysim.rng import Streams
-from citysim.routing import next_hop_tree
-from citysim.scenario import Scenario
 from citysim.world.builder import World, build_world
 from citysim.world.sites import UNIT_TYPES
 
@@ -113,6 +113,9 @@ class CityModel(mesa.Model):
        model-level series and probes sample the hazards. Recording never
        changes the simulation.
 
+    Build one with :meth:`from_scenario` to get the city and the replication
+    ``citysim run`` makes; the constructor takes both explicitly.
+
     Parameters
     ----------
     scenario
@@ -120,7 +123,9 @@ class CityModel(mesa.Model):
     seed_sequence
         Root seed of this replication (see :mod:`citysim.rng`).
     world
-        A world already built from the same scenario and seed, to reuse.
+        The city, built from the same scenario
+        (``build_world(scenario, world_streams(scenario.run.seed))`` is the
+        one ``citysim run`` uses).
     """
 
     def __init__(
@@ -128,13 +133,13 @@ class CityModel(mesa.Model):
         scenario: Scenario,
         seed_sequence: np.random.SeedSequence,
         *,
-        world: World | None = None,
+        world: World,
     ) -> None:
         streams = Streams(seed_sequence)
         super().__init__(rng=streams.generator("mesa"))
         self.scenario = scenario
         self.streams = streams
-        self.world = world if world is not None else build_world(scenario, streams)
+        self.world = world
         net = self.world.network
         self.hazards = build_hazards(scenario, self.world, streams)
         self.plan = draw_residents(self.world.population, scenario.behaviour,
@@ -176,6 +181,39 @@ class CityModel(mesa.Model):
         self._record()
 
     # -- stages ---------------------------------------------------------
+    @classmethod
+    def from_scenario(
+        cls, scenario: Scenario, *, replication: int = 0, world: World | None = None
+    ) -> CityModel:
+        """Replication ``replication`` of the scenario, as ``citysim run`` makes it.
+
+        The city is built from the run seed (:func:`citysim.rng.world_streams`),
+        the same in every replication; the dynamics draw from the
+        replication's seed sequence
+        ``SeedSequence(run.seed).spawn(n)[replication]``
+        (:func:`citysim.rng.replication_seed_sequence`). Stepping the model
+        while ``model.running`` gives that replication's results.
+
+        Parameters
+        ----------
+        scenario
+            A loaded scenario (:func:`citysim.scenario.load_scenario`).
+        replication
+            0-based replication index (need not be below ``run.replications``).
+        world
+            The scenario's city, when already built, to reuse.
+
+        Returns
+        -------
+        CityModel
+        """
+        if replication < 0:
+            raise ValueError(f"replication must be 0 or more, got {replication}")
+        seed = int(scenario.run.seed)
+        if world is None:
+            world = build_world(scenario, world_streams(seed))
+        return cls(scenario, replication_seed_sequence(seed, replication), world=world)
+
     def _advance_hazards(self) -> None:
         for hazard in self.hazards:
             hazard.advance(self.t_s, self.step_dt_s)

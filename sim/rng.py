@@ -47,6 +47,26 @@ def replication_seeds(seed: int, replications: int) -> list[np.random.SeedSequen
     return np.random.SeedSequence(seed).spawn(replications)
 
 
+def replication_seed_sequence(seed: int, replication: int) -> np.random.SeedSequence:
+    """Seed sequence of replication ``replication`` of a run, alone.
+
+    Equal to ``replication_seeds(seed, n)[replication]`` for every
+    ``n > replication``: ``SeedSequence(seed, spawn_key=(replication,))``.
+
+    Parameters
+    ----------
+    seed
+        The run seed (``run.seed``).
+    replication
+        0-based replication index.
+
+    Returns
+    -------
+    numpy.random.SeedSequence
+    """
+    return np.random.SeedSequence(seed, spawn_key=(int(replication),))
+
+
 class Streams:
     """Named random streams of one replication.
 
@@ -68,3 +88,22 @@ class Streams:
     def generator(self, name: str) -> np.random.Generator:
         """Return a fresh generator for component ``name`` (same name, same draws)."""
         return np.random.default_rng(self.seed_sequence(name))
+
+
+def world_streams(seed: int) -> Streams:
+    """Random streams of the city itself (network jitter, population placement).
+
+    The city is the same in every replication of a run: its streams hang off
+    the run seed's root, the replications' off its spawned children
+    (:func:`replication_seeds`).
+
+    Parameters
+    ----------
+    seed
+        The run seed (``run.seed``).
+
+    Returns
+    -------
+    Streams
+    """
+    return Streams(np.random.SeedSequence(seed))

@@ -7,6 +7,7 @@ import pytest
 
 from citysim.cli import main
 from tests.contract import contract_problems
+from tests.placement.cases import CITY
 from tests.scenarios import SMALL_CITY, write_scenario
 
 
@@ -99,3 +100,22 @@ def test_validate_ok_and_bad_arguments(tmp_path, capsys):
     assert info.value.code == 2
     assert main(["run", str(path), "--set", "no-equals-sign"]) == 2
     assert "no-equals-sign" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("verb, args, message", [
+    ("coverage", ["--standard", "soon"], "--standard 'soon'"),
+    ("optimize", ["--shelters", "1", "--standard", "soon"], "--standard 'soon'"),
+    ("optimize", ["--shelters", "0"], "--shelters: expected at least 1 site"),
+    ("drill", ["--from", "."], "give exactly one of"),
+    ("run", ["--seed", "x"], "argument --seed: invalid int value"),
+])
+def test_every_verb_reports_bad_options_as_argparse_does(tmp_path, capsys, verb, args, message):
+    path = write_scenario(tmp_path, CITY)  # with candidate sites: only the option is wrong
+    try:
+        code = main([verb, str(path), *args])
+    except SystemExit as stop:  # argparse's own checks exit from parse_args
+        code = stop.code
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("usage: citysim " + verb), err
+    assert f"citysim {verb}: error: " in err and message in err, err

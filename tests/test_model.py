@@ -1,12 +1,16 @@
 import numpy as np
 import pandas as pd
+import pandas.testing as pdt
 import pytest
 
+import citysim
 from citysim.agents.states import State
+from citysim.app.run import run
+from citysim.metrics import summarize_model
 from citysim.model import CityModel
-from citysim.rng import replication_seeds
-from citysim.runner import run_replication, run_scenario, world_streams
+from citysim.rng import replication_seeds, world_streams
 from citysim.scenario import load_scenario
+from citysim.simulation import run_replication
 from citysim.world.builder import build_world
 from tests.scenarios import write_scenario
 
@@ -17,7 +21,7 @@ def scenario(tmp_path_factory):
 
 
 def test_normal_day_runs_to_the_end_and_conserves_people(scenario):
-    out = run_scenario(scenario)
+    out = run(scenario)
     ts = out.timeseries
     assert ts["t_s"].iloc[0] == 0 and ts["t_s"].iloc[-1] == 1200
     np.testing.assert_allclose(np.diff(ts["t_s"]), 120)
@@ -44,7 +48,7 @@ def test_normal_day_runs_to_the_end_and_conserves_people(scenario):
 
 
 def test_same_seed_same_results_other_seed_other_city(scenario):
-    a, b = run_scenario(scenario), run_scenario(scenario)
+    a, b = run(scenario), run(scenario)
     for name in ("timeseries", "incidents", "shelters", "probes"):
         pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
     strip = lambda s: {k: v for k, v in s.items() if k != "wall_time_s"}  # noqa: E731
@@ -57,14 +61,14 @@ def test_same_seed_same_results_other_seed_other_city(scenario):
 
 def test_replications_give_intervals_and_any_one_reruns_alone(tmp_path):
     sc = load_scenario(write_scenario(tmp_path), overrides=["run.replications=3"])
-    out = run_scenario(sc, out_dir=tmp_path / "out")
+    out = run(sc, out=tmp_path / "out")
     assert len(out.replications) == 3
     assert set(out.timeseries["replication"]) == {0, 1, 2}
     s = out.summary["residents_total"]
     assert s == {"mean": 5003.0, "ci95_low": 5003.0, "ci95_high": 5003.0, "n": 3}
     assert out.summary["evacuation_time_p50_s"] is None
     world = build_world(sc, world_streams(sc.run.seed))
-    model, summary = run_replication(sc, replication_seeds(sc.run.seed, 3)[1], world)
+    model, summary = run_replication(sc, 1, world)
     row = out.replications.iloc[1]
     assert summary["steps"] == row["steps"] and summary["residents_total"] == row["residents"
                                                                                   "_total"]
@@ -79,3 +83,28 @@ def test_model_is_a_mesa_model_with_a_seeded_rng(scenario):
     assert (m1.residents.state == State.AT_HOME).all()
     m1.step()
     assert m1.steps == 1 and m1.t_s == 10.0
+
+
+def test_from_scenario_steps_to_the_replication_citysim_run_makes(tmp_path):
+    # CityModel.from_scenario(s, replication=1) stepped to the end = row 1 of citysim.run
+    sc = load_scenario(write_scenario(tmp_path), overrides=["run.replications=2"])
+    whole = citysim.run(sc)
+    model = CityModel.from_scenario(sc, replication=1)
+    while model.running:
+        model.step()
+    model.finish()
+    mine = summarize_model(model, wall_time_s=0.0)
+    row = whole.replications.set_index("replication").loc[1]
+    for kpi, value in mine.items():
+        if kpi in ("wall_time_s",) or value is None:
+            continue
+        assert row[kpi] == pytest.approx(value, rel=0, abs=0), kpi
+    rep1 = whole.timeseries[whole.timeseries["replication"] == 1]
+    pdt.assert_frame_equal(model.timeseries_frame(),
+                           rep1.drop(columns="replication").reset_index(drop=True),
+                           check_dtype=False)
+
+
+def test_the_model_needs_its_world():
+    with pytest.raises(TypeError):
+        CityModel(None, np.random.SeedSequence(0))  # no silent build of another city

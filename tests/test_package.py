@@ -44,11 +44,16 @@ def test_imports_as_one_package_named_citysim(tmp_path):
 
 def test_a_regular_install_holds_citysim_only(tmp_path):
     # a wheel is what `pip install .` installs: one top-level package, no `sim`
+    import shutil
     import zipfile
 
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path),
-                    str(REPO)], check=True, capture_output=True)
-    (wheel,) = tmp_path.glob("citysim-*.whl")
+    # from a copy without build/ (setuptools reuses a stale build/lib of the checkout)
+    src = tmp_path / "src"
+    shutil.copytree(REPO, src, ignore=shutil.ignore_patterns(
+        "build", ".venv", ".git", "results", "*.egg-info", "__pycache__", ".*_cache"))
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w",
+                    str(tmp_path / "dist"), str(src)], check=True, capture_output=True)
+    (wheel,) = (tmp_path / "dist").glob("citysim-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     dist_info = wheel.name.split("-py")[0] + ".dist-info"
     assert {n.split("/")[0] for n in names} == {"citysim", dist_info}

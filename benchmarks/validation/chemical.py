@@ -74,7 +74,7 @@ DENSE_POINTS = ((0.01, 137.51), (0.002, 320.39))
 
 @cache
 def _world() -> Any:
-    from citysim.runner import world_streams
+    from citysim.rng import world_streams
     from citysim.scenario import load_scenario_text
     from citysim.world.builder import build_world
 

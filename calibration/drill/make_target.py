@@ -39,8 +39,8 @@ import numpy as np
 import pandas as pd
 
 from citysim.io.atomic import write_atomic
+from citysim.rng import world_streams
 from citysim.routing import shortest_costs
-from citysim.runner import world_streams
 from citysim.scenario import load_scenario
 from citysim.world.builder import build_world
 

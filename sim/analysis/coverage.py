@@ -49,19 +49,16 @@ road-length share first.
 
 Everything here is pure: :func:`station_coverage` takes a world (and,
 optionally, hazard closures and speed factors) and returns arrays;
-:func:`network_at` steps a :class:`~citysim.model.CityModel` to get those
-closures; :func:`run_coverage` and :func:`write_coverage` are the
-``citysim coverage`` verb's API (``coverage.json``,
-``coverage_nodes.parquet``, ``plots/coverage_map.png``).
+:func:`coverage_nodes` and :func:`coverage_report` shape them as
+``coverage_nodes.parquet`` and ``coverage.json``. The ``citysim coverage``
+verb (the network at a time of the run, the files, the map) is
+:mod:`citysim.app.coverage`.
 """
 
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -76,14 +73,10 @@ __all__ = [
     "AREA_LIMITS_KM2",
     "Coverage",
     "CoverageRaster",
-    "CoverageRun",
     "coverage_nodes",
     "coverage_report",
-    "network_at",
-    "run_coverage",
     "station_coverage",
     "street_pairs",
-    "write_coverage",
 ]
 
 AREA_LIMITS_KM2: dict[str, float] = {"class_1": 7.0, "class_2": 4.0, "small": 2.0}
@@ -515,84 +508,6 @@ def _station_table(
 # --------------------------------------------------------------------------- hazards
 
 
-def network_at(
-    scenario: Any, world: World, at_s: float
-) -> tuple[np.ndarray, np.ndarray, float]:
-    """Closures and speed factors of the road network at a time of the run.
-
-    Builds the scenario's :class:`~citysim.model.CityModel` (first replication's
-    seed) and steps it until its clock reaches ``at_s``; the hazards then
-    have acted on the network as they do in ``citysim run``.  At ``at_s = 0``
-    no step is taken (no hazard has acted yet).  With no hazards the network
-    stays as on a normal day.
-
-    Parameters
-    ----------
-    scenario
-        The loaded scenario.
-    world
-        Its built world.
-    at_s
-        Time since the start of the run (s), within ``[0, run.duration]``.
-
-    Returns
-    -------
-    closed : numpy.ndarray
-        Closed edges, shape (m,).
-    speed_factor : numpy.ndarray
-        Speed factor of every edge, shape (m,).
-    t_s : float
-        The model time reached (the first step end at or after ``at_s``).
-
-    Raises
-    ------
-    ValueError
-        When ``at_s`` is negative or after the end of the run.
-    """
-    from citysim.model import CityModel
-    from citysim.rng import replication_seeds
-
-    at = float(at_s)
-    duration = float(scenario.run.duration)
-    if not 0.0 <= at <= duration:
-        raise ValueError(f"the time must lie within the run, 0..{duration:g} s; got {at_s!r}")
-    model = CityModel(scenario, replication_seeds(int(scenario.run.seed), 1)[0], world=world)
-    while model.t_s < at - 1e-9 and model.running:
-        model.step()
-    return (np.array(model.edge_closed, dtype=bool),
-            np.array(model.edge_speed_factor, dtype=np.float64), float(model.t_s))
-
-
-# --------------------------------------------------------------------------- the verb
-
-
-@dataclass(frozen=True, eq=False)
-class CoverageRun:
-    """What ``citysim coverage`` computed for a scenario.
-
-    Attributes
-    ----------
-    world
-        The built world.
-    coverage
-        The coverage.
-    at_s
-        Time of the run whose network was used (s), ``None`` for the normal
-        network.
-    report
-        ``coverage.json`` content.
-    """
-
-    world: World
-    coverage: Coverage
-    at_s: float | None
-    report: dict[str, Any]
-
-    def nodes_frame(self) -> pd.DataFrame:
-        """Per node: ``node`` (id), ``node_index``, ``x, y``, ``population``, ``time_s``, ..."""
-        return coverage_nodes(self.world, self.coverage)
-
-
 def coverage_nodes(world: World, coverage: Coverage) -> pd.DataFrame:
     """The per-node table of ``coverage_nodes.parquet``.
 
@@ -672,87 +587,3 @@ def coverage_report(
                                 .to_dict(orient="records"),
         "provenance": provenance,
     }
-
-
-def run_coverage(
-    scenario: Any,
-    *,
-    standard_s: float | None = None,
-    unit: str = "engine",
-    at_s: float | None = None,
-    out_dir: Path | None = None,
-) -> CoverageRun:
-    """Coverage of a scenario's stations, optionally at a time of the run and written out.
-
-    Parameters
-    ----------
-    scenario
-        A loaded scenario.
-    standard_s
-        The standard (s); default the scenario's ``response.standard``.
-    unit
-        Unit type (``UNIT_TYPES``), default ``"engine"``.
-    at_s
-        Use the network as the hazards leave it at this time of the run
-        (:func:`network_at`); ``None``: the normal network.
-    out_dir
-        Write ``coverage.json``, ``coverage_nodes.parquet`` and
-        ``plots/coverage_map.png`` there (:func:`write_coverage`); ``None``
-        writes nothing.
-
-    Returns
-    -------
-    CoverageRun
-    """
-    from citysim.io.provenance import provenance
-    from citysim.runner import world_streams
-    from citysim.world.builder import build_world
-
-    started = datetime.now(UTC)
-    t0 = time.perf_counter()
-    standard = float(scenario.response.standard if standard_s is None else standard_s)
-    world = build_world(scenario, world_streams(int(scenario.run.seed)))
-    at = None if at_s is None else float(at_s)
-    closed = factor = None
-    if at_s is not None:
-        closed, factor, _ = network_at(scenario, world, at_s)
-    cov = station_coverage(world, standard_s=standard, closed=closed, speed_factor=factor,
-                           unit=unit)
-    prov = provenance(scenario, started=started, wall_time_s=time.perf_counter() - t0,
-                      world=world.describe())
-    run = CoverageRun(world=world, coverage=cov, at_s=at,
-                      report=coverage_report(cov, at_s=at, provenance=prov))
-    if out_dir is not None:
-        write_coverage(run, Path(out_dir))
-    return run
-
-
-def write_coverage(run: CoverageRun, out_dir: Path) -> list[Path]:
-    """Write ``coverage.json``, ``coverage_nodes.parquet`` and ``plots/coverage_map.png``.
-
-    Each file is written atomically.
-
-    Parameters
-    ----------
-    run
-        What :func:`run_coverage` computed.
-    out_dir
-        Destination folder (created if needed).
-
-    Returns
-    -------
-    list of Path
-        The files written.
-    """
-    from citysim.io.atomic import write_json, write_parquet
-    from citysim.plots import save_figure
-    from citysim.plots.coverage import plot_coverage_map
-
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    return [
-        write_parquet(out_dir / "coverage_nodes.parquet", run.nodes_frame()),
-        save_figure(plot_coverage_map(run.world, run.coverage, at_s=run.at_s),
-                    out_dir / "plots" / "coverage_map.png"),
-        write_json(out_dir / "coverage.json", run.report),
-    ]

@@ -20,8 +20,8 @@ import pandas as pd
 
 from citysim.drill.msel import MSEL_COLUMNS
 from citysim.errors import Problem, ScenarioError
+from citysim.humanize import clock, minutes, parse_clock
 from citysim.io.atomic import write_atomic
-from citysim.report.text import clock, minutes, parse_clock
 
 __all__ = ["Comparison", "compare_msel", "read_msel", "summary_lines", "write_comparison"]
 

@@ -43,10 +43,10 @@ from typing import Any
 import pandas as pd
 
 from citysim.drill.refs import json_ref, table_ref
+from citysim.humanize import clock, minutes, number, percent
 from citysim.io.atomic import write_atomic
 from citysim.report.kpis import response_standard_s
 from citysim.report.results import RunFolder, read_run
-from citysim.report.text import clock, minutes, number, percent
 
 __all__ = ["EVENT_TABLE_COLUMNS", "MSEL_COLUMNS", "Inject", "build_msel", "injects_of_run",
            "write_msel", "write_timeline"]

@@ -13,7 +13,7 @@ experiment is finished by starting it again (:mod:`citysim.experiments.runs`).
 from citysim.experiments.batch import ExperimentResult, batch_variants, output_dir, run_batch
 from citysim.experiments.calibrate import CalibrationResult, run_calibration
 from citysim.experiments.cluster import open_client
-from citysim.experiments.runs import RunPool, RunSpec, execute_run, replication_seed, run_id
+from citysim.experiments.runs import RunPool, RunSpec, execute_run, run_id
 from citysim.experiments.spec import (
     BatchExperiment,
     CalibrateExperiment,
@@ -40,7 +40,6 @@ __all__ = [
     "load_experiment",
     "open_client",
     "output_dir",
-    "replication_seed",
     "run_batch",
     "run_calibration",
     "run_id",

@@ -1,4 +1,4 @@
-"""``citysim batch``: every combination of ``vary``, each with ``replications`` seeds.
+"""``citysim batch``: every combination of ``vary``, each with ``replications`` replications.
 
 Writes ``<out>/runs/<run_id>/`` (a normal result folder per run),
 ``<out>/batch.parquet`` (one row per run: ``run_id, variant, replication,

@@ -1,7 +1,9 @@
 """From an experiment's variants to its runs, and from the runs' records to its table.
 
 A *variant* is a set of scenario values (dotted path to value); each variant
-is run with the experiment's ``replications`` seeds. Planning loads every
+is run with the experiment's ``replications``: replication ``r`` of a
+variant is replication ``r`` of ``citysim run`` on it with the base seed
+(:mod:`citysim.experiments.runs`). Planning loads every
 variant's scenario once (so that a value the schema refuses is reported
 before anything runs, naming where it came from in the experiment file),
 and derives each run's content id.
@@ -21,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from citysim.errors import Problem, ScenarioError
-from citysim.experiments.runs import RunSpec, replication_seed, run_id
+from citysim.experiments.runs import RunSpec, run_id
 from citysim.experiments.spec import Experiment, experiment_problem, raise_if
 from citysim.io.atomic import write_json, write_parquet
 from citysim.io.data_sources import file_sha256, input_files
@@ -54,7 +56,7 @@ class Plan:
     base_seed
         The experiment's base seed.
     replications
-        Seeds per variant.
+        Replications per variant.
     base_digest
         SHA-256 of the resolved base scenario (with ``set`` applied).
     """
@@ -94,7 +96,7 @@ def design_runs(
     *,
     locate: Callable[[int, str], tuple[str | int, ...]],
 ) -> Plan:
-    """Load every variant and derive the ids and seeds of its runs.
+    """Load every variant and derive the ids of its runs (one per replication).
 
     Parameters
     ----------
@@ -114,8 +116,8 @@ def design_runs(
     """
     base, base_seed, reps = base_settings(experiment)
     fixed = _fixed_overrides(experiment)
-    seeds = [replication_seed(base_seed, i, reps) for i in range(reps)]
-    keep = [Override.of("run.replications", 1), Override.of("outputs.plots", experiment.plots)]
+    keep = [Override.of("run.replications", 1), Override.of("outputs.plots", experiment.plots),
+            Override.of("run.seed", base_seed)]
     problems: dict[tuple[Any, ...], Problem] = {}
     n_problems = 0
     rows = []
@@ -123,8 +125,7 @@ def design_runs(
         varied = [Override.of(path, value) for path, value in values.items()]
         overrides = [*fixed, *varied, *keep]
         try:
-            scenario = load_scenario(experiment.base, overrides=[
-                *overrides, Override.of("run.seed", seeds[0])])
+            scenario = load_scenario(experiment.base, overrides=overrides)
         except ScenarioError as exc:
             for p in exc.problems:
                 n_problems += 1
@@ -135,10 +136,9 @@ def design_runs(
             continue
         resolved = scenario.resolved()
         inputs = [file_sha256(path) for path in input_files(scenario)]
-        for i, seed in enumerate(seeds):
-            resolved["run"] = {**resolved["run"], "seed": seed}
-            spec = RunSpec(run_id(resolved, inputs), str(experiment.base),
-                           (*overrides, Override.of("run.seed", seed)), seed)
+        for i in range(reps):
+            spec = RunSpec(run_id(resolved, inputs, replication=i), str(experiment.base),
+                           tuple(overrides), base_seed, i)
             rows.append(DesignedRun(v, i, spec))
     listed = list(problems.values())[:MAX_PROBLEMS]
     if len(problems) > MAX_PROBLEMS:
@@ -267,9 +267,10 @@ def write_outputs(
         "base_scenario_hash": plan.base_digest,
         "base_seed": plan.base_seed,
         "replications": plan.replications,
-        "seed_scheme": "run seed of replication i = 63 bits of numpy "
-                       "SeedSequence(base_seed).spawn(replications)[i].generate_state(2, uint32); "
-                       "the same seeds for every variant (citysim.experiments.runs)",
+        "seed_scheme": "replication i of every variant = replication i of citysim run with "
+                       "run.seed = base_seed: the city from SeedSequence(base_seed), the "
+                       "dynamics from SeedSequence(base_seed).spawn(replications)[i] "
+                       "(citysim.experiments.runs)",
         "runs": len(plan.rows),
         "distinct_runs": len({r.spec.run_id for r in plan.rows}),
         "runs_made_now": made,

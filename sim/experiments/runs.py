@@ -1,23 +1,25 @@
 """The runs of an experiment: seeds, content-derived ids, execution, resumption.
 
-Every run of a batch, sweep or calibration is one scenario with one seed,
-written as a normal result folder ``<out>/runs/<run_id>/``:
+Every run of a batch, sweep or calibration is one replication of one
+scenario, written as a normal result folder ``<out>/runs/<run_id>/``:
 
-- **seeds**: replication ``i`` of an experiment with base seed ``s`` runs
-  with the integer seed drawn from ``SeedSequence(s).spawn(n)[i]``
-  (:func:`replication_seed`); the same for every variant (common random
-  numbers), so variants differ by their values, not by luck. A run is
-  reproduced alone by ``citysim run BASE --set ... --seed SEED``, with the
-  overrides and seed its ``provenance.json`` records.
+- **replications**: replication ``r`` of an experiment with base seed ``s``
+  is replication ``r`` of ``citysim run`` with ``run.seed: s``: the same
+  city (built from ``s``), the dynamics from ``SeedSequence(s).spawn(n)[r]``
+  (:func:`citysim.simulation.simulate` with ``replication=r``). Every variant
+  uses the same replications (common random numbers), so variants differ
+  by their values, not by luck. Run ``r`` is reproduced by
+  ``citysim run BASE --set ... --seed s --set run.replications=R`` (its
+  row ``r``), with the overrides its ``provenance.json`` records.
 - **ids**: ``run_id`` is the first 16 hex digits of the SHA-256 of the
   resolved scenario (defaults filled, durations in seconds, CSV sites
-  inline) with that seed, without ``outputs.dir`` (:func:`run_id`): two
-  runs with the same content share an id, whatever the experiment that
-  asked for them.
-- **completion**: ``run.json`` (status, seed, KPIs) is written atomically
-  after every other file of the run. A run folder with ``run.json`` is
-  finished and never run again; one without it (killed mid-way, or failed:
-  ``error.json`` holds the traceback) is run again.
+  inline) with its seed and the replication index, without ``outputs.dir``
+  (:func:`run_id`): two runs with the same content share an id, whatever
+  the experiment that asked for them.
+- **completion**: ``run.json`` (status, seed, replication, KPIs) is written
+  atomically after every other file of the run. A run folder with
+  ``run.json`` is finished and never run again; one without it (killed
+  mid-way, or failed: ``error.json`` holds the traceback) is run again.
 """
 
 from __future__ import annotations
@@ -31,11 +33,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from tqdm import tqdm
 
 from citysim.io.atomic import write_json
-from citysim.rng import replication_seeds
 from citysim.scenario import Override
 
 __all__ = [
@@ -44,7 +44,6 @@ __all__ = [
     "RunSpec",
     "execute_run",
     "read_record",
-    "replication_seed",
     "run_id",
 ]
 
@@ -52,36 +51,9 @@ RUN_RECORD = "run.json"
 """Written last into a finished run folder: the run is complete."""
 ERROR_RECORD = "error.json"
 """Written into the folder of a run that failed (the run is tried again on resumption)."""
-_SEED_MASK = (1 << 63) - 1
 
 
-def replication_seed(base_seed: int, replication: int, replications: int) -> int:
-    """The integer seed of replication ``replication`` of an experiment.
-
-    Drawn from ``SeedSequence(base_seed).spawn(replications)[replication]``
-    (:func:`citysim.rng.replication_seeds`; the child depends only on its index,
-    not on ``replications``) as 63 bits, so that it fits ``run.seed`` and an
-    int64 column.
-
-    Parameters
-    ----------
-    base_seed
-        The experiment's base seed.
-    replication
-        0-based replication index.
-    replications
-        How many replications the experiment has.
-
-    Returns
-    -------
-    int
-    """
-    child = replication_seeds(base_seed, replications)[replication]
-    low, high = (int(w) for w in child.generate_state(2, dtype=np.uint32))
-    return ((high << 32) | low) & _SEED_MASK
-
-
-def run_id(resolved: dict[str, Any], inputs: Sequence[str] = ()) -> str:
+def run_id(resolved: dict[str, Any], inputs: Sequence[str] = (), *, replication: int = 0) -> str:
     """Content-derived id of a run: 16 hex digits of the SHA-256 of its resolved scenario.
 
     Parameters
@@ -92,8 +64,11 @@ def run_id(resolved: dict[str, Any], inputs: Sequence[str] = ()) -> str:
     inputs
         SHA-256 of every input file the scenario reads (a network, a DEM, a
         CSV): a run on changed data is a new run, even under the same path.
+    replication
+        The replication index the run makes.
     """
     data = dict(resolved)
+    data["replication"] = int(replication)
     data["outputs"] = {k: v for k, v in resolved.get("outputs", {}).items() if k != "dir"}
     if inputs:
         data["input_sha256"] = list(inputs)
@@ -103,7 +78,7 @@ def run_id(resolved: dict[str, Any], inputs: Sequence[str] = ()) -> str:
 
 @dataclass(frozen=True)
 class RunSpec:
-    """One run to make: a scenario file, overrides and a seed.
+    """One run to make: a scenario file, overrides, a seed and a replication.
 
     Attributes
     ----------
@@ -115,13 +90,16 @@ class RunSpec:
         Applied in order at load; they include ``run.seed`` and
         ``run.replications=1``.
     seed
-        The run's seed (also in ``overrides``).
+        The run seed (also in ``overrides``): the experiment's base seed.
+    replication
+        The replication of ``citysim run`` this run makes (0-based).
     """
 
     run_id: str
     base: str
     overrides: tuple[Override, ...]
     seed: int
+    replication: int = 0
 
 
 def read_record(run_dir: Path) -> dict[str, Any] | None:
@@ -151,30 +129,33 @@ def execute_run(spec: RunSpec, runs_dir: str) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``run_id, status ("ok" | "failed"), error, seed, summary``.
+        ``run_id, status ("ok" | "failed"), error, seed, replication, summary``.
     """
     run_dir = Path(runs_dir) / spec.run_id
     done = read_record(run_dir)
     if done is not None:
         return done
-    from citysim.runner import run_scenario
+    from citysim.results import write_results
     from citysim.scenario import load_scenario
+    from citysim.simulation import simulate
 
     for stale in run_dir.glob("**/.*.tmp"):  # left by an earlier attempt killed mid-write
         stale.unlink(missing_ok=True)
     t0 = time.perf_counter()
     try:
         scenario = load_scenario(spec.base, overrides=spec.overrides)
-        out = run_scenario(scenario, out_dir=run_dir)
+        out = simulate(scenario, replication=spec.replication)
+        write_results(out, run_dir, plots=bool(scenario.outputs.plots),
+                      geojson=bool(scenario.outputs.geojson))
     except Exception as exc:  # a failed run is recorded, the experiment goes on
         text = _error_text(exc)
         write_json(run_dir / ERROR_RECORD, {
             "run_id": spec.run_id, "error": text, "traceback": traceback.format_exc(),
             "wall_time_s": time.perf_counter() - t0})
         return {"run_id": spec.run_id, "status": "failed", "error": text, "seed": spec.seed,
-                "summary": {}}
+                "replication": spec.replication, "summary": {}}
     record = {"run_id": spec.run_id, "status": "ok", "error": None, "seed": spec.seed,
-              "summary": out.summary}
+              "replication": spec.replication, "summary": out.summary}
     (run_dir / ERROR_RECORD).unlink(missing_ok=True)
     write_json(run_dir / RUN_RECORD, record)
     return record
@@ -266,6 +247,6 @@ class RunPool:
             except Exception as exc:  # the worker died (killed, out of memory)
                 record = {"run_id": spec.run_id, "status": "failed",
                           "error": f"{type(exc).__name__}: {exc}", "seed": spec.seed,
-                          "summary": {}}
+                          "replication": spec.replication, "summary": {}}
             finish(record)
             future.release()

@@ -154,9 +154,9 @@ class Experiment(ConfigModel):
         Result folder; default ``results/<experiment file name>`` under the
         working directory.
     replications
-        Seeds per variant, derived from the base seed
-        (:func:`citysim.experiments.runs.replication_seed`); default the base
-        scenario's ``run.replications``.
+        Replications per variant, those of ``citysim run`` with the base seed
+        (:mod:`citysim.experiments.runs`); default the base scenario's
+        ``run.replications``.
     seed
         Base seed; default the base scenario's ``run.seed``.
     set

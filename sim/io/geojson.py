@@ -220,7 +220,7 @@ def _districts_and_gaps(out: Any, standard_s: float) -> tuple[list[Feature], lis
 
 def _edge_tables(out: Any) -> dict[str, list[Feature]]:
     """Hazard tables of road edges with closure times, as LineString layers."""
-    from citysim.report.text import clock
+    from citysim.humanize import clock
 
     net = out.world.network
     layers = {}
@@ -240,7 +240,7 @@ def layers_of_run(out: Any) -> dict[str, list[Feature]]:
     Parameters
     ----------
     out
-        A :class:`citysim.runner.RunOutput`.
+        A :class:`citysim.simulation.RunResult`.
 
     Returns
     -------
@@ -367,7 +367,7 @@ def write_layers(out: Any, gis_dir: Path) -> list[Path]:
     Parameters
     ----------
     out
-        A :class:`citysim.runner.RunOutput`.
+        A :class:`citysim.simulation.RunResult`.
     gis_dir
         Destination folder (``<results>/gis``).
 

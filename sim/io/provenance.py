@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from citysim.io.data_sources import data_sources
+from citysim.scenario import Scenario
 
 PACKAGES = ("citysim", "numpy", "numba", "scipy", "mesa", "pandas", "networkx", "pydantic",
             "pyarrow", "osmnx", "matplotlib")
@@ -43,7 +44,7 @@ def versions() -> dict[str, str | None]:
 
 
 def provenance(
-    scenario: Any, *, started: datetime, wall_time_s: float, world: dict[str, Any]
+    scenario: Scenario, *, started: datetime, wall_time_s: float, world: dict[str, Any]
 ) -> dict[str, Any]:
     """The provenance record of one run folder.
 
@@ -73,8 +74,9 @@ def provenance(
         "overrides": list(scenario.overrides),
         "seed": int(scenario.run.seed),
         "replications": int(scenario.run.replications),
-        "seed_scheme": "numpy SeedSequence(seed).spawn(replications)[i]; component streams "
-                       "keyed by sha256(name) (citysim.rng)",
+        "seed_scheme": "the city from numpy SeedSequence(seed); replication i from "
+                       "SeedSequence(seed).spawn(replications)[i]; component streams keyed by "
+                       "sha256(name) (citysim.rng)",
         "versions": versions(),
         "git": git_commit(),
         "command": sys.argv,

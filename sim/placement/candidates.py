@@ -15,6 +15,7 @@ from typing import Any, Literal
 import numpy as np
 
 from citysim.errors import Problem, ScenarioError
+from citysim.scenario import Scenario
 from citysim.scenario.problems import Loc
 from citysim.world.builder import World
 from citysim.world.sites import UNIT_TYPES, Locator, build_shelters, build_stations
@@ -74,7 +75,7 @@ class Sites:
         return len(self.id)
 
 
-def plan_sites(scenario: Any, world: World, kind: Kind) -> Sites:
+def plan_sites(scenario: Scenario, world: World, kind: Kind) -> Sites:
     """The existing sites of ``kind`` and the scenario's candidates for it.
 
     Parameters
@@ -137,7 +138,7 @@ def no_candidates(kind: Kind, what: str) -> Problem:
         "or {csv: path})"))
 
 
-def _check_candidates(scenario: Any, kind: Kind, items: tuple[Any, ...]) -> list[Problem]:
+def _check_candidates(scenario: Scenario, kind: Kind, items: tuple[Any, ...]) -> list[Problem]:
     problems = []
     existing = {site.id for site in getattr(scenario, kind)}
     for i, item in enumerate(items):

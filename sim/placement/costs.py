@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -81,7 +80,7 @@ def shelter_demand(scenario: Scenario, world: World) -> Demand:
                   rule=f"residents at each node x behaviour.compliance ({share:g})")
 
 
-def call_demand(scenario: Any, world: World) -> Demand:
+def call_demand(scenario: Scenario, world: World) -> Demand:
     """Where calls come from: residents per node, or one per node (``uniform`` calls).
 
     Parameters

@@ -74,7 +74,7 @@ def write_run_plots(out: Any, plots_dir: Path) -> list[Path]:
     Parameters
     ----------
     out
-        A :class:`citysim.runner.RunOutput`.
+        A :class:`citysim.simulation.RunResult`.
     plots_dir
         Destination folder.
 

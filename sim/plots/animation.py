@@ -31,9 +31,9 @@ from matplotlib.lines import Line2D
 
 from citysim.agents.states import State
 from citysim.hazards.base import Frame
+from citysim.humanize import clock, number
 from citysim.io.atomic import write_atomic
 from citysim.plots.maps import draw_network
-from citysim.report.text import clock, number
 
 __all__ = [
     "MAX_AGENTS",
@@ -328,7 +328,7 @@ def write_animation(frames: list[AnimationFrame], world: Any, out_dir: Path, *, 
     Parameters
     ----------
     frames
-        The recorded frames (``RunOutput.frames``), at least one.
+        The recorded frames (``RunResult.frames``), at least one.
     world
         The run's world.
     out_dir

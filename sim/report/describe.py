@@ -12,8 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from citysim.humanize import is_number, number, percent
 from citysim.report.kpis import shelter_places
-from citysim.report.text import is_number, number, percent
 from citysim.scenario.durations import format_duration
 
 __all__ = ["HAZARD_DESCRIBERS", "describe_hazard", "describe_scenario"]

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from citysim.humanize import clock, is_number, minutes, number, percent
 from citysim.io.atomic import write_atomic
 from citysim.report.describe import describe_scenario
 from citysim.report.kpis import COMPARED_KPIS, headline, response_standard_s
@@ -40,7 +41,6 @@ from citysim.report.results import (
     read_experiment,
     read_run,
 )
-from citysim.report.text import clock, is_number, minutes, number, percent
 
 __all__ = ["REPORT_NAME", "attributions", "draw_missing_figures", "report_html", "write_report"]
 

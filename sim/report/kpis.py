@@ -22,7 +22,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from citysim.report.text import clock, is_number, minutes, number, percent
+from citysim.humanize import clock, is_number, minutes, number, percent
 
 __all__ = ["COMPARED_KPIS", "SHELTER_M2_PER_PERSON", "SHELTER_SHARE", "KpiRow", "headline",
            "kpi_mean", "response_standard_s", "shelter_places"]

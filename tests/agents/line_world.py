@@ -98,7 +98,7 @@ def _stations(network, stations):
 
 def scenario_model(text: str, *, base_dir: str = ".") -> CityModel:
     """The first replication's CityModel of a YAML scenario, ready to step."""
-    from citysim.runner import world_streams
+    from citysim.rng import world_streams
     from citysim.world.builder import build_world
 
     scenario = load_scenario_text(text, base_dir=base_dir)

@@ -331,12 +331,12 @@ def test_town_conserves_people_and_fills_the_small_shelter(town):
 
 
 def test_numba_model_matches_reference(town):
+    import citysim
     from citysim.model import CityModel
     from citysim.rng import replication_seeds
-    from citysim.runner import run_scenario
 
     sc, w, ref = town
-    out = run_scenario(sc)
+    out = citysim.run(sc)
     # both consume the same plan
     model = CityModel(sc, replication_seeds(sc.run.seed, 1)[0], world=w)
     theirs = reference_plan(sc, w)

@@ -4,10 +4,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import citysim
 from citysim.agents import _kernels
 from citysim.agents.states import State
 from citysim.agents.traffic import car_speed_mps, edge_traffic, walk_speed_mps
-from citysim.runner import run_scenario
 from citysim.scenario import load_scenario_text
 from tests.agents.line_world import (
     assert_roads_consistent,
@@ -170,9 +170,9 @@ def test_people_are_conserved_and_shelters_never_overfill():
 
 
 def test_same_seed_same_run_other_seed_other_times():
-    a = run_scenario(load_scenario_text(OVERFLOW, base_dir="."))
-    b = run_scenario(load_scenario_text(OVERFLOW, base_dir="."))
-    c = run_scenario(load_scenario_text(OVERFLOW, base_dir=".", seed=6))
+    a = citysim.run(load_scenario_text(OVERFLOW, base_dir="."))
+    b = citysim.run(load_scenario_text(OVERFLOW, base_dir="."))
+    c = citysim.run(load_scenario_text(OVERFLOW, base_dir=".", seed=6))
     pd.testing.assert_frame_equal(a.timeseries, b.timeseries)
     pd.testing.assert_frame_equal(a.agents, b.agents)
     assert a.summary["evacuation_time_p50_s"] != c.summary["evacuation_time_p50_s"]

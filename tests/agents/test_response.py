@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from citysim.runner import run_scenario
+import citysim
 from citysim.scenario import load_scenario_text
 from citysim.world.network import RoadNetwork
 from citysim.world.synthetic import grid_city
@@ -127,7 +127,7 @@ outputs: {every: 10min, plots: false}
 
 
 def test_audit_chains_are_ordered_and_the_kpis_match_the_table():
-    out = run_scenario(load_scenario_text(NORMAL_DAY, base_dir="."))
+    out = citysim.run(load_scenario_text(NORMAL_DAY, base_dir="."))
     inc = out.incidents
     assert len(inc) > 60 and inc["queued"].any()
     done = inc[inc["t_clear_s"].notna()]
@@ -159,8 +159,8 @@ def test_closed_roads_lengthen_response(tmp_path, with_road_block):
     base = NORMAL_DAY.replace("24h", "12h")
     block = {"type": "road_block", "location": {"x": 500, "y": 500}, "radius_m": 260, "at": 0}
     closed = base + yaml.safe_dump({"hazards": [block]})
-    normal = run_scenario(load_scenario_text(base, base_dir=tmp_path))
-    blocked = run_scenario(load_scenario_text(closed, base_dir=tmp_path))
+    normal = citysim.run(load_scenario_text(base, base_dir=tmp_path))
+    blocked = citysim.run(load_scenario_text(closed, base_dir=tmp_path))
     a, b = normal.incidents, blocked.incidents
     # same calls (the hazard has its own random stream), longer ways around the closure
     pd.testing.assert_series_equal(a["t_call_s"], b["t_call_s"])
@@ -216,8 +216,8 @@ outputs: {every: 5min, plots: false}
 
 
 def test_evacuating_traffic_slows_the_engines():
-    calm = run_scenario(load_scenario_text(JAM % "[]", base_dir="."))
-    jam = run_scenario(load_scenario_text(JAM % "[{at: 0, reach: 1.0}]", base_dir="."))
+    calm = citysim.run(load_scenario_text(JAM % "[]", base_dir="."))
+    jam = citysim.run(load_scenario_text(JAM % "[{at: 0, reach: 1.0}]", base_dir="."))
     a, b = calm.incidents, jam.incidents
     pd.testing.assert_series_equal(a["t_call_s"], b["t_call_s"])  # same calls
     early = a["t_call_s"] < 1200  # while 12,000 cars queue toward the shelter
@@ -300,8 +300,7 @@ def test_rescue_units_reach_a_call_inside_closed_roads_at_their_speed(tmp_path, 
     import yaml
 
     from citysim.model import CityModel
-    from citysim.rng import replication_seeds
-    from citysim.runner import world_streams
+    from citysim.rng import replication_seeds, world_streams
     from citysim.world.builder import build_world
     from tests.hazards import road_block
     from tests.scenarios import SMALL_CITY

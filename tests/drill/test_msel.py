@@ -9,7 +9,7 @@ import pytest
 from citysim.cli import main
 from citysim.drill.msel import MSEL_COLUMNS, build_msel
 from citysim.drill.refs import resolve_ref
-from citysim.report.text import clock, parse_clock
+from citysim.humanize import clock, parse_clock
 from citysim.scenario import load_scenario_text
 from tests.report.storm_city import STORM_CITY, write_storm
 

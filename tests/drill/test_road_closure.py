@@ -4,11 +4,12 @@ import numpy as np
 import pytest
 import yaml
 
+from citysim.app.run import run
 from citysim.errors import ScenarioError
 from citysim.hazards.closure import segment_distance_m
 from citysim.io.geojson import layers_of_run
 from citysim.model import build_hazards
-from citysim.runner import run_scenario, world_streams
+from citysim.rng import world_streams
 from citysim.scenario import load_scenario_text
 from citysim.world.builder import build_world
 from tests.scenarios import SMALL_CITY
@@ -31,7 +32,7 @@ def test_segment_distance_against_brute_force():
 
 def test_nearest_street_closes_and_reopens(tmp_path):
     sc = scenario(tmp_path, [{"location": {"x": 450, "y": 450}, "at": "5min", "until": "10min"}])
-    out = run_scenario(sc)
+    out = run(sc)
     closed = out.timeseries.set_index("t_s")["closed_edges"]
     assert (closed.loc[:240] == 0).all()
     assert (closed.loc[360:480] == 2).all()  # the street, both directions

@@ -5,35 +5,38 @@ from __future__ import annotations
 import json
 
 import matplotlib.image as mpimg
-import numpy as np
 import pandas as pd
 
+from citysim.app.run import run
 from citysim.cli import main
 from citysim.experiments import load_experiment
 from citysim.experiments.calibrate import run_calibration
-from citysim.runner import run_scenario
 from citysim.scenario import load_scenario
 from tests.experiments.cases import town, write
 
 TRUE_MEDIAN_S = 240.0
 
 
-def _observed_curve(scenario_path, seeds) -> pd.DataFrame:
-    """The arrived fraction over time, averaged over runs at the true response delay."""
-    curves = []
-    for seed in seeds:
-        scenario = load_scenario(scenario_path, seed=seed, overrides=[
-            f"behaviour.response_delay.median={TRUE_MEDIAN_S}", "behaviour.compliance=1.0"])
-        out = run_scenario(scenario)
-        curves.append(out.timeseries["evacuated"] / out.summary["residents_total"])
-    return pd.DataFrame({"t_s": out.timeseries["t_s"], "arrived_fraction": np.mean(curves, 0)})
+def _observed_curve(scenario_path, replications) -> pd.DataFrame:
+    """The arrived fraction over time, averaged over replications at the true response delay.
+
+    Replications of the base scenario's own city (its seed), as the calibration runs it.
+    """
+    scenario = load_scenario(scenario_path, overrides=[
+        f"behaviour.response_delay.median={TRUE_MEDIAN_S}", "behaviour.compliance=1.0",
+        f"run.replications={max(replications) + 1}"])
+    out = run(scenario)
+    ts = out.timeseries[out.timeseries["replication"].isin(replications)]
+    arrived = ts.groupby("t_s")["evacuated"].mean() / out.replications["residents_total"].iloc[0]
+    return pd.DataFrame({"t_s": arrived.index, "arrived_fraction": arrived.to_numpy()})
 
 
 def test_calibration_recovers_a_known_response_delay(tmp_path):
     scenario_path = town(tmp_path)
-    # observed: the model itself at median 240 s, on seeds the calibration does not use
-    _observed_curve(scenario_path, seeds=(101, 102, 103)).to_csv(tmp_path / "obs.csv",
-                                                                  index=False)
+    # observed: the model itself at median 240 s, in replications the calibration does not
+    # use (it runs replications 0 and 1 of the same city)
+    _observed_curve(scenario_path, replications=(2, 3, 4)).to_csv(tmp_path / "obs.csv",
+                                                                   index=False)
     experiment = load_experiment(write(tmp_path, "fit.yaml", """\
 kind: calibrate
 base: town.yaml
@@ -72,7 +75,7 @@ def test_calibration_to_kpis_and_distributions_from_the_cli(tmp_path, capsys):
     town(tmp_path)
     scenario = load_scenario(tmp_path / "town.yaml", seed=7,
                              overrides=["behaviour.compliance=0.7"])
-    truth = run_scenario(scenario)
+    truth = run(scenario)
     arrivals = truth.agents["t_arrive_s"].dropna().to_numpy()
     pd.DataFrame({"t_arrive_s": arrivals}).to_csv(tmp_path / "arrivals.csv", index=False)
     kpis = write(tmp_path, "kpis.yaml", f"""\

@@ -26,7 +26,7 @@ def test_batch_examples_plan(name, variants, replications):
 
 def test_chlorine_sweep_example():
     from citysim.model import build_hazards
-    from citysim.runner import world_streams
+    from citysim.rng import world_streams
     from citysim.scenario import load_scenario
     from citysim.world.builder import build_world
 

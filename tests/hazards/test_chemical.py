@@ -21,7 +21,7 @@ from citysim.hazards.base import People, Setting
 from citysim.hazards.chemical import SUBSTANCES, ChemicalLeakHazard, auto_action
 from citysim.io.hazard_layers import hazard_layers
 from citysim.plots import hazard_figures, save_figure
-from citysim.runner import world_streams
+from citysim.rng import world_streams
 from citysim.scenario import load_scenario_text
 from citysim.scenario.hazards.substances import BUILT_IN, canonical_name, mg_m3_to_ppm, ppm_to_mg_m3
 from citysim.world.builder import build_world

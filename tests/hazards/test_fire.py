@@ -9,12 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import citysim
 from citysim.agents.states import State
 from citysim.errors import ScenarioError
 from citysim.io.hazard_layers import hazard_layers
 from citysim.model import CityModel
-from citysim.rng import replication_seeds
-from citysim.runner import run_scenario, world_streams
+from citysim.rng import replication_seeds, world_streams
 from citysim.scenario import load_scenario, load_scenario_text
 from citysim.world.builder import build_world
 from tests.contract import contract_problems
@@ -73,7 +73,7 @@ def test_a_fire_needs_buildings(tmp_path):
 
 
 def test_roads_next_to_a_burning_house_close_and_reopen(tmp_path):
-    out = run_scenario(scenario(tmp_path, ONE_HOUSE.replace("50min", "45min")))
+    out = citysim.run(scenario(tmp_path, ONE_HOUSE.replace("50min", "45min")))
     # fully involved at 60 s + (3 + 0.375 * 10) min = 465 s, burned out 30 min later
     t_full, t_out = 60 + 405, 60 + 405 + 1800
     closed = out.timeseries.set_index("t_s")["closed_edges"]
@@ -119,8 +119,8 @@ def test_residents_near_the_fire_are_warned_and_leave(tmp_path):
 
 
 def test_engines_on_scene_reduce_the_buildings_burned(tmp_path):
-    with_units = run_scenario(scenario(tmp_path, DISTRICT))
-    without = run_scenario(scenario(tmp_path, DISTRICT.replace(
+    with_units = citysim.run(scenario(tmp_path, DISTRICT))
+    without = citysim.run(scenario(tmp_path, DISTRICT.replace(
         "stations: [{id: F, location: {x: 0, y: 100}, units: {engine: 4}, turnout: 60s}]",
         "stations: []")))
     burned, unchecked = (o.summary["fire_buildings_burned"] for o in (with_units, without))
@@ -148,18 +148,18 @@ def test_engines_on_scene_reduce_the_buildings_burned(tmp_path):
 def test_same_seed_same_fire_and_random_delays_vary_by_replication(tmp_path):
     text = DISTRICT.replace("    call_delay: 2min\n", "    call_delay: 2min\n"
                             "    spread_time_sigma: 0.5\n").replace("100min", "40min")
-    a = run_scenario(scenario(tmp_path, text))
-    b = run_scenario(scenario(tmp_path, text))
+    a = citysim.run(scenario(tmp_path, text))
+    b = citysim.run(scenario(tmp_path, text))
     pd.testing.assert_frame_equal(a.hazard_tables["fire_buildings"],
                                   b.hazard_tables["fire_buildings"])
-    c = run_scenario(scenario(tmp_path, text.replace("seed: 21", "seed: 22")))
+    c = citysim.run(scenario(tmp_path, text.replace("seed: 21", "seed: 22")))
     assert not a.hazard_tables["fire_buildings"]["t_ignite_s"].equals(
         c.hazard_tables["fire_buildings"]["t_ignite_s"])
 
 
 def test_old_town_fire_runs_end_to_end(tmp_path):
     s = load_scenario(REPO / "scenarios" / "old-town-fire.yaml")
-    out = run_scenario(s, out_dir=tmp_path / "run")
+    out = citysim.run(s, out=tmp_path / "run")
     run = tmp_path / "run"
     assert contract_problems(run) == []
     summary = json.loads((run / "summary.json").read_text())

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from citysim.app.run import run
 from citysim.hazards.flood import pregnolato_speed_factor
-from citysim.runner import run_scenario
 from citysim.scenario import load_scenario_text
 
 
@@ -52,12 +52,12 @@ STORM = """hazards:
 
 @pytest.fixture(scope="module")
 def storm():
-    return run_scenario(load_scenario_text(BOWL.format(hazards=STORM), base_dir="."))
+    return run(load_scenario_text(BOWL.format(hazards=STORM), base_dir="."))
 
 
 @pytest.fixture(scope="module")
 def dry():
-    return run_scenario(load_scenario_text(BOWL.format(hazards=""), base_dir="."))
+    return run(load_scenario_text(BOWL.format(hazards=""), base_dir="."))
 
 
 def test_the_bowl_fills_and_its_roads_close(storm):
@@ -88,7 +88,7 @@ def test_a_flood_that_closes_roads_lengthens_response_times(storm, dry):
 
 
 def test_flooded_roads_are_listed_in_the_order_they_close(storm, tmp_path):
-    from citysim.runner import write_results
+    from citysim.results import write_results
 
     roads = storm.hazard_tables["flooded_roads"]
     assert list(roads.columns) == ["edge", "from_node", "to_node", "length_m", "max_depth_m",
@@ -129,7 +129,7 @@ def test_zhengzhou_storm_drowns_the_underpasses_then_the_valley():
     # the shipped scenario with a tenth of its residents, to 17:30 (the peak hour and after)
     scenario = load_scenario(ZHENGZHOU, overrides=["city.population.residents=30000",
                                                    "run.duration=5h30min"])
-    out = run_scenario(scenario)
+    out = run(scenario)
     s = out.summary
     wl = out.hazard_tables["waterlogging"]
     under = wl[wl["kind"] == "underpass"].set_index("name")

@@ -6,7 +6,7 @@ import pytest
 from citysim.hazards.base import People, Setting
 from citysim.hazards.flood import hazard_class, hazard_rating
 from citysim.model import build_hazards
-from citysim.runner import world_streams
+from citysim.rng import world_streams
 from citysim.scenario import load_scenario_text
 from citysim.world.builder import build_world
 

@@ -7,12 +7,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import citysim
 from citysim.errors import ScenarioError
 from citysim.hazards import _flood_kernels
 from citysim.io.geojson import layers_of_run
 from citysim.io.hazard_layers import hazard_layers
 from citysim.plots import hazard_figures, save_figure
-from citysim.runner import run_scenario, world_streams, write_results
+from citysim.results import write_results
+from citysim.rng import world_streams
 from citysim.scenario import load_scenario_text
 from citysim.world.builder import build_world
 
@@ -55,7 +57,7 @@ def town(underpasses: str = TWO, tmp_path=".") -> object:
 
 @pytest.fixture(scope="module")
 def run():
-    return run_scenario(town())
+    return citysim.run(town())
 
 
 def test_underpasses_are_troughs_under_their_road():
@@ -205,7 +207,7 @@ def test_the_run_writes_the_waterlogging_table_and_the_flood_figures(run, tmp_pa
 
 
 def test_same_seed_same_flood(run):
-    again = run_scenario(town())
+    again = citysim.run(town())
     pd.testing.assert_frame_equal(again.hazard_tables["waterlogging"],
                                   run.hazard_tables["waterlogging"])
     pd.testing.assert_frame_equal(again.incidents, run.incidents)
@@ -242,7 +244,7 @@ def write_dem(folder) -> np.ndarray:
 
 def test_nodata_cells_are_outside_the_flood(tmp_path):
     write_dem(tmp_path)
-    out = run_scenario(load_scenario_text(ASC_CITY.format(inflows=""), base_dir=tmp_path))
+    out = citysim.run(load_scenario_text(ASC_CITY.format(inflows=""), base_dir=tmp_path))
     hazard = out.hazards[0]
     wall = ~np.isfinite(out.world.terrain.values)
     assert wall.sum() == 36
@@ -259,5 +261,5 @@ def test_an_inflow_without_terrain_data_is_an_error(tmp_path):
     # (310, 310) m lies in the NODATA block (columns 12-17 from x = 250 m, rows 2-7 from the north)
     text = ASC_CITY.format(inflows="    inflows: [{location: {x: 360, y: 310}, m3_s: 5}]")
     with pytest.raises(ScenarioError) as err:
-        run_scenario(load_scenario_text(text, base_dir=tmp_path))
+        citysim.run(load_scenario_text(text, base_dir=tmp_path))
     assert "inflows[0].location" in str(err.value) and "without data" in str(err.value)

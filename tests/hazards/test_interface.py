@@ -11,10 +11,11 @@ import numpy as np
 import pytest
 
 import citysim
+from citysim.app.run import run
 from citysim.hazards import registry
 from citysim.hazards.base import check_fields
 from citysim.model import build_hazards
-from citysim.runner import run_scenario, world_streams
+from citysim.rng import world_streams
 from citysim.scenario import load_scenario_text
 from citysim.scenario.hazard import hazard_config
 from citysim.world.builder import build_world
@@ -66,7 +67,7 @@ def test_check_fields_catches_a_broken_hazard(tmp_path, with_road_block):
 
 def test_closures_reach_routes_series_probes_and_summary(tmp_path, with_road_block):
     scenario = scenario_with(tmp_path, road_block.EXAMPLE)
-    out = run_scenario(scenario)
+    out = run(scenario)
     ts = out.timeseries
     closed = ts.set_index("t_s")["closed_edges"]
     assert (closed.loc[:240] == 0).all() and (closed.loc[300:] > 0).all()
@@ -194,7 +195,7 @@ def test_a_hazard_type_brings_its_figures_layers_and_frames(tmp_path, with_dange
 
     text = SMALL_CITY.replace("plots: false", "plots: true\n  geojson: true\n  animation: true")
     text += yaml.safe_dump({"hazards": [danger_zone.EXAMPLE]})
-    out = run_scenario(load_scenario_text(text, base_dir=tmp_path), out_dir=tmp_path / "out")
+    out = run(load_scenario_text(text, base_dir=tmp_path), out=tmp_path / "out")
     image = mpimg.imread(tmp_path / "out" / "plots" / "danger_zone.png")
     assert image.shape[:2] == (400, 400) and image[..., :3].std() > 0.05
     (feature,) = json.loads((tmp_path / "out" / "gis" / "danger_zone.geojson").read_text())[

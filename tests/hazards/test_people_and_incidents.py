@@ -8,8 +8,7 @@ import yaml
 from citysim.agents.response import UnitState
 from citysim.agents.states import State, final_groups
 from citysim.model import CityModel
-from citysim.rng import replication_seeds
-from citysim.runner import world_streams
+from citysim.rng import replication_seeds, world_streams
 from citysim.scenario import load_scenario_text
 from citysim.world.builder import build_world
 from tests.hazards import danger_zone

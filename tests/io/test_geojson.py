@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from citysim.analysis.coverage import station_coverage
+from citysim.app.run import run
 from citysim.io.geojson import CORE_LAYERS, LOCAL_NOTE
 from citysim.projection import LocalFrame
-from citysim.runner import run_scenario
 from citysim.scenario import load_scenario, load_scenario_text
 from tests.report.storm_city import ORIGIN, write_storm
 from tests.scenarios import SMALL_CITY
@@ -95,8 +95,8 @@ def strict_load(path):
 @pytest.fixture(scope="module")
 def storm_wgs84(tmp_path_factory):
     root = tmp_path_factory.mktemp("gis")
-    out = run_scenario(load_scenario(write_storm(root), overrides=[
-        ORIGIN, "outputs.animation=false", "outputs.plots=false"]), out_dir=root / "out")
+    out = run(load_scenario(write_storm(root), overrides=[
+        ORIGIN, "outputs.animation=false", "outputs.plots=false"]), out=root / "out")
     return out, root / "out" / "gis"
 
 
@@ -105,7 +105,7 @@ def small_local(tmp_path_factory):
     root = tmp_path_factory.mktemp("gis-local")
     text = SMALL_CITY.replace("plots: false", "plots: false\n  geojson: true") + (
         "response: {standard: 2min, background_calls: {rate_per_h: 30}}\n")
-    out = run_scenario(load_scenario_text(text, base_dir=root), out_dir=root / "out")
+    out = run(load_scenario_text(text, base_dir=root), out=root / "out")
     return out, root / "out" / "gis"
 
 

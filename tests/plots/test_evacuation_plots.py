@@ -9,6 +9,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from citysim.agents.states import State
+from citysim.app.run import run
 from citysim.plots import (
     plot_evacuation_curve,
     plot_evacuation_time_map,
@@ -16,7 +17,7 @@ from citysim.plots import (
     save_figure,
 )
 from citysim.plots.evacuation import node_evacuation_times
-from citysim.runner import run_scenario, world_streams
+from citysim.rng import world_streams
 from citysim.scenario import load_scenario
 from citysim.scenario.loader import load_scenario_text
 from citysim.world.builder import build_world
@@ -189,7 +190,7 @@ def test_run_plots_of_several_replications_draw_replication_0(tmp_path):
         "seed: 11}", "seed: 11, replications: 2}")
     text += ("behaviour: {warnings: [{at: 0}], action: evacuate,"
              " response_delay: {dist: fixed, value: 60}}\n")
-    out = run_scenario(load_scenario(write_scenario(tmp_path, text)), out_dir=tmp_path / "out")
+    out = run(load_scenario(write_scenario(tmp_path, text)), out=tmp_path / "out")
     assert out.replications["replication"].tolist() == [0, 1]
     written = sorted(p.name for p in (tmp_path / "out" / "plots").glob("*.png"))
     # no background calls here: no response-time figure, but the units are drawn

@@ -54,14 +54,14 @@ from pathlib import Path
 import yaml
 from citysim.hazards.closure import EXAMPLE
 from citysim.report.html import write_report
-from citysim.runner import run_scenario
+from citysim.app.run import run
 from citysim.scenario import load_scenario_text
 from tests.scenarios import SMALL_CITY
 
 text = SMALL_CITY.replace("plots: false", "plots: true\\n  animation: true\\n  geojson: true")
 text += yaml.safe_dump({{"hazards": [EXAMPLE]}})
 out_dir = Path({str(tmp_path)!r}) / "out"
-run_scenario(load_scenario_text(text, base_dir=out_dir.parent), out_dir=out_dir)
+run(load_scenario_text(text, base_dir=out_dir.parent), out=out_dir)
 write_report(out_dir)
 print(sorted(m for m in sys.modules if m.startswith("matplotlib.pyplot")))
 """

@@ -2,7 +2,7 @@
 
 import pytest
 
-from citysim.runner import run_scenario
+from citysim.app.run import run
 from citysim.scenario import load_scenario
 from tests.report.storm_city import ORIGIN, write_storm
 
@@ -14,6 +14,6 @@ def storm(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("storm")
     scenario = load_scenario(write_storm(root), overrides=[ORIGIN])
-    out = run_scenario(scenario, out_dir=root / "out")
+    out = run(scenario, out=root / "out")
     write_timeline(root / "out")
     return out, root / "out"

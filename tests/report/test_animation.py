@@ -7,9 +7,10 @@ import pandas as pd
 from matplotlib.animation import writers
 from PIL import Image
 
+from citysim.app.run import run
 from citysim.hazards.base import Frame
 from citysim.plots.animation import MAX_FRAMES, AnimationFrame, write_animation
-from citysim.runner import run_scenario, world_streams
+from citysim.rng import world_streams
 from citysim.scenario import load_scenario_text
 from citysim.world.builder import build_world
 from tests.scenarios import SMALL_CITY
@@ -41,7 +42,7 @@ def test_run_writes_a_gif_of_every_recorded_frame(storm):
 def test_frames_are_bounded_and_end_at_the_end(tmp_path):
     text = SMALL_CITY.replace("duration: 20min", "duration: 2h").replace(
         "every: 2min", "every: 10s").replace("plots: false", "plots: false\n  animation: true")
-    out = run_scenario(load_scenario_text(text, base_dir=tmp_path))
+    out = run(load_scenario_text(text, base_dir=tmp_path))
     t = np.array([f.t_s for f in out.frames])
     assert 100 <= len(t) <= MAX_FRAMES  # 721 record times
     assert t[0] == 0 and t[-1] == 7200 and np.all(np.diff(t) > 0)
@@ -54,8 +55,8 @@ def test_recording_frames_never_changes_the_run(tmp_path):
     text = SMALL_CITY + (
         "behaviour: {warnings: [{at: 60}], response_delay: {dist: fixed, value: 60}}\n"
         "response: {background_calls: {rate_per_h: 10}}\n")
-    plain = run_scenario(load_scenario_text(text, base_dir=tmp_path))
-    drawn = run_scenario(load_scenario_text(
+    plain = run(load_scenario_text(text, base_dir=tmp_path))
+    drawn = run(load_scenario_text(
         text.replace("plots: false", "plots: false\n  animation: true"), base_dir=tmp_path))
     assert drawn.frames and not plain.frames
     for name in ("timeseries", "incidents", "shelters"):

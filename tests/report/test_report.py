@@ -11,11 +11,11 @@ import pytest
 from matplotlib.figure import Figure
 from scipy import stats
 
+from citysim.app.run import run
 from citysim.cli import main
 from citysim.report.html import attributions, write_report
 from citysim.report.kpis import headline
 from citysim.report.variants import compare_variants
-from citysim.runner import run_scenario
 from citysim.scenario import load_scenario
 from tests.report.browser import open_page
 from tests.scenarios import write_scenario
@@ -155,7 +155,7 @@ def make_batch(root, scenario_path):
             seed = 100 + r
             scenario = load_scenario(scenario_path, overrides=[
                 *BATCH_SET, f"behaviour.compliance={compliance}"], seed=seed)
-            out = run_scenario(scenario, out_dir=root / "runs" / run_id)
+            out = run(scenario, out=root / "runs" / run_id)
             rows.append({"run_id": run_id, "variant": v, "replication": r, "seed": seed,
                          "behaviour.compliance": compliance, "status": "ok", "error": None,
                          **out.summary})
@@ -225,7 +225,7 @@ def test_attributions_come_from_provenance():
 def test_report_draws_the_figures_a_run_did_not_and_writes_markdown(tmp_path):
     scenario = load_scenario(write_scenario(tmp_path), overrides=[
         *BATCH_SET, "behaviour.compliance=1.0"])
-    run_scenario(scenario, out_dir=tmp_path / "out")
+    run(scenario, out=tmp_path / "out")
     assert not (tmp_path / "out" / "plots").exists()  # outputs.plots: false
     page = write_report(tmp_path / "out").read_text(encoding="utf-8")
     drawn = sorted(p.name for p in (tmp_path / "out" / "plots").glob("*.png"))
@@ -242,7 +242,7 @@ def test_report_draws_the_figures_a_run_did_not_and_writes_markdown(tmp_path):
 def test_report_of_replications_shows_intervals(tmp_path):
     scenario = load_scenario(write_scenario(tmp_path), overrides=[
         *BATCH_SET, "behaviour.compliance=0.5", "run.replications=3"])
-    out = run_scenario(scenario, out_dir=tmp_path / "out")
+    out = run(scenario, out=tmp_path / "out")
     page = write_report(tmp_path / "out").read_text(encoding="utf-8")
     evacuated = out.summary["evacuated"]
     assert evacuated["n"] == 3 and evacuated["ci95_low"] < evacuated["ci95_high"]

@@ -213,7 +213,7 @@ def test_sites_need_an_osm_file_when_the_network_is_not_one(tmp_path):
 
 
 def test_osm_sites_snap_to_roads_cars_reach(tmp_path):
-    from citysim.runner import world_streams
+    from citysim.rng import world_streams
     from citysim.world.builder import build_world
     from citysim.world.sites import car_nodes
 

@@ -3,7 +3,7 @@ import pytest
 
 from citysim.errors import ScenarioError
 from citysim.projection import LocalFrame
-from citysim.runner import world_streams
+from citysim.rng import world_streams
 from citysim.scenario import load_scenario
 from citysim.world.builder import build_world, node_population
 from citysim.world.raster import Raster, write_asc

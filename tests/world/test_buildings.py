@@ -5,7 +5,7 @@ import pytest
 from scipy.spatial import cKDTree
 
 from citysim.errors import ScenarioError
-from citysim.runner import world_streams
+from citysim.rng import world_streams
 from citysim.scenario import load_scenario
 from citysim.world.builder import build_world
 from citysim.world.buildings import SETBACK_M, STRUCTURES, road_points, synthetic_buildings

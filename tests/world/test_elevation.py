@@ -163,7 +163,7 @@ city:
 
 
 def test_scenario_terrain_from_an_hgt_tile(tmp_path):
-    from citysim.runner import world_streams
+    from citysim.rng import world_streams
     from citysim.world.builder import build_world
 
     text = HGT_CITY.format(net=DATA / "andorra_la_vella.osm.pbf", hgt=HGT)

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from citysim.errors import ScenarioError
 from citysim.projection import LocalFrame
-from citysim.runner import world_streams
+from citysim.rng import world_streams
 from citysim.scenario import load_scenario_text
 from citysim.world.builder import build_world
 from citysim.world.network import RoadNetwork

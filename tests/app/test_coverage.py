@@ -1,0 +1,105 @@
+"""``citysim coverage``: the network at a time of the run, the files, the headline, bad options."""
+
+import json
+import math
+
+import matplotlib.image as mpimg
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from citysim.app.coverage import run_coverage
+from citysim.cli import main
+from citysim.scenario import load_scenario_text
+from tests.hazards import road_block
+from tests.scenarios import SMALL_CITY, write_scenario
+
+
+def test_a_hazard_closure_at_a_time_reduces_coverage(tmp_path, with_road_block, capsys):
+    # the roads around (300, 600) close at 300 s; the station at (600, 450) stays open
+    block = {**road_block.EXAMPLE, "location": {"x": 300, "y": 600}, "radius_m": 100}
+    text = SMALL_CITY + yaml.safe_dump({"hazards": [block]})
+    path = write_scenario(tmp_path, text)
+    scenario = load_scenario_text(text, base_dir=tmp_path)
+    normal = run_coverage(scenario, standard_s=120.0)
+    before = run_coverage(scenario, standard_s=120.0, at_s=0.0)  # the block comes at 300 s
+    np.testing.assert_array_equal(before.coverage.time_s, normal.coverage.time_s)
+    out = tmp_path / "at10"
+    code = main(["coverage", str(path), "--standard", "2min", "--at", "10min",
+                 "--out", str(out)])
+    assert code == 0, capsys.readouterr().err
+    report = json.loads((out / "coverage.json").read_text())
+    assert report["at_s"] == 600.0 and report["standard_s"] == 120.0
+    assert report["closed_edges"] > 0 and normal.report["closed_edges"] == 0
+    assert 0 < report["nodes_unreachable"] < 5  # the blocked crossing, not the city
+    assert report["coverage_fraction"] < normal.coverage.coverage_fraction
+    assert report["area_fraction"] < normal.coverage.area_fraction
+    nodes = pd.read_parquet(out / "coverage_nodes.parquet")
+    later = nodes["time_s"].fillna(math.inf).to_numpy()
+    assert (later >= normal.coverage.time_s - 1e-9).all()
+    assert (later > normal.coverage.time_s + 1e-9).any()
+
+
+@pytest.fixture(scope="module")
+def cli_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("coverage")
+    path = write_scenario(folder)
+    out = folder / "out"
+    code = main(["coverage", str(path), "--out", str(out)])
+    return code, out
+
+
+def test_cli_writes_the_files_and_prints_the_headline(cli_run, capsys):
+    code, out = cli_run
+    assert code == 0
+    report = json.loads((out / "coverage.json").read_text())
+    for key in ("coverage_fraction", "area_fraction", "raster_area_fraction", "standard_s",
+                "unit_type", "at_s", "stations", "provenance"):
+        assert key in report
+    assert report["standard_s"] == 300.0 and report["unit_type"] == "engine"
+    assert report["at_s"] is None
+    assert 0 < report["coverage_fraction"] <= 1 and 0 < report["area_fraction"] <= 1
+    (row,) = report["stations"]
+    for key in ("station", "district_population", "covered_population", "district_area_km2",
+                "district_road_km"):
+        assert key in row
+    assert row["station"] == "F1" and row["district_population"] == 5003
+    assert report["provenance"]["scenario"]["name"] == "small-town"
+    assert report["provenance"]["world"]["stations"] == 1
+    nodes = pd.read_parquet(out / "coverage_nodes.parquet")
+    assert list(nodes.columns[:7]) == ["node", "node_index", "x", "y", "population", "time_s",
+                                       "station"]
+    assert nodes["population"].sum() == 5003
+    assert not list(out.rglob("*.tmp"))
+
+
+def test_cli_map_is_not_blank(cli_run):
+    _, out = cli_run
+    image = mpimg.imread(out / "plots" / "coverage_map.png")
+    assert image.shape[0] > 400 and image.shape[1] > 400
+    assert image[..., :3].std() > 0.05
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--standard", "5m"], "--standard '5m'"),
+    (["--standard=-5min"], "expected a positive duration"),
+    (["--standard", "0"], "expected a positive duration"),
+    (["--at", "soon"], "--at 'soon'"),
+    (["--at", "3h"], "after the end of the run"),
+    (["--unit", "boat"], "--unit 'boat'"),
+])
+def test_cli_bad_options_exit_2_and_write_nothing(tmp_path, capsys, args, message):
+    path = write_scenario(tmp_path)
+    out = tmp_path / "out"
+    code = main(["coverage", str(path), "--out", str(out), *args])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert message in err and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_cli_bad_scenario_exits_2(tmp_path, capsys):
+    path = write_scenario(tmp_path, SMALL_CITY.replace("{x: 600, y: 450}", "{x: 60000, y: 450}"))
+    assert main(["coverage", str(path), "--out", str(tmp_path / "o")]) == 2
+    assert "stations[0].location" in capsys.readouterr().err
