@@ -40,7 +40,8 @@ LAYERS: dict[str, int] = {
     "citysim.rng": 0,
     "citysim.heap": 0,
     "citysim.projection": 0,
-    # 1: the YAML contract (incl. the hazard schemas and the OSM facility reader)
+    # 1: the YAML contract (incl. the hazard schemas and the readers of the data files
+    # the load step needs: OSM facilities, population points, GeoTIFF/SRTM grids)
     "citysim.scenario": 1,
     # 2: the city as arrays, and paths through it
     "citysim.world": 2,
@@ -80,11 +81,6 @@ own code generator, for intrinsics)."""
 KNOWN: frozenset[str] = frozenset({
     # h1: the output table schemas move below the model
     "citysim.model -> citysim.io.tables: layer 4 imports layer 5",
-    # not assigned yet: the schema counts the residents of a csv/geotiff population at
-    # load with world.population's readers (which need world.elevation's GeoTIFF reader)
-    "citysim.scenario.schema -> citysim.world.population: layer 1 imports layer 2",
-    "import cycle among citysim.scenario, citysim.world "
-    "(e.g. citysim.scenario -> citysim.world -> citysim.scenario)",
     # h1: runner <-> io <-> analysis <-> placement
     "import cycle among citysim.analysis, citysim.io, citysim.metrics, citysim.model, "
     "citysim.placement, citysim.plots, citysim.report, citysim.runner "
