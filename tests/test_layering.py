@@ -41,7 +41,8 @@ LAYERS: dict[str, int] = {
     "citysim.heap": 0,
     "citysim.projection": 0,
     "citysim.humanize": 0,
-    # 1: the YAML contract (incl. the hazard schemas and the OSM facility reader)
+    # 1: the YAML contract (incl. the hazard schemas and the readers of the data files
+    # the load step needs: OSM facilities, population points, GeoTIFF/SRTM grids)
     "citysim.scenario": 1,
     # 2: the city as arrays, and paths through it
     "citysim.world": 2,
@@ -75,18 +76,6 @@ KERNEL_NAME = re.compile(r"_\w*kernels")
 KERNEL_MAY_IMPORT = frozenset({"__future__", "math", "numpy", "numba", "llvmlite"})
 """Top-level packages a kernel may import besides other kernels (llvmlite: numba's
 own code generator, for intrinsics)."""
-
-#: Violations on this branch that other branches of issue #15 remove. Empty it when
-#: they land: the real-tree test fails on every entry that no longer occurs, so the
-#: list cannot go stale.
-KNOWN: frozenset[str] = frozenset({
-    # h6: the schema counts the residents of a csv/geotiff population at load with
-    # world.population's readers (which need world.elevation's GeoTIFF reader)
-    "citysim.scenario.schema -> citysim.world.population: layer 1 imports layer 2",
-    "import cycle among citysim.scenario, citysim.world "
-    "(e.g. citysim.scenario -> citysim.world -> citysim.scenario)",
-})
-
 
 def layer_of(module: str) -> int | None:
     """Layer of a citysim module (longest matching entry of :data:`LAYERS`), or ``None``."""
@@ -382,8 +371,5 @@ def test_a_cycle_between_parts_is_reported_once():
 
 
 def test_the_package_keeps_its_layers():
-    found = set(check_tree(source_tree()))
-    new = sorted(found - KNOWN)
-    gone = sorted(KNOWN - found)
-    assert not new, "layering broken:\n" + "\n".join(new)
-    assert not gone, "fixed, remove from KNOWN:\n" + "\n".join(gone)
+    found = check_tree(source_tree())
+    assert not found, "layering broken:\n" + "\n".join(found)

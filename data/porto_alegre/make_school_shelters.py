@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.world.elevation import read_geotiff
+from citysim.scenario.geogrid import read_geotiff
 
 HERE = Path(__file__).resolve().parent
 BBOX = (-51.245, -30.06, -51.17, -29.995)

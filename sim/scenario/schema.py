@@ -587,7 +587,7 @@ class City(ConfigModel):
         if pop.distribution.kind not in ("csv", "geotiff") or "residents" in pop.model_fields_set:
             return self
         from citysim.errors import ScenarioError
-        from citysim.world.population import population_points
+        from citysim.scenario.population_data import population_points
 
         try:
             total = population_points(pop.distribution, self.bbox).total

@@ -9,6 +9,7 @@ import numpy as np
 
 from citysim.errors import Problem, ScenarioError
 from citysim.rng import Streams
+from citysim.scenario.population_data import population_points
 from citysim.scenario.problems import parse_path
 from citysim.scenario.schema import City, Scenario
 from citysim.world.buildings import Buildings, build_buildings
@@ -18,7 +19,6 @@ from citysim.world.population import (
     agent_sizes,
     place_points,
     place_population,
-    population_points,
 )
 from citysim.world.raster import Raster, read_asc
 from citysim.world.sites import (

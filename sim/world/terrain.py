@@ -43,7 +43,8 @@ from typing import Any
 import numpy as np
 
 from citysim.errors import ScenarioError
-from citysim.world.elevation import pixel_size_m, read_geotiff, read_hgt, to_frame
+from citysim.scenario.geogrid import read_geotiff, read_hgt
+from citysim.world.elevation import pixel_size_m, to_frame
 from citysim.world.raster import Raster
 
 MARGIN_CELLS = 2

@@ -12,7 +12,8 @@ from pyproj import Transformer
 from citysim.errors import ScenarioError
 from citysim.projection import LocalFrame
 from citysim.scenario import load_scenario_text
-from citysim.world.elevation import GeoGrid, read_geotiff, read_hgt, to_frame
+from citysim.scenario.geogrid import GeoGrid, read_geotiff, read_hgt
+from citysim.world.elevation import to_frame
 from citysim.world.terrain import MARGIN_CELLS, dem_terrain
 
 DATA = Path(__file__).resolve().parents[1] / "data"

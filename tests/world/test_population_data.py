@@ -13,15 +13,10 @@ from citysim.errors import ScenarioError
 from citysim.projection import LocalFrame
 from citysim.rng import world_streams
 from citysim.scenario import load_scenario_text
+from citysim.scenario.population_data import read_points_csv, read_points_raster
 from citysim.world.builder import build_world
 from citysim.world.network import RoadNetwork
-from citysim.world.population import (
-    apportion,
-    place_points,
-    read_points_csv,
-    read_points_raster,
-    spacing_radius_m,
-)
+from citysim.world.population import apportion, place_points, spacing_radius_m
 from citysim.world.synthetic import grid_city
 
 ROOT = Path(__file__).resolve().parents[2]
