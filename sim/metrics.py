@@ -86,7 +86,8 @@ def response_kpis(
     incidents
         The run's incidents (contract columns).
     standard_s
-        Arrival standard after dispatch (s).
+        Arrival standard (s), judged on ``response_time_s``: call to first
+        arrival (queue wait + turnout + travel).
     busy_unit_s
         Unit-seconds spent away from the station (s).
     unit_s

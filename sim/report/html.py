@@ -59,7 +59,8 @@ CAPTIONS = {
                         "90th-percentile evacuation times.",
     "shelter_loads": "Shelter loads against capacity, and when each shelter filled.",
     "evacuation_time_map": "Mean evacuation time by home.",
-    "response_times": "Response times (dispatch to first arrival) against the standard.",
+    "response_times": ("Response times (call to first arrival: queue wait, turnout and "
+                       "travel) against the standard."),
     "unit_availability": "Units free and busy over the run.",
     "coverage_map": "Arrival time of the first engine at each intersection; districts.",
     "flood_max_depth": "Deepest water over the run, with the roads it closed.",
@@ -316,7 +317,12 @@ def _incidents(run: RunFolder) -> str:
     slow = inc.sort_values("response_time_s", ascending=False, na_position="last")
     cols = ["incident", "kind", "t_call_s", "t_dispatch_s", "t_arrive_s", "station", "unit",
             "response_time_s", "queued"]
-    return (_table(pd.DataFrame(rows), note=_rep_note(run)) + "<h3>Slowest responses</h3>"
+    cols[-1:-1] = [c for c in ("queue_wait_s", "turnout_s", "travel_s") if c in inc]
+    return (_table(pd.DataFrame(rows), note=_rep_note(run))
+            + "<p>A response time runs from the call to the first unit's arrival: the wait "
+            "for a free unit, its turnout and its travel (MODELS.md, Response); the "
+            "standard is judged on it. Station coverage counts from dispatch.</p>"
+            + "<h3>Slowest responses</h3>"
             + _table(slow, columns=cols, max_rows=10))
 
 
