@@ -42,8 +42,12 @@ citysim decides (documented in the README, every number a YAML key of
   worst rating the agent has met, it is injured when its first uniform is
   below ``injury_probability`` of HR's class, and an injured agent dies when
   its second is below ``fatality_per_hr * HR`` (FD2321's ratio of deaths
-  to injuries, 2 HR %; the injury shares are citysim's choice, check them
-  against local data).
+  to injuries, 2 HR %). The injury shares by class (5 %, 20 %, 50 % by
+  default) are assumptions: no source we know gives injury rates by hazard
+  class (FD2321 estimates injuries for a population from area and people
+  vulnerability, not per class), so they are parameters of the flood config
+  (``people_in_water.injury_probability.some / most / all``), to be set from
+  local data or swept in an experiment.
 """
 
 from __future__ import annotations
@@ -51,17 +55,18 @@ from __future__ import annotations
 from typing import Any, ClassVar, Literal
 
 import numpy as np
+from pydantic import model_validator
 
 from citysim.hazards.base import FieldSpec, Frame, Harm, Hazard, IncidentRequest, Setting
 from citysim.hazards.registry import register_hazard, register_hazard_model
-from citysim.scenario.base import ConfigModel, Fraction, NonNegFloat, PosFloat
+from citysim.scenario.base import ConfigModel, Fraction, NonNegFloat, PosFloat, error
 from citysim.scenario.hazard import HazardConfig
 from citysim.scenario.locations import Location
 from citysim.scenario.series import NonNegativeSeries, StepSeries
 from citysim.scenario.sites import Units
 
-__all__ = ["FloodConfig", "FloodHazard", "Inflow", "PeopleInWater", "hazard_class",
-           "hazard_rating", "pregnolato_speed_factor"]
+__all__ = ["FloodConfig", "FloodHazard", "Inflow", "InjuryShares", "PeopleInWater",
+           "hazard_class", "hazard_rating", "pregnolato_speed_factor"]
 
 ALPHA = 0.7
 """CFL coefficient of the adaptive time step (Bates et al. 2010)."""
@@ -109,6 +114,43 @@ class Inflow(ConfigModel):
     m3_s: NonNegativeSeries
 
 
+class InjuryShares(ConfigModel):
+    """Share of the people who met water of each hazard class who are injured.
+
+    ASSUMPTIONS, not sourced values (module doc): set them from local data or
+    sweep them (``hazards[0].people_in_water.injury_probability.most``).
+    Also written as a list ``[some, most, all]``.
+
+    Attributes
+    ----------
+    some, most, all
+        Danger for some, for most, for all (fractions, non-decreasing);
+        default 0.05, 0.2, 0.5.
+    """
+
+    yaml_form: ClassVar[str] = "a mapping with keys some, most, all, or a list of three"
+    some: Fraction = 0.05
+    most: Fraction = 0.2
+    all: Fraction = 0.5
+
+    @classmethod
+    def _prepare(cls, data: Any) -> Any:
+        if isinstance(data, list | tuple) and len(data) == 3:
+            return dict(zip(("some", "most", "all"), data, strict=True))
+        return data
+
+    @model_validator(mode="after")
+    def _non_decreasing(self) -> InjuryShares:
+        if not self.some <= self.most <= self.all:
+            raise error(f"expected some <= most <= all (worse water injures no fewer), got "
+                        f"{self.some:g}, {self.most:g}, {self.all:g}")
+        return self
+
+    def by_class(self) -> np.ndarray:
+        """Injury share by hazard class index: low (0), some, most, all."""
+        return np.array([0.0, self.some, self.most, self.all])
+
+
 class PeopleInWater(ConfigModel):
     """How water outdoors acts on people (module doc).
 
@@ -116,9 +158,9 @@ class PeopleInWater(ConfigModel):
     ----------
     injury_probability
         Chance that a person who met water of hazard class danger for some,
-        danger for most, danger for all is injured (three fractions,
-        non-decreasing); low hazard injures nobody. Default 0.05, 0.2, 0.5
-        (citysim's choice, check against local data).
+        danger for most, danger for all is injured (:class:`InjuryShares`);
+        low hazard injures nobody. Default 0.05, 0.2, 0.5: assumptions, not
+        sourced values.
     fatality_per_hr
         An injured person dies with probability ``fatality_per_hr * HR``;
         default 0.02 (FD2321: deaths = 2 x injuries x HR / 100).
@@ -129,7 +171,7 @@ class PeopleInWater(ConfigModel):
         Units a rescue incident needs; default one ``rescue`` unit.
     """
 
-    injury_probability: tuple[Fraction, Fraction, Fraction] = (0.05, 0.2, 0.5)
+    injury_probability: InjuryShares = InjuryShares()
     fatality_per_hr: NonNegFloat = 0.02
     trapped_from: Literal["some", "most", "all"] = "most"
     rescue_units: Units = Units(rescue=1)
@@ -478,7 +520,7 @@ class FloodHazard(Hazard):
         worst = state["hr_harm"][ids]
         cls = hazard_class(worst)
         p = self.cfg.people_in_water
-        p_injury = np.concatenate([[0.0], p.injury_probability])[cls]
+        p_injury = p.injury_probability.by_class()[cls]
         injured = state["u_injury"][ids] < p_injury
         dead = injured & (state["u_death"][ids] < p.fatality_per_hr * worst)
         trapped = np.where(car, depth >= self.cfg.road_closed_depth_m,
