@@ -43,12 +43,13 @@ def _substeps(z: np.ndarray, h: np.ndarray, qx: np.ndarray, qy: np.ndarray, t_s:
 
 
 def _single_face() -> list[Check]:
-    src = "MODELS.md, Flood (Bates et al. 2010, eq. 11; alpha from Bates et al. 2010)"
     return [
         Check(MODEL, "Single face: q = 0.1, h_f = 0.5, Δη = −0.01, Δx = 10, Δt = 1, n = 0.03",
-              "q_new (m²/s)", 0.104440, src, k.face_flux(0.1, 0.5, -0.01, 10.0, 1.0, 0.03),
+              "q_new (m²/s)", 0.104440, "Bates et al. 2010, eq. 11 (MODELS.md, Flood)",
+              k.face_flux(0.1, 0.5, -0.01, 10.0, 1.0, 0.03),
               1e-6, absolute=True, why="rounding of the published 6 decimals"),
-        Check(MODEL, "Time step: α = 0.7, Δx = 10 m, h = 1 m", "Δt (s)", 2.2349, src,
+        Check(MODEL, "Time step: α = 0.7, Δx = 10 m, h = 1 m", "Δt (s)", 2.2349,
+              "Bates et al. 2010, dt = α Δx / sqrt(g h_max) (MODELS.md, Flood)",
               k.stable_dt(np.ones((3, 4)), 10.0, 0.7), 1e-4, absolute=True,
               why="rounding of the published 4 decimals"),
     ]
