@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from citysim.io.atomic import write_atomic
+from citysim.metrics import within_standard
 from citysim.report.describe import describe_scenario
 from citysim.report.kpis import COMPARED_KPIS, headline, response_standard_s
 from citysim.report.results import (
@@ -304,14 +305,14 @@ def _incidents(run: RunFolder) -> str:
     if inc is None or not len(inc):
         return "<p>No incidents.</p>"
     standard = response_standard_s(run.scenario)
+    t_end = float((run.scenario.get("run") or {}).get("duration") or math.inf)
     rows = []
     for kind, g in inc.groupby("kind", sort=True):
         rt = g["response_time_s"].dropna().astype(float)
         rows.append({"kind": kind, "incidents": len(g), "reached": int(rt.size),
                      "response_p50_s": rt.median() if rt.size else None,
                      "response_p90_s": rt.quantile(0.9) if rt.size else None,
-                     "within_standard_fraction": float((rt <= standard).mean())
-                     if rt.size else None,
+                     "within_standard_fraction": within_standard(g, standard, t_end),
                      "queued": int(g["queued"].fillna(False).sum()),
                      "lost": int(g["lost"].fillna(False).sum()) if "lost" in g else 0})
     slow = inc.sort_values("response_time_s", ascending=False, na_position="last")

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from citysim.metrics import summarize_model
+from citysim.metrics import summarize_model, within_standard
 from citysim.runner import run_scenario
 from citysim.scenario import load_scenario_text
 from citysim.world.network import RoadNetwork
@@ -93,6 +93,22 @@ def test_a_call_that_waits_20_min_is_never_within_the_standard():
     assert summary["response_within_standard_fraction"] == 0.5  # only the first one
     assert summary["response_time_p90_s"] > 300
     assert model.stations_frame()["within_standard_fraction"].iloc[0] == 0.5
+
+
+
+def test_unreached_calls_count_outside_the_standard_once_they_waited_longer():
+    # run ends at 3600 s, standard 300 s: reached in 100 s (in), in 400 s (out), unreached
+    # after 1000 s (out), unreached but called 100 s before the end (unknown: left out),
+    # lost 10 s before the end (out: never reached)
+    inc = pd.DataFrame({"t_call_s": [0.0, 0.0, 2600.0, 3500.0, 3590.0],
+                        "response_time_s": [100.0, 400.0, np.nan, np.nan, np.nan],
+                        "t_clear_s": [900.0, 900.0, np.nan, np.nan, np.nan],
+                        "lost": [False, False, False, False, True]})
+    assert within_standard(inc, 300.0, 3600.0) == 1 / 4
+    # over without a unit 200 s after the call (a fire that went out): left out
+    over = inc.iloc[[0, 2]].assign(t_clear_s=[900.0, 2800.0])
+    assert within_standard(over, 300.0, 3600.0) == 1.0
+    assert within_standard(inc.iloc[[3]], 300.0, 3600.0) is None
 
 
 def two_sector_model(weights, *, hours=4000):
@@ -186,7 +202,11 @@ def test_audit_chains_are_ordered_and_the_kpis_match_the_table():
     s = out.summary
     rt = inc["response_time_s"].dropna()
     assert s["incidents_total"] == len(inc)
-    assert s["response_within_standard_fraction"] == pytest.approx((rt <= 300).mean())
+    # calls still unreached at the end after more than 5 min count as outside the standard
+    waiting = inc["t_arrive_s"].isna() & (24 * 3600 - inc["t_call_s"] > 300)
+    assert waiting.any()
+    assert s["response_within_standard_fraction"] == pytest.approx(
+        (rt <= 300).sum() / (len(rt) + waiting.sum()))
     assert s["response_time_p90_s"] == pytest.approx(np.quantile(rt, 0.9))
     assert s["calls_queued_fraction"] == pytest.approx(inc["queued"].mean())
     assert 0 < s["unit_utilization"] < 1
