@@ -76,8 +76,29 @@ def evacuation_kpis(t_arrive_s: np.ndarray, persons: np.ndarray) -> dict[str, fl
     }
 
 
+def within_standard(incidents: pd.DataFrame, standard_s: float, t_end_s: float) -> float | None:
+    """Share of the incidents reached within ``standard_s`` of their call.
+
+    The response time runs from the call (``response_time_s``: queue wait,
+    turnout and travel). An incident no unit reached counts as outside the
+    standard when it was lost or went unreached for longer than the standard
+    (still waiting at ``t_end_s``, or over without a unit); one called less
+    than the standard before that is left out: its outcome is not known.
+    ``None`` when no incident counts.
+    """
+    rt = incidents["response_time_s"].to_numpy(dtype=np.float64)
+    reached = np.isfinite(rt)
+    seen_until = np.minimum(incidents["t_clear_s"].fillna(t_end_s).to_numpy(np.float64), t_end_s)
+    lost = incidents["lost"].fillna(False).to_numpy(bool) if "lost" in incidents else False
+    late = ~reached & (lost | (seen_until - incidents["t_call_s"].to_numpy(np.float64)
+                               > standard_s))
+    counted = int(reached.sum() + late.sum())
+    return float(np.sum(rt[reached] <= standard_s) / counted) if counted else None
+
+
 def response_kpis(
-    incidents: pd.DataFrame, *, standard_s: float, busy_unit_s: float, unit_s: float
+    incidents: pd.DataFrame, *, standard_s: float, busy_unit_s: float, unit_s: float,
+    t_end_s: float = np.inf,
 ) -> dict[str, float | int | None]:
     """Response KPIs from the incidents table.
 
@@ -86,11 +107,15 @@ def response_kpis(
     incidents
         The run's incidents (contract columns).
     standard_s
-        Arrival standard after dispatch (s).
+        Arrival standard (s), judged on ``response_time_s``: call to first
+        arrival (queue wait + turnout + travel), see :func:`within_standard`.
     busy_unit_s
         Unit-seconds spent away from the station (s).
     unit_s
         Unit-seconds available: units x duration (s).
+    t_end_s
+        End of the run (s): calls still unreached then count as outside the
+        standard once they have waited longer than it.
 
     Returns
     -------
@@ -105,7 +130,7 @@ def response_kpis(
         "incidents_total": n,
         "response_time_p50_s": float(np.quantile(rt, 0.5)) if rt.size else None,
         "response_time_p90_s": float(np.quantile(rt, 0.9)) if rt.size else None,
-        "response_within_standard_fraction": float(np.mean(rt <= standard_s)) if rt.size else None,
+        "response_within_standard_fraction": within_standard(incidents, standard_s, t_end_s),
         "calls_queued_fraction": float(incidents["queued"].fillna(False).mean()) if n else None,
         "calls_lost_fraction": float(incidents["lost"].fillna(False).mean())
         if n and "lost" in incidents else None,
@@ -155,6 +180,7 @@ def summarize_model(model: Any, *, wall_time_s: float) -> dict[str, Any]:
             standard_s=float(model.scenario.response.standard),
             busy_unit_s=float(model.response.busy_unit_s),
             unit_s=float(stations.units.sum()) * model.t_s,
+            t_end_s=model.t_s,
         ),
         "coverage_fraction": normal_coverage(model.world, float(model.scenario.response.standard)),
         "network_nodes": net.n_nodes,

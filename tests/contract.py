@@ -19,7 +19,7 @@ TABLE_COLUMNS = {
                            "active_incidents", "busy_units"],
     "incidents.parquet": ["incident", "kind", "x", "y", "t_call_s", "t_dispatch_s",
                           "t_arrive_s", "t_clear_s", "unit", "station", "response_time_s",
-                          "queued"],
+                          "queue_wait_s", "turnout_s", "travel_s", "queued"],
     "shelters.parquet": ["shelter", "capacity", "peak_occupancy", "arrivals", "turned_away",
                          "t_full_s"],
     "probes.parquet": ["t_s", "probe", "x", "y"],

@@ -20,8 +20,13 @@ their exact times, in time order, so queueing does not depend on ``dt``.
 
 Every incident keeps its audit chain: call, first dispatch, first arrival,
 clear (the last unit leaving the scene), the first arriving unit and its
-station, the response time (first arrival minus first dispatch) and whether
-it queued (no suitable unit free when it was called).
+station, the response time and its parts, and whether it queued (no suitable
+unit free when it was called). The response time runs from the call to the
+first arrival (MODELS.md, Response): a call that waited for a free unit
+waited from the call, and the standard is judged on that whole time. It is
+the sum of the first arriving unit's ``queue_wait_s`` (call to that unit's
+dispatch), ``turnout_s`` (0 for a unit re-dispatched on its way back) and
+``travel_s`` (driving).
 """
 
 from __future__ import annotations
@@ -78,6 +83,9 @@ class Unit(mesa.Agent):
         re-dispatched from).
     t_busy_from_s
         When its current assignment began (s).
+    t_sent_s, turnout_s
+        Dispatch time of its current or last assignment and the turnout it
+        had (s).
     busy_s
         Time spent away from the station on calls within the run (s).
     spells
@@ -96,6 +104,8 @@ class Unit(mesa.Agent):
         self.incident = -1
         self.scene_node = -1
         self.t_busy_from_s = math.nan
+        self.t_sent_s = math.nan
+        self.turnout_s = 0.0
         self.busy_s = 0.0
         self.spells = 0
         self.generation = 0  # invalidates events of an assignment that was replaced
@@ -266,7 +276,8 @@ class ResponseSystem:
             "x": float(net.node_x_m[node]), "y": float(net.node_y_m[node]), "node": node,
             "t_call_s": t_s, "t_dispatch_s": math.nan, "t_arrive_s": math.nan,
             "t_clear_s": math.nan, "unit": None, "station": None,
-            "response_time_s": math.nan, "queued": False, "lost": False, "units": "",
+            "response_time_s": math.nan, "queue_wait_s": math.nan, "turnout_s": math.nan,
+            "travel_s": math.nan, "queued": False, "lost": False, "units": "",
             "priority": int(priority),
         })
         self.needs_left.append(dict(needs))
@@ -350,6 +361,7 @@ class ResponseSystem:
         unit.generation += 1
         unit.incident = index
         unit.t_busy_from_s = t_s
+        unit.t_sent_s, unit.turnout_s = t_s, turnout_s
         unit.state = UnitState.TURNOUT if turnout_s > 0 else UnitState.TRAVELLING
         unit.scene_node = inc["node"]
         self.sent[index].add(unit.index)
@@ -383,7 +395,10 @@ class ResponseSystem:
                 inc["t_arrive_s"] = t_s
                 inc["unit"] = unit.name
                 inc["station"] = self.world.stations.id[unit.station]
-                inc["response_time_s"] = t_s - inc["t_dispatch_s"]
+                inc["response_time_s"] = t_s - inc["t_call_s"]
+                inc["queue_wait_s"] = unit.t_sent_s - inc["t_call_s"]
+                inc["turnout_s"] = unit.turnout_s
+                inc["travel_s"] = t_s - unit.t_sent_s - unit.turnout_s
             if unit.incident not in self.held:
                 service = float(self.cfg.service_time.sample(self.service_rng, 1)[0])
                 self._push(t_s + service, "clear", i, unit.generation)

@@ -1,7 +1,8 @@
 """Fit fire-and-rescue attendance times: turnout plus Kolesar travel time, lognormal error.
 
-The model (MODELS.md, Response) for the time from dispatch to the first
-pump's arrival at an incident a straight-line distance ``d`` from the
+The model (MODELS.md, Response) for the attendance time (London Fire
+Brigade: from the call to the first pump's arrival, with a pump free, so no
+queue wait) at an incident a straight-line distance ``d`` from the
 deploying station is::
 
     attendance = (turnout + T(road_factor * d)) * exp(eps),   eps ~ N(0, sigma_log^2)
@@ -124,7 +125,8 @@ class AttendanceFit:
     Attributes
     ----------
     turnout_s
-        Turnout time: dispatch to leaving the station (s).
+        Fitted intercept (s): call handling plus turnout, the constant part of
+        the call-to-arrival time (used as a station's turnout).
     accel_mps2
         Acceleration on the network scale (m/s^2).
     cruise_mps

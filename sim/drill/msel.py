@@ -227,16 +227,16 @@ def _calls(run: RunFolder) -> list[Inject]:
         rt = r["response_time_s"]
         if pd.notna(t_disp) and (pd.isna(rt) or float(rt) > standard + 1e-9):
             outcome = (f"first unit {r.get('unit')} of {r.get('station')} arrived "
-                       f"{minutes(rt)} after dispatch" if pd.notna(rt)
+                       f"{minutes(rt)} after the call" if pd.notna(rt)
                        else "no unit arrived within the run")
             out.append(Inject(
-                float(t_disp) + standard, "Response beyond the standard",
-                f"{minutes(standard)} since dispatch to {r['incident']} at {where} and no unit "
+                t_call + standard, "Response beyond the standard",
+                f"{minutes(standard)} since the call to {r['incident']} at {where} and no unit "
                 f"on scene (units sent: {units}) [simulated: {outcome}].", SIMULATION,
                 f"{DISPATCH}; station officer",
                 "Ask the units for position and arrival time; consider the next closest unit; "
                 "log the cause (distance, closed roads, traffic)",
-                f"{minutes(standard)} arrival standard after dispatch (建标152-2017)", ref))
+                f"{minutes(standard)} arrival standard, counted from the call", ref))
     return out
 
 

@@ -22,10 +22,28 @@ with ``a`` the side of the burning building, ``f = 1`` for a fire-resistant
 building and 0 for wood, wind ``V`` (m/s). The time to become fully
 involved belongs to the burning building (``f_i``) and the crossing of the
 gap to the one receiving the fire (``f_j``); with ``f_i = f_j = f`` this is
-exactly the district formula of MODELS.md, which is linear in ``f``. Speeds
-``(a + d)/t`` downwind, sideways and upwind define an ellipse (one focus at
-the burning building, major axis along the wind); the direction ``theta``
-from ``i`` to ``j`` gives ``v(theta)`` and ``tau_ij = (a + d) / v(theta)``.
+exactly the district formula of MODELS.md, which is linear in ``f``.
+
+The downwind divisor ``1.5 (1 + 0.1V + 0.007V²)`` is as Himoto & Tanaka
+(2008, "Development and validation of a physics-based urban fire spread
+model", Fire Safety Journal 43(7), 477-494, doi:10.1016/j.firesaf.2007.12.008)
+reproduce Hamada's (1951) formula, and as FireBench (WIRC, San José State
+University: ``firebench.ros_models.Hamada_1``, which cites Himoto & Tanaka)
+implements it. Some secondary summaries give 1.6; we found no primary
+source for it (Hamada's 1951 report is in Japanese and was not consulted
+directly), so 1.5 is kept: it is what the cited reproduction and MODELS.md's
+reference values (a = 20, d = 5, V = 1, f = 0.6: 2.4380 m/min downwind)
+use; 1.6 would make the downwind speed 6.25 % slower.
+
+Speeds ``(a + d)/t`` downwind, sideways and upwind define an ellipse with
+its major axis along the wind that passes through the three points reached
+in unit time from the burning building: ``v_down`` ahead, ``v_up`` behind and
+``v_side`` abeam of it (:func:`ellipse_speed`). The building sits on the
+major axis ``(v_down - v_up) / 2`` behind the ellipse's centre; that point
+is in general not a focus (it is one only when ``v_side`` happens to be
+the harmonic mean ``2 v_down v_up / (v_down + v_up)``). The direction ``theta`` from ``i`` to
+``j`` gives ``v(theta)``, the distance from the building to the ellipse
+along that ray, and ``tau_ij = (a + d) / v(theta)``.
 In calm air (``V = 0``) there is no downwind: the fire spreads the same way
 in every direction, at the sideways speed (equal to the upwind one at
 ``V = 0``). Hamada's downwind term keeps its 1.5 factor and a five-times
@@ -150,9 +168,13 @@ def hamada_minutes(side_m: Any, gap_m: Any, wind_mps: Any, f_source: Any = 0.0,
 def ellipse_speed(v_down: Any, v_side: Any, v_up: Any, cos_theta: Any) -> Any:
     """Spread speed at angle ``theta`` from downwind, on the ellipse through three speeds.
 
-    The ellipse has its major axis along the wind and the burning building at
-    the focus-side point that makes the distances reached in unit time
-    ``v_down`` ahead, ``v_up`` behind and ``v_side`` abeam.
+    The ellipse has its major axis along the wind, semi-major axis
+    ``(v_down + v_up) / 2``, and the burning building on that axis
+    ``(v_down - v_up) / 2`` behind its centre, so that the distances reached
+    in unit time are ``v_down`` ahead and ``v_up`` behind; its semi-minor
+    axis makes it pass ``v_side`` abeam of the building. The building is not
+    a focus in general. The speed in direction ``theta`` is the distance from
+    the building to the ellipse along that ray.
 
     Parameters
     ----------

@@ -43,8 +43,12 @@ citysim decides (documented in the README, every number a YAML key of
   worst rating the agent has met, it is injured when its first uniform is
   below ``injury_probability`` of HR's class, and an injured agent dies when
   its second is below ``fatality_per_hr * HR`` (FD2321's ratio of deaths
-  to injuries, 2 HR %; the injury shares are citysim's choice, check them
-  against local data).
+  to injuries, 2 HR %). The injury shares by class (5 %, 20 %, 50 % by
+  default) are assumptions: no source we know gives injury rates by hazard
+  class (FD2321 estimates injuries for a population from area and people
+  vulnerability, not per class), so they are parameters of the flood config
+  (``people_in_water.injury_probability.some / most / all``), to be set from
+  local data or swept in an experiment.
 """
 
 from __future__ import annotations
@@ -55,10 +59,10 @@ import numpy as np
 
 from citysim.hazards.base import FieldSpec, Frame, Harm, Hazard, IncidentRequest, Setting
 from citysim.hazards.registry import register_hazard_model
-from citysim.scenario.hazards.flood import FloodConfig, Inflow, PeopleInWater
+from citysim.scenario.hazards.flood import FloodConfig, Inflow, InjuryShares, PeopleInWater
 
-__all__ = ["FloodConfig", "FloodHazard", "Inflow", "PeopleInWater", "hazard_class",
-           "hazard_rating", "pregnolato_speed_factor"]
+__all__ = ["FloodConfig", "FloodHazard", "Inflow", "InjuryShares", "PeopleInWater",
+           "hazard_class", "hazard_rating", "pregnolato_speed_factor"]
 
 ALPHA = 0.7
 """CFL coefficient of the adaptive time step (Bates et al. 2010)."""
@@ -388,7 +392,7 @@ class FloodHazard(Hazard):
         worst = state["hr_harm"][ids]
         cls = hazard_class(worst)
         p = self.cfg.people_in_water
-        p_injury = np.concatenate([[0.0], p.injury_probability])[cls]
+        p_injury = p.injury_probability.by_class()[cls]
         injured = state["u_injury"][ids] < p_injury
         dead = injured & (state["u_death"][ids] < p.fatality_per_hr * worst)
         trapped = np.where(car, depth >= self.cfg.road_closed_depth_m,

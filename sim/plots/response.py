@@ -10,14 +10,14 @@ from citysim.plots.series import time_axis
 
 
 def plot_response_times(incidents: pd.DataFrame, standard_s: float) -> Figure:
-    """Distribution of response times (dispatch to first arrival) against the standard.
+    """Distribution of response times (call to first arrival) against the standard.
 
     Parameters
     ----------
     incidents
         The incidents table (``response_time_s``, ``station``).
     standard_s
-        Arrival standard after dispatch (s).
+        Arrival standard after the call (s).
 
     Returns
     -------
@@ -51,7 +51,7 @@ def plot_response_times(incidents: pd.DataFrame, standard_s: float) -> Figure:
     ax.axhline(within, color="#c0392b", ls=":", lw=0.8)
     ax.text(std_min, 0.02, f" standard {std_min:g} min: {within:.0%} within",
             color="#c0392b", fontsize=8)
-    ax.set_xlabel("response time: dispatch to first arrival (min)")
+    ax.set_xlabel("response time: call to first arrival (min)")
     ax.set_ylabel("share of incidents reached")
     ax.set_ylim(0, 1.02)
     ax.grid(alpha=0.3)

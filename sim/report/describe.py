@@ -255,7 +255,8 @@ def _response(r: dict[str, Any]) -> str:
     busy = ("waits in a queue" if r.get("when_all_busy", "queue") == "queue"
             else "is lost")
     return (f"The closest available unit by current travel time is sent; the arrival standard is "
-            f"{_dur(r.get('standard'))} after dispatch; units stay on scene about {_dur(median)}; "
+            f"{_dur(r.get('standard'))} after the call (queue wait, turnout and travel); "
+            f"units stay on scene about {_dur(median)}; "
             f"{number(calls)} everyday calls per hour; a call that finds every unit busy "
             f"{busy}.")
 

@@ -752,7 +752,8 @@ class Response(ConfigModel):
     dispatch
         Dispatch rule; only ``closest_available`` (by current travel time).
     standard
-        Arrival target after dispatch (s); default 5 min.
+        Arrival target after the call (s; the response time counts queue wait,
+        turnout and travel); default 5 min. Coverage counts it from dispatch.
     service_time
         Time on scene (s); default lognormal, median 20 min, sigma 0.5.
     background_calls

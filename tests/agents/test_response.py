@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 import citysim
+from citysim.metrics import summarize_model, within_standard
 from citysim.scenario import load_scenario_text
 from citysim.world.network import RoadNetwork
 from citysim.world.synthetic import grid_city
@@ -18,39 +19,96 @@ response:
 """
 
 
-def erlang_b(c: int, a: float) -> float:
-    b = 1.0
-    for k in range(1, c + 1):
-        b = a * b / (k + a * b)
-    return b
-
-
-def test_erlang_references_from_models_md():
-    b = erlang_b(5, 3.0)
-    c = b / (1 - 3.0 / 5 * (1 - b))
-    assert b == pytest.approx(0.110054, abs=1e-6) and c == pytest.approx(0.236152, abs=1e-6)
-    assert c / (5 * 1.0 - 3.0) * 60 == pytest.approx(7.085, abs=1e-3)  # Wq in minutes
-
-
-def test_one_station_is_an_erlang_c_queue():
-    # c = 5 engines, calls at the station itself (no travel, no turnout): M/M/5,
-    # lambda = 3/h, E[S] = 1 h -> P(wait) = 0.236152, utilisation 0.6, Wq = 7.085 min
+def one_station_queue(engines, rate_per_h, mean_s, hours, busy):
+    """Calls at the station itself (no turnout, no travel): an M/M/c queue or loss system."""
     net = line_network([100.0])
     model = line_model(net, home_nodes=[0], persons=[1], shelter_nodes=[1], capacities=[1],
-                       dt=900.0, duration="3000h", stations=[(0, {"engine": 5}, 0.0)],
-                       extra=RESPONSE.format(mean_s=3600, rate=3, busy="queue"))
+                       dt=36000.0, duration=f"{hours}h", stations=[(0, {"engine": engines}, 0.0)],
+                       extra=RESPONSE.format(mean_s=mean_s, rate=rate_per_h, busy=busy))
+    run(model)
+    model.finish()
+    return model
+
+
+def test_lost_calls_are_an_erlang_b_system():
+    # c = 5, lambda = 3/h, E[S] = 1 h, calls lost when all are busy: B = 0.110054 (MODELS.md)
+    model = one_station_queue(5, 3, 3600, 20000, "lost")
+    inc = model.incidents_frame()
+    # 60,000 calls; lost calls come in runs (busy periods): the batch-means standard error
+    # is about 0.002; 0.008 is 4 of them
+    assert len(inc) > 55000
+    assert inc["lost"].mean() == pytest.approx(0.110054, abs=0.008)
+    assert inc.loc[inc["lost"], "t_dispatch_s"].isna().all()
+
+
+@pytest.mark.parametrize(("engines", "rate_per_h", "mean_s", "hours", "p_wait", "wq_min"), [
+    (5, 3.0, 3600, 40000, 0.236152, 7.085),  # MODELS.md: a = 3, C = 0.236152, Wq = 7.085 min
+    (2, 1.2, 2700, 60000, 0.279310, 11.426),  # a = 0.9, C = 0.279310, Wq = 11.426 min
+])
+def test_one_station_is_an_erlang_c_queue(engines, rate_per_h, mean_s, hours, p_wait, wq_min):
+    model = one_station_queue(engines, rate_per_h, mean_s, hours, "queue")
+    inc = model.incidents_frame()
+    done = inc[inc["t_arrive_s"].notna()]
+    assert len(done) > 60000
+    # no turnout, no travel: the whole response time is the wait in the queue
+    assert (done["turnout_s"] == 0).all() and (done["travel_s"] == 0).all()
+    assert (done["response_time_s"] == done["queue_wait_s"]).all()
+    wait_min = done["queue_wait_s"].to_numpy() / 60
+    # waits are correlated within busy periods: 30 consecutive batches, whose means are
+    # nearly independent, give the standard error; the run is long enough for it to be
+    # under 5 % of Wq, and the mean must be within 3 of them
+    batches = np.array([b.mean() for b in np.array_split(wait_min, 30)])
+    se = batches.std(ddof=1) / np.sqrt(batches.size)
+    assert se < 0.05 * wq_min
+    assert abs(wait_min.mean() - wq_min) <= 3 * se
+    queued = done["queued"].to_numpy(float)
+    se_q = np.array([b.mean() for b in np.array_split(queued, 30)]).std(ddof=1) / np.sqrt(30)
+    assert abs(queued.mean() - p_wait) <= 3 * se_q
+    assert (done.loc[~done["queued"], "queue_wait_s"] == 0).all()
+    utilisation = model.response.busy_unit_s / (engines * model.t_s)
+    assert utilisation == pytest.approx(rate_per_h * mean_s / 3600 / engines, abs=0.02)
+
+
+def test_a_call_that_waits_20_min_is_never_within_the_standard():
+    # one engine, turnout 60 s, 100 m at 10 m/s to each of two calls; the first keeps it
+    # 20 min on scene; the second, called at 1 s, gets it from that scene on its way back
+    net = line_network([100.0, 100.0], speed_mps=[10.0, 10.0])
+    model = line_model(net, home_nodes=[0], persons=[1], shelter_nodes=[2], capacities=[1],
+                       dt=60.0, duration="1h", stations=[(0, {"engine": 1}, 60.0)],
+                       extra=RESPONSE.format(mean_s=1, rate=0, busy="queue").replace(
+                           "{dist: exponential, mean: 1}", "{dist: fixed, value: 20min}"))
+    first = model.response.raise_incident(0.0, 1, "background", {"engine": 1})
+    second = model.response.raise_incident(1.0, 2, "background", {"engine": 1})
     run(model)
     model.finish()
     inc = model.incidents_frame()
-    done = inc[inc["t_arrive_s"].notna()]
-    assert len(inc) > 8000
-    assert (done["response_time_s"] == 0).all()
-    # 9,000 calls in correlated busy periods: about 0.01 of standard error; 3 of them
-    assert inc["queued"].mean() == pytest.approx(0.236152, abs=0.03)
-    utilisation = model.response.busy_unit_s / (5 * model.t_s)
-    assert utilisation == pytest.approx(0.6, abs=0.03)
-    wait_min = (done["t_dispatch_s"] - done["t_call_s"]).mean() / 60
-    assert wait_min == pytest.approx(7.085, rel=0.2)
+    a, b = inc.iloc[first], inc.iloc[second]
+    assert (a["queue_wait_s"], a["turnout_s"], a["travel_s"]) == (0.0, 60.0, 10.0)
+    assert a["response_time_s"] == 70.0
+    # dispatched when the first clears (70 s + 20 min), no turnout, 10 s on from the scene
+    assert b["queued"] and b["t_dispatch_s"] == 1270.0
+    assert (b["queue_wait_s"], b["turnout_s"], b["travel_s"]) == (1269.0, 0.0, 10.0)
+    assert b["response_time_s"] == 1279.0  # from the call, not the 10 s from dispatch
+    summary = summarize_model(model, wall_time_s=0.0)
+    assert summary["response_within_standard_fraction"] == 0.5  # only the first one
+    assert summary["response_time_p90_s"] > 300
+    assert model.stations_frame()["within_standard_fraction"].iloc[0] == 0.5
+
+
+
+def test_unreached_calls_count_outside_the_standard_once_they_waited_longer():
+    # run ends at 3600 s, standard 300 s: reached in 100 s (in), in 400 s (out), unreached
+    # after 1000 s (out), unreached but called 100 s before the end (unknown: left out),
+    # lost 10 s before the end (out: never reached)
+    inc = pd.DataFrame({"t_call_s": [0.0, 0.0, 2600.0, 3500.0, 3590.0],
+                        "response_time_s": [100.0, 400.0, np.nan, np.nan, np.nan],
+                        "t_clear_s": [900.0, 900.0, np.nan, np.nan, np.nan],
+                        "lost": [False, False, False, False, True]})
+    assert within_standard(inc, 300.0, 3600.0) == 1 / 4
+    # over without a unit 200 s after the call (a fire that went out): left out
+    over = inc.iloc[[0, 2]].assign(t_clear_s=[900.0, 2800.0])
+    assert within_standard(over, 300.0, 3600.0) == 1.0
+    assert within_standard(inc.iloc[[3]], 300.0, 3600.0) is None
 
 
 def two_sector_model(weights, *, hours=4000):
@@ -135,10 +193,20 @@ def test_audit_chains_are_ordered_and_the_kpis_match_the_table():
     assert (done["t_dispatch_s"] <= done["t_arrive_s"]).all()
     assert (done["t_arrive_s"] <= done["t_clear_s"]).all()
     assert (inc["response_time_s"].dropna() >= 0).all()
+    reached = inc[inc["t_arrive_s"].notna()]
+    parts = reached["queue_wait_s"] + reached["turnout_s"] + reached["travel_s"]
+    np.testing.assert_allclose(parts, reached["response_time_s"], atol=1e-6)
+    np.testing.assert_allclose(reached["response_time_s"],
+                               reached["t_arrive_s"] - reached["t_call_s"], atol=1e-6)
+    assert (reached.loc[reached["queued"], "queue_wait_s"] > 0).all()
     s = out.summary
     rt = inc["response_time_s"].dropna()
     assert s["incidents_total"] == len(inc)
-    assert s["response_within_standard_fraction"] == pytest.approx((rt <= 300).mean())
+    # calls still unreached at the end after more than 5 min count as outside the standard
+    waiting = inc["t_arrive_s"].isna() & (24 * 3600 - inc["t_call_s"] > 300)
+    assert waiting.any()
+    assert s["response_within_standard_fraction"] == pytest.approx(
+        (rt <= 300).sum() / (len(rt) + waiting.sum()))
     assert s["response_time_p90_s"] == pytest.approx(np.quantile(rt, 0.9))
     assert s["calls_queued_fraction"] == pytest.approx(inc["queued"].mean())
     assert 0 < s["unit_utilization"] < 1
@@ -221,7 +289,7 @@ def test_evacuating_traffic_slows_the_engines():
     a, b = calm.incidents, jam.incidents
     pd.testing.assert_series_equal(a["t_call_s"], b["t_call_s"])  # same calls
     early = a["t_call_s"] < 1200  # while 12,000 cars queue toward the shelter
-    assert b["response_time_s"][early].mean() > 1.2 * a["response_time_s"][early].mean()
+    assert b["travel_s"][early].mean() > 1.2 * a["travel_s"][early].mean()
 
 
 def test_a_unit_out_of_service_takes_no_call_and_finishes_the_one_it_has():

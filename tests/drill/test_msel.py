@@ -74,7 +74,7 @@ def test_inject_times_are_the_simulated_times(drill):
             assert shelters.loc[key, "peak_occupancy"] == shelters.loc[key, "capacity"]
         elif row["event"] == "Response beyond the standard":
             inc = incidents.loc[key]
-            assert t == pytest.approx(inc["t_dispatch_s"] + 180.0, abs=0.05)
+            assert t == pytest.approx(inc["t_call_s"] + 180.0, abs=0.05)  # from the call
             assert not inc["response_time_s"] <= 180.0
         elif row["event"] == "Call waits for a free unit":
             inc = incidents.loc[key]

@@ -97,6 +97,16 @@ def test_ellipse_passes_through_the_three_speeds_and_matches_bisection():
     assert np.all(np.diff(fast) < 0)  # slower and slower away from downwind
 
 
+def test_the_burning_building_is_a_focus_only_for_the_harmonic_side_speed():
+    # down 3, up 1: semi-major 2, the building 1 behind the centre. With v_side the harmonic
+    # mean 2*3*1/(3+1) = 1.5 it is a focus (e = 1/2): r = a (1 - e^2) / (1 - e cos theta)
+    thetas = np.linspace(0.0, math.pi, 13)
+    focal = 2 * (1 - 0.25) / (1 - 0.5 * np.cos(thetas))
+    np.testing.assert_allclose(ellipse_speed(3.0, 1.5, 1.0, np.cos(thetas)), focal, rtol=1e-12)
+    other = ellipse_speed(3.0, 1.2, 1.0, np.cos(thetas))  # same ends, not a focus
+    assert np.abs(other - focal).max() > 0.1
+
+
 # --- reach and direction ---------------------------------------------------------------
 
 @pytest.mark.parametrize("gap, spreads", [(9.5, True), (10.5, False)])

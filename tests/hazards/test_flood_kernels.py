@@ -381,14 +381,16 @@ def test_hunter_non_breaking_wave() -> None:
         t += dt
     x = np.array([0.0, 500.0, 1000.0, 2000.0, 3000.0, 3500.0])
     ref = np.array([0.4231, 0.3968, 0.3680, 0.2989, 0.1963, 0.0911])  # MODELS.md
-    got = h[0, (x / dx).astype(int)]
-    got[0] = (7 / 3 * n * n * u**3 * t_end) ** (3 / 7)  # the imposed value
-    # Measured (theta = 1): 0.4231 0.3966 0.3674 0.2969 0.1898 0.0666 m, i.e. -0.05, -0.2,
-    # -0.7, -3.3, -27 %. The scheme lags the analytical front slightly and the profile
-    # there is steep (h ~ (x_f - x)^(3/7)), so: within 5 % up to 3 km, within 0.03 m at
-    # 3.5 km (100 m, 4 cells, behind the front), front within 2 cells of 3600 m.
-    np.testing.assert_allclose(got[:5], ref[:5], rtol=0.05)
-    assert abs(got[5] - ref[5]) < 0.03
+    got = h[0, (x / dx).astype(int)]  # every point as the scheme leaves it, x = 0 too
+    # Measured (theta = 1): 0.3700 0.3966 0.3674 0.2969 0.1898 0.0666 m, i.e. -12.5, -0.05,
+    # -0.2, -0.7, -3.3, -27 %. At x = 0 the boundary cell is set to the imposed depth before
+    # each sub-step and drained by it (dt q / dx = 10 s x 0.17 m2/s / 25 m = 0.07 m at most):
+    # within 15 % there. Inside, within 5 % up to 3 km; the scheme lags the analytical front
+    # slightly and the profile there is steep (h ~ (x_f - x)^(3/7)): within 0.03 m at 3.5 km
+    # (100 m, 4 cells, behind the front); the front within 2 cells of 3600 m.
+    tolerance = np.array([0.15, 0.05, 0.05, 0.05, 0.05, 0.03 / ref[5]])
+    assert (np.abs(got - ref) <= tolerance * ref).all(), (got, ref)
+    assert got[0] < ref[0]  # drained, never above the imposed depth
     front = dx * np.nonzero(h[0] > 1e-3)[0].max()
     assert abs(front - 3600.0) <= 2 * dx
 

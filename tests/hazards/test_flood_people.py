@@ -150,3 +150,21 @@ def test_in_an_underpass_or_over_it():
     np.testing.assert_array_equal(harm.trapped, [True, False])
     assert hazard.summary()["flood_persons_in_water"] == 1
     assert hazard.summary()["flood_max_hazard_rating"] == pytest.approx(3.0 * 0.5 + 1.0)
+
+
+def test_injury_shares_are_named_validated_and_sweepable():
+    from citysim.errors import ScenarioError
+
+    hazard, _ = flood(extra="    people_in_water: {injury_probability: {most: 0.3}}")
+    shares = hazard.cfg.people_in_water.injury_probability
+    assert (shares.some, shares.most, shares.all) == (0.05, 0.3, 0.5)  # the rest default
+    np.testing.assert_array_equal(shares.by_class(), [0.0, 0.05, 0.3, 0.5])
+    with pytest.raises(ScenarioError) as err:
+        flood(extra="    people_in_water: {injury_probability: [0.5, 0.2, 0.1]}")
+    message = err.value.render()
+    assert "hazards[0].people_in_water.injury_probability" in message
+    assert "some <= most <= all" in message
+    # an experiment sweeps one share by its path
+    swept = load_scenario_text(CITY.format(seed=1, extra=""), base_dir=".", overrides=[
+        "hazards[0].people_in_water.injury_probability.all=0.8"])
+    assert swept.hazards[0].people_in_water.injury_probability.all == 0.8

@@ -126,7 +126,7 @@ class Substance(OmitNoneModel):
     density_kg_m3
         Density of the gas as released (kg/m³), for the dense-gas criterion;
         ``None``: the ideal gas at 25 °C (``MW / 24.45``). Built-ins: the
-        vapour at the boiling point (:mod:`citysim.hazards.substances`).
+        vapour at the boiling point (:mod:`citysim.scenario.hazards.substances`).
     source
         Where the values come from.
     """

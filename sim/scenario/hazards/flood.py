@@ -5,15 +5,18 @@ Units: rain, drainage and infiltration in mm/h, inflows in m³/s, depths in m.
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
-from citysim.scenario.base import ConfigModel, Fraction, NonNegFloat, PosFloat
+import numpy as np
+from pydantic import model_validator
+
+from citysim.scenario.base import ConfigModel, Fraction, NonNegFloat, PosFloat, error
 from citysim.scenario.hazard import HazardConfig, register_hazard
 from citysim.scenario.locations import Location
 from citysim.scenario.series import NonNegativeSeries, StepSeries
 from citysim.scenario.sites import Units
 
-__all__ = ["FloodConfig", "Inflow", "PeopleInWater"]
+__all__ = ["FloodConfig", "Inflow", "InjuryShares", "PeopleInWater"]
 
 
 class Inflow(ConfigModel):
@@ -31,6 +34,43 @@ class Inflow(ConfigModel):
     m3_s: NonNegativeSeries
 
 
+class InjuryShares(ConfigModel):
+    """Share of the people who met water of each hazard class who are injured.
+
+    ASSUMPTIONS, not sourced values (module doc): set them from local data or
+    sweep them (``hazards[0].people_in_water.injury_probability.most``).
+    Also written as a list ``[some, most, all]``.
+
+    Attributes
+    ----------
+    some, most, all
+        Danger for some, for most, for all (fractions, non-decreasing);
+        default 0.05, 0.2, 0.5.
+    """
+
+    yaml_form: ClassVar[str] = "a mapping with keys some, most, all, or a list of three"
+    some: Fraction = 0.05
+    most: Fraction = 0.2
+    all: Fraction = 0.5
+
+    @classmethod
+    def _prepare(cls, data: Any) -> Any:
+        if isinstance(data, list | tuple) and len(data) == 3:
+            return dict(zip(("some", "most", "all"), data, strict=True))
+        return data
+
+    @model_validator(mode="after")
+    def _non_decreasing(self) -> InjuryShares:
+        if not self.some <= self.most <= self.all:
+            raise error(f"expected some <= most <= all (worse water injures no fewer), got "
+                        f"{self.some:g}, {self.most:g}, {self.all:g}")
+        return self
+
+    def by_class(self) -> np.ndarray:
+        """Injury share by hazard class index: low (0), some, most, all."""
+        return np.array([0.0, self.some, self.most, self.all])
+
+
 class PeopleInWater(ConfigModel):
     """How water outdoors acts on people (:mod:`citysim.hazards.flood`).
 
@@ -38,9 +78,9 @@ class PeopleInWater(ConfigModel):
     ----------
     injury_probability
         Chance that a person who met water of hazard class danger for some,
-        danger for most, danger for all is injured (three fractions,
-        non-decreasing); low hazard injures nobody. Default 0.05, 0.2, 0.5
-        (citysim's choice, check against local data).
+        danger for most, danger for all is injured (:class:`InjuryShares`);
+        low hazard injures nobody. Default 0.05, 0.2, 0.5: assumptions, not
+        sourced values.
     fatality_per_hr
         An injured person dies with probability ``fatality_per_hr * HR``;
         default 0.02 (FD2321: deaths = 2 x injuries x HR / 100).
@@ -51,7 +91,7 @@ class PeopleInWater(ConfigModel):
         Units a rescue incident needs; default one ``rescue`` unit.
     """
 
-    injury_probability: tuple[Fraction, Fraction, Fraction] = (0.05, 0.2, 0.5)
+    injury_probability: InjuryShares = InjuryShares()
     fatality_per_hr: NonNegFloat = 0.02
     trapped_from: Literal["some", "most", "all"] = "most"
     rescue_units: Units = Units(rescue=1)
