@@ -9,9 +9,11 @@ scenario is validated rather than imported here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar
 
 from pydantic import (
+    BaseModel,
     PlainSerializer,
     PlainValidator,
     SerializationInfo,
@@ -52,6 +54,14 @@ class HazardConfig(ConfigModel):
     requires_city: ClassVar[tuple[str, ...]] = ()
 
     type: str
+
+    @classmethod
+    def model_for(cls, data: Mapping[str, Any]) -> type[BaseModel]:
+        """Return the model registered for ``data["type"]`` (this one when unknown)."""
+        from citysim.hazards.registry import hazard_config, known_hazards
+
+        name = data.get("type")
+        return hazard_config(name) if isinstance(name, str) and name in known_hazards() else cls
 
     @model_validator(mode="after")
     def _check_type(self) -> HazardConfig:
