@@ -96,7 +96,7 @@ def strict_load(path):
 def storm_wgs84(tmp_path_factory):
     root = tmp_path_factory.mktemp("gis")
     out = run_scenario(load_scenario(write_storm(root), overrides=[
-        ORIGIN, "outputs.animation=false", "outputs.plots=false"]), out_dir=root / "out")
+        "outputs.animation=false", "outputs.plots=false"]), out_dir=root / "out")
     return out, root / "out" / "gis"
 
 
@@ -106,7 +106,8 @@ def small_local(tmp_path_factory):
     root = tmp_path_factory.mktemp("gis-local")
     text = SMALL_CITY.replace("plots: false", "plots: false\n  geojson: true") + (
         "response: {standard: 2min, background_calls: {rate_per_h: 30}}\n")
-    scenario = load_scenario_text(text, base_dir=root, overrides=[ORIGIN])
+    scenario = load_scenario_text(text, base_dir=root, overrides=[
+        f"city.origin={{lon: {ORIGIN[0]}, lat: {ORIGIN[1]}}}"])
     out = run_scenario(scenario, out_dir=root / "out")
     return out, root / "out" / "gis"
 
@@ -183,7 +184,7 @@ def test_districts_and_gaps_are_the_coverage_raster(small_local):
     districts = strict_load(gis / "station_districts.geojson")["features"]
     gaps = strict_load(gis / "coverage_gaps.geojson")["features"]
 
-    frame = LocalFrame.centered_on(113.65, 34.75)  # ORIGIN
+    frame = LocalFrame.centered_on(*ORIGIN)
 
     def metres(feature):
         return shapely.transform(shapely.geometry.shape(feature["geometry"]),
@@ -210,7 +211,7 @@ def test_gdal_reads_every_layer_in_wgs84_where_the_city_is(storm_wgs84):
     import pyogrio
 
     out, gis = storm_wgs84
-    frame = LocalFrame.centered_on(113.65, 34.75)  # ORIGIN
+    frame = LocalFrame.centered_on(*ORIGIN)
     net = out.world.network
     lon, lat = frame.to_lonlat(net.node_x_m, net.node_y_m)
     index = strict_load(gis / "index.json")
