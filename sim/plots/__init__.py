@@ -16,6 +16,7 @@ from citysim.plots.evacuation import (
     plot_evacuation_time_map,
     plot_shelter_loads,
 )
+from citysim.plots.fonts import add_cjk_fallback
 from citysim.plots.maps import plot_city_map
 from citysim.plots.response import plot_response_times, plot_unit_availability
 from citysim.plots.series import plot_states
@@ -34,8 +35,9 @@ __all__ = [
 
 
 def save_figure(fig: Figure, path: Path) -> Path:
-    """Save a figure as PNG atomically and close it."""
+    """Save a figure as PNG atomically and close it; Chinese text is drawn in a CJK font."""
     try:
+        add_cjk_fallback(fig)
         write_atomic(Path(path), lambda p: fig.savefig(p, format="png"))
     finally:
         plt.close(fig)
