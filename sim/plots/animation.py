@@ -31,6 +31,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 from citysim.agents.states import State  # noqa: E402
 from citysim.hazards.base import Frame  # noqa: E402
 from citysim.io.atomic import write_atomic  # noqa: E402
+from citysim.plots.fonts import add_cjk_fallback  # noqa: E402
 from citysim.plots.maps import draw_network  # noqa: E402
 from citysim.report.text import clock, number  # noqa: E402
 
@@ -331,6 +332,7 @@ def write_animation(frames: list[AnimationFrame], world: Any, out_dir: Path, *, 
     if not frames:
         raise ValueError("no frames to animate: run with outputs.animation: true")
     fig, show = _draw(frames, world, title)
+    add_cjk_fallback(fig)  # Chinese shelter names and titles
     written = []
     try:
         written.append(write_atomic(Path(out_dir) / "animation.gif",
