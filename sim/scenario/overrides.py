@@ -199,7 +199,7 @@ def _child(annotation: Any, node: Any, part: str | int) -> tuple[Any, Any]:
         if isinstance(default, BaseModel):
             # only what differs from the model's own defaults: validates back to ``default``
             default = default.model_dump(mode="json", exclude_defaults=True)
-        return field.annotation, default if isinstance(default, dict) else None
+        return field.annotation, copy.deepcopy(default) if isinstance(default, dict) else None
     annotation = _strip(annotation)
     args = typing.get_args(annotation)
     origin = typing.get_origin(annotation)
