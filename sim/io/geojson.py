@@ -28,15 +28,12 @@ Districts and gaps are drawn from the coverage raster (cells of the
 network's bounding box, each in its nearest node's district), so their areas
 are those ``citysim coverage`` reports.
 
-**Coordinates.** When the city has a geographic frame (an OSM or GraphML
-city with coordinates, or a synthetic city with ``city.origin``), every
-layer is in WGS84 longitude/latitude, as RFC 7946 requires. A city without
-one (a synthetic city without ``city.origin``, a GraphML in plain metres)
-cannot be placed on the Earth: its layers keep the run's local x/y in
-metres and say so in a ``citysim_crs`` member; RFC 7946 has no way to name
-a local frame (its ``crs`` member was removed), so QGIS reads these files
-as if they were degrees. They still overlay one another correctly; give
-the city an ``origin`` to place them on a base map.
+**Coordinates.** Every layer is in WGS84 longitude/latitude, as RFC 7946
+requires, so QGIS and GDAL open it in place: the city needs a geographic
+frame (an OSM or GraphML city with a CRS, or a synthetic city with
+``city.origin``). The scenario refuses ``outputs.geojson`` for a city
+without one, and :func:`to_collection` raises for it (there is no honest
+way to write local metres as GeoJSON: readers take them for degrees).
 """
 
 from __future__ import annotations
@@ -54,18 +51,13 @@ import shapely
 from citysim.io.atomic import write_atomic, write_json
 from citysim.io.hazard_layers import hazard_layers
 
-__all__ = ["CORE_LAYERS", "LOCAL_NOTE", "layers_of_run", "to_collection", "write_layers"]
+__all__ = ["CORE_LAYERS", "layers_of_run", "to_collection", "write_layers"]
 
 CORE_LAYERS = ("roads", "shelters", "stations", "station_districts", "coverage_gaps",
                "incidents")
 """Layers every export has (possibly with no features)."""
-LOCAL_NOTE = ("x/y in metres in the run's local frame (no geographic reference: give the "
-              "scenario a city.origin {lon, lat} to export in WGS84)")
-"""What ``citysim_crs`` says in the layers of a city without a geographic frame."""
 WGS84_DECIMALS = 7
 """Decimals kept of longitude/latitude (about 1 cm)."""
-METRE_DECIMALS = 2
-"""Decimals kept of local coordinates in metres."""
 
 Feature = dict[str, Any]
 
@@ -303,21 +295,28 @@ def _with_coordinates(geometry: dict[str, Any] | None,
 
 
 def coordinate_function(crs: str | None) -> Callable[[np.ndarray], np.ndarray]:
-    """Local metres to the export's coordinates: WGS84 lon/lat when ``crs`` is set.
+    """Local metres to WGS84 longitude/latitude.
 
     Parameters
     ----------
     crs
         The world's CRS (``World.crs``): a PROJ string or EPSG code of the run's
-        frame, or None.
+        frame.
 
     Returns
     -------
     callable
-        Maps an (n, 2) array of x, y (m) to lon, lat (or rounded x, y).
+        Maps an (n, 2) array of x, y (m) to lon, lat (degrees).
+
+    Raises
+    ------
+    ValueError
+        When the city has no geographic frame (``crs`` is None): GeoJSON is
+        WGS84 by definition, and local metres would be read as degrees.
     """
     if crs is None:
-        return lambda xy: np.round(xy, METRE_DECIMALS)
+        raise ValueError("GeoJSON layers need a city with a geographic frame (an OSM or "
+                         "GraphML city with a CRS, or city.origin for a synthetic city)")
     from pyproj import Transformer
 
     transformer = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
@@ -339,7 +338,7 @@ def to_collection(name: str, features: Iterable[Feature], crs: str | None) -> di
     features
         Features in local metres.
     crs
-        The world's CRS, or None (see the module docstring).
+        The world's CRS (see the module docstring; None raises ValueError).
 
     Returns
     -------
@@ -354,8 +353,6 @@ def to_collection(name: str, features: Iterable[Feature], crs: str | None) -> di
     xy = np.asarray(found, dtype=np.float64).reshape(-1, 2)
     positions = iter(coordinate_function(crs)(xy).tolist())
     collection: dict[str, Any] = {"type": "FeatureCollection", "name": name}
-    if crs is None:
-        collection["citysim_crs"] = LOCAL_NOTE
     collection["features"] = [{**f, "geometry": _with_coordinates(f["geometry"], positions)}
                               for f in features]
     return collection
@@ -380,7 +377,7 @@ def write_layers(out: Any, gis_dir: Path) -> list[Path]:
     crs = out.world.crs
     written = []
     index: dict[str, Any] = {
-        "crs": "EPSG:4326 (WGS84 longitude, latitude)" if crs is not None else LOCAL_NOTE,
+        "crs": "EPSG:4326 (WGS84 longitude, latitude)",
         "frame": crs, "layers": {}}
     for name, features in layers_of_run(out).items():
         collection = to_collection(name, features, crs)

@@ -15,6 +15,7 @@ from citysim.plots.evacuation import (
     plot_evacuation_time_map,
     plot_shelter_loads,
 )
+from citysim.plots.fonts import add_cjk_fallback
 from citysim.plots.hazards import hazard_figures, register_hazard_figures
 from citysim.plots.maps import plot_city_map
 from citysim.plots.response import plot_response_times, plot_unit_availability
@@ -36,7 +37,8 @@ __all__ = [
 
 
 def save_figure(fig: Figure, path: Path) -> Path:
-    """Save a figure as PNG atomically."""
+    """Save a figure as PNG atomically; Chinese text is drawn in a CJK font."""
+    add_cjk_fallback(fig)
     write_atomic(Path(path), lambda p: fig.savefig(p, format="png"))
     return Path(path)
 

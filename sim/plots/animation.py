@@ -33,6 +33,7 @@ from citysim.agents.states import State
 from citysim.hazards.base import Frame
 from citysim.humanize import clock, number
 from citysim.io.atomic import write_atomic
+from citysim.plots.fonts import add_cjk_fallback
 from citysim.plots.maps import draw_network
 
 __all__ = [
@@ -346,6 +347,7 @@ def write_animation(frames: list[AnimationFrame], world: Any, out_dir: Path, *, 
     if not frames:
         raise ValueError("no frames to animate: run with outputs.animation: true")
     fig, show = _draw(frames, world, title)
+    add_cjk_fallback(fig)  # Chinese shelter names and titles
     written = [write_atomic(Path(out_dir) / "animation.gif",
                             lambda p: _save_gif(fig, show, len(frames), p, fps))]
     if mpl_animation.writers.is_available("ffmpeg"):

@@ -33,7 +33,9 @@ import pandas as pd
 from citysim.humanize import clock, is_number, minutes, number, percent
 from citysim.io.atomic import write_atomic
 from citysim.metrics import within_standard
+from citysim.plots.fonts import add_cjk_fallback
 from citysim.report.describe import describe_scenario
+from citysim.report.fonts import embedded_font_css
 from citysim.report.kpis import COMPARED_KPIS, headline, response_standard_s
 from citysim.report.results import (
     ExperimentFolder,
@@ -70,8 +72,8 @@ CAPTIONS = {
 """Captions of the standard figures, by file stem."""
 
 CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Noto Sans CJK SC",
-sans-serif;margin:0;color:#1f2a33;background:#fff;line-height:1.45}
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","citysim CJK",
+"Noto Sans CJK SC",sans-serif;margin:0;color:#1f2a33;background:#fff;line-height:1.45}
 header{background:#1f3a4d;color:#fff;padding:1.4rem 2rem}
 header h1{margin:0 0 .3rem;font-size:1.7rem}header p{margin:.15rem 0;opacity:.9}
 nav{background:#eef2f5;padding:.5rem 2rem;font-size:.9rem;border-bottom:1px solid #d5dde3}
@@ -165,7 +167,7 @@ def _figures(paths: Iterable[Path]) -> str:
 
 def _fig_png(fig: Any) -> bytes:
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
+    add_cjk_fallback(fig).savefig(buffer, format="png")
     return buffer.getvalue()
 
 
@@ -178,11 +180,14 @@ def _page(title: str, lines: list[str], sections: list[tuple[str, str, str]]) ->
     body = "".join(f'<section id="{a}"><h2>{_e(t)}</h2>{b}</section>' for a, t, b in sections
                    if b)
     sub = "".join(f"<p>{_e(line)}</p>" for line in lines if line)
+    content = (f"<header><h1>{_e(title)}</h1>{sub}</header><nav>{nav}</nav>"
+               f"<main>{body}</main>")
+    # the glyphs of the Chinese text, for browsers without a CJK font (citysim.report.fonts)
+    font = embedded_font_css(title + content)
     return ("<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>"
             '<meta name=viewport content="width=device-width, initial-scale=1">'
-            f"<title>{_e(title)}</title><style>{CSS}</style></head><body>"
-            f"<header><h1>{_e(title)}</h1>{sub}</header><nav>{nav}</nav>"
-            f"<main>{body}</main></body></html>\n")
+            f"<title>{_e(title)}</title><style>{font}{CSS}</style></head><body>"
+            f"{content}</body></html>\n")
 
 
 def _words(items: list[tuple[str, str]]) -> str:

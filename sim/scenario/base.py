@@ -206,6 +206,16 @@ class ConfigModel(BaseModel):
         return f"a mapping with keys: {', '.join(_field_names(cls))}"
 
     @classmethod
+    def model_for(cls, data: Mapping[str, Any]) -> type[BaseModel]:
+        """Return the model that validates the mapping ``data`` in this one's place.
+
+        This one by default; a base whose entries pick their model by a key
+        (a hazard, by its ``type``) returns the picked model. Overrides use it
+        to find the defaults of the keys below.
+        """
+        return cls
+
+    @classmethod
     def _prepare(cls, data: Any) -> Any:
         """Turn a shorthand form into a mapping (default: unchanged)."""
         return data

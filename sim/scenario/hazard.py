@@ -20,10 +20,11 @@ in a scenario before this version can simulate it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any, ClassVar, TypeVar, overload
 
 from pydantic import (
+    BaseModel,
     PlainSerializer,
     PlainValidator,
     SerializationInfo,
@@ -64,6 +65,12 @@ class HazardConfig(ConfigModel):
     requires_city: ClassVar[tuple[str, ...]] = ()
 
     type: str
+
+    @classmethod
+    def model_for(cls, data: Mapping[str, Any]) -> type[BaseModel]:
+        """Return the model registered for ``data["type"]`` (this one when unknown)."""
+        name = data.get("type")
+        return hazard_config(name) if isinstance(name, str) and name in known_hazards() else cls
 
     @model_validator(mode="after")
     def _check_type(self) -> HazardConfig:

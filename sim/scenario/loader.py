@@ -33,11 +33,30 @@ class SourceMap:
     overrides: tuple[Override, ...] = ()
 
     def override_for(self, loc: Loc) -> Override | None:
-        """Return the last override that set ``loc`` or a value containing it."""
+        """Return the last override that set ``loc``, a value containing it, or created it.
+
+        An override creates the keys on its path that the file does not have
+        (``--set response.nosuch.x=1`` creates ``response.nosuch``).
+        """
         for override in reversed(self.overrides):
             if tuple(loc[: len(override.loc)]) == override.loc:
                 return override
+        loc = tuple(loc)
+        for override in reversed(self.overrides):
+            if override.loc[: len(loc)] == loc and not self._in_file(loc):
+                return override
         return None
+
+    def _in_file(self, loc: Loc) -> bool:
+        node = self.document.data if self.document is not None else None
+        for part in loc:
+            if isinstance(part, str) and isinstance(node, dict) and part in node:
+                node = node[part]
+            elif isinstance(part, int) and isinstance(node, list) and 0 <= part < len(node):
+                node = node[part]
+            else:
+                return False
+        return True
 
     def problem(self, loc: Loc, message: str) -> Problem:
         """Return a problem at ``loc``, with its line, or the override that set it."""
@@ -144,7 +163,7 @@ def _load(
         raise ScenarioError([*problems, top], source=source)
     parsed, bad = _parse_overrides(overrides, seed)
     try:
-        data = apply_overrides(data, parsed)
+        data = apply_overrides(data, parsed, Scenario)
     except ScenarioError as exc:
         bad += exc.problems
     if bad:

@@ -2,20 +2,25 @@
 
 The key path has dots and ``[i]`` indexes (``hazards[0].release.rate_kg_s``);
 the value is read as a YAML scalar or flow value (``2h``, ``0.6``, ``[1, 2]``,
-``{x: 1, y: 2}``). A missing mapping key on the way is created (validation
-then judges the result); an index out of range, or a step through a value
-that is not a mapping (or a list, for an index), is an error naming the
-override.
+``{x: 1, y: 2}``). A missing mapping key on the way is filled with its
+default from the schema (``--set response.service_time.median=30min`` keeps
+the default distribution's ``dist`` and ``sigma``), or created empty where the
+schema has no mapping default there; validation then judges the result. An
+index out of range, or a step through a value that is not a mapping (or a
+list, for an index), is an error naming the override.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+import types
+import typing
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
+from pydantic import BaseModel
 
 from citysim.errors import Problem, ScenarioError
 from citysim.scenario.problems import Loc, format_path, parse_path
@@ -110,7 +115,9 @@ def parse_override(text: str) -> Override:
     return Override(loc, value, text.strip())
 
 
-def apply_overrides(data: Any, overrides: Sequence[str | Override]) -> Any:
+def apply_overrides(
+    data: Any, overrides: Sequence[str | Override], model: type[BaseModel] | None = None
+) -> Any:
     """Return a copy of ``data`` with the overrides applied, in order.
 
     Parameters
@@ -119,6 +126,11 @@ def apply_overrides(data: Any, overrides: Sequence[str | Override]) -> Any:
         The raw scenario (a mapping, as read from YAML); not modified.
     overrides
         ``key.path=value`` strings or :class:`Override` objects.
+    model
+        The schema ``data`` is validated with (the loader passes
+        :class:`~citysim.scenario.Scenario`): a key missing on an override's
+        path is filled with that field's default, when the default is a
+        mapping, so the override changes one key of it; ``None``: created empty.
 
     Raises
     ------
@@ -134,7 +146,7 @@ def apply_overrides(data: Any, overrides: Sequence[str | Override]) -> Any:
         raise ScenarioError([Problem("", "the data is nested too deeply")]) from None
     problems = []
     for override in parsed:
-        message = _apply(out, override)
+        message = _apply(out, override, model)
         if message is not None:
             problems.append(Problem(override.path, f"in override {override.text!r}: {message}"))
     if problems:
@@ -152,9 +164,56 @@ def _kind(value: Any) -> str:
     return f"a {type(value).__name__} ({value!r})"[:80]
 
 
-def _apply(root: Any, override: Override) -> str | None:
+def _strip(annotation: Any) -> Any:
+    """Return ``annotation`` without ``Annotated`` and ``None`` (``X | None`` is ``X``)."""
+    while True:
+        if typing.get_origin(annotation) is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+            continue
+        if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+            members = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if len(members) != 1:
+                return None  # a choice of forms: no single schema to follow
+            annotation = members[0]
+            continue
+        return annotation
+
+
+def _model(annotation: Any, node: Any) -> type[BaseModel] | None:
+    """Return the model that validates ``node`` under ``annotation``, if there is one."""
+    annotation = _strip(annotation)
+    if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+        return None
+    choose = getattr(annotation, "model_for", None)
+    return choose(node) if choose is not None and isinstance(node, Mapping) else annotation
+
+
+def _child(annotation: Any, node: Any, part: str | int) -> tuple[Any, Any]:
+    """Return the annotation of ``node[part]`` and its schema default (``None``: none)."""
+    model = _model(annotation, node)
+    if model is not None:
+        field = model.model_fields.get(part) if isinstance(part, str) else None
+        if field is None or field.is_required():
+            return (field.annotation if field is not None else None), None
+        default = field.get_default(call_default_factory=True)
+        if isinstance(default, BaseModel):
+            # only what differs from the model's own defaults: validates back to ``default``
+            default = default.model_dump(mode="json", exclude_defaults=True)
+        return field.annotation, copy.deepcopy(default) if isinstance(default, dict) else None
+    annotation = _strip(annotation)
+    args = typing.get_args(annotation)
+    origin = typing.get_origin(annotation)
+    if isinstance(part, int) and origin in (tuple, list) and args:
+        return args[0], None
+    if isinstance(part, str) and origin in (dict, Mapping) and len(args) == 2:
+        return args[1], None
+    return None, None
+
+
+def _apply(root: Any, override: Override, model: type[BaseModel] | None) -> str | None:
     """Apply one override in place; return what is wrong, or None."""
     node = root
+    schema: Any = model
     loc = override.loc
     for depth, part in enumerate(loc):
         last = depth == len(loc) - 1
@@ -165,8 +224,9 @@ def _apply(root: Any, override: Override) -> str | None:
             if last:
                 node[part] = copy.deepcopy(override.value)
                 return None
+            schema, default = _child(schema, node, part)
             if node.get(part) is None:
-                node[part] = {}
+                node[part] = default if default is not None else {}
             node = node[part]
         else:
             if not isinstance(node, list):
@@ -177,5 +237,6 @@ def _apply(root: Any, override: Override) -> str | None:
             if last:
                 node[part] = copy.deepcopy(override.value)
                 return None
+            schema, _ = _child(schema, node, part)
             node = node[part]
     return None  # pragma: no cover - loc is never empty

@@ -539,7 +539,9 @@ class City(ConfigModel):
         Road network source.
     origin
         Geographic anchor ``{lon, lat}`` of a synthetic city (its (0, 0)),
-        so that ``{lon, lat}`` locations can be used with it. Only for
+        so that ``{lon, lat}`` locations can be used with it and its GIS
+        layers (``outputs.geojson``, which needs it) are drawn there. No
+        default: without it the city has no geographic frame. Only for
         synthetic networks (file networks carry their own coordinates).
     max_snap_m
         A location farther than this (m) from every network node is off the
@@ -806,6 +808,13 @@ class Probe(ConfigModel):
     location: Location
 
 
+_GEOJSON_NEEDS_ORIGIN = (
+    "GeoJSON layers are WGS84 longitude/latitude, and a synthetic city is nowhere on the "
+    "Earth until city.origin says where its (0, 0) is: set city.origin: {lon: ..., lat: ...} "
+    "(any place; the layers are drawn there) or outputs.geojson: false")
+"""Why ``outputs.geojson`` is refused for a synthetic city without ``city.origin``."""
+
+
 class Outputs(ConfigModel):
     """What a run writes.
 
@@ -828,6 +837,11 @@ class Outputs(ConfigModel):
         Frames per second of the animation, 1..30; default 6.
     geojson
         Whether to write the GIS layers into ``gis/`` (GeoJSON); default false.
+        The layers are in WGS84 longitude/latitude (RFC 7946), so that QGIS
+        and GDAL open them in place: a synthetic city needs ``city.origin``
+        (there is no default origin: a made-up place would put the layers
+        somewhere on the Earth as if the city were there, and would let
+        ``{lon, lat}`` inputs meant for a real place land silently on it).
     """
 
     dir: OutputPath | None = None
@@ -989,6 +1003,9 @@ class Scenario(ConfigModel):
                             "synthetic city's (0, 0)); or give {x, y} or {node: ID}",
                         )
                     )
+        if self.outputs.geojson and self.city.network.synthetic is not None \
+                and self.city.origin is None:
+            problems.append(line_error(("outputs", "geojson"), _GEOJSON_NEEDS_ORIGIN))
         for i, inject in enumerate(self.drill.injects):
             if inject.at > self.run.duration:
                 problems.append(line_error(

@@ -212,6 +212,12 @@ def build_world(scenario: Scenario, streams: Streams) -> World:
     stations = attempt(lambda: build_stations(locator, scenario.stations), add_lines=False)
     if stations is not None:
         problems.extend(unknown_units(scenario, stations))
+    if scenario.outputs.geojson and network.crs is None:
+        # a synthetic city without city.origin is refused when the scenario loads
+        problems.append(scenario.problem(("outputs", "geojson"), (
+            "GeoJSON layers are WGS84 longitude/latitude, but this road network has no "
+            "geographic frame (a GraphML file without a crs graph attribute): give the "
+            "GraphML its crs, or set outputs.geojson: false")))
     probes = attempt(lambda: build_probes(locator, scenario.outputs.probes), add_lines=False)
     terrain = attempt(lambda: build_terrain(city, network))
     underpasses = None

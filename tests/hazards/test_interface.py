@@ -195,14 +195,18 @@ def test_a_hazard_type_brings_its_figures_layers_and_frames(tmp_path, with_dange
 
     text = SMALL_CITY.replace("plots: false", "plots: true\n  geojson: true\n  animation: true")
     text += yaml.safe_dump({"hazards": [danger_zone.EXAMPLE]})
-    out = run(load_scenario_text(text, base_dir=tmp_path), out=tmp_path / "out")
+    scenario = load_scenario_text(text, base_dir=tmp_path,
+                                  overrides=["city.origin={lon: 113.65, lat: 34.75}"])
+    out = run(scenario, out=tmp_path / "out")
     image = mpimg.imread(tmp_path / "out" / "plots" / "danger_zone.png")
     assert image.shape[:2] == (400, 400) and image[..., :3].std() > 0.05
     (feature,) = json.loads((tmp_path / "out" / "gis" / "danger_zone.geojson").read_text())[
         "features"]
-    ring = np.array(feature["geometry"]["coordinates"][0])
-    radius = np.hypot(ring[:, 0] - 450.0, ring[:, 1] - 450.0)
-    np.testing.assert_allclose(radius, 200.0, atol=0.01)  # metres, rounded to cm
+    from pyproj import Transformer
+
+    lon, lat = np.array(feature["geometry"]["coordinates"][0]).T  # WGS84, back to the frame
+    x, y = Transformer.from_crs("EPSG:4326", out.world.crs, always_xy=True).transform(lon, lat)
+    np.testing.assert_allclose(np.hypot(x - 450.0, y - 450.0), 200.0, atol=0.02)  # 1e-7 deg
     # the frames: nothing before the zone is active (at 120 s), its centre after
     zone = [(f.t_s, f.hazards[0]) for f in out.frames]
     assert [t for t, h in zone if h is None] == [0.0]  # record times every 2 min

@@ -8,7 +8,7 @@ import pytest
 
 from citysim.analysis.coverage import station_coverage
 from citysim.app.run import run
-from citysim.io.geojson import CORE_LAYERS, LOCAL_NOTE
+from citysim.io.geojson import CORE_LAYERS
 from citysim.projection import LocalFrame
 from citysim.scenario import load_scenario, load_scenario_text
 from tests.report.storm_city import ORIGIN, write_storm
@@ -96,16 +96,19 @@ def strict_load(path):
 def storm_wgs84(tmp_path_factory):
     root = tmp_path_factory.mktemp("gis")
     out = run(load_scenario(write_storm(root), overrides=[
-        ORIGIN, "outputs.animation=false", "outputs.plots=false"]), out=root / "out")
+        "outputs.animation=false", "outputs.plots=false"]), out=root / "out")
     return out, root / "out" / "gis"
 
 
 @pytest.fixture(scope="module")
 def small_local(tmp_path_factory):
+    # a synthetic city needs city.origin for GeoJSON (tests/world/test_builder.py)
     root = tmp_path_factory.mktemp("gis-local")
     text = SMALL_CITY.replace("plots: false", "plots: false\n  geojson: true") + (
         "response: {standard: 2min, background_calls: {rate_per_h: 30}}\n")
-    out = run(load_scenario_text(text, base_dir=root), out=root / "out")
+    scenario = load_scenario_text(text, base_dir=root, overrides=[
+        f"city.origin={{lon: {ORIGIN[0]}, lat: {ORIGIN[1]}}}"])
+    out = run(scenario, out=root / "out")
     return out, root / "out" / "gis"
 
 
@@ -172,20 +175,6 @@ def test_incidents_and_hazard_layers(storm_wgs84):
     assert all(f["properties"]["t_closed_s"] == 1200 for f in closures)
 
 
-def test_local_metres_without_a_geographic_frame(small_local):
-    out, gis = small_local
-    index = strict_load(gis / "index.json")
-    assert index["crs"] == LOCAL_NOTE and index["frame"] is None
-    for info in index["layers"].values():
-        fc = strict_load(gis / info["file"])
-        assert fc["citysim_crs"] == LOCAL_NOTE
-        assert collection_problems(fc, wgs84=False) == []
-    stations = strict_load(gis / "stations.geojson")["features"]
-    st = out.world.stations
-    assert stations[0]["geometry"]["coordinates"] == [round(float(st.x_m[0]), 2),
-                                                      round(float(st.y_m[0]), 2)]
-
-
 def test_districts_and_gaps_are_the_coverage_raster(small_local):
     import shapely
 
@@ -195,8 +184,14 @@ def test_districts_and_gaps_are_the_coverage_raster(small_local):
     districts = strict_load(gis / "station_districts.geojson")["features"]
     gaps = strict_load(gis / "coverage_gaps.geojson")["features"]
 
+    frame = LocalFrame.centered_on(*ORIGIN)
+
+    def metres(feature):
+        return shapely.transform(shapely.geometry.shape(feature["geometry"]),
+                                 lambda lonlat: np.column_stack(frame.to_xy(*lonlat.T)))
+
     def area_km2(features):
-        return sum(shapely.geometry.shape(f["geometry"]).area for f in features) / 1e6
+        return sum(metres(f).area for f in features) / 1e6
 
     # the union of the cells of each district / of the uncovered cells; written to 1 cm, so
     # the area is exact to about perimeter x 0.5 cm (< 1e-5 of these areas)
@@ -205,8 +200,40 @@ def test_districts_and_gaps_are_the_coverage_raster(small_local):
     assert area_km2(gaps) == pytest.approx((~cov.raster.covered).sum() * cell_km2, rel=1e-5)
     assert [f["properties"]["district_area_km2"] for f in districts] == pytest.approx(
         list(cov.stations["district_area_km2"]), rel=1e-12)
-    shapes = [shapely.geometry.shape(f["geometry"]) for f in districts]
+    shapes = [metres(f) for f in districts]
     assert all(s.is_valid for s in shapes)
     assert shapely.union_all(shapes).area == pytest.approx(sum(s.area for s in shapes))
     people = sum(f["properties"]["population"] for f in gaps)
     assert gaps and 0 < people <= cov.total_population - cov.covered_population + 1e-9
+
+
+def test_gdal_reads_every_layer_in_wgs84_where_the_city_is(storm_wgs84):
+    import pyogrio
+
+    out, gis = storm_wgs84
+    frame = LocalFrame.centered_on(*ORIGIN)
+    net = out.world.network
+    lon, lat = frame.to_lonlat(net.node_x_m, net.node_y_m)
+    index = strict_load(gis / "index.json")
+    assert "roads" in index["layers"]
+    for name, info in index["layers"].items():
+        meta = pyogrio.read_info(gis / info["file"])
+        assert meta["crs"] == "EPSG:4326", name
+        if meta["features"] == 0:
+            continue
+        west, south, east, north = meta["total_bounds"]
+        # GDAL's own reading of the file: degrees around Zhengzhou, not metres from (0, 0)
+        assert 113.5 < west <= east < 113.8 and 34.6 < south <= north < 34.9, (name, west, east)
+        if name == "roads":
+            np.testing.assert_allclose([west, south, east, north],
+                                       [lon.min(), lat.min(), lon.max(), lat.max()], atol=1e-6)
+
+
+def test_no_layer_is_written_in_local_metres():
+    # GeoJSON is WGS84 (RFC 7946): a city without a geographic frame cannot be exported
+    from citysim.io.geojson import to_collection
+
+    square = {"type": "Feature", "properties": {},
+              "geometry": {"type": "Point", "coordinates": [10.0, 20.0]}}
+    with pytest.raises(ValueError, match="geographic frame"):
+        to_collection("roads", [square], None)

@@ -61,7 +61,8 @@ from tests.scenarios import SMALL_CITY
 text = SMALL_CITY.replace("plots: false", "plots: true\\n  animation: true\\n  geojson: true")
 text += yaml.safe_dump({{"hazards": [EXAMPLE]}})
 out_dir = Path({str(tmp_path)!r}) / "out"
-run(load_scenario_text(text, base_dir=out_dir.parent), out=out_dir)
+run(load_scenario_text(text, base_dir=out_dir.parent,
+                       overrides=["city.origin={{lon: 113.65, lat: 34.75}}"]), out=out_dir)
 write_report(out_dir)
 print(sorted(m for m in sys.modules if m.startswith("matplotlib.pyplot")))
 """

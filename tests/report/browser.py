@@ -66,3 +66,52 @@ def open_page(page: Path, scratch: Path) -> PageCheck:
     return PageCheck(loaded=attrs.get("loaded") == "yes", images=int(attrs.get("images", -1)),
                      broken=int(attrs.get("broken", -1)), errors=attrs.get("errors", "?"),
                      console=console)
+
+
+GLYPH_PROBE = ("<script>window.addEventListener('load',function(){var w=document.createTreeWalker("
+               "document.body,NodeFilter.SHOW_TEXT),n,el=null;while((n=w.nextNode()))if(n.data"
+               ".indexOf(WORD)>=0){el=n.parentElement;break}var b=document.body;if(!el){b."
+               "setAttribute('data-glyphs','absent');return}var f=getComputedStyle(el).fontFamily;"
+               "document.fonts.load('48px '+f,WORD).then(function(){function px(ch){var c="
+               "document.createElement('canvas');c.width=64;c.height=64;var x=c.getContext('2d');"
+               "x.font='48px '+f;x.fillText(ch,4,52);return c.toDataURL()}var seen={};for(var i=0;"
+               "i<WORD.length;i++)seen[px(WORD[i])]=1;b.setAttribute('data-glyphs',Object.keys("
+               "seen).length==WORD.length?'drawn':'tofu')})});</script>")
+
+
+def cjk_glyphs(page: Path, scratch: Path, word: str) -> str:
+    """Draw ``word`` in the font the page gives it, in a Chromium that has no CJK font.
+
+    Chromium gets a fontconfig that knows only matplotlib's bundled fonts
+    (DejaVu: no Chinese), as on a fresh machine, whatever this one has
+    installed. Each character of ``word`` is drawn on a canvas in the
+    computed font of the first element whose text contains ``word``; glyphs
+    a font lacks all come out as the same empty box.
+
+    Returns
+    -------
+    str
+        ``drawn`` (every character a distinct glyph), ``tofu`` (some drawn
+        alike: boxes) or ``absent`` (no element has ``word``).
+    """
+    import json
+    import os
+
+    import matplotlib
+
+    scratch = Path(scratch)
+    fonts = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    config = scratch / "fonts.conf"
+    config.write_text('<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n'
+                      f"<fontconfig><dir>{fonts}</dir><cachedir>{scratch / 'fc-cache'}"
+                      "</cachedir></fontconfig>\n", encoding="utf-8")
+    probe = scratch / f"glyphs-{Path(page).name}"
+    script = GLYPH_PROBE.replace("WORD", json.dumps(word))
+    probe.write_text(Path(page).read_text(encoding="utf-8").replace("</body>", script + "</body>",
+                                                                    1), encoding="utf-8")
+    dom = subprocess.run([chromium(), *FLAGS, "--dump-dom", probe.resolve().as_uri()],
+                         capture_output=True, text=True, timeout=180,
+                         env={**os.environ, "FONTCONFIG_FILE": str(config)})
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    found = re.search(r'<body[^>]*data-glyphs="(\w+)"', dom.stdout)
+    return found.group(1) if found else "no answer"

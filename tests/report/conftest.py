@@ -4,7 +4,7 @@ import pytest
 
 from citysim.app.run import run
 from citysim.scenario import load_scenario
-from tests.report.storm_city import ORIGIN, write_storm
+from tests.report.storm_city import write_storm
 
 
 @pytest.fixture(scope="session")
@@ -13,7 +13,7 @@ def storm(tmp_path_factory):
     from citysim.drill.msel import write_timeline
 
     root = tmp_path_factory.mktemp("storm")
-    scenario = load_scenario(write_storm(root), overrides=[ORIGIN])
+    scenario = load_scenario(write_storm(root))
     out = run(scenario, out=root / "out")
     write_timeline(root / "out")
     return out, root / "out"

@@ -16,6 +16,7 @@ name: storm-drill
 description: Cloudburst over a small bowl district, for drills.
 run: {duration: 100min, dt: 10s, seed: 5}
 city:
+  origin: {lon: 113.65, lat: 34.75}   # Zhengzhou: the GIS layers are WGS84
   network: {synthetic: {kind: grid, rows: 9, cols: 9, block_m: 200, arterial_every: 4}}
   terrain: {synthetic: {kind: bowl, cell_m: 50, slope: 0.0, depth_m: 4}}
   population: {residents: 3000, persons_per_agent: 3}
@@ -59,10 +60,10 @@ drill:
     - {at: 50min, event: Mutual aid requested for the district, to: fire dispatch,
        expected_action: Send one engine from the neighbouring district}
 """
-"""The scenario (local metres; add ``ORIGIN`` to place it on the Earth)."""
+"""The scenario (anchored at Zhengzhou by ``city.origin``: its GIS layers are WGS84)."""
 
-ORIGIN = "city.origin={lon: 113.65, lat: 34.75}"
-"""Override that anchors the city at Zhengzhou (WGS84 GIS layers)."""
+ORIGIN = (113.65, 34.75)
+"""``city.origin`` of the scenario: (lon, lat) in degrees."""
 
 
 def write_storm(folder: Path, text: str = STORM_CITY) -> Path:

@@ -128,3 +128,90 @@ def test_apply_overrides_copies_and_takes_override_objects():
     assert out == {"a": {"b": [1, {"x": [3]}], "c": 4}} and data == {"a": {"b": [1, 2]}}
     assert Override.of("a.b[1]", {"x": [3]}).text == "a.b[1]={x: [3]}"
     assert apply_overrides(data, []) is data
+
+
+# --- a sub-key merges into the schema's default --------------------------------------
+
+NO_RESPONSE = """\
+name: defaults
+run: {duration: 1h, dt: 10s}
+city: {network: {synthetic: {rows: 4, cols: 4}}, buildings: {synthetic: {}}}
+stations: [{id: F1, location: {node: 0}, units: {engine: 1}}]
+hazards:
+  - type: fire
+    ignitions: [{location: {node: 5}, at: 0}]
+"""
+
+
+def test_a_sub_key_merges_into_the_default_of_its_parent(tmp_path):
+    path = tmp_path / "d.yaml"
+    path.write_text(NO_RESPONSE)
+    s = load_scenario(path, overrides=[
+        "response.service_time.median=30min",       # section and key both defaulted
+        "behaviour.walk_speed_mps.sd=0.1",
+        "stations[0].units.ladder=1",                # merges into the file's units
+        "hazards[0].needs.rescue=1",                 # fire default: two engines
+    ])
+    # the other keys are the schema's defaults (schema.py), not emptied
+    assert (s.response.service_time.dist, s.response.service_time.median,
+            s.response.service_time.sigma) == ("lognormal", 1800.0, 0.5)
+    assert (s.behaviour.walk_speed_mps.mean, s.behaviour.walk_speed_mps.sd,
+            s.behaviour.walk_speed_mps.min) == (1.34, 0.1, 0.5)
+    assert (s.stations[0].units.engine, s.stations[0].units.ladder) == (1, 1)
+    assert (s.hazards[0].needs.engine, s.hazards[0].needs.rescue) == (2, 1)
+    # a value the file gives is what an override merges into
+    s = load_scenario(path, overrides=["response.service_time={dist: fixed, value: 10min}",
+                                       "response.service_time.value=20min"])
+    assert (s.response.service_time.dist, s.response.service_time.value) == ("fixed", 1200.0)
+
+
+def test_cli_set_of_a_defaulted_sub_key(tmp_path, capsys):
+    from citysim.cli import main
+
+    path = tmp_path / "d.yaml"
+    path.write_text(NO_RESPONSE)
+    assert main(["validate", str(path), "--set", "response.service_time.median=30min"]) == 0
+    assert main(["validate", str(path), "--set", "response.service_time.mediann=30min"]) == 2
+    err = capsys.readouterr().err
+    assert "response.service_time.mediann: unknown key 'mediann'" in err
+    assert "did you mean 'median'?" in err and "Traceback" not in err
+
+
+def test_unknown_sub_keys_still_name_their_path(tmp_path):
+    path = tmp_path / "d.yaml"
+    path.write_text(NO_RESPONSE)
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path, overrides=["city.origin.lat=10", "response.nosuch.median=1",
+                                       "hazards[0].wind.speed=3", "run.limits.x=1"])
+    got = {p.path: p.message for p in info.value.problems}
+    # city.origin has no default (None): created empty, then judged
+    assert got["city.origin.lon"] == "required key is missing"
+    assert got["response.nosuch"].startswith("unknown key 'nosuch'")
+    assert got["hazards[0].wind.speed"].startswith("unknown key 'speed'")
+    assert "did you mean 'speed_mps'?" in got["hazards[0].wind.speed"]
+    assert got["run.limits"].startswith("unknown key 'limits'")
+    assert all("(value from override" in got[k]
+               for k in ("response.nosuch", "hazards[0].wind.speed", "run.limits"))
+
+
+def test_a_sweep_varies_a_defaulted_sub_key(tmp_path):
+    from citysim.experiments import load_experiment
+    from citysim.experiments.sweep import run_sweep
+    from tests.experiments.cases import town, write
+
+    town(tmp_path)  # no response section: service_time is the schema's default
+    experiment = load_experiment(write(tmp_path, "sweep.yaml", """\
+kind: sweep
+base: town.yaml
+method: morris
+samples: 2
+parameters:
+  response.service_time.median: [10min, 30min]
+  behaviour.compliance: [0.5, 1.0]
+outputs: [evacuated]
+out: results/sweep
+"""))
+    result = run_sweep(experiment, workers=0)
+    assert len(result.table) == 2 * (2 + 1) and result.failed == 0
+    medians = result.table["response.service_time.median"]
+    assert medians.between(600, 1800).all() and medians.nunique() > 1

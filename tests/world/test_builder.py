@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -77,3 +79,23 @@ def test_shelter_capacity_from_usable_area(tmp_path):
     # 10,000 m² at 1.5 m² per person (GB 21734-2008), 1,000 m² at 2 m² per person,
     # and 1.2 / 0.4 is 3 although 1.2 // 0.4 == 2.0 in floating point
     assert world.shelters.capacity.tolist() == [2000, 6666, 500, 3]
+
+
+def test_geojson_needs_a_geographic_frame(tmp_path):
+    # a synthetic city without city.origin: refused when the scenario loads
+    text = SMALL_CITY.replace("plots: false", "plots: false\n  geojson: true")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(write_scenario(tmp_path, text))
+    [problem] = info.value.problems
+    assert problem.path == "outputs.geojson" and "city.origin" in problem.message
+    assert problem.line == text.splitlines().index("  geojson: true") + 1
+    # with an origin it loads; a GraphML without a crs is refused when the world is built
+    load_scenario(write_scenario(tmp_path, text.replace(
+        "city:\n", "city:\n  origin: {lon: 113.65, lat: 34.75}\n")))
+    graphml = Path(__file__).parents[1] / "data" / "tiny_plain.graphml"
+    plain = (f"name: plain\nrun: {{duration: 10min, dt: 10s}}\n"
+             f"city: {{network: {{graphml: {graphml}}}}}\noutputs: {{geojson: true}}\n")
+    with pytest.raises(ScenarioError) as info:
+        build(tmp_path, plain)
+    [problem] = info.value.problems
+    assert problem.path == "outputs.geojson" and "crs" in problem.message
