@@ -242,3 +242,24 @@ def test_agents_stopped_by_a_hazard_leave_the_roads_cleanly():
     assert (res.state[victims] == State.DEAD).all()  # never revived into a shelter
     dead = int(res.persons[victims].sum())
     assert model.state_counts()[State.DEAD] == dead
+
+
+@pytest.mark.parametrize("rho, expected", [
+    # Weidmann (1993), 1.34 (1 - exp(-1.913 (1/rho - 1/5.4))), evaluated by hand
+    # (MODELS.md's 1.282 and 0.643 at 0.5 and 2.0 are not what the formula gives)
+    (0.5, 1.298), (1.0, 1.058), (2.0, 0.606), (3.0, 0.331),
+])
+def test_walkers_in_a_corridor_follow_weidmanns_curve(rho, expected):
+    from benchmarks.validation.residents import corridor_speed_mps
+
+    # walkers spread along a street at the density, moved by one model step; 0.1 % for
+    # the 3-digit reference values
+    assert corridor_speed_mps(rho) == pytest.approx(expected, rel=1e-3)
+
+
+def test_the_walking_flow_peaks_at_about_1_22_near_1_75_persons_per_m2():
+    from benchmarks.validation.residents import corridor_speed_mps
+
+    flows = {rho: rho * corridor_speed_mps(rho) for rho in (1.5, 1.75, 2.0)}
+    assert max(flows, key=flows.get) == 1.75
+    assert flows[1.75] == pytest.approx(1.225, abs=1e-3)  # MODELS.md: about 1.22
