@@ -389,3 +389,26 @@ def test_numba_model_matches_reference_agent_by_agent(text):
         model.timeseries_frame()[ref.timeseries_frame().columns], ref.timeseries_frame(),
         check_dtype=False,
     )
+
+
+def test_numba_model_matches_reference_agent_by_agent_through_a_jam():
+    # 500 walkers down a 10 m wide approach into a 5 m long, 1 m wide exit (storage 27):
+    # the exit fills to jam density, where Weidmann's speed is 0 and its walkers stand in
+    # its queue; both implementations, from the same plan, must agree agent by agent
+    from tests.agents.line_world import line_model, line_network
+
+    net = line_network([200.0, 5.0, 30.0], width_m=[10.0, 1.0, 10.0])
+    n = 500
+    model = line_model(net, home_nodes=[0] * n, persons=[1] * n, shelter_nodes=[3],
+                       capacities=[n], dt=2.0, duration="15min", v0=1.34)
+    jammed = []
+    while model.running:  # full (5.4 x 5 m x 1 m) with walkers still moving: a standing jam
+        occupancy, queued = model.roads.occupancy[WALK, 1], model.roads.queued[WALK, 1]
+        jammed.append(occupancy >= 27.0 - 1e-9 and occupancy > queued)
+        model.step()
+    assert any(jammed)  # the case this test is about happened
+    ref = run(ReferenceModel(model.scenario, model.world, model.plan))
+    agents = ref.agents_frame()
+    np.testing.assert_array_equal(model.residents.state, agents["state"])
+    np.testing.assert_allclose(model.residents.t_arrive_s, agents["t_arrive_s"], rtol=0,
+                               atol=1e-6)

@@ -263,3 +263,24 @@ def test_the_walking_flow_peaks_at_about_1_22_near_1_75_persons_per_m2():
     flows = {rho: rho * corridor_speed_mps(rho) for rho in (1.5, 1.75, 2.0)}
     assert max(flows, key=flows.get) == 1.75
     assert flows[1.75] == pytest.approx(1.225, abs=1e-3)  # MODELS.md: about 1.22
+
+
+def test_walkers_standing_in_a_jam_are_the_queue_and_drain_at_capacity():
+    # a 50 m x 2 m street packed at jam density (5.4 persons/m²: 540 walkers), nobody queued
+    # yet: Weidmann's speed is 0 there, so they stand in the queue and leave at the capacity
+    # (1.2249 x 2 = 2.4498 persons/s, by hand from the curve's peak): about 220 s
+    net = line_network([50.0], width_m=[2.0])
+    n = 540
+    model = line_model(net, home_nodes=[0] * n, persons=[1] * n, shelter_nodes=[1],
+                       capacities=[n], dt=1.0, duration="10min", v0=1.34)
+    res = model.residents
+    res.state[:] = State.EVACUATING
+    res.edge[:] = 0
+    res.pos_m[:] = (np.arange(n) + 0.5) * 50.0 / n
+    res.n_undecided = 0
+    model.roads.occupancy[0, 0] = n
+    model.step()
+    assert (res.queue[res.state == State.EVACUATING] >= 0).all()
+    run(model)
+    assert (res.state == State.EVACUATED).all()
+    assert res.t_arrive_s.max() == pytest.approx(n / 2.4498, abs=2.0)
