@@ -194,9 +194,9 @@ def stuck_walkers(model) -> np.ndarray:
 
     res = model.residents
     walking = np.flatnonzero((res.state == State.EVACUATING) & (res.mode == 0))
-    _, walk, car = _kernels.edge_speeds(model._kernel_roads(), model.roads.occupancy,
-                                        model.roads.queued)
-    factor = np.stack([model.walk_speed_factor, model.edge_speed_factor])
+    roads = model._kernel_roads()
+    _, walk, car = _kernels.edge_speeds(roads, model.roads.occupancy, model.roads.queued)
+    factor = roads[5]  # the hazards' speed factors, walkers and cars
     speed = np.array([_kernels._speed(res.plan.v0_mps[i], 0, res.edge[i], walk, car, factor)
                       for i in walking])
     moving = res.queue[walking] < 0
