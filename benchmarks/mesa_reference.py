@@ -14,7 +14,11 @@ agent), so that it is a fair yardstick for speed
 (tests/agents/test_mesa_reference.py).
 
 Scope: no hazards (every edge speed factor is 1, nothing closes, the action
-``auto`` evacuates), so no hazard warnings, injuries or deaths. The next-hop
+``auto`` evacuates), so no hazard warnings, injuries, deaths or wading.
+The walking law (Weidmann's curve and the walking capacity at its flow
+peak) is written here again in plain Python from docs/RESIDENTS.md, not
+imported, so that the agreement test checks the numba model against the
+spec. The next-hop
 trees come from :func:`citysim.routing.next_hop_tree`, as in the numba model:
 routes are computed rarely and are not what is being compared.
 
@@ -48,6 +52,8 @@ Where docs/RESIDENTS.md leaves a choice open, this module decides as follows
   full (which then is full); a turned-away agent stays at the head of its
   queue;
 - an edge is "empty" (accepts any agent) when no agent is on it;
+- walkers moving at jam density (speed 0 on Weidmann's curve) stand in the
+  jam: they join the edge's queue at the start of the step, in id order;
 - every step moves a full ``dt``, the last one too when ``run.duration``
   is not a multiple of ``dt`` (the time recorded is ``min(t + dt,
   duration)``), as :class:`citysim.model.CityModel` does.
@@ -69,9 +75,6 @@ from citysim.agents.states import STATE_COLUMNS, State
 from citysim.agents.traffic import (
     CAR_JAM_SPACING_M,
     CAR_LANE_CAPACITY_VEH_S,
-    WEIDMANN_FREE_SPEED_MPS,
-    WEIDMANN_GAMMA,
-    WEIDMANN_JAM_DENSITY_P_M2,
     edge_traffic,
 )
 from citysim.rng import Streams, replication_seeds, world_streams
@@ -82,6 +85,9 @@ _MODES = (WALK, CAR)
 MIN_FREE_SHARE = 0.01
 """The free length of an edge never shrinks below this share of its length."""
 _MODE_NAMES = {WALK: "walk", CAR: "car"}
+WEIDMANN_FREE_SPEED_MPS = 1.34
+WEIDMANN_GAMMA = 1.913
+WEIDMANN_JAM_DENSITY_P_M2 = 5.4
 
 
 def reference_plan(scenario: Any, world: World, replication: int = 0) -> ResidentDraws:
@@ -120,14 +126,29 @@ def walk_factor(rho: float) -> float:
     return min(max(f, 0.0), 1.0)
 
 
-def walk_speed(v0: float, factor: float, floor_mps: float) -> float:
-    """Walking speed ``min(v0, max(v0 * factor, floor_mps))`` (m/s).
+def walk_speed(v0: float, factor: float) -> float:
+    """Walking speed ``v0 * factor`` (m/s), ``factor`` from :func:`walk_factor`."""
+    return v0 * factor
 
-    ``factor`` is Weidmann's ``v / v0`` at the edge's moving density
-    (:func:`walk_factor`), ``floor_mps`` the speed that carries the edge's
-    capacity at that density (``inf`` on an empty edge).
+
+def walk_capacity_p_ms() -> float:
+    """Capacity of a walking lane per metre of width: the peak of ``rho * v(rho)``.
+
+    Golden-section search of Weidmann's flow at ``v0 = 1.34`` m/s over
+    (0, 5.4) persons/m² (the flow is unimodal there).
     """
-    return min(v0, max(v0 * factor, floor_mps))
+    def flow(rho: float) -> float:
+        return rho * WEIDMANN_FREE_SPEED_MPS * walk_factor(rho)
+
+    lo, hi = 0.0, WEIDMANN_JAM_DENSITY_P_M2
+    ratio = (math.sqrt(5.0) - 1.0) / 2.0
+    while hi - lo > 1e-12:
+        a, b = hi - ratio * (hi - lo), lo + ratio * (hi - lo)
+        if flow(a) < flow(b):
+            lo = a
+        else:
+            hi = b
+    return flow((lo + hi) / 2.0)
 
 
 def car_speed(k: float, vf: float, q_exit: float) -> float:
@@ -159,16 +180,15 @@ class Lane:
         Agents on the edge.
     credit
         Flow credit (units) as of step ``credit_step``.
-    free_m, walk_f, floor_mps, car_mps
+    free_m, walk_f, car_mps
         This step's free length (m), Weidmann's ``v / v0`` at the walkers'
-        moving density, the walking speed that carries capacity there (m/s),
-        the car speed (m/s); valid when ``speed_step`` is the current step.
+        moving density (0: a standing jam), the car speed (m/s); valid when
+        ``speed_step`` is the current step.
     """
 
     __slots__ = ("mode", "edge", "head", "length_m", "width_m", "lanes", "free_mps",
                  "flow_per_s", "storage", "queue", "occupancy", "queued", "n_agents",
-                 "credit", "credit_step", "speed_step", "free_m", "walk_f", "floor_mps",
-                 "car_mps")
+                 "credit", "credit_step", "speed_step", "free_m", "walk_f", "car_mps")
 
     def __init__(self, mode: int, edge: int, head: int, length_m: float, width_m: float,
                  lanes: float, free_mps: float, flow_per_s: float, storage: float) -> None:
@@ -190,7 +210,6 @@ class Lane:
         self.speed_step = -1
         self.free_m = length_m
         self.walk_f = 1.0
-        self.floor_mps = math.inf
         self.car_mps = free_mps
 
     def fix_speed(self, step: int) -> None:
@@ -203,7 +222,6 @@ class Lane:
             self.free_m = max(free, MIN_FREE_SHARE * length)
             rho = moving / (self.free_m * self.width_m)
             self.walk_f = walk_factor(rho)
-            self.floor_mps = self.flow_per_s / self.width_m / rho if rho > 0 else math.inf
         else:
             free = length - self.queued * CAR_JAM_SPACING_M / self.lanes
             self.free_m = max(free, MIN_FREE_SHARE * length)
@@ -220,7 +238,7 @@ class Lane:
         if self.speed_step != step:  # empty at the start of the step: free flow
             return agent.v0_mps if self.mode == WALK else self.free_mps
         if self.mode == WALK:
-            return walk_speed(agent.v0_mps, self.walk_f, self.floor_mps)
+            return walk_speed(agent.v0_mps, self.walk_f)
         return self.car_mps
 
     def credit_at(self, step: int, dt_s: float) -> float:
@@ -316,7 +334,11 @@ class Resident(mesa.Agent):
                 self.model.deciders.append(self)
         elif state is State.EVACUATING and not self.in_queue:
             lane = self.lane
-            if self.advance(lane.speed(self, step), lane.free_m, t_s, dt_s):
+            if lane.mode == WALK and lane.speed_step == step and lane.walk_f <= 0.0:
+                self.t_ready_s = t_s  # standing in a jam: part of the edge's queue
+                self.pos_m = lane.length_m
+                self.model.arrivals.append(self)
+            elif self.advance(lane.speed(self, step), lane.free_m, t_s, dt_s):
                 self.model.arrivals.append(self)
 
     def decide(self) -> bool:
@@ -389,16 +411,21 @@ class ReferenceModel(mesa.Model):
         self.t_s = 0.0
         net = world.network
 
-        # lanes, one per (mode, edge)
+        # lanes, one per (mode, edge); the walking lanes' capacities from the spec
         traffic = edge_traffic(net)
         head = net.edge_head.tolist()
         length = net.length_m.tolist()
         width = net.width_m.tolist()
         lanes = net.lanes.tolist()
         speed = net.speed_mps.tolist()
+        walk_q = walk_capacity_p_ms()
+        flow = {WALK: [walk_q * w for w in width], CAR: traffic.flow_per_s[CAR].tolist()}
+        storage = {WALK: [WEIDMANN_JAM_DENSITY_P_M2 * a * w for a, w in zip(length, width,
+                                                                         strict=True)],
+                   CAR: traffic.storage[CAR].tolist()}
         self.lanes: dict[int, list[Lane]] = {
             mode: [Lane(mode, e, head[e], length[e], width[e], lanes[e], speed[e],
-                        float(traffic.flow_per_s[mode, e]), float(traffic.storage[mode, e]))
+                        flow[mode][e], storage[mode][e])
                    for e in range(net.n_edges)]
             for mode in _MODES
         }

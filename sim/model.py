@@ -91,9 +91,12 @@ class CityModel(mesa.Model):
 
     1. **hazards advance** to t + dt;
     2. **hazards act on the world**: per-edge speed factors multiply, a factor
-       of 0 closes the edge; the residents' next-hop trees toward shelters
-       with room are recomputed (once, for all) when an edge closes or opens
-       or a factor changes by more than :data:`ROUTE_FACTOR_TOLERANCE`;
+       of 0 closes the edge; cars and walkers have their own factors
+       (:meth:`Hazard.edge_effects`, :meth:`Hazard.walk_effects`: a flood
+       slows cars by Pregnolato's curve and walkers by a wading law); the
+       residents' next-hop trees toward shelters with room are recomputed
+       (once, for all) when an edge closes or opens or a factor changes by
+       more than :data:`ROUTE_FACTOR_TOLERANCE`;
     3. **warnings**: scheduled warnings reach their share, hazards warn the
        nodes they reach, word of mouth spreads among neighbours;
     4. **residents move**: those whose response delay is over decide; the
@@ -163,6 +166,7 @@ class CityModel(mesa.Model):
         self.t_s = 0.0
         self.step_dt_s = self.dt_s
         self.edge_speed_factor = np.ones(net.n_edges)
+        self.walk_speed_factor = np.ones(net.n_edges)
         self.edge_closed = np.zeros(net.n_edges, dtype=bool)
         self.response = ResponseSystem(self, self.world, scenario.response, self.duration_s,
                                        streams.generator("response.calls"),
@@ -171,7 +175,7 @@ class CityModel(mesa.Model):
         self._held: dict[int, tuple[Hazard, int]] = {}  # incident -> (hazard, its key)
         self._rescues: dict[int, np.ndarray] = {}  # incident -> trapped agents it frees
         self.route_updates = 0
-        self._route_factor = self.edge_speed_factor.copy()
+        self._route_factor = np.stack([self.walk_speed_factor, self.edge_speed_factor])
         self._update_routes()
         self.probe_rows: list[dict[str, Any]] = []
         self._counts_step = -1
@@ -221,11 +225,12 @@ class CityModel(mesa.Model):
     def _apply_hazard_effects(self) -> None:
         if not self.hazards:
             return
-        factor = np.ones(self.world.network.n_edges)
+        factor = np.ones((2, self.world.network.n_edges))
         for hazard in self.hazards:
-            factor *= hazard.edge_effects()
-        self.edge_speed_factor = factor
-        self.edge_closed = factor <= 0.0
+            factor[WALK] *= hazard.walk_effects()
+            factor[CAR] *= hazard.edge_effects()
+        self.walk_speed_factor, self.edge_speed_factor = factor[WALK], factor[CAR]
+        self.edge_closed = factor[CAR] <= 0.0
         if self.action_is_auto:
             self._update_node_action()
         old = self._route_factor
@@ -259,15 +264,16 @@ class CityModel(mesa.Model):
         targets = np.flatnonzero(open_nodes)
         next_edge = np.full((2, net.n_nodes), -1, dtype=np.int64)
         if targets.size:
+            walk_factor = np.maximum(self.walk_speed_factor, 1e-9)
             factor = np.maximum(self.edge_speed_factor, 1e-9)
             walk = next_hop_tree(net, targets, weight_s=net.length_m / (FREE_WALK_SPEED_MPS
-                                                                         * factor),
-                                 closed=self.edge_closed)
+                                                                         * walk_factor),
+                                 closed=self.walk_speed_factor <= 0.0)
             car = next_hop_tree(net, targets, weight_s=net.travel_time_s / factor,
                                 closed=self.edge_closed | ~self.roads.traffic.usable[CAR])
             next_edge[WALK], next_edge[CAR] = walk.next_edge, car.next_edge
         self.routes = (next_edge, open_nodes)
-        self._route_factor = self.edge_speed_factor.copy()
+        self._route_factor = np.stack([self.walk_speed_factor, self.edge_speed_factor])
         self.route_updates += 1
 
     def _issue_warnings(self) -> None:
@@ -353,7 +359,8 @@ class CityModel(mesa.Model):
     def _kernel_roads(self) -> tuple:
         net, traffic = self.world.network, self.roads.traffic
         return (net.edge_head, net.length_m, net.width_m, net.lanes, net.speed_mps,
-                self.edge_speed_factor, traffic.flow_per_s, traffic.storage)
+                np.stack([self.walk_speed_factor, self.edge_speed_factor]),
+                traffic.flow_per_s, traffic.storage)
 
     def engine_edge_time_s(self) -> np.ndarray:
         """Driving time of every edge for a fire engine now (s).
@@ -366,7 +373,7 @@ class CityModel(mesa.Model):
         free = net.travel_time_s / np.maximum(self.edge_speed_factor, 1e-9)
         if not len(self.residents) or not self.roads.occupancy[CAR].any():
             return np.where(self.edge_closed, np.inf, free)
-        _, _, _, car = edge_speeds(self._kernel_roads(), self.roads.occupancy,
+        _, _, car = edge_speeds(self._kernel_roads(), self.roads.occupancy,
                                    self.roads.queued)
         flow = self.roads.traffic.flow_per_s[CAR]
         with np.errstate(divide="ignore"):

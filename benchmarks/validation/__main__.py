@@ -160,7 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"OUTSIDE TOLERANCE: {c.model} | {c.case} | {c.quantity}: model "
               f"{_num(c.value)}, reference {_num(c.reference)}, error {_error(c)}, "
               f"tolerance {_tolerance(c)}", file=sys.stderr)
-    code = 1 if failed else 0
+    code = 1 if failed or missing else 0
     if args.check:
         current = REPORT.read_text(encoding="utf-8") if REPORT.exists() else ""
         if _comparable(current) != _comparable(text):

@@ -5,7 +5,9 @@ Plain arrays in and out. Inputs are grouped in small tuples per concern:
 - ``agents = (state, mode, persons, units, v0_mps, node, edge, pos_m,
   t_ready_s, queue, q_next, t_arrive_s, shelter)`` (one entry per agent);
 - ``roads = (edge_head, length_m, width_m, lanes, free_speed_mps, factor,
-  flow_per_s, storage)``: ``flow_per_s``/``storage`` shaped (2, m) by mode;
+  flow_per_s, storage)``: ``factor`` (the hazards' speed factor: walkers in
+  water wade, cars follow Pregnolato), ``flow_per_s`` and ``storage`` shaped
+  (2, m) by mode;
 - ``queues = (occupancy, credit, q_head, q_tail, heap, queued)``: occupancy,
   credit and queued (units waiting at the edge end) shaped (2, m); the FIFO
   queues are linked lists over agents, queue ``mode * m + e`` for the end of
@@ -81,11 +83,8 @@ def edge_speeds(roads, occupancy, queued):
     free_length_m : ndarray, shape (2, m)
         Length of each edge before its queue, by mode (m).
     walk_factor : ndarray
-        Weidmann's ``v / v0`` at the walkers' moving density, hazard factor
-        included, shape (m,).
-    walk_floor_mps : ndarray
-        Speed that carries the edge's walking capacity at that density (m/s);
-        a walker moves at ``min(v0 * factor, max(v0 * walk_factor, floor))``.
+        Weidmann's ``v / v0`` at the walkers' moving density, shape (m,); a
+        walker moves at ``v0 * walk_factor * factor[0]`` (0: a standing jam).
     car_mps : ndarray
         Car speed (m/s), hazard factor included, shape (m,).
     """
@@ -93,29 +92,28 @@ def edge_speeds(roads, occupancy, queued):
     m = length_m.shape[0]
     free = np.empty((2, m))
     walk = np.empty(m)
-    floor = np.empty(m)
     car = np.empty(m)
     for e in range(m):
         length = length_m[e]
         lw = length - queued[0, e] / (WEIDMANN_JAM * width_m[e])
         free[0, e] = max(lw, MIN_FREE_SHARE * length)
         rho = (occupancy[0, e] - queued[0, e]) / (free[0, e] * width_m[e])
-        walk[e] = _walk_factor(rho) * factor[e]
-        floor[e] = flow[0, e] / width_m[e] / rho * factor[e] if rho > 0.0 else np.inf
+        walk[e] = _walk_factor(rho)
         lc = length - queued[1, e] * CAR_JAM_SPACING_M / lanes[e]
         free[1, e] = max(lc, MIN_FREE_SHARE * length)
         # a car is not slowed by itself: the density of the others on the lane
         k = max(occupancy[1, e] - queued[1, e] - 1.0, 0.0) / (lanes[e] * free[1, e])
-        car[e] = _car_fd_speed(k, free_speed[e] * factor[e], flow[1, e] / lanes[e] * factor[e])
-    return free, walk, floor, car
+        car[e] = _car_fd_speed(k, free_speed[e] * factor[1, e],
+                               flow[1, e] / lanes[e] * factor[1, e])
+    return free, walk, car
 
 
 @njit(cache=True)
-def _speed(v0, md, e, walk, floor, car, factor):
+def _speed(v0, md, e, walk, car, factor):
     """Speed of an agent (free walking speed ``v0``, mode ``md``) on edge ``e`` (m/s)."""
     if md == 1:
         return car[e]
-    return min(v0 * factor[e], max(v0 * walk[e], floor[e]))
+    return v0 * walk[e] * factor[0, e]
 
 
 @njit(cache=True)
@@ -321,7 +319,7 @@ def move(t_s, dt_s, agents, roads, queues, routes, shelters):
     next_edge, node_open = routes
     m = length_m.shape[0]
     t_end = t_s + dt_s
-    free, walk, floor, car = edge_speeds(roads, occupancy, queued)
+    free, walk, car = edge_speeds(roads, occupancy, queued)
 
     # 1. advance agents moving along an edge; those reaching its end queue there
     ready = np.empty(state.shape[0], dtype=np.int64)
@@ -330,7 +328,14 @@ def move(t_s, dt_s, agents, roads, queues, routes, shelters):
         if state[i] != EVACUATING or queue[i] >= 0:
             continue
         e = edge[i]
-        v = _speed(v0[i], mode[i], e, walk, floor, car, factor)
+        if mode[i] == 0 and walk[e] <= 0.0 and factor[0, e] > 0.0:
+            # walkers at jam density stand in the jam: they are the edge's queue
+            t_ready[i] = t_s
+            pos[i] = length_m[e]
+            ready[n_ready] = i
+            n_ready += 1
+            continue
+        v = _speed(v0[i], mode[i], e, walk, car, factor)
         if v <= 0.0:
             continue
         rest = free[mode[i], e] - pos[i]
@@ -349,7 +354,7 @@ def move(t_s, dt_s, agents, roads, queues, routes, shelters):
     # 2. flow credit: no banking beyond one step, debts carry
     for k in range(2):
         for e in range(m):
-            full = flow[k, e] * factor[e] * dt_s  # a closed edge lets nobody out
+            full = flow[k, e] * factor[k, e] * dt_s  # a closed edge lets nobody out
             credit[k, e] = min(credit[k, e] + full, full)
 
     # 3. node crossings in order of (t_ready, agent id), FIFO per queue
@@ -403,7 +408,7 @@ def move(t_s, dt_s, agents, roads, queues, routes, shelters):
             occupancy[md, e2] += units[i]
             edge[i] = e2
             node[i] = u
-            v2 = _speed(v0[i], md, e2, walk, floor, car, factor)
+            v2 = _speed(v0[i], md, e2, walk, car, factor)
             pos[i] = v2 * (t_end - tr)
             if pos[i] >= free[md, e2]:  # reaches the queue: waits there for the next step
                 pos[i] = length_m[e2]

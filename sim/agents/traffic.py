@@ -1,13 +1,15 @@
 """Traffic constants and per-edge capacities for walking and driving.
 
 Sources: Weidmann (1993) for pedestrians (free speed 1.34 m/s, jam density
-5.4 persons/m², maximum specific flow about 1.2-1.3 persons/(m s)); MATSim's
+5.4 persons/m², the capacity of a walking lane the peak of the curve's own
+flow, :data:`PED_MAX_FLOW_P_MS`); MATSim's
 queue model for cars (7.5 m of lane per car at jam, 133 veh/km/lane), with the
 lane capacities of :mod:`citysim.world.road_classes`. See docs/RESIDENTS.md.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,7 +21,37 @@ from citysim.world.network import RoadNetwork
 WEIDMANN_FREE_SPEED_MPS = 1.34
 WEIDMANN_JAM_DENSITY_P_M2 = 5.4
 WEIDMANN_GAMMA = 1.913
-PED_MAX_FLOW_P_MS = 1.3
+
+
+def weidmann_peak() -> tuple[float, float]:
+    """Density and specific flow at the peak of Weidmann's flow ``rho v(rho)``.
+
+    With ``x = gamma (1/rho - 1/rho_jam)`` the flow ``q = v0 rho (1 - e^-x)``
+    has ``dq/drho = v0 (1 - e^-x (1 + gamma/rho))``, zero where ``e^x = 1 +
+    gamma / rho``; that root is found by bisection on (0, rho_jam), where the
+    derivative falls from +v0 to -v0 gamma / rho_jam.
+
+    Returns
+    -------
+    tuple of float
+        ``(rho, q)``: about 1.751 persons/m² and 1.225 persons/(m s).
+    """
+    lo, hi = 1e-3, WEIDMANN_JAM_DENSITY_P_M2
+    for _ in range(200):
+        rho = 0.5 * (lo + hi)
+        x = WEIDMANN_GAMMA * (1.0 / rho - 1.0 / WEIDMANN_JAM_DENSITY_P_M2)
+        if 1.0 - math.exp(-x) * (1.0 + WEIDMANN_GAMMA / rho) > 0.0:
+            lo = rho
+        else:
+            hi = rho
+    rho = 0.5 * (lo + hi)
+    x = WEIDMANN_GAMMA * (1.0 / rho - 1.0 / WEIDMANN_JAM_DENSITY_P_M2)
+    return rho, WEIDMANN_FREE_SPEED_MPS * rho * (1.0 - math.exp(-x))
+
+
+PED_CRITICAL_DENSITY_P_M2, PED_MAX_FLOW_P_MS = weidmann_peak()
+"""Capacity of a walking lane per metre of width (persons/(m s)): the peak of
+Weidmann's own flow, about 1.225 at 1.75 persons/m² (MODELS.md)."""
 CAR_JAM_SPACING_M = 7.5
 CAR_LANE_CAPACITY_VEH_S = 2000.0 / 3600.0
 """Physical capacity of a moving lane (MODELS.md: 1,800-2,000 veh/h/lane)."""
@@ -69,23 +101,20 @@ def edge_traffic(network: RoadNetwork) -> EdgeTraffic:
     return EdgeTraffic(flow_per_s=flow, storage=storage, usable=usable)
 
 
-def walk_speed_mps(
-    v0_mps: np.ndarray | float,
-    density_p_m2: np.ndarray | float,
-    capacity_p_ms: float = PED_MAX_FLOW_P_MS,
-) -> np.ndarray:
-    """Walking speed at a pedestrian density (docs/RESIDENTS.md).
+def walk_speed_mps(v0_mps: np.ndarray | float, density_p_m2: np.ndarray | float) -> np.ndarray:
+    """Walking speed at a pedestrian density (m/s), docs/RESIDENTS.md.
 
-    Weidmann's curve ``v0 (1 - exp(-1.913 (1/rho - 1/5.4)))`` while the flow
-    is below the capacity per metre of width, then the speed that carries
-    exactly that capacity (``capacity / rho``), never above ``v0``.
+    Weidmann's curve ``v0 (1 - exp(-1.913 (1/rho - 1/5.4)))`` at every
+    density (``v0`` at zero density, 0 from the jam density on). The
+    capacity :data:`PED_MAX_FLOW_P_MS` limits what leaves an edge, not the
+    speed of those moving on it.
     """
     v0 = np.asarray(v0_mps, dtype=np.float64)
     rho = np.asarray(density_p_m2, dtype=np.float64)
     with np.errstate(divide="ignore"):
         inv = np.where(rho > 0, 1.0 / np.maximum(rho, 1e-300), np.inf)
     f = np.clip(1.0 - np.exp(-WEIDMANN_GAMMA * (inv - 1.0 / WEIDMANN_JAM_DENSITY_P_M2)), 0, 1)
-    return np.minimum(v0, np.maximum(v0 * f, capacity_p_ms * inv))
+    return v0 * f
 
 
 def car_speed_mps(

@@ -215,6 +215,14 @@ class Hazard(ABC):
     def edge_effects(self) -> np.ndarray:
         """Per-edge speed factor in [0, 1]; 0 closes the edge. Shape (n_edges,)."""
 
+    def walk_effects(self) -> np.ndarray:
+        """Per-edge speed factor for people on foot in [0, 1]; 0 closes the edge to them.
+
+        Default: :meth:`edge_effects`. A hazard that slows walkers by its own
+        law (the flood: wading in water) overrides it.
+        """
+        return self.edge_effects()
+
     @abstractmethod
     def sample(self, x_m: np.ndarray, y_m: np.ndarray) -> dict[str, np.ndarray]:
         """Fields at points (m): one array per point field, each shape like ``x_m``."""
@@ -304,11 +312,12 @@ def check_fields(hazard: Hazard, n_edges: int) -> list[str]:
     for f in hazard.fields:
         if not f.name or not f.units or f.where not in ("cell", "edge", "node", "point"):
             problems.append(f"field {f.name!r} is incompletely declared")
-    effects = np.asarray(hazard.edge_effects())
-    if effects.shape != (n_edges,):
-        problems.append(f"edge_effects() has shape {effects.shape}, expected ({n_edges},)")
-    elif not np.all((effects >= 0) & (effects <= 1)):
-        problems.append("edge_effects() must lie in [0, 1]")
+    for name in ("edge_effects", "walk_effects"):
+        effects = np.asarray(getattr(hazard, name)())
+        if effects.shape != (n_edges,):
+            problems.append(f"{name}() has shape {effects.shape}, expected ({n_edges},)")
+        elif not np.all((effects >= 0) & (effects <= 1)):
+            problems.append(f"{name}() must lie in [0, 1]")
     sampled = hazard.sample(np.zeros(2), np.zeros(2))
     expected = set(hazard.point_fields())
     if set(sampled) != expected:

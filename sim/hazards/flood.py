@@ -27,10 +27,16 @@ with classes low (< 0.75), danger for some (< 1.25), danger for most
 citysim decides (documented in the README, every number a YAML key of
 ``people_in_water``):
 
-- **on foot**: slowed by the road's depth (the same speed factor as cars,
-  the model has one factor per edge); from ``trapped_from`` (danger for
-  most) on a walker cannot go on: trapped where they stand, one
-  ``flood_rescue`` incident per node for the newly trapped there;
+- **on foot**: low and danger for some (below ``trapped_from``, default
+  danger for most): the walker wades on, slowed by the wading law below
+  (:meth:`FloodHazard.walk_effects`; water never closes a street to walkers,
+  it makes it slow, and routes weigh streets by their wading time); from
+  ``trapped_from`` on a walker cannot go on: trapped where they stand, one
+  ``flood_rescue`` incident per node for the newly trapped there. In still
+  water ``HR = 0.5 d + 1`` above 0.25 m, so a walker wades in up to 0.5 m
+  and is trapped from 0.5 m (with the default ``trapped_from``), which is
+  also Ishigaki et al.'s (2009) limit of evacuation on foot, a specific
+  force of 0.125 m²;
 - **in a car**: the car stalls where the water reaches the depth at which
   roads close (Pregnolato's curve reaches 0 at 0.3 m): its occupants are
   trapped (a rescue call); the car protects them from harm until the class
@@ -49,6 +55,23 @@ citysim decides (documented in the README, every number a YAML key of
   vulnerability, not per class), so they are parameters of the flood config
   (``people_in_water.injury_probability.some / most / all``), to be set from
   local data or swept in an experiment.
+
+**Walking in water** (:func:`wading_speed_factor`). The car curve
+(Pregnolato) is not a walking law. Bernardini et al. (2017, "A preliminary
+combined simulation tool for the risk assessment of pedestrians'
+flood-induced evacuation", Environ. Model. Softw. 96) fit the wading speeds
+of Ishigaki et al.'s (2009) flume experiments to the specific force per
+unit width ``M = u² d / g + d² / 2`` (m²)::
+
+    V = 0.53 M^-0.19  (m/s),  fitted for M up to about 0.125 m²
+
+(check: coefficients as cited in the flood-evacuation literature, not
+re-read from the paper here). citysim scales it to each walker's own free
+speed, ``v = v0 min(1, V / 1.34)``: walking is unaffected below about
+0.12 m of still water, 0.95 m/s at 0.3 m, 0.79 m/s at 0.5 m. Laboratory
+speeds in still water agree (Li et al. 2026: -39 % for men, -45 % for
+women at 0.35 m; the law gives -33 %). Beyond the fitted range the law is
+extrapolated, but the hazard rating has trapped the walker by then.
 """
 
 from __future__ import annotations
@@ -62,7 +85,7 @@ from citysim.hazards.registry import register_hazard_model
 from citysim.scenario.hazards.flood import FloodConfig, Inflow, InjuryShares, PeopleInWater
 
 __all__ = ["FloodConfig", "FloodHazard", "Inflow", "InjuryShares", "PeopleInWater",
-           "hazard_class", "hazard_rating", "pregnolato_speed_factor"]
+           "hazard_class", "hazard_rating", "pregnolato_speed_factor", "wading_speed_factor"]
 
 ALPHA = 0.7
 """CFL coefficient of the adaptive time step (Bates et al. 2010)."""
@@ -86,6 +109,12 @@ DEBRIS_DEPTH_M = 0.25
 """Debris factor 1 above this depth (urban, Defra 2008)."""
 DEBRIS_SPEED_MPS = 2.0
 """... or above this flow speed."""
+WADING_COEFF_MPS = 0.53
+"""``V = 0.53 M^-0.19`` m/s, M in m² (Bernardini et al. 2017 on Ishigaki et al. 2009; check)."""
+WADING_EXPONENT = -0.19
+DRY_WALK_SPEED_MPS = 1.34
+"""Free walking speed the wading speed is scaled by (Weidmann 1993)."""
+GRAVITY_MPS2 = 9.81
 FRAME_TOP_M = 2.0
 """Top of the colour scale of the animation frames (m)."""
 IN_TUNNEL_M = 1.0
@@ -119,6 +148,35 @@ def pregnolato_speed_factor(depth_m: np.ndarray, closed_depth_m: float = 0.3) ->
     v = 0.0009 * w**2 - 0.5529 * w + 86.9448
     factor = np.clip(v / 86.9448, 0.0, 1.0)
     return np.where(np.asarray(depth_m) >= min(closed_depth_m, 0.3), 0.0, factor)
+
+
+def wading_speed_factor(depth_m: np.ndarray, velocity_mps: np.ndarray | float = 0.0
+                        ) -> np.ndarray:
+    """Walking speed in water relative to dry ground (module doc, "Walking in water").
+
+    ``min(1, 0.53 M^-0.19 / 1.34)`` with the specific force per unit width
+    ``M = u² d / g + d² / 2`` (Bernardini et al. 2017, fit to Ishigaki et al.
+    2009); 1 where there is no water. Never 0: whether a walker can go on
+    at all is the hazard rating's decision (:meth:`FloodHazard.expose`).
+
+    Parameters
+    ----------
+    depth_m
+        Water depth (m).
+    velocity_mps
+        Flow speed (m/s).
+
+    Returns
+    -------
+    numpy.ndarray
+        Factor in (0, 1].
+    """
+    d = np.asarray(depth_m, dtype=np.float64)
+    u = np.asarray(velocity_mps, dtype=np.float64)
+    force_m2 = u**2 * d / GRAVITY_MPS2 + d**2 / 2.0
+    with np.errstate(divide="ignore"):
+        speed = WADING_COEFF_MPS * np.maximum(force_m2, 1e-300) ** WADING_EXPONENT
+    return np.where(d > 0, np.minimum(speed / DRY_WALK_SPEED_MPS, 1.0), 1.0)
 
 
 def hazard_rating(depth_m: np.ndarray, velocity_mps: np.ndarray) -> np.ndarray:
@@ -168,6 +226,7 @@ class FloodHazard(Hazard):
         FieldSpec("depth_m", "float64", "m", "point", "out", "water depth at a point"),
         FieldSpec("velocity_mps", "float64", "m/s", "point", "out", "flow speed at a point"),
         FieldSpec("speed_factor", "float64", "1", "edge", "out", "Pregnolato car speed ratio"),
+        FieldSpec("walk_factor", "float64", "1", "edge", "out", "wading speed ratio"),
     )
 
     def __init__(self, cfg: FloodConfig, world: Any, rng: np.random.Generator) -> None:
@@ -199,6 +258,8 @@ class FloodHazard(Hazard):
         self.edge_ends = (net.node_x_m[net.edge_tail], net.node_y_m[net.edge_tail],
                           net.node_x_m[net.edge_head], net.node_y_m[net.edge_head])
         self.edge_length_m = net.length_m
+        self.edge_mid_cell = self._cells((self.edge_ends[0] + self.edge_ends[2]) / 2,
+                                         (self.edge_ends[1] + self.edge_ends[3]) / 2)[0]
         pair = np.minimum(net.edge_tail, net.edge_head).astype(np.int64) * net.n_nodes + \
             np.maximum(net.edge_tail, net.edge_head)
         self.edge_street = np.unique(pair, return_inverse=True)[1]  # street of each edge
@@ -311,6 +372,15 @@ class FloodHazard(Hazard):
     def edge_effects(self) -> np.ndarray:
         """Pregnolato speed factor of every edge from its deepest water; 0 closes it."""
         return pregnolato_speed_factor(self._edge_depth, self.cfg.road_closed_depth_m)
+
+    def walk_effects(self) -> np.ndarray:
+        """Wading speed factor of every edge: its deepest water, the flow at its middle.
+
+        Never 0: water slows walkers; the hazard rating where they stand traps
+        them (:meth:`expose`).
+        """
+        velocity = self._k.cell_velocity(self.h, self.qx, self.qy, self.edge_mid_cell)
+        return wading_speed_factor(self._edge_depth, velocity)
 
     def _cells(self, x_m: np.ndarray, y_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         rows, cols = self.h.shape

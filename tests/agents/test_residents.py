@@ -7,7 +7,13 @@ import pytest
 import citysim
 from citysim.agents import _kernels
 from citysim.agents.states import State
-from citysim.agents.traffic import car_speed_mps, edge_traffic, walk_speed_mps
+from citysim.agents.traffic import (
+    PED_CRITICAL_DENSITY_P_M2,
+    PED_MAX_FLOW_P_MS,
+    car_speed_mps,
+    edge_traffic,
+    walk_speed_mps,
+)
 from citysim.scenario import load_scenario_text
 from tests.agents.line_world import (
     assert_roads_consistent,
@@ -30,13 +36,13 @@ def test_kernel_speeds_match_the_numpy_reference():
                        capacity_vph=[600, 1500, 900], speed_mps=[8.0, 13.9, 2.0])
     traffic = edge_traffic(net)
     rng = np.random.default_rng(0)
-    factor = np.array([1.0, 0.5, 0.8])
+    factor = np.array([[0.9, 0.3, 1.0], [1.0, 0.5, 0.8]])  # walkers, cars
     roads = (net.edge_head, net.length_m, net.width_m, net.lanes, net.speed_mps, factor,
              traffic.flow_per_s, traffic.storage)
     for _ in range(200):
         occ = rng.uniform(0, 1, (2, 3)) * traffic.storage * rng.choice([0, 1], (2, 3))
         queued = occ * rng.uniform(0, 1, (2, 3)) * rng.choice([0, 1], (2, 3))
-        free, walk, floor, car = _kernels.edge_speeds(roads, occ, queued)
+        free, walk, car = _kernels.edge_speeds(roads, occ, queued)
         v0 = rng.uniform(0.5, 2.0)
         for e in range(3):
             length = net.length_m[e]
@@ -44,21 +50,25 @@ def test_kernel_speeds_match_the_numpy_reference():
             lc = max(length - queued[1, e] * 7.5 / net.lanes[e], 0.01 * length)
             np.testing.assert_allclose(free[:, e], [lw, lc], rtol=1e-12)
             rho = (occ[0, e] - queued[0, e]) / (lw * net.width_m[e])
-            expect_walk = walk_speed_mps(v0 * factor[e], rho, 1.3 * factor[e])
-            got = _kernels._speed(v0, 0, e, walk, floor, car, factor)
+            expect_walk = walk_speed_mps(v0 * factor[0, e], rho)
+            got = _kernels._speed(v0, 0, e, walk, car, factor)
             np.testing.assert_allclose(got, expect_walk, rtol=1e-12)
             k = max(occ[1, e] - queued[1, e] - 1, 0) / (net.lanes[e] * lc)
-            expect_car = car_speed_mps(k, net.speed_mps[e] * factor[e],
-                                       traffic.flow_per_s[1, e] / net.lanes[e] * factor[e])
+            expect_car = car_speed_mps(k, net.speed_mps[e] * factor[1, e],
+                                       traffic.flow_per_s[1, e] / net.lanes[e] * factor[1, e])
             np.testing.assert_allclose(car[e], expect_car, rtol=1e-12)
 
 
-def test_speeds_fall_with_density_and_never_stop_a_jam():
+def test_speeds_fall_with_density_and_the_walking_capacity_is_the_curves_peak():
     rho = np.linspace(0.01, 5.4, 200)
     v = walk_speed_mps(1.34, rho)
     assert np.all(np.diff(v) <= 1e-12) and v[0] == pytest.approx(1.34, rel=1e-3)
-    flow = rho * v
-    assert flow.max() <= 1.3 + 1e-9 and flow[-1] == pytest.approx(1.3)  # a jam drains
+    assert v[-1] == 0.0  # standing at jam density: those walkers are the edge's queue
+    # Weidmann's flow peaks at about 1.225 persons/(m s) near 1.75 persons/m² (MODELS.md;
+    # a dense scan of the curve gives 1.2249 at 1.7507): the walking lane's capacity
+    assert PED_MAX_FLOW_P_MS == pytest.approx(1.2249, abs=1e-4)
+    assert PED_CRITICAL_DENSITY_P_M2 == pytest.approx(1.7507, abs=1e-3)
+    assert (rho * v).max() <= PED_MAX_FLOW_P_MS + 1e-12
     k = np.linspace(0.001, 1 / 7.5, 200)
     vc = car_speed_mps(k, 13.9, 600 / 3600)
     assert np.all(np.diff(vc) <= 1e-12) and vc[0] == 13.9
@@ -82,7 +92,8 @@ def test_free_flow_arrival_is_distance_over_speed(dt):
 
 
 def test_flow_through_a_bottleneck_equals_its_capacity():
-    # 3000 walkers pass a 2 m wide edge (capacity 1.3 * 2 = 2.6 persons/s)
+    # 3000 walkers pass a 2 m wide edge (capacity: Weidmann's flow peak, 1.2249 persons/(m s)
+    # at 1.7507 persons/m², by hand from the curve, x 2 m = 2.4498 persons/s)
     net = line_network([100.0, 100.0, 100.0], width_m=[30.0, 2.0, 30.0])
     model = run(line_model(net, home_nodes=[0] * 3000, persons=[1] * 3000, shelter_nodes=[3],
                            capacities=[5000], dt=1.0, duration="1h"))
@@ -90,7 +101,7 @@ def test_flow_through_a_bottleneck_equals_its_capacity():
     assert np.isfinite(t).all()
     lo, hi = t[600], t[2400]  # the steady middle of the passage
     rate = 1800 / (hi - lo)
-    assert rate == pytest.approx(2.6, rel=0.02)
+    assert rate == pytest.approx(2.4498, rel=0.02)
 
 
 def queued_agents(model, queue):
@@ -231,3 +242,45 @@ def test_agents_stopped_by_a_hazard_leave_the_roads_cleanly():
     assert (res.state[victims] == State.DEAD).all()  # never revived into a shelter
     dead = int(res.persons[victims].sum())
     assert model.state_counts()[State.DEAD] == dead
+
+
+@pytest.mark.parametrize("rho, expected", [
+    # Weidmann (1993), 1.34 (1 - exp(-1.913 (1/rho - 1/5.4))), evaluated by hand
+    # (MODELS.md's 1.282 and 0.643 at 0.5 and 2.0 are not what the formula gives)
+    (0.5, 1.298), (1.0, 1.058), (2.0, 0.606), (3.0, 0.331),
+])
+def test_walkers_in_a_corridor_follow_weidmanns_curve(rho, expected):
+    from benchmarks.validation.residents import corridor_speed_mps
+
+    # walkers spread along a street at the density, moved by one model step; 0.1 % for
+    # the 3-digit reference values
+    assert corridor_speed_mps(rho) == pytest.approx(expected, rel=1e-3)
+
+
+def test_the_walking_flow_peaks_at_about_1_22_near_1_75_persons_per_m2():
+    from benchmarks.validation.residents import corridor_speed_mps
+
+    flows = {rho: rho * corridor_speed_mps(rho) for rho in (1.5, 1.75, 2.0)}
+    assert max(flows, key=flows.get) == 1.75
+    assert flows[1.75] == pytest.approx(1.225, abs=1e-3)  # MODELS.md: about 1.22
+
+
+def test_walkers_standing_in_a_jam_are_the_queue_and_drain_at_capacity():
+    # a 50 m x 2 m street packed at jam density (5.4 persons/m²: 540 walkers), nobody queued
+    # yet: Weidmann's speed is 0 there, so they stand in the queue and leave at the capacity
+    # (1.2249 x 2 = 2.4498 persons/s, by hand from the curve's peak): about 220 s
+    net = line_network([50.0], width_m=[2.0])
+    n = 540
+    model = line_model(net, home_nodes=[0] * n, persons=[1] * n, shelter_nodes=[1],
+                       capacities=[n], dt=1.0, duration="10min", v0=1.34)
+    res = model.residents
+    res.state[:] = State.EVACUATING
+    res.edge[:] = 0
+    res.pos_m[:] = (np.arange(n) + 0.5) * 50.0 / n
+    res.n_undecided = 0
+    model.roads.occupancy[0, 0] = n
+    model.step()
+    assert (res.queue[res.state == State.EVACUATING] >= 0).all()
+    run(model)
+    assert (res.state == State.EVACUATED).all()
+    assert res.t_arrive_s.max() == pytest.approx(n / 2.4498, abs=2.0)

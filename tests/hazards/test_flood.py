@@ -32,7 +32,7 @@ stations:
   - {{id: F1, location: {{x: 2000, y: 2000}}, units: {{engine: 3, rescue: 2}}, turnout: 60s}}
 behaviour:
   action: auto
-  response_delay: {{dist: fixed, value: 2min}}
+  response_delay: {{dist: fixed, value: 20min}}
   compliance: 1.0
   word_of_mouth_per_h: 0
 response:
@@ -106,6 +106,8 @@ def test_flooded_roads_are_listed_in_the_order_they_close(storm, tmp_path):
 
 
 def test_people_caught_in_the_bowl_are_trapped_and_rescued(storm):
+    # walkers wade out of shallow water: those caught are the ones who set off late (20 min
+    # after the water warned them), when the bottom of the bowl was too deep to go on
     s = storm.summary
     inc = storm.incidents
     rescues = inc[inc["kind"] == "flood_rescue"]

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from citysim.hazards.base import People, Setting
-from citysim.hazards.flood import hazard_class, hazard_rating
+from citysim.hazards.flood import hazard_class, hazard_rating, wading_speed_factor
 from citysim.model import build_hazards
 from citysim.rng import world_streams
 from citysim.scenario import load_scenario_text
@@ -87,8 +87,8 @@ def test_shallow_water_only_slows():
     harm = hazard.expose(0.0, 10.0, people([200], [200], [12], [Setting.ON_FOOT]))
     assert not (harm.trapped.any() or harm.injured.any() or harm.dead.any())
     assert hazard.incidents() == []
-    # what slows them is the road's factor (Pregnolato, one factor for walkers and cars)
-    assert 0 < hazard.edge_effects().min() <= 1
+    # what slows them is the road's wading factor (cars: Pregnolato's)
+    assert 0 < hazard.walk_effects().min() <= 1
 
 
 @pytest.mark.parametrize("setting", [Setting.ON_FOOT, Setting.IN_CAR])
@@ -168,3 +168,105 @@ def test_injury_shares_are_named_validated_and_sweepable():
     swept = load_scenario_text(CITY.format(seed=1, extra=""), base_dir=".", overrides=[
         "hazards[0].people_in_water.injury_probability.all=0.8"])
     assert swept.hazards[0].people_in_water.injury_probability.all == 0.8
+PLAIN = """\
+name: still-water
+run: {{duration: 3h, dt: 10s, seed: 5}}
+city:
+  network: {{synthetic: {{kind: grid, rows: 5, cols: 5, block_m: 200}}}}
+  terrain: {{synthetic: {{kind: plane, cell_m: 50, slope: 0}}}}
+  population: {{residents: 500, persons_per_agent: 1}}
+shelters: [{{id: S, location: {{x: 0, y: 0}}, capacity: 1000}}]
+stations:
+  - {{id: F1, location: {{x: 400, y: 400}}, units: {{rescue: 4}}, turnout: 60s}}
+behaviour:
+  warnings: [{{at: 0, reach: 1.0}}]
+  action: evacuate
+  response_delay: {{dist: fixed, value: 20min}}
+  compliance: 1.0
+  mode_share: {{walk: 1.0, car: 0.0}}
+  word_of_mouth_per_h: 0
+response:
+  service_time: {{dist: fixed, value: 10min}}
+outputs: {{every: 10min, plots: false}}
+hazards:
+  - type: flood
+    rain_mm_h: [[0, {rain}], [10min, 0]]
+    drainage_mm_h: 0
+    boundary: closed
+"""
+
+
+def still_water(depth_m: float):
+    """500 walkers who set off 20 min after the rain filled a flat closed plain to ``depth_m``."""
+    from tests.agents.line_world import scenario_model
+
+    return scenario_model(PLAIN.format(rain=depth_m * 6000.0))
+
+
+def stuck_walkers(model) -> np.ndarray:
+    """Walkers EVACUATING who cannot move: on an edge closed to walkers, or at speed 0 there."""
+    from citysim.agents import _kernels
+    from citysim.agents.states import State
+
+    res = model.residents
+    walking = np.flatnonzero((res.state == State.EVACUATING) & (res.mode == 0))
+    roads = model._kernel_roads()
+    _, walk, car = _kernels.edge_speeds(roads, model.roads.occupancy, model.roads.queued)
+    factor = roads[5]  # the hazards' speed factors, walkers and cars
+    speed = np.array([_kernels._speed(res.plan.v0_mps[i], 0, res.edge[i], walk, car, factor)
+                      for i in walking])
+    moving = res.queue[walking] < 0
+    return walking[(model.walk_speed_factor[res.edge[walking]] <= 0) | (moving & (speed <= 0))]
+
+
+def run_conserving(model):
+    from citysim.agents.states import final_groups
+
+    total = int(model.residents.persons.sum())
+    while model.running:
+        model.step()
+        assert sum(final_groups(model.state_counts()).values()) == total
+        assert stuck_walkers(model).size == 0
+    model.finish()
+    return model
+
+
+@pytest.mark.parametrize("depth_m", [0.3, 0.4, 0.49])
+def test_walkers_wade_through_still_water_below_danger_for_most(depth_m):
+    # HR = 0.5 d + 1 = 1.15-1.245 (danger for some): nobody is trapped, everyone wades to the
+    # shelter at 0.53 M^-0.19 m/s (M = d²/2): 0.95 m/s at 0.3 m, 0.80 at 0.49 m
+    from citysim.agents.states import State
+
+    model = run_conserving(still_water(depth_m))
+    (flood_,) = model.hazards
+    assert flood_.max_depth_m == pytest.approx(depth_m, rel=1e-3)
+    state = model.residents.state
+    assert (state == State.EVACUATED).all()
+    assert flood_.rescue_calls == 0 and not (state == State.TRAPPED).any()
+    # slowed, not stopped: the walk takes longer than it would in dry streets
+    v = wading_speed_factor(np.array([depth_m]))[0]
+    assert 0.55 < v < 0.75
+    res = model.residents
+    home = res.plan.home_node
+    net = model.world.network
+    distance = net.node_x_m[home] + net.node_y_m[home]  # Manhattan distance to the corner
+    walked = res.t_arrive_s - res.t_act_s
+    far = distance > 600
+    assert (walked[far] > distance[far] / res.plan.v0_mps[far]).all()
+
+
+def test_walkers_in_water_too_deep_to_go_on_are_trapped_and_call_for_rescue():
+    # 0.6 m of still water: HR = 1.3, danger for most: nobody walks on, everyone who set off
+    # waits where they stand for a rescue, one call per node
+    from citysim.agents.states import State
+
+    model = run_conserving(still_water(0.6))
+    (flood_,) = model.hazards
+    state = model.residents.state
+    assert not (state == State.EVACUATING).any()
+    stopped = np.isin(state, (State.TRAPPED, State.RESCUED, State.DEAD, State.EVACUATED))
+    assert stopped.all()
+    assert flood_.rescue_calls > 0
+    inc = model.incidents_frame()
+    assert (inc["kind"] == "flood_rescue").sum() == flood_.rescue_calls
+    assert (state == State.RESCUED).any()  # the rescue units reached some of them
