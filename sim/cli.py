@@ -372,6 +372,7 @@ def _drill(args: argparse.Namespace) -> int:
         from citysim.drill.compare import summary_lines
 
         tolerance_s = _duration("--tolerance", args.tolerance, least="non-negative")
+        assert tolerance_s is not None  # the option has a default
         comparison, paths = compare(args.compare, tolerance_s=tolerance_s)
         print("\n".join(summary_lines(comparison)))
         print(f"written: {', '.join(str(p) for p in paths)}")

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import pandas as pd
 
 from citysim.io.atomic import write_atomic, write_json, write_parquet
 
@@ -40,8 +43,7 @@ def write_results(out: RunResult, out_dir: Path, *, plots: bool, geojson: bool =
     for name, table in out.hazard_tables.items():
         write_parquet(out_dir / f"{name}.parquet", table)
         if table.attrs.get("csv"):  # tables planners open in a spreadsheet (waterlogging)
-            write_atomic(out_dir / f"{name}.csv",
-                         lambda p, t=table: t.to_csv(p, index=False, encoding="utf-8-sig"))
+            write_atomic(out_dir / f"{name}.csv", partial(_write_csv, table))
     write_json(out_dir / "summary.json", out.summary)
     if plots:
         from citysim.plots import write_run_plots
@@ -58,3 +60,8 @@ def write_results(out: RunResult, out_dir: Path, *, plots: bool, geojson: bool =
 
         write_layers(out, out_dir / "gis")
     write_json(out_dir / "provenance.json", out.provenance)
+
+
+def _write_csv(table: pd.DataFrame, path: Path) -> None:
+    """A table as CSV with a byte-order mark (spreadsheets then read UTF-8 names)."""
+    table.to_csv(path, index=False, encoding="utf-8-sig")

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize("command", [
-    ["ruff", "check", "sim", "tests", "benchmarks"],
+    ["ruff", "check", "sim", "tests", "benchmarks", "calibration"],
     ["mypy"],  # the package, as [tool.mypy] says (typecheck/citysim -> sim)
 ], ids=["ruff", "mypy"])
 def test_the_checker_passes(command):

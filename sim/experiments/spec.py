@@ -23,6 +23,7 @@ with its YAML path and line (:class:`citysim.errors.ScenarioError`).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -382,7 +383,7 @@ _MODELS: dict[str, type[Experiment]] = {
 }
 
 
-def load_experiment(path: str | Path) -> Experiment:
+def load_experiment(path: str | os.PathLike[str]) -> Experiment:
     """Read and validate an experiment file.
 
     Parameters

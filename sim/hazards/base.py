@@ -228,7 +228,7 @@ class Hazard(ABC):
         """Fields at points (m): one array per point field, each shape like ``x_m``."""
 
     @abstractmethod
-    def summary(self) -> dict[str, float | None]:
+    def summary(self) -> dict[str, float | str | None]:
         """The hazard's own KPIs (flat keys, SI units)."""
 
     def warned_nodes(self) -> np.ndarray | None:

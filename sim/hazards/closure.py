@@ -126,7 +126,7 @@ class RoadClosureHazard(Hazard):
         """No point fields."""
         return {}
 
-    def summary(self) -> dict[str, float | None]:
+    def summary(self) -> dict[str, float | str | None]:
         """``road_closure_edges_closed``: edges closed at the end of the run."""
         return {"road_closure_edges_closed": int((self._factor == 0).sum())}
 

@@ -545,7 +545,7 @@ class FireHazard(Hazard):
         _, b = self._building_tree.query(np.column_stack([x, np.atleast_1d(y_m)]))
         return {"fire_state": self.model.state[b].astype(np.float64)}
 
-    def summary(self) -> dict[str, float | None]:
+    def summary(self) -> dict[str, float | str | None]:
         """Fire KPIs: buildings burned (caught fire), burned out, put out, burned area."""
         model = self.model
         caught = model.state != UNBURNED

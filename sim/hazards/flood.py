@@ -586,7 +586,7 @@ class FloodHazard(Hazard):
                        self.underpasses.y_m[k])
         return int(np.argmin(mid))
 
-    def summary(self) -> dict[str, float | None]:
+    def summary(self) -> dict[str, float | str | None]:
         """Flood KPIs: water, roads, underpasses, people (persons) and rescues."""
         rain, loss, inflow, outflow = self.volumes_m3
         expected = rain + inflow - loss - outflow

@@ -19,6 +19,7 @@ in a scenario before this version can simulate it.
 
 from __future__ import annotations
 
+import builtins
 import re
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any, ClassVar, TypeVar, overload
@@ -67,7 +68,7 @@ class HazardConfig(ConfigModel):
     type: str
 
     @classmethod
-    def model_for(cls, data: Mapping[str, Any]) -> type[BaseModel]:
+    def model_for(cls, data: Mapping[str, Any]) -> builtins.type[BaseModel]:
         """Return the model registered for ``data["type"]`` (this one when unknown)."""
         name = data.get("type")
         return hazard_config(name) if isinstance(name, str) and name in known_hazards() else cls

@@ -8,6 +8,7 @@ else escapes for bad input.
 from __future__ import annotations
 
 import numbers
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,7 +69,7 @@ class SourceMap:
 
 
 def load_scenario(
-    path: str | Path,
+    path: str | os.PathLike[str],
     *,
     overrides: Sequence[str | Override] = (),
     seed: int | None = None,
