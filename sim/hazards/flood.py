@@ -65,8 +65,12 @@ unit width ``M = u² d / g + d² / 2`` (m²)::
 
     V = 0.53 M^-0.19  (m/s),  fitted for M up to about 0.125 m²
 
-(check: coefficients as cited in the flood-evacuation literature, not
-re-read from the paper here). citysim scales it to each walker's own free
+The coefficients and ``M`` are confirmed against an independent open
+implementation: the FLAME GPU flood-pedestrian simulator of Shirvani,
+Kesserwani & Richmond (2020, J. Hydroinformatics 22(5) 1078-1092;
+``FloodPedestrian_2020/src/model/functions.c``) uses ``0.53 M^-0.19`` with
+the same ``M`` for adults, citing Postacchini et al. (2018) on Ishigaki et
+al.'s data; the primary paper was not re-read here. citysim scales it to each walker's own free
 speed, ``v = v0 min(1, V / 1.34)``: walking is unaffected below about
 0.12 m of still water, 0.95 m/s at 0.3 m, 0.79 m/s at 0.5 m. Laboratory
 speeds in still water agree (Li et al. 2026: -39 % for men, -45 % for
