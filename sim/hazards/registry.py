@@ -19,14 +19,15 @@ built-in types can be simulated once that package is imported.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar, overload
+from typing import Any, TypeVar, overload
 
 from citysim.hazards.base import Hazard
 from citysim.scenario.hazard import full_name, hazard_config
 
-__all__ = ["hazard_model", "register_hazard_model", "runnable_hazards"]
+__all__ = ["hazard_model", "register_for_type", "register_hazard_model", "runnable_hazards"]
 
 T = TypeVar("T", bound=type[Hazard])
+F = TypeVar("F", bound=Callable[..., Any])
 
 _MODELS: dict[str, type[Hazard]] = {}
 
@@ -75,3 +76,34 @@ def hazard_model(type_name: str) -> type[Hazard] | None:
 def runnable_hazards() -> tuple[str, ...]:
     """Return the hazard types that have a simulation model, sorted."""
     return tuple(sorted(_MODELS))
+
+
+def register_for_type(registry: dict[str, F], type_name: str, function: F, what: str) -> F:
+    """Register what a hazard type brings besides its model (figures, GIS layers ...).
+
+    Parameters
+    ----------
+    registry
+        Hazard type name to function (e.g. ``citysim.plots.hazards.HAZARD_FIGURES``).
+    type_name
+        The hazard's YAML ``type``.
+    function
+        The function to register.
+    what
+        What the function makes, for the error message (``"figures"``).
+
+    Returns
+    -------
+    callable
+        ``function``, unchanged.
+
+    Raises
+    ------
+    ValueError
+        When another function is already registered for ``type_name``.
+    """
+    current = registry.get(type_name)
+    if current is not None and current is not function:
+        raise ValueError(f"hazard type {type_name!r} already has the {what} {current!r}")
+    registry[type_name] = function
+    return function

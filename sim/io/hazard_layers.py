@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from citysim.hazards.registry import register_for_type
+
 __all__ = ["HAZARD_LAYERS", "HazardLayers", "hazard_layers", "register_hazard_layers"]
 
 Feature = dict[str, Any]
@@ -115,11 +117,7 @@ def register_hazard_layers(type_name: str, layers: HazardLayers) -> HazardLayers
     ValueError
         When another function is already registered for ``type_name``.
     """
-    current = HAZARD_LAYERS.get(type_name)
-    if current is not None and current is not layers:
-        raise ValueError(f"hazard type {type_name!r} already has the layers {current!r}")
-    HAZARD_LAYERS[type_name] = layers
-    return layers
+    return register_for_type(HAZARD_LAYERS, type_name, layers, "layers")
 
 
 def hazard_layers(hazard: Any, world: Any) -> dict[str, list[Feature]]:

@@ -17,6 +17,7 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
+from citysim.hazards.registry import register_for_type
 from citysim.plots.chemical import chemical_figures
 from citysim.plots.fire import fire_figures
 from citysim.plots.flood import flood_figures
@@ -54,11 +55,7 @@ def register_hazard_figures(type_name: str, figures: HazardFigures) -> HazardFig
     ValueError
         When another function is already registered for ``type_name``.
     """
-    current = HAZARD_FIGURES.get(type_name)
-    if current is not None and current is not figures:
-        raise ValueError(f"hazard type {type_name!r} already has the figures {current!r}")
-    HAZARD_FIGURES[type_name] = figures
-    return figures
+    return register_for_type(HAZARD_FIGURES, type_name, figures, "figures")
 
 
 def hazard_figures(hazard: Any, world: Any) -> dict[str, Figure]:
