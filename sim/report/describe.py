@@ -267,8 +267,32 @@ def _run(run: dict[str, Any]) -> str:
             f"{run.get('seed')}, {_plural(reps, 'replication', 'replications')}.")
 
 
+def describe_dispersion(summary: dict[str, Any]) -> str | None:
+    """Which dispersion model governed a chemical release, and why (``None`` without one).
+
+    Parameters
+    ----------
+    summary
+        ``summary.json`` of the run (its ``plume_*`` keys).
+    """
+    model = summary.get("plume_dispersion_model")
+    crit, threshold = summary.get("plume_dense_criterion"), summary.get("plume_dense_threshold")
+    if not isinstance(model, str) or not is_number(crit) or not is_number(threshold):
+        return None
+    sigma = str(summary.get("plume_sigma", "briggs")).replace("_", "-").title()
+    if model.startswith("dense"):
+        distance = summary.get("plume_dense_distance_m")
+        reach = f"to {number(distance)} m from the source" if is_number(distance) else "near it"
+        return (f"A dense gas: its Britter-McQuaid criterion is {crit:.2f}, at or above "
+                f"{threshold:g}, so the workbook's heavy-cloud correlations govern {reach}, "
+                f"and the passive Gaussian model ({sigma} coefficients) beyond.")
+    return (f"A passive gas: its Britter-McQuaid criterion is {crit:.2f}, below {threshold:g}, "
+            f"so the Gaussian model ({sigma} coefficients) governs throughout.")
+
+
 def describe_scenario(scenario: dict[str, Any],
-                      world: dict[str, Any] | None = None) -> list[tuple[str, str]]:
+                      world: dict[str, Any] | None = None,
+                      summary: dict[str, Any] | None = None) -> list[tuple[str, str]]:
     """The scenario in plain words, one sentence per topic.
 
     Parameters
@@ -278,6 +302,9 @@ def describe_scenario(scenario: dict[str, Any],
     world
         The built world's description (``provenance.json["world"]``), for
         the network size and the persons actually placed.
+    summary
+        ``summary.json``: what the run found out about the scenario (which
+        dispersion model governed a release).
 
     Returns
     -------
@@ -293,6 +320,9 @@ def describe_scenario(scenario: dict[str, Any],
     if hazards:
         for cfg in hazards:
             items.append(("Hazard", describe_hazard(cfg, float(run.get("duration") or 0))))
+        dispersion = describe_dispersion(summary or {})
+        if dispersion is not None:
+            items.append(("Dispersion", dispersion))
     else:
         items.append(("Hazard", "None: a normal day of everyday calls."))
     items += [("Behaviour", _behaviour(scenario.get("behaviour") or {})),

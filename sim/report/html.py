@@ -442,7 +442,8 @@ def run_page(run: RunFolder) -> str:
              f"{prov.get('seed')} · citysim {(prov.get('versions') or {}).get('citysim', '')}"]
     figures = _figures(run.plots) + _animation(run)
     sections = [
-        _section("scenario", "The scenario", _words(describe_scenario(sc, prov.get("world")))),
+        _section("scenario", "The scenario", _words(describe_scenario(sc, prov.get("world"),
+                                                                    run.summary))),
         _section("kpis", "Headline KPIs against the standards", _headline(run)),
         _section("figures", "Figures", figures or "<p>No figures (outputs.plots: false).</p>"),
         _section("shelters", "Shelters", _shelters(run)),
