@@ -7,13 +7,16 @@ evacuation time with nobody evacuated) is ``None``, never 0 by accident.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from citysim.agents.states import State, final_groups
+
+if TYPE_CHECKING:
+    from citysim.world.builder import World
 
 CONTRACT_KPIS: tuple[str, ...] = (
     "residents_total", "evacuated", "sheltered_in_place", "not_evacuated", "injured",
@@ -138,7 +141,7 @@ def response_kpis(
     }
 
 
-def normal_coverage(world: Any, standard_s: float) -> float | None:
+def normal_coverage(world: World, standard_s: float) -> float | None:
     """Share of residents an engine reaches within the standard on the intact network.
 
     ``None`` when the city has no engine (see :mod:`citysim.analysis.coverage`).

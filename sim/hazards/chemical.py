@@ -89,7 +89,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -109,6 +109,9 @@ from citysim.scenario.hazards.chemical import (
 )
 from citysim.scenario.hazards.substances import mg_m3_to_ppm, ppm_to_mg_m3
 from citysim.world.sites import UNIT_TYPES, Locator
+
+if TYPE_CHECKING:
+    from citysim.world.builder import World
 
 __all__ = [
     "SUBSTANCES",
@@ -345,7 +348,7 @@ class ChemicalLeakHazard(Hazard):
                   "gas concentration at ground level (25 °C, 1 atm)"),
     )
 
-    def __init__(self, cfg: ChemicalLeakConfig, world: Any, rng: np.random.Generator) -> None:
+    def __init__(self, cfg: ChemicalLeakConfig, world: World, rng: np.random.Generator) -> None:
         from citysim.hazards import _plume_kernels  # numba compiles only when a leak runs
 
         self._k = _plume_kernels
@@ -439,7 +442,7 @@ class ChemicalLeakHazard(Hazard):
         self.group = np.zeros(n_agents, dtype=np.int8)  # 0 home, 1 sheltered, 2 left home
 
     @classmethod
-    def from_config(cls, cfg: ChemicalLeakConfig, world: Any,
+    def from_config(cls, cfg: ChemicalLeakConfig, world: World,
                     rng: np.random.Generator) -> ChemicalLeakHazard:
         """Build the leak from its YAML block and the world; ``rng`` draws lethality thresholds."""
         return cls(cfg, world, rng)
@@ -475,7 +478,7 @@ class ChemicalLeakHazard(Hazard):
         ln_xi = np.interp(-np.log(target), -np.log(passive[top:]), np.log(xi[top:]))
         return self._k.with_warp(coef, x, np.maximum.accumulate(np.exp(ln_xi)))
 
-    def _nodes(self, world: Any) -> None:
+    def _nodes(self, world: World) -> None:
         """The node table of the exposure kernels, threat zones, arrival and escape times."""
         net, pop = world.network, world.population
         node_x = np.ascontiguousarray(net.node_x_m, dtype=np.float64)

@@ -25,7 +25,7 @@ turns each row into an inject.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -33,6 +33,9 @@ import pandas as pd
 from citysim.hazards.base import FieldSpec, Frame, Hazard
 from citysim.hazards.registry import register_hazard_model
 from citysim.scenario.hazards.closure import Closure, RoadClosureConfig
+
+if TYPE_CHECKING:
+    from citysim.world.builder import World
 
 __all__ = ["Closure", "RoadClosureConfig", "RoadClosureHazard", "segment_distance_m"]
 
@@ -72,7 +75,7 @@ class RoadClosureHazard(Hazard):
     type_name = "road_closure"
     fields = (FieldSpec("speed_factor", "float64", "1", "edge", "out", "0 on blocked edges"),)
 
-    def __init__(self, cfg: RoadClosureConfig, world: Any) -> None:
+    def __init__(self, cfg: RoadClosureConfig, world: World) -> None:
         from citysim.world.sites import Locator
 
         net = world.network
@@ -104,7 +107,7 @@ class RoadClosureHazard(Hazard):
         self._factor = np.ones(net.n_edges)
 
     @classmethod
-    def from_config(cls, cfg: RoadClosureConfig, world: Any,
+    def from_config(cls, cfg: RoadClosureConfig, world: World,
                     rng: np.random.Generator) -> RoadClosureHazard:
         """Build the closures from their YAML block and the world (no randomness)."""
         return cls(cfg, world)

@@ -92,7 +92,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -105,6 +105,9 @@ from citysim.hazards.registry import register_hazard_model
 from citysim.scenario.hazards.fire import BurnDuration, FireConfig, FireWind, Ignition
 from citysim.world.buildings import FIRE_RESISTANT, NONCOMBUSTIBLE, road_points
 from citysim.world.sites import UNIT_TYPES
+
+if TYPE_CHECKING:
+    from citysim.world.builder import World
 
 __all__ = [
     "STATES",
@@ -423,7 +426,7 @@ class FireHazard(Hazard):
                   "0 on roads next to a fully involved building"),
     )
 
-    def __init__(self, cfg: FireConfig, world: Any, rng: np.random.Generator) -> None:
+    def __init__(self, cfg: FireConfig, world: World, rng: np.random.Generator) -> None:
         from citysim.world.sites import Locator
 
         buildings = world.buildings
@@ -464,7 +467,7 @@ class FireHazard(Hazard):
         self.max_closed_edges = 0
 
     @classmethod
-    def from_config(cls, cfg: FireConfig, world: Any, rng: np.random.Generator) -> FireHazard:
+    def from_config(cls, cfg: FireConfig, world: World, rng: np.random.Generator) -> FireHazard:
         """Build the fire from its YAML block and the world (``rng``: spread-time factors)."""
         return cls(cfg, world, rng)
 

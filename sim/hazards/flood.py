@@ -80,13 +80,16 @@ extrapolated, but the hazard rating has trapped the walker by then.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from citysim.hazards.base import FieldSpec, Frame, Harm, Hazard, IncidentRequest, Setting
 from citysim.hazards.registry import register_hazard_model
 from citysim.scenario.hazards.flood import FloodConfig, Inflow, InjuryShares, PeopleInWater
+
+if TYPE_CHECKING:
+    from citysim.world.builder import World
 
 __all__ = ["FloodConfig", "FloodHazard", "Inflow", "InjuryShares", "PeopleInWater",
            "hazard_class", "hazard_rating", "pregnolato_speed_factor", "wading_speed_factor"]
@@ -233,13 +236,14 @@ class FloodHazard(Hazard):
         FieldSpec("walk_factor", "float64", "1", "edge", "out", "wading speed ratio"),
     )
 
-    def __init__(self, cfg: FloodConfig, world: Any, rng: np.random.Generator) -> None:
+    def __init__(self, cfg: FloodConfig, world: World, rng: np.random.Generator) -> None:
         import numba
 
         from citysim.hazards import _flood_kernels  # numba compiles only when a flood runs
 
         self._k = _flood_kernels
         terrain = world.terrain
+        assert terrain is not None, "a flood requires city.terrain (checked at load)"
         self.cfg = cfg
         self.rng = rng
         self.x0_m, self.y0_m, self.dx_m = terrain.x0_m, terrain.y0_m, terrain.cell_m
@@ -301,7 +305,7 @@ class FloodHazard(Hazard):
         self.on_deck = (self.edge_underpass < 0).astype(np.uint8)
 
     @classmethod
-    def from_config(cls, cfg: FloodConfig, world: Any, rng: np.random.Generator) -> FloodHazard:
+    def from_config(cls, cfg: FloodConfig, world: World, rng: np.random.Generator) -> FloodHazard:
         """Build the flood from its YAML block and the world.
 
         ``rng`` draws each resident's two uniforms for harm, once, at the first
@@ -309,7 +313,7 @@ class FloodHazard(Hazard):
         """
         return cls(cfg, world, rng)
 
-    def _inflows(self, cfg: FloodConfig, world: Any) -> tuple[np.ndarray, ...]:
+    def _inflows(self, cfg: FloodConfig, world: World) -> tuple[np.ndarray, ...]:
         from citysim.errors import ScenarioError
         from citysim.world.sites import Locator
 

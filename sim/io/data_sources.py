@@ -26,6 +26,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel
 
+from citysim.scenario import Scenario
 from citysim.scenario.sites import Site
 
 SOURCES_FILE = "sources.yaml"
@@ -40,7 +41,7 @@ _OSM_SUFFIXES = (".osm", ".osm.bz2", ".osm.gz", ".osm.pbf", ".pbf")
 _KEYS = ("title", "source", "licence", "attribution")
 
 
-def input_files(scenario: Any) -> list[Path]:
+def input_files(scenario: Scenario) -> list[Path]:
     """Every input file a loaded scenario reads, in the order met, each once.
 
     Parameters
@@ -73,7 +74,7 @@ def _paths(value: Any) -> Iterator[Path]:
             yield from _paths(item)
 
 
-def data_sources(scenario: Any) -> list[dict[str, Any]]:
+def data_sources(scenario: Scenario) -> list[dict[str, Any]]:
     """Describe every input file of a scenario: path, bytes, SHA-256, source and licence.
 
     Parameters

@@ -42,7 +42,7 @@ import json
 import math
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -50,6 +50,9 @@ import shapely
 
 from citysim.io.atomic import write_atomic, write_json
 from citysim.io.hazard_layers import hazard_layers
+
+if TYPE_CHECKING:
+    from citysim.world.builder import World
 
 __all__ = ["CORE_LAYERS", "layers_of_run", "to_collection", "write_layers"]
 
@@ -101,7 +104,7 @@ def _edge_line(net: Any, e: int) -> dict[str, Any]:
                                                   [float(net.node_x_m[h]), float(net.node_y_m[h])]]}
 
 
-def _roads(world: Any) -> list[Feature]:
+def _roads(world: World) -> list[Feature]:
     from citysim.analysis.coverage import street_pairs
     from citysim.world.road_classes import ROAD_CLASSES
 

@@ -15,11 +15,14 @@ LineString layer. A hazard added outside citysim registers its layers with
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from citysim.hazards.registry import register_for_type
+
+if TYPE_CHECKING:
+    from citysim.world.builder import World
 
 __all__ = ["HAZARD_LAYERS", "HazardLayers", "hazard_layers", "register_hazard_layers"]
 
@@ -40,11 +43,13 @@ def _time(value: float) -> float | None:
     return None if np.isnan(value) else float(value)
 
 
-def flood_layers(flood: Any, world: Any) -> dict[str, list[Feature]]:
+def flood_layers(flood: Any, world: World) -> dict[str, list[Feature]]:
     """``underpasses``: the axis of every underpass, its deepest water and closure time."""
     up = world.underpasses
-    features = []
-    for k in range(0 if up is None else len(up)):
+    features: list[Feature] = []
+    if up is None:
+        return {"underpasses": features}
+    for k in range(len(up)):
         half = up.length_m[k] / 2 * up.axis[k]
         features.append(_feature({
             "type": "LineString",
@@ -56,7 +61,7 @@ def flood_layers(flood: Any, world: Any) -> dict[str, list[Feature]]:
     return {"underpasses": features}
 
 
-def chemical_layers(leak: Any, world: Any) -> dict[str, list[Feature]]:
+def chemical_layers(leak: Any, world: World) -> dict[str, list[Feature]]:
     """``chemical_threat_zones``: one (multi)polygon per AEGL level that has a zone."""
     features = []
     for z in leak.zones.values():
@@ -73,7 +78,7 @@ def chemical_layers(leak: Any, world: Any) -> dict[str, list[Feature]]:
     return {"chemical_threat_zones": features}
 
 
-def fire_layers(fire: Any, world: Any) -> dict[str, list[Feature]]:
+def fire_layers(fire: Any, world: World) -> dict[str, list[Feature]]:
     """``fire_buildings``: the footprint of every building that caught fire (squares)."""
     table = fire.tables()["fire_buildings"]
     caught = table[table["state"] != "unburned"]
@@ -120,7 +125,7 @@ def register_hazard_layers(type_name: str, layers: HazardLayers) -> HazardLayers
     return register_for_type(HAZARD_LAYERS, type_name, layers, "layers")
 
 
-def hazard_layers(hazard: Any, world: Any) -> dict[str, list[Feature]]:
+def hazard_layers(hazard: Any, world: World) -> dict[str, list[Feature]]:
     """The GIS layers of a hazard as a run left it, by name (none for an unregistered type).
 
     Parameters

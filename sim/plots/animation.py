@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 import numpy as np
@@ -35,6 +35,9 @@ from citysim.humanize import clock, number
 from citysim.io.atomic import write_atomic
 from citysim.plots.fonts import add_cjk_fallback
 from citysim.plots.maps import draw_network
+
+if TYPE_CHECKING:
+    from citysim.world.builder import World
 
 __all__ = [
     "MAX_AGENTS",
@@ -217,7 +220,7 @@ def _hazard_scales(frames: list[AnimationFrame]) -> list[float]:
     return tops
 
 
-def _draw(frames: list[AnimationFrame], world: Any, title: str) -> tuple[Any, Any]:
+def _draw(frames: list[AnimationFrame], world: World, title: str) -> tuple[Any, Any]:
     """Build the figure and the function that shows frame ``i``."""
     fig = Figure(figsize=(8, 7.5), dpi=DPI)
     FigureCanvasAgg(fig)  # the GIF reads the pixels of the drawn canvas
@@ -322,7 +325,7 @@ def _draw(frames: list[AnimationFrame], world: Any, title: str) -> tuple[Any, An
     return fig, show
 
 
-def write_animation(frames: list[AnimationFrame], world: Any, out_dir: Path, *, title: str,
+def write_animation(frames: list[AnimationFrame], world: World, out_dir: Path, *, title: str,
                     fps: int = 6) -> list[Path]:
     """Draw frames into ``animation.gif`` and, where ffmpeg exists, ``animation.mp4``.
 

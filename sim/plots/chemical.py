@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -10,6 +10,9 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Polygon
 
 from citysim.plots.maps import draw_network
+
+if TYPE_CHECKING:
+    from citysim.world.builder import World
 
 __all__ = ["chemical_figures", "plot_exposure_by_action", "plot_threat_zones"]
 
@@ -20,7 +23,7 @@ MAX_VIEW_FACTOR = 0.75
 legend gives each zone's full reach)."""
 
 
-def plot_threat_zones(world: Any, zones: list[Any], source_xy: tuple[float, float],
+def plot_threat_zones(world: World, zones: list[Any], source_xy: tuple[float, float],
                       wind_to: tuple[float, float], *, title: str = "") -> Figure:
     """Map of the AEGL threat zones over the city, with where people live.
 
@@ -123,7 +126,7 @@ def plot_exposure_by_action(table: pd.DataFrame) -> Figure:
     return fig
 
 
-def chemical_figures(leak: Any, world: Any) -> dict[str, Figure]:
+def chemical_figures(leak: Any, world: World) -> dict[str, Figure]:
     """The threat-zone map and, when anyone was exposed, casualties by action.
 
     Parameters

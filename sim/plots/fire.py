@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -14,6 +14,9 @@ from matplotlib.patches import Rectangle
 from matplotlib.tri import Triangulation
 
 from citysim.plots.maps import draw_network
+
+if TYPE_CHECKING:
+    from citysim.world.builder import World
 
 __all__ = ["fire_figures", "plot_fire_progression"]
 
@@ -50,7 +53,7 @@ def _isochrones(ax: Axes, burned: pd.DataFrame) -> None:
         ax.clabel(lines, fmt="%g min", fontsize=6)
 
 
-def plot_fire_progression(world: Any, buildings: pd.DataFrame, progress: pd.DataFrame, *,
+def plot_fire_progression(world: World, buildings: pd.DataFrame, progress: pd.DataFrame, *,
                           wind: tuple[float, float] = (0.0, 0.0)) -> Figure:
     """Map of the fire coloured by ignition time with isochrones, and buildings by state.
 
@@ -126,7 +129,7 @@ def plot_fire_progression(world: Any, buildings: pd.DataFrame, progress: pd.Data
     return fig
 
 
-def fire_figures(fire: Any, world: Any) -> dict[str, Figure]:
+def fire_figures(fire: Any, world: World) -> dict[str, Figure]:
     """``fire_progression`` (:func:`plot_fire_progression`), when any building caught fire.
 
     Parameters

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -10,6 +10,9 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
 from citysim.plots.maps import draw_network
+
+if TYPE_CHECKING:
+    from citysim.world.builder import World
 
 __all__ = ["flood_figures", "plot_flood_max_depth", "plot_flood_timeline"]
 
@@ -19,7 +22,7 @@ LABELLED = 10
 """Waterlogging points numbered on the map (the deepest)."""
 
 
-def plot_flood_max_depth(world: Any, max_depth_m: np.ndarray,
+def plot_flood_max_depth(world: World, max_depth_m: np.ndarray,
                          extent_m: tuple[float, float, float, float], flooded_roads: pd.DataFrame,
                          waterlogging: pd.DataFrame, *, closed_depth_m: float,
                          waterlogging_depth_m: float) -> Figure:
@@ -146,7 +149,7 @@ def plot_flood_timeline(series: pd.DataFrame) -> Figure:
     return fig
 
 
-def flood_figures(flood: Any, world: Any) -> dict[str, Figure]:
+def flood_figures(flood: Any, world: World) -> dict[str, Figure]:
     """``flood_max_depth`` (map) and ``flood_timeline`` (rain, storage, closures).
 
     Parameters

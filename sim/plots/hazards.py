@@ -13,7 +13,7 @@ A hazard added outside citysim registers its figures with
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from matplotlib.figure import Figure
 
@@ -21,6 +21,9 @@ from citysim.hazards.registry import register_for_type
 from citysim.plots.chemical import chemical_figures
 from citysim.plots.fire import fire_figures
 from citysim.plots.flood import flood_figures
+
+if TYPE_CHECKING:
+    from citysim.world.builder import World
 
 __all__ = ["HAZARD_FIGURES", "HazardFigures", "hazard_figures", "register_hazard_figures"]
 
@@ -58,7 +61,7 @@ def register_hazard_figures(type_name: str, figures: HazardFigures) -> HazardFig
     return register_for_type(HAZARD_FIGURES, type_name, figures, "figures")
 
 
-def hazard_figures(hazard: Any, world: Any) -> dict[str, Figure]:
+def hazard_figures(hazard: Any, world: World) -> dict[str, Figure]:
     """The figures of a hazard as a run left it, by file stem (none for an unregistered type).
 
     Parameters
