@@ -89,10 +89,11 @@ def read_target(experiment: CalibrateExperiment) -> Observed:
         number (at ``target.<key>`` of the experiment file).
     """
     target = experiment.target
-    if target.form == "kpis":
+    if target.kpis is not None:  # the "kpis" form
         names = list(target.kpis)
         return Observed("kpis", np.array(names), np.array([target.kpis[n] for n in names]),
                         "KPI value")
+    assert target.csv is not None and target.column is not None, "no kpis: a csv and its column"
     try:
         frame = pd.read_csv(target.csv, comment="#")
     except (OSError, ValueError) as exc:
@@ -317,6 +318,7 @@ def run_calibration(
                         "simulated": sims.mean(axis=0), "simulated_min": sims.min(axis=0),
                         "simulated_max": sims.max(axis=0)})
     loss = float(trials.loc[best_trial, "loss"])
+    assert objective.plan is not None, "the optimiser evaluates at least one generation"
     plan = Plan(tuple(objective.rows), objective.plan.base_seed, objective.plan.replications,
                 objective.plan.base_digest)
     table = results_table(plan, objective.records, objective.variants, variant_column="trial")

@@ -264,6 +264,13 @@ def downwind_unit(from_deg: float) -> tuple[float, float]:
     return -math.sin(theta), -math.cos(theta)
 
 
+def _release_amount(rel: Release) -> float:
+    """Rate (kg/s) of a continuous release, mass (kg) of an instantaneous one."""
+    amount = rel.mass_kg if rel.rate_kg_s is None else rel.rate_kg_s
+    assert amount is not None, "a release has rate_kg_s or mass_kg (Release._check_keys)"
+    return amount
+
+
 @dataclass(frozen=True)
 class ThreatZone:
     """Where the peak concentration reaches one threat level.
@@ -366,22 +373,23 @@ class ChemicalLeakHazard(Hazard):
                              w.mixing_height_m or 0.0, RECEPTOR_HEIGHT_M,
                              ppm_to_mg_m3(1e6, self.mw), X_MIN_M])
         self.t_start_s = float(rel.start)
+        amount = _release_amount(rel)  # kg/s or kg
         if rel.kind == "continuous":
-            q = rel.rate_kg_s * 1e6  # mg/s
+            q = amount * 1e6  # mg/s
             self.t_end_s = math.inf if rel.duration is None else self.t_start_s + rel.duration
             duration = self.t_end_s - self.t_start_s
-            self.mass_kg = None if rel.duration is None else rel.rate_kg_s * rel.duration
+            self.mass_kg = None if rel.duration is None else amount * rel.duration
             self.line = np.array([q, duration, 0.0])
         else:
             q, duration = 0.0, 0.0
             self.t_end_s = self.t_start_s
-            self.mass_kg = rel.mass_kg
-            self.line = np.array([0.0, 0.0, rel.mass_kg * 1e6])
+            self.mass_kg = amount
+            self.line = np.array([0.0, 0.0, amount * 1e6])
         self.rel = np.array([self.t_start_s, self.t_end_s, q])
         self.puffs = self._puffs(cfg, q, duration)
         self.sigma_kind = "puff" if cfg.uses_puffs else cfg.sigma
         density = sub.density_kg_m3 or ppm_to_mg_m3(1e6, self.mw) * 1e-6  # ideal gas, 25 °C
-        self.dense: DenseGas = assess(rel.kind, rel.rate_kg_s or rel.mass_kg, density,
+        self.dense: DenseGas = assess(rel.kind, amount, density,
                                       w.wind_speed_mps)
         coef = sigma_coefficients(self.sigma_kind, w.terrain, w.stability)
         self.coef = self._dense_phase(coef) if self.dense.dense else coef
@@ -453,7 +461,7 @@ class ChemicalLeakHazard(Hazard):
         if not cfg.uses_puffs:
             return np.zeros(4)
         if cfg.release.kind == "instantaneous":
-            return np.array([self.t_start_s, 1.0, 1.0, cfg.release.mass_kg * 1e6])
+            return np.array([self.t_start_s, 1.0, 1.0, _release_amount(cfg.release) * 1e6])
         k = int(min(max(math.ceil(self.u_mps * duration / PUFF_SPACING_M), 1), MAX_PUFFS))
         interval = duration / k  # each puff at the middle of its share of the release
         return np.array([self.t_start_s + 0.5 * interval, interval, float(k),
@@ -496,10 +504,10 @@ class ChemicalLeakHazard(Hazard):
                       if v is not None}
         self.node_arrival_s = np.where(xd > 0, self.t_start_s + xd / self.u_mps, np.inf)
         half2 = np.interp(np.log(np.maximum(xd, X_MIN_M)), np.log(self.x_grid),
-                          self._half_width(self.levels_mg_m3[2]))
+                          self._half_width(self._level(2)[1]))
         self.node_escape_s = EVACUATION_MARGIN_S + np.maximum(half2 - np.abs(yc), 0.0) \
             / WALK_SPEED_MPS
-        self.node_outer = self.node_in[1] if self.node_in[1] is not None else self.node_in[2]
+        self.node_outer = self.node_in[1] if self.node_in[1] is not None else self._in_zone(2)
 
     def to_frame(self, xd: np.ndarray, yc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Points in plume coordinates (m) back in the run's frame (m)."""
@@ -514,6 +522,18 @@ class ChemicalLeakHazard(Hazard):
         self.sigma_y = self._k.dispersion_sigmas(self.x_grid, self.coef)[0]
         self.envelope = self._half_width(self.floor_mg_m3)
 
+    def _level(self, k: int) -> tuple[float, float]:
+        """AEGL-``k`` in ppm and mg/m³, for a level the substance sets (AEGL-2, -3 always)."""
+        ppm, mg_m3 = self.levels_ppm[k], self.levels_mg_m3[k]
+        assert ppm is not None and mg_m3 is not None, f"AEGL-{k} is not set"
+        return ppm, mg_m3
+
+    def _in_zone(self, k: int) -> np.ndarray:
+        """Whether each node is in AEGL-``k``'s zone, for a level the substance sets."""
+        inside = self.node_in[k]
+        assert inside is not None, f"AEGL-{k} is not set"
+        return inside
+
     def _half_width(self, level_mg_m3: float) -> np.ndarray:
         """Half-width (m) of the region where the peak reaches ``level`` at each grid distance."""
         ratio = self.peak_centre / level_mg_m3
@@ -522,7 +542,7 @@ class ChemicalLeakHazard(Hazard):
                 np.maximum(ratio, 1.0))), 0.0)
 
     def _zone(self, k: int, node_persons: np.ndarray) -> ThreatZone:
-        level = self.levels_mg_m3[k]
+        level_ppm, level = self._level(k)
         half = self._half_width(level)
         inside = half > 0
         area = float(np.trapezoid(2.0 * half, self.x_grid)) / 1e6
@@ -546,7 +566,7 @@ class ChemicalLeakHazard(Hazard):
                 ring_x = np.r_[xd, xd[::-1], xd[:1]]
                 ring_y = np.r_[hw, -hw[::-1], hw[:1]]
                 rings.append(np.column_stack(self.to_frame(ring_x, ring_y)))
-        return ThreatZone(level=k, minutes=self.minutes, threshold_ppm=self.levels_ppm[k],
+        return ThreatZone(level=k, minutes=self.minutes, threshold_ppm=level_ppm,
                           threshold_mg_m3=level, area_km2=area, distance_m=distance,
                           population=int(node_persons[self.node_in[k]].sum()),
                           rings=tuple(rings))
@@ -596,12 +616,12 @@ class ChemicalLeakHazard(Hazard):
 
     def warned_nodes(self) -> np.ndarray:
         """Nodes in the AEGL-2 zone that the plume front has reached."""
-        return self.node_in[2] & (self.node_arrival_s <= self.t_s)
+        return self._in_zone(2) & (self.node_arrival_s <= self.t_s)
 
     def protective_action(self) -> np.ndarray:
         """Shelter in place or evacuate, node by node (:func:`auto_action`)."""
         long_release = self.t_end_s - self.t_start_s > SHELTER_MAX_EXPOSURE_S
-        return auto_action(self.node_in[2], self.node_outer, self.node_arrival_s,
+        return auto_action(self._in_zone(2), self.node_outer, self.node_arrival_s,
                            self.node_escape_s, self.t_s, long_release)
 
     def expose(self, t_s: float, dt_s: float, people: People) -> Harm | None:

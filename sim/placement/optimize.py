@@ -113,6 +113,12 @@ class PlacementProblem:
             return None
         return self.sites.capacity.astype(np.float64)
 
+    def station_inputs(self) -> tuple[np.ndarray, float]:
+        """Stations: units at each site, shape (k,), and the busy fraction (MEXCLP)."""
+        units, q = self.sites.units, self.busy_fraction
+        assert units is not None and q is not None, f"{self.kind} have no units to be busy"
+        return units, q
+
     def paper(self, open_sites: np.ndarray) -> dict[str, float | None]:
         """What a plan achieves on paper, on the normal network.
 
@@ -142,18 +148,22 @@ class PlacementProblem:
                             if reached.any() else None),
         }
         if self.kind == "shelters":
-            cap = self.capacity[is_open]
+            capacity = self.capacity
+            assert capacity is not None, "shelter sites have capacities (plan_sites)"
+            cap = capacity[is_open]
             served = time_s = 0.0
             if is_open.any():
                 assigned = p_median(cost[:, is_open], w, 0, fixed=np.ones(cap.size, dtype=bool),
                                     capacity=cap)
+                assert assigned.served is not None, "p-median reports the demand it serves"
                 served, time_s = float(assigned.served), assigned.objective
             out.update({"capacity": float(cap.sum()), "sheltered": served,
                         "unsheltered": self.demand.total - served, "weighted_time_s": time_s})
         else:
+            units, q = self.station_inputs()
             out.update({
                 "expected_covered_demand": expected_covered_demand(
-                    cost, w, self.standard_s, is_open, self.sites.units, self.busy_fraction),
+                    cost, w, self.standard_s, is_open, units, q),
                 "weighted_time_s": float(np.sum(w[reached] * nearest[reached])),
             })
         return out
@@ -204,6 +214,7 @@ def placement_problem(
         return PlacementProblem(sites=sites, demand=demand, cost_s=cost, standard_s=standard,
                                fixed=fixed)
     demand = call_demand(scenario, world)
+    assert sites.turnout_s is not None, "station sites have turnout times (plan_sites)"
     cost = response_time_matrix(net, sites.node, sites.turnout_s)[demand.node]
     cost[:, sites.units == 0] = np.inf  # a station without the unit type serves nobody
     standard = float(scenario.response.standard) if standard_s is None else float(standard_s)
@@ -240,6 +251,7 @@ def estimate_busy_fraction(
     ok = np.isfinite(nearest)
     travel_s = (float(np.sum(demand.weight[ok] * nearest[ok]) / demand.weight[ok].sum())
                 if ok.any() else 0.0)
+    assert sites.units is not None, "station sites have units (plan_sites)"
     free_units = sites.units[~fixed]
     units = float(sites.units[fixed].sum()) + n_new * (float(free_units.mean())
                                                        if free_units.size else 0.0)
@@ -343,11 +355,11 @@ def place(problem: PlacementProblem, model: str, n_new: int) -> tuple[Placement,
     elif model == "mclp":
         placement = mclp(cost, w, std, n_new, fixed=fixed)
     elif model == "mexclp":
-        placement = mexclp(cost, w, std, n_new, fixed=fixed, units=problem.sites.units,
-                           busy_fraction=problem.busy_fraction)
-        params.update(busy_fraction=problem.busy_fraction,
+        units, q = problem.station_inputs()
+        placement = mexclp(cost, w, std, n_new, fixed=fixed, units=units, busy_fraction=q)
+        params.update(busy_fraction=q,
                       busy_fraction_rule=problem.busy_fraction_rule,
-                      units=dict(zip(problem.sites.id, problem.sites.units.tolist(),
+                      units=dict(zip(problem.sites.id, units.tolist(),
                                      strict=True)))
     elif model == "pmedian":
         placement = p_median(cost, w, n_new, fixed=fixed, capacity=problem.capacity)
@@ -432,7 +444,7 @@ def placement_report(
                                "x": float(sites.x_m[j]), "y": float(sites.y_m[j])}
         if sites.capacity is not None:
             row["capacity"] = int(sites.capacity[j])
-        if sites.units is not None:
+        if sites.units is not None and sites.turnout_s is not None:  # stations
             row.update(units=int(sites.units[j]), turnout_s=float(sites.turnout_s[j]))
         return row
 

@@ -25,8 +25,10 @@ import matplotlib
 import numpy as np
 from matplotlib import animation as mpl_animation
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import PathCollection
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
+from matplotlib.image import AxesImage
 from matplotlib.lines import Line2D
 
 from citysim.agents.states import State
@@ -149,8 +151,8 @@ def capture_frame(model: Any) -> AnimationFrame:
     pick = np.unique(np.linspace(0, n - 1, min(n, MAX_AGENTS)).astype(np.int64)) if n else \
         np.zeros(0, dtype=np.int64)
     people = res.where(net, world.shelters) if n else None
-    x = people.x_m[pick] if n else np.zeros(0)
-    y = people.y_m[pick] if n else np.zeros(0)
+    x = people.x_m[pick] if people is not None else np.zeros(0)
+    y = people.y_m[pick] if people is not None else np.zeros(0)
     counts = model.state_counts()
     persons = np.array([sum(int(counts[int(s)]) for s in states)
                         for _, _, states in STATE_GROUPS], dtype=np.int64)
@@ -239,15 +241,16 @@ def _draw(frames: list[AnimationFrame], world: World, title: str) -> tuple[Any, 
     ax.set_xlim(xmin - pad, xmax + pad)
     ax.set_ylim(ymin - pad, ymax + pad)
     scales = _hazard_scales(frames)
-    layers: list[Any] = []
+    layers: list[AxesImage | PathCollection | None] = []
     handles = []
     for k, top in enumerate(scales):
         cmap = HAZARD_CMAPS[k % len(HAZARD_CMAPS)]
-        mine = [f.hazards[k] for f in frames if f.hazards[k] is not None]
+        mine = [h for h in (f.hazards[k] for f in frames) if h is not None]
         if not mine:
             layers.append(None)
             continue
         first = mine[0]
+        art: AxesImage | PathCollection
         if first.grid is not None:
             art = ax.imshow(np.full((2, 2), np.nan), extent=first.extent_m, origin="lower",
                             cmap=cmap, vmin=0.0, vmax=top, alpha=0.75, zorder=1,
@@ -300,23 +303,28 @@ def _draw(frames: list[AnimationFrame], world: World, title: str) -> tuple[Any, 
             if art is None:
                 continue
             if h is None:
-                if hasattr(art, "set_offsets"):
+                if isinstance(art, PathCollection):
                     art.set_offsets(np.zeros((0, 2)))
                 else:
                     art.set_data(np.full((2, 2), np.nan))
             elif h.grid is not None:  # values under 1 % of the scale are not drawn
-                grid = np.where(np.asarray(h.grid) > art.norm.vmax / 100.0, h.grid, np.nan)
+                assert isinstance(art, AxesImage), "a hazard's frames: all grids or all points"
+                assert h.extent_m is not None, "a grid frame has its extent"
+                grid = np.where(np.asarray(h.grid) > art.get_clim()[1] / 100.0, h.grid, np.nan)
                 art.set_data(grid)
                 art.set_extent(h.extent_m)
             else:
+                assert isinstance(art, PathCollection), "a hazard's frames: all grids or all points"
+                assert h.x_m is not None and h.y_m is not None, "a frame without a grid has points"
                 art.set_offsets(np.column_stack([h.x_m, h.y_m]))
                 art.set_array(np.asarray(h.value))
         people.set_offsets(np.column_stack([f.x_m, f.y_m]) + jitter[:len(f.x_m)])
         people.set_array(f.group.astype(float))
         shelters.set_array(f.shelter_load)
         units.set_offsets(np.column_stack([f.unit_x_m, f.unit_y_m]))
-        units.set_facecolors(np.where(f.unit_busy[:, None], [[0.906, 0.298, 0.235, 1.0]],
-                                      [[1.0, 1.0, 1.0, 1.0]]))
+        # matplotlib's stubs leave out an (n, 4) RGBA array, a valid sequence of colours
+        units.set_facecolor(np.where(f.unit_busy[:, None], [[0.906, 0.298, 0.235, 1.0]],  # type: ignore[arg-type]
+                                     [[1.0, 1.0, 1.0, 1.0]]))
         clock_text.set_text(f"T+{clock(f.t_s)}")
         counts_text.set_text("   ".join(f"{label}: {number(p)}" for (label, _, _), p
                                         in zip(STATE_GROUPS, f.persons, strict=True) if p))
