@@ -47,6 +47,9 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     run.add_argument("--out", type=Path, default=None,
                      help="result folder (default: outputs.dir, else results/<name>)")
     run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    run.add_argument("--injects", type=Path, default=None, metavar="FILE",
+                     help="apply a drill-room session's injects file (citysim view saves it); "
+                          "same seed: the session bit for bit")
     validate = sub.add_parser("validate", help="check a scenario; list every problem")
     scenario_args(validate)
     coverage = sub.add_parser("coverage", help="station coverage of population and area; gaps map")
@@ -182,6 +185,14 @@ def _run(args: argparse.Namespace) -> int:
     from citysim.app.run import headline, run
 
     scenario = _load(args)
+    if args.injects is not None:
+        from citysim.scenario.injects import load_injects, with_injects
+
+        try:
+            scenario = with_injects(scenario, load_injects(args.injects))
+        except ScenarioError as err:  # the injects file's problems, named as that file
+            print(err.with_source(args.injects).render(), file=sys.stderr)
+            return EXIT_BAD_INPUT
     out_dir = output_folder(scenario, args.out)
     result = run(scenario, out=out_dir, progress=not args.no_progress)
     print(f"{scenario.name}: results in {out_dir}")
