@@ -50,6 +50,15 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     run.add_argument("--injects", type=Path, default=None, metavar="FILE",
                      help="apply a drill-room session's injects file (citysim view saves it); "
                           "same seed: the session bit for bit")
+    view = sub.add_parser("view", help="the drill room: watch and steer a running scenario in "
+                                       "the browser")
+    scenario_args(view)
+    view.add_argument("--host", default="127.0.0.1", help="address to listen on (default "
+                                                          "127.0.0.1: this machine only)")
+    view.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    view.add_argument("--out", type=Path, default=None,
+                      help="folder the session's injects.yaml is saved into (default: "
+                           "outputs.dir, else results/<name>)")
     validate = sub.add_parser("validate", help="check a scenario; list every problem")
     scenario_args(validate)
     coverage = sub.add_parser("coverage", help="station coverage of population and area; gaps map")
@@ -200,6 +209,18 @@ def _run(args: argparse.Namespace) -> int:
     width = max(len(key) for key, _ in rows)
     for key, value in rows:
         print(f"  {key:<{width}}  {_format(value)}")
+    return EXIT_OK
+
+
+def _view(args: argparse.Namespace) -> int:
+    scenario = _load(args)
+    try:
+        from citysim.app.view import serve
+    except ImportError as err:
+        print(f"citysim view needs the drill-room extra ({err.name} is missing): "
+              "pip install 'citysim[view]'", file=sys.stderr)
+        return EXIT_FAILED
+    serve(scenario, host=args.host, port=args.port, out=args.out)
     return EXIT_OK
 
 
@@ -420,7 +441,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     verbs = {"run": _run, "validate": _validate, "coverage": _coverage, "batch": _batch,
              "sweep": _sweep, "calibrate": _calibrate, "optimize": _optimize,
-             "report": _report, "drill": _drill}
+             "report": _report, "drill": _drill, "view": _view}
     try:
         return verbs[args.verb](args)
     except _OptionError as err:

@@ -117,3 +117,15 @@ def test_bad_injects_exit_2_naming_the_inject(tmp_path, capsys):
     bad.write_text("injects:\n  - {at: 1min, reopen_road: R9}\n")
     assert main(["run", str(path), "--injects", str(bad), "--no-progress"]) == 2
     assert "no closed road 'R9'" in capsys.readouterr().err
+
+
+def test_view_refuses_a_bad_scenario_as_validate_does(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(DRILL_CITY.replace("seed: 5}", "seed: 5}\nbehaviour: {compliance: 2}")
+                   .replace("behaviour:\n  warnings", "extra:\n  warnings"))
+    assert main(["validate", str(bad)]) == 2
+    validate_err = capsys.readouterr().err
+    assert main(["view", str(bad), "--port", "1"]) == 2  # refused before any server starts
+    view_err = capsys.readouterr().err
+    assert view_err == validate_err
+    assert "behaviour.compliance" in view_err and "Traceback" not in view_err
