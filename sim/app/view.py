@@ -4,8 +4,8 @@ Built on Mesa's own visualisation stack: a :class:`mesa.visualization.SolaraViz`
 page (play, pause, step, speed, reset; sliders for the settings before the
 start) shows a :class:`~citysim.view.session.DrillModel` -- the
 :class:`~citysim.model.CityModel` of the session -- with the city map
-(:mod:`citysim.view.mapdata`, drawn by ``map.vue``), live KPI charts (Mesa's
-``make_plot_component`` over the model's DataCollector) and the inject
+(:mod:`citysim.view.mapdata`, drawn by ``map.vue``), live KPI charts (the
+model's Mesa DataCollector, redrawn at each new record) and the inject
 controls. Clicking a street closes it (or reopens a street the session
 closed); a click on the map elsewhere warns the area around it, starts a
 fire or a release there, as the chosen click action says; a unit can be
@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import solara
-from mesa.visualization import SolaraViz, make_plot_component
+from matplotlib.figure import Figure
+from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
 from citysim.app.validate import validate
@@ -83,8 +84,36 @@ def RoadMap(  # noqa: N802  (a Solara component drawn by map.vue)
 
 LEGEND = [[label, colour] for label, colour in STATE_COLOURS.values()]
 """The residents' legend: state and colour."""
-KPI_CHARTS = [make_plot_component(list(series))[0] for series in KPI_SERIES]
-"""Mesa's plot components of :data:`KPI_SERIES`."""
+
+
+def kpi_figure(series: dict[str, list[float]], names: tuple[str, ...]) -> Figure:
+    """A small chart of recorded KPI columns against scenario time (min)."""
+    fig = Figure(figsize=(4.2, 2.4), layout="constrained")
+    ax = fig.add_subplot()
+    t_min = [t / 60.0 for t in series["t_s"]]
+    for name in names:
+        ax.plot(t_min, series[name], label=name.replace("_", " "))
+    ax.set_xlabel("scenario time (min)")
+    ax.legend(fontsize=7, loc="upper left")
+    ax.tick_params(labelsize=7)
+    return fig
+
+
+@solara.component
+def KpiCharts(model: DrillModel, records: int) -> None:  # noqa: N802  (a Solara component)
+    """The live KPI charts, redrawn when the DataCollector records a new row.
+
+    Reads a snapshot of the first ``records`` rows (the model may be stepping
+    in another thread meanwhile).
+    """
+    def snapshot() -> dict[str, list[float]]:
+        return {k: list(v[:records]) for k, v in model.datacollector.model_vars.items()}
+
+    figures = solara.use_memo(lambda: [kpi_figure(snapshot(), names) for names in KPI_SERIES],
+                              [id(model), records])
+    with solara.Row(style={"flex-wrap": "wrap"}):
+        for fig in figures:
+            solara.FigureMatplotlib(fig, format="png", dependencies=[id(model), records])
 
 
 @solara.component
@@ -165,10 +194,7 @@ def DrillRoom(model_ref: Any, geo: MapGeometry) -> None:  # noqa: N802  (a Solar
                             f"{': ' + what if isinstance(what, str) else ''}"
                             f"{': ' + what.id if j.close_road is not None else ''}",
                             classes=["injects-log"])
-    with solara.Row(style={"flex-wrap": "wrap"}):
-        for chart in KPI_CHARTS:
-            with solara.Column(style={"width": "420px"}):
-                chart(model)
+    KpiCharts(model, len(model.datacollector.model_vars["t_s"]))
 
 
 def _street_of(inject: Any, geo: MapGeometry, model: DrillModel) -> list[int]:

@@ -2,13 +2,13 @@
 
 Drives Debian's Chromium (``/usr/bin/chromium``) through Playwright's Python
 package with its ``executable_path`` (Playwright's own browser download is
-not used). Skipped where no Chromium is installed.
+not used). Like the report's browser test, it fails (never skips) when
+Chromium is missing (``scripts/test`` installs it).
 """
 
 from __future__ import annotations
 
 import json
-import shutil
 import socket
 import subprocess
 import sys
@@ -23,10 +23,8 @@ from citysim.metrics import summarize_model
 from citysim.scenario import load_scenario
 from citysim.scenario.injects import load_injects
 from citysim.view.session import DrillModel
+from tests.report.browser import chromium
 from tests.view.drill_city import DRILL_CITY
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on this machine")
 
 
 def _free_port() -> int:
@@ -74,7 +72,7 @@ def test_drill_room_close_a_road_in_the_browser(tmp_path):
     try:
         _wait_for(f"http://127.0.0.1:{port}/", server)
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+            browser = p.chromium.launch(executable_path=chromium(), args=["--no-sandbox"])
             page = browser.new_page(viewport={"width": 1500, "height": 1100})
             page.goto(f"http://127.0.0.1:{port}/")
             page.locator(".closed-count[data-closed='0']").wait_for(timeout=120_000)
