@@ -151,6 +151,7 @@ class CityModel(mesa.Model):
         self.roads = Roads.empty(net, edge_traffic(net))
         largest = int(self.plan.persons.max()) if len(self.residents) else 1
         self.shelters = ShelterState.empty(self.world.shelters, net.n_nodes, largest)
+        self._opening = self._close_unopened_shelters()
         self.node_persons = np.bincount(self.plan.home_node, weights=self.plan.persons,
                                         minlength=net.n_nodes)
         self._word_rng = streams.generator("residents.word_of_mouth")
@@ -276,6 +277,30 @@ class CityModel(mesa.Model):
         self.routes = (next_edge, open_nodes)
         self._route_factor = np.stack([self.walk_speed_factor, self.edge_speed_factor])
         self.route_updates += 1
+
+    def _close_unopened_shelters(self) -> dict[int, float]:
+        """Shelters with an ``opens`` time: no room until then; returns {shelter: opens (s)}."""
+        index = {sid: k for k, sid in enumerate(self.world.shelters.id)}
+        opening = {index[s.id]: float(s.opens) for s in self.scenario.shelters
+                   if s.opens is not None and s.opens > 0 and s.id in index}
+        for k in opening:
+            self.shelters.capacity[k] = 0
+            self.shelters.full[k] = True
+            self.shelters.t_full_s[k] = np.nan
+        return opening
+
+    def _open_shelters(self) -> None:
+        """Open the shelters whose time has come (before residents move), and re-route."""
+        t_end = self.t_s + self.step_dt_s
+        due = [k for k, at in self._opening.items() if at <= t_end + 1e-9]
+        if not due:
+            return
+        st = self.shelters
+        for k in due:
+            del self._opening[k]
+            st.capacity[k] = int(self.world.shelters.capacity[k])
+            st.full[k] = st.capacity[k] < st.largest_agent
+        self._update_routes()
 
     def _warning_areas(self) -> list[np.ndarray | None]:
         """Per scheduled warning (in time order, as the plan has them): nodes it reaches.
@@ -462,6 +487,7 @@ class CityModel(mesa.Model):
         self._advance_hazards()
         self._apply_hazard_effects()
         self._issue_warnings()
+        self._open_shelters()
         self._move_residents()
         self._expose_people()
         raised = [(hazard, req) for hazard in self.hazards for req in hazard.incidents()]

@@ -35,7 +35,8 @@ __all__ = ["KPI_SERIES", "Page", "serve"]
 KPI_SERIES = (("evacuated", "evacuating", "not_evacuated"), ("fatalities", "injured"),
               ("shelter_occupancy",), ("active_incidents", "busy_units"), ("closed_edges",))
 """The live KPI charts: DataCollector columns drawn together."""
-CLICK_ACTIONS = ("warn area (500 m)", "start a fire", "start a release")
+CLICK_ACTIONS = ("warn area (500 m)", "start a fire", "start a release",
+                 "open a shelter (1,000 places)")
 """What a click on the map off the streets injects."""
 _ROOM: dict[str, Any] = {}
 """The session ``serve`` set up: scenario, world, output folder (one server per process)."""
@@ -156,8 +157,11 @@ def DrillRoom(model_ref: Any, geo: MapGeometry) -> None:  # noqa: N802  (a Solar
             inject(warning={"location": where, "radius_m": 500.0})
         elif action.value == CLICK_ACTIONS[1]:
             inject(fire={"location": where})
-        else:
+        elif action.value == CLICK_ACTIONS[2]:
             inject(release={"location": where})
+        else:
+            extra = sum(j.shelter is not None for j in model.injects)
+            inject(shelter={"id": f"X{extra + 1}", "location": where, "capacity": 1000})
 
     def save() -> None:
         message.value = f"saved {save_injects(model_ref.value, _ROOM['out'])}"

@@ -16,6 +16,7 @@ bit::
       - {at: 5min, warning: {location: {x: 400, y: 400}, radius_m: 500, reach: 0.9}}
       - {at: 20min, fire: {location: {x: 600, y: 800}}}
       - {at: 25min, release: {location: {x: 900, y: 400}, rate_kg_s: 5, duration: 30min}}
+      - {at: 15min, shelter: {id: X1, location: {x: 300, y: 900}, capacity: 1000}}
 
 =================  ==========================================================
 inject             becomes
@@ -27,6 +28,7 @@ inject             becomes
 ``warning``        a ``behaviour.warnings`` entry with an ``area``
 ``fire``           an ignition of the scenario's first fire hazard (or a new one)
 ``release``        a ``type: chemical_leak`` hazard starting at ``at``
+``shelter``        a ``shelters`` entry that ``opens`` at ``at``
 =================  ==========================================================
 """
 
@@ -54,7 +56,7 @@ DEFAULT_RELEASE_WEATHER = {"wind_speed_mps": 3.0, "from_deg": 270.0, "stability"
 """Weather of an injected release when it names none and the scenario has no leak."""
 
 KINDS = ("close_road", "reopen_road", "out_of_service", "back_in_service", "warning", "fire",
-         "release")
+         "release", "shelter")
 """The inject kinds, one key each."""
 
 
@@ -92,6 +94,15 @@ class ReleaseInject(ConfigModel):
     weather: dict[str, Any] | None = None
 
 
+class ShelterInject(ConfigModel):
+    """An extra shelter opened at the inject's time."""
+
+    id: Id
+    location: Location
+    capacity: Annotated[int, Strict(), Interval(ge=1)]
+    name: Text = "extra shelter (drill inject)"
+
+
 class Inject(ConfigModel):
     """One timed inject: ``at`` and exactly one of :data:`KINDS`."""
 
@@ -103,6 +114,7 @@ class Inject(ConfigModel):
     warning: WarningInject | None = None
     fire: FireInject | None = None
     release: ReleaseInject | None = None
+    shelter: ShelterInject | None = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> Inject:
@@ -246,6 +258,9 @@ def with_injects(scenario: Scenario, injects: Injects | tuple[Inject, ...]) -> S
                 "substance": r.substance,
                 "release": {"rate_kg_s": r.rate_kg_s, "start": at, "duration": r.duration},
                 "weather": weather})
+        elif item.shelter is not None:
+            data.setdefault("shelters", []).append(
+                {**item.shelter.model_dump(mode="json"), "kind": "drill", "opens": at})
     if closures:
         hazards.append({"type": "road_closure", "closures": closures})
     if problems:

@@ -109,8 +109,9 @@ class DrillModel(CityModel):
                                injects=tuple(injects))
         injected = with_injects(scenario, self.session)
         seed = int(injected.run.seed)
-        if world is None or (engines_per_station is not None and len(world.stations)
-                             and (world.stations.units[:, 0] != engines_per_station).any()):
+        if (world is None or list(world.shelters.id) != [s.id for s in injected.shelters]
+                or (engines_per_station is not None and len(world.stations)
+                    and (world.stations.units[:, 0] != engines_per_station).any())):
             world = build_world(injected, world_streams(seed))
         super().__init__(injected, replication_seed_sequence(seed, 0), world=world)
 

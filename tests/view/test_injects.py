@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -24,6 +25,7 @@ LIVE = [  # (step at which the controller acts, inject)
     (36, {"back_in_service": "F1-engine1"}),
     (42, {"release": {"location": {"x": 750, "y": 300}, "rate_kg_s": 2.0,
                       "duration": 600.0}}),
+    (45, {"shelter": {"id": "X1", "location": {"x": 1050, "y": 0}, "capacity": 800}}),
 ]
 
 
@@ -65,6 +67,10 @@ def test_live_injects_replay_bit_for_bit(tmp_path):
     assert replayed["fire_buildings_burned"] >= 1
     assert "plume_aegl2_area_km2" in replayed
     assert replayed["road_closure_edges_closed"] == 0
+    shelters = pd.read_parquet(out / "shelters.parquet").set_index("shelter")
+    assert shelters.loc["X1", "arrivals"] > 0  # the extra shelter took evacuees once open
+    arrived = live.residents.t_arrive_s[live.residents.shelter == len(shelters) - 1]
+    assert arrived.size and arrived.min() > 450.0  # ... and none before it opened
     plain = tmp_path / "plain"
     assert main(["run", str(path), "--out", str(plain), "--no-progress"]) == 0
     assert _without_wall_time(json.loads((plain / "summary.json").read_text())) != \
