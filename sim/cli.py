@@ -47,6 +47,18 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     run.add_argument("--out", type=Path, default=None,
                      help="result folder (default: outputs.dir, else results/<name>)")
     run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    run.add_argument("--injects", type=Path, default=None, metavar="FILE",
+                     help="apply a drill-room session's injects file (citysim view saves it); "
+                          "same seed: the session bit for bit")
+    view = sub.add_parser("view", help="the drill room: watch and steer a running scenario in "
+                                       "the browser")
+    scenario_args(view)
+    view.add_argument("--host", default="127.0.0.1", help="address to listen on (default "
+                                                          "127.0.0.1: this machine only)")
+    view.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    view.add_argument("--out", type=Path, default=None,
+                      help="folder the session's injects.yaml is saved into (default: "
+                           "outputs.dir, else results/<name>)")
     validate = sub.add_parser("validate", help="check a scenario; list every problem")
     scenario_args(validate)
     coverage = sub.add_parser("coverage", help="station coverage of population and area; gaps map")
@@ -182,6 +194,14 @@ def _run(args: argparse.Namespace) -> int:
     from citysim.app.run import headline, run
 
     scenario = _load(args)
+    if args.injects is not None:
+        from citysim.scenario.injects import load_injects, with_injects
+
+        try:
+            scenario = with_injects(scenario, load_injects(args.injects))
+        except ScenarioError as err:  # the injects file's problems, named as that file
+            print(err.with_source(args.injects).render(), file=sys.stderr)
+            return EXIT_BAD_INPUT
     out_dir = output_folder(scenario, args.out)
     result = run(scenario, out=out_dir, progress=not args.no_progress)
     print(f"{scenario.name}: results in {out_dir}")
@@ -189,6 +209,18 @@ def _run(args: argparse.Namespace) -> int:
     width = max(len(key) for key, _ in rows)
     for key, value in rows:
         print(f"  {key:<{width}}  {_format(value)}")
+    return EXIT_OK
+
+
+def _view(args: argparse.Namespace) -> int:
+    scenario = _load(args)
+    try:
+        from citysim.app.view import serve
+    except ImportError as err:
+        print(f"citysim view needs the drill-room extra ({err.name} is missing): "
+              "pip install 'citysim[view]'", file=sys.stderr)
+        return EXIT_FAILED
+    serve(scenario, host=args.host, port=args.port, out=args.out)
     return EXIT_OK
 
 
@@ -409,7 +441,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     verbs = {"run": _run, "validate": _validate, "coverage": _coverage, "batch": _batch,
              "sweep": _sweep, "calibrate": _calibrate, "optimize": _optimize,
-             "report": _report, "drill": _drill}
+             "report": _report, "drill": _drill, "view": _view}
     try:
         return verbs[args.verb](args)
     except _OptionError as err:

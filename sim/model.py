@@ -29,7 +29,7 @@ from citysim.tables import (
     typed_frame,
 )
 from citysim.world.builder import World, build_world
-from citysim.world.sites import UNIT_TYPES
+from citysim.world.sites import UNIT_TYPES, Locator
 
 FREE_WALK_SPEED_MPS = 1.34
 """Free walking speed used to weight routes to shelters (Weidmann 1993)."""
@@ -151,10 +151,12 @@ class CityModel(mesa.Model):
         self.roads = Roads.empty(net, edge_traffic(net))
         largest = int(self.plan.persons.max()) if len(self.residents) else 1
         self.shelters = ShelterState.empty(self.world.shelters, net.n_nodes, largest)
+        self._opening = self._close_unopened_shelters()
         self.node_persons = np.bincount(self.plan.home_node, weights=self.plan.persons,
                                         minlength=net.n_nodes)
         self._word_rng = streams.generator("residents.word_of_mouth")
         self._warnings_done = 0
+        self._warn_area = self._warning_areas()
         self._node_warned = np.zeros(net.n_nodes, dtype=bool)  # nodes a hazard has warned
         action = scenario.behaviour.action
         self.node_action = np.full(net.n_nodes, ACTION_CODES.get(action, ACT_EVACUATE),
@@ -276,12 +278,59 @@ class CityModel(mesa.Model):
         self._route_factor = np.stack([self.walk_speed_factor, self.edge_speed_factor])
         self.route_updates += 1
 
+    def _close_unopened_shelters(self) -> dict[int, float]:
+        """Shelters with an ``opens`` time: no room until then; returns {shelter: opens (s)}."""
+        index = {sid: k for k, sid in enumerate(self.world.shelters.id)}
+        opening = {index[s.id]: float(s.opens) for s in self.scenario.shelters
+                   if s.opens is not None and s.opens > 0 and s.id in index}
+        for k in opening:
+            self.shelters.capacity[k] = 0
+            self.shelters.full[k] = True
+            self.shelters.t_full_s[k] = np.nan
+        return opening
+
+    def _open_shelters(self) -> None:
+        """Open the shelters whose time has come (before residents move), and re-route."""
+        t_end = self.t_s + self.step_dt_s
+        due = [k for k, at in self._opening.items() if at <= t_end + 1e-9]
+        if not due:
+            return
+        st = self.shelters
+        for k in due:
+            del self._opening[k]
+            st.capacity[k] = int(self.world.shelters.capacity[k])
+            st.full[k] = st.capacity[k] < st.largest_agent
+        self._update_routes()
+
+    def _warning_areas(self) -> list[np.ndarray | None]:
+        """Per scheduled warning (in time order, as the plan has them): nodes it reaches.
+
+        ``None`` for a warning to the whole city; else a boolean per node, true
+        within the warning's ``area`` (distance from the area's location).
+        """
+        net = self.world.network
+        warnings = sorted(self.scenario.behaviour.warnings, key=lambda w: w.at)
+        areas: list[np.ndarray | None] = []
+        locator = Locator(net, self.world.crs, math.inf)
+        for j, warning in enumerate(warnings):
+            if warning.area is None:
+                areas.append(None)
+                continue
+            x, y, _ = locator.resolve([warning.area.location],
+                                      [("behaviour", "warnings", j, "area", "location")])
+            areas.append(np.hypot(net.node_x_m - x[0], net.node_y_m - y[0])
+                         <= warning.area.radius_m)
+        return areas
+
     def _issue_warnings(self) -> None:
         plan, t_end = self.plan, self.t_s + self.step_dt_s
         while (self._warnings_done < plan.warn_at_s.size
                and plan.warn_at_s[self._warnings_done] <= t_end + 1e-9):
             j = self._warnings_done
-            self.residents.warn(plan.u_warn[:, j] < plan.warn_reach[j], t_end)
+            reached = plan.u_warn[:, j] < plan.warn_reach[j]
+            area = self._warn_area[j]
+            self.residents.warn(reached if area is None else reached & area[plan.home_node],
+                                t_end)
             self._warnings_done += 1
         for hazard in self.hazards:
             nodes = hazard.warned_nodes()
@@ -438,6 +487,7 @@ class CityModel(mesa.Model):
         self._advance_hazards()
         self._apply_hazard_effects()
         self._issue_warnings()
+        self._open_shelters()
         self._move_residents()
         self._expose_people()
         raised = [(hazard, req) for hazard in self.hazards for req in hazard.incidents()]

@@ -626,7 +626,14 @@ PositiveDistribution = Annotated[Distribution, AfterValidator(_positive)]
 NonNegDurationDistribution = Annotated[DurationDistribution, AfterValidator(_non_negative)]
 
 
-class ScheduledWarning(ConfigModel):
+class WarningArea(ConfigModel):
+    """Where a warning is issued: the residents living within ``radius_m`` of ``location``."""
+
+    location: Location
+    radius_m: PosFloat
+
+
+class ScheduledWarning(OmitNoneModel):
     """A warning issued at a time (warnings are also issued on hazard detection).
 
     Attributes
@@ -635,10 +642,14 @@ class ScheduledWarning(ConfigModel):
         When (s).
     reach
         Share of residents it reaches, (0, 1]; default 1.
+    area
+        Only residents whose home lies in this circle; default the whole city
+        (a drill-room inject, :mod:`citysim.scenario.injects`).
     """
 
     at: Duration
     reach: Annotated[float, Strict(), Gt(0), Le(1)] = 1.0
+    area: WarningArea | None = None
 
 
 class ModeShare(ConfigModel):

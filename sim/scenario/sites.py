@@ -23,6 +23,7 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     WrapValidator,
+    model_serializer,
     model_validator,
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
@@ -115,6 +116,9 @@ class Shelter(Site):
         Usable area (m²), used when ``capacity`` is not given.
     m2_per_person
         Usable area per person (m²); default :data:`SHELTER_M2_PER_PERSON`.
+    opens
+        When it opens (s); default open from the start. Until then nobody is
+        routed to it or admitted (an extra shelter opened as a drill inject).
     """
 
     csv_one_of: ClassVar[tuple[str, ...]] = ("capacity", "area_m2")
@@ -123,6 +127,14 @@ class Shelter(Site):
     kind: Text | None = None
     area_m2: PosFloat | None = None
     m2_per_person: PosFloat = SHELTER_M2_PER_PERSON
+    opens: Duration | None = None
+
+    @model_serializer(mode="wrap")
+    def _own_keys(self, handler: Any) -> Any:
+        out = handler(self)
+        if isinstance(out, dict) and self.opens is None:  # scenarios without it resolve as before
+            out.pop("opens", None)
+        return out
 
     @model_validator(mode="after")
     def _capacity_or_area(self) -> Shelter:
