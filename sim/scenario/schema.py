@@ -59,6 +59,7 @@ from citysim.scenario.problems import Loc, format_path
 from citysim.scenario.sites import (
     BBox,
     Candidates,
+    HydrantsSpec,
     ShelterList,
     Site,
     StationList,
@@ -910,6 +911,7 @@ _SECTIONS_WITH_DEFAULTS = (
     "shelters",
     "candidates",
     "stations",
+    "hydrants",
     "hazards",
     "behaviour",
     "response",
@@ -934,6 +936,11 @@ class Scenario(ConfigModel):
         :class:`~citysim.scenario.sites.Station` (CSV files already read).
     candidates
         Candidate sites for ``citysim optimize``.
+    hydrants
+        Municipal fire hydrants: a tuple of
+        :class:`~citysim.scenario.sites.Hydrant`, or
+        :class:`~citysim.scenario.sites.SyntheticHydrants` (placed along the
+        streets when the world is built).
     hazards
         Tuple of hazard configs, each an instance of the model registered
         for its ``type`` (:mod:`citysim.hazards.registry`).
@@ -955,6 +962,7 @@ class Scenario(ConfigModel):
     shelters: ShelterList = ()
     candidates: Candidates = Candidates()
     stations: StationList = ()
+    hydrants: HydrantsSpec = ()
     hazards: tuple[HazardItem, ...] = ()
     behaviour: Behaviour = Behaviour()
     response: Response = Response()
@@ -1084,7 +1092,8 @@ def _osm_site_defaults(data: dict[str, Any]) -> dict[str, Any]:
             return [fill(v) for v in value]
         return value
 
-    out = {k: fill(v) if k in ("shelters", "stations") else v for k, v in data.items()}
+    out = {k: fill(v) if k in ("shelters", "stations", "hydrants") else v
+           for k, v in data.items()}
     if isinstance(out.get("candidates"), dict):
         out["candidates"] = {k: fill(v) for k, v in out["candidates"].items()}
     return out
