@@ -701,7 +701,7 @@ OSM_STATION_UNITS = {"engine": 2}
 """Units of a station read from OSM when ``units`` is not given."""
 
 
-def osm_selection(model: type[Site]) -> type[OsmSites]:
+def osm_selection(model: type[Site]) -> type[OsmShelters | OsmStations | OsmHydrants]:
     """The ``{osm: ...}`` selection model of a kind of site."""
     if model is Hydrant:
         return OsmHydrants
