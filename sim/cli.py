@@ -226,6 +226,12 @@ def _coverage(args: argparse.Namespace) -> int:
           f"({rep['road_km_covered']:,.1f} of {rep['road_km_total']:,.1f} km)")
     print(f"  area (raster)  {pct(rep['raster_area_fraction']):>8}  "
           "(of the network's bounding box)")
+    if run.hydrants is not None:
+        print(f"  hydrants       {pct(rep['hydrant_street_fraction']):>8}  of street length, "
+              f"{pct(rep['hydrant_building_fraction'])} of buildings within "
+              f"{rep['hydrant_radius_m']:g} m along the streets ({rep['hydrants_usable']} of "
+              f"{rep['hydrants_total']} usable; {rep['hydrant_spacing_violations']} gaps over "
+              f"{rep['hydrant_spacing_m']:g} m)")
     for row in rep["stations"]:
         if not row["units"]:
             print(f"  {row['station']}: no {cov.unit_type}, not counted")
@@ -241,6 +247,10 @@ def _coverage(args: argparse.Namespace) -> int:
               f"{row['district_area_km2']:.1f} km², {row['district_road_km']:.1f} km of road; "
               f"edge of district at {'—' if latest is None else f'{latest / 60.0:.1f} min'}"
               + (f"  [{'; '.join(flags)}]" if flags else ""))
+    if run.compliance is not None and len(run.compliance):
+        met = int(run.compliance["all_met"].sum())
+        print(f"  against 建标152-2017: {met} of {len(run.compliance)} stations meet every item "
+              "(stations_compliance.csv)")
     return EXIT_OK
 
 

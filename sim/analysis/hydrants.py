@@ -96,6 +96,9 @@ class HydrantCoverage:
     building_distance_m
         Hose length from the nearest usable hydrant to each building's
         frontage (m), ``inf`` where none, shape (b,).
+    building_street
+        The street (index into ``street_edge``) of each building's frontage,
+        shape (b,).
     spacing
         Spacing violations: ``street`` (edge), ``from_hydrant``,
         ``to_hydrant``, ``gap_m``.
@@ -111,6 +114,7 @@ class HydrantCoverage:
     street_covered_m: np.ndarray
     gaps: pd.DataFrame
     building_distance_m: np.ndarray
+    building_street: np.ndarray
     spacing: pd.DataFrame
 
     @property
@@ -250,15 +254,16 @@ def hydrant_coverage(
     spacing = pd.DataFrame(list(violations.values()),
                            columns=["street", "from_hydrant", "to_hydrant", "gap_m"])
     if building_xy_m is None:
-        b_dist = np.zeros(0)
+        b_dist, b_street = np.zeros(0), np.zeros(0, dtype=np.int64)
     else:
-        b_dist = _building_distance(network, forward, reverse, building_xy_m, length, du, dv,
-                                    h_pos, on_street)
+        b_dist, b_street = _building_distance(network, forward, reverse, building_xy_m, length,
+                                              du, dv, h_pos, on_street)
     return HydrantCoverage(radius_m=float(radius_m), spacing_m=float(spacing_m), usable=ok,
                            node_distance_m=node_dist, node_hydrant=node_hyd.astype(np.int64),
                            street_edge=forward, street_length_m=length,
                            street_covered_m=covered, gaps=gap_frame,
-                           building_distance_m=b_dist, spacing=spacing)
+                           building_distance_m=b_dist, building_street=b_street,
+                           spacing=spacing)
 
 
 def _complement(spans: list[tuple[float, float]], length_m: float) -> list[tuple[float, float]]:
@@ -297,11 +302,11 @@ def _gap_frame(network: RoadNetwork, gaps: list[tuple[int, float, float]]) -> pd
 def _building_distance(network: RoadNetwork, forward: np.ndarray, reverse: np.ndarray,
                        building_xy_m: tuple[np.ndarray, np.ndarray], length: np.ndarray,
                        du: np.ndarray, dv: np.ndarray, h_pos: np.ndarray,
-                       on_street: dict[int, list[int]]) -> np.ndarray:
-    """Hose length from the nearest usable hydrant to each building's frontage point (m)."""
+                       on_street: dict[int, list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Hose length from the nearest usable hydrant to each building's frontage (m), its street."""
     bx, by = (np.asarray(c, dtype=np.float64) for c in building_xy_m)
     if bx.size == 0:
-        return np.zeros(0)
+        return np.zeros(0), np.zeros(0, dtype=np.int64)
     edge, offset, _ = snap_to_edges(network, bx, by, forward)
     street, pos = _on_streets(network, forward, reverse, edge, offset)
     dist = np.minimum(du[street] + pos, dv[street] + length[street] - pos)
@@ -310,7 +315,7 @@ def _building_distance(network: RoadNetwork, forward: np.ndarray, reverse: np.nd
         if mine.size:
             near = np.abs(pos[mine, None] - h_pos[ks][None, :]).min(axis=1)
             dist[mine] = np.minimum(dist[mine], near)
-    return dist
+    return dist, street
 
 
 def straight_line_covered(hydrants: Hydrants, x_m: np.ndarray, y_m: np.ndarray,

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from citysim.analysis.compliance import station_compliance
 from citysim.analysis.coverage import Coverage, coverage_nodes, coverage_report, station_coverage
 from citysim.analysis.hydrants import HydrantCoverage, hydrant_coverage
 from citysim.io.atomic import write_json, write_parquet
@@ -137,6 +138,9 @@ class CoverageRun:
         ``coverage.json`` content.
     hydrants
         Hydrant coverage, ``None`` when the scenario has no ``hydrants:``.
+    compliance
+        ``stations_compliance.csv``: each station against 建标152-2017
+        (:func:`citysim.analysis.compliance.station_compliance`).
     """
 
     world: World
@@ -144,6 +148,7 @@ class CoverageRun:
     at_s: float | None
     report: dict[str, Any]
     hydrants: HydrantCoverage | None = None
+    compliance: pd.DataFrame | None = None
 
     def nodes_frame(self) -> pd.DataFrame:
         """Per node: ``node`` (id), ``node_index``, ``x, y``, ``population``, ``time_s``, ..."""
@@ -172,9 +177,9 @@ def run_coverage(
         Use the network as the hazards leave it at this time of the run
         (:func:`network_at`); ``None``: the normal network.
     out_dir
-        Write ``coverage.json``, ``coverage_nodes.parquet`` and
-        ``plots/coverage_map.png`` there (:func:`write_coverage`); ``None``
-        writes nothing.
+        Write ``coverage.json``, ``coverage_nodes.parquet``,
+        ``stations_compliance.csv``, the maps and the hydrant files there
+        (:func:`write_coverage`); ``None`` writes nothing.
 
     Returns
     -------
@@ -204,7 +209,9 @@ def run_coverage(
     report = coverage_report(cov, at_s=at, provenance=prov)
     if hyd is not None:
         report = _with_hydrants(report, hyd)
-    run = CoverageRun(world=world, coverage=cov, at_s=at, report=report, hydrants=hyd)
+    compliance = station_compliance(world.stations, cov, hyd, world.network)
+    run = CoverageRun(world=world, coverage=cov, at_s=at, report=report, hydrants=hyd,
+                      compliance=compliance)
     if out_dir is not None:
         write_coverage(run, Path(out_dir))
     return run
@@ -275,8 +282,24 @@ def write_coverage(run: CoverageRun, out_dir: Path) -> list[Path]:
     ]
     if run.hydrants is not None:
         written += _write_hydrants(run, run.hydrants, out_dir)
+    if run.compliance is not None:
+        written += _write_compliance(run, run.compliance, out_dir)
     written.append(write_json(out_dir / "coverage.json", run.report))
     return written
+
+
+def _write_compliance(run: CoverageRun, table: pd.DataFrame, out_dir: Path) -> list[Path]:
+    """``stations_compliance.csv`` and ``plots/stations_compliance.png``."""
+    from citysim.io.atomic import write_atomic
+    from citysim.plots import save_figure
+    from citysim.plots.hydrants import plot_compliance_map
+
+    return [
+        write_atomic(out_dir / "stations_compliance.csv",
+                     lambda p: table.to_csv(p, index=False)),
+        save_figure(plot_compliance_map(run.world, run.coverage, table),
+                    out_dir / "plots" / "stations_compliance.png"),
+    ]
 
 
 def _write_hydrants(run: CoverageRun, hyd: HydrantCoverage, out_dir: Path) -> list[Path]:

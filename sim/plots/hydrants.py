@@ -1,4 +1,4 @@
-"""Hydrant map: hydrants, the streets a hose reaches, the gaps and uncovered buildings."""
+"""Fire protection maps: hydrant coverage along the streets, stations against the standard."""
 
 from __future__ import annotations
 
@@ -6,14 +6,18 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib.collections import LineCollection
+from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 if TYPE_CHECKING:
+    import pandas as pd
+
+    from citysim.analysis.coverage import Coverage
     from citysim.analysis.hydrants import HydrantCoverage
     from citysim.world.builder import World
 
-__all__ = ["plot_hydrant_map"]
+__all__ = ["plot_compliance_map", "plot_hydrant_map"]
 
 COVERED_COLOR = "#2c7bb6"
 """Streets within the protection radius of a usable hydrant."""
@@ -91,3 +95,57 @@ def plot_hydrant_map(world: World, coverage: HydrantCoverage, *,
 
 def _pct(value: float) -> str:
     return "—" if value != value else f"{100.0 * value:.1f} %"
+
+
+MET_COLOR = "#1a9641"
+"""Districts whose station meets every item of the standard."""
+
+
+def plot_compliance_map(world: World, coverage: Coverage, table: pd.DataFrame) -> Figure:
+    """Station districts coloured by compliance, each station labelled with what it misses.
+
+    Parameters
+    ----------
+    world
+        The built world.
+    coverage
+        Its station coverage (the district raster).
+    table
+        :func:`citysim.analysis.compliance.station_compliance` of it.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    fig = Figure(figsize=(9.0, 9.2), dpi=110)
+    ax = fig.subplots()
+    raster = coverage.raster
+    met = table["all_met"].to_numpy(dtype=bool)
+    code = np.where(raster.station >= 0, np.where(met[np.maximum(raster.station, 0)], 1, 0), -1)
+    ax.pcolormesh(raster.x_edges_m, raster.y_edges_m, np.ma.masked_less(code, 0),
+                  cmap=ListedColormap([GAP_COLOR, MET_COLOR]), vmin=-0.5, vmax=1.5, alpha=0.35,
+                  shading="flat", zorder=0, rasterized=True)
+    net = world.network
+    segs = np.stack([np.column_stack([net.node_x_m[net.edge_tail], net.node_y_m[net.edge_tail]]),
+                     np.column_stack([net.node_x_m[net.edge_head], net.node_y_m[net.edge_head]])],
+                    axis=1)
+    ax.add_collection(LineCollection(segs, colors="0.55", linewidths=0.5,  # type: ignore[arg-type]
+                                     zorder=1))
+    st = world.stations
+    labels = {"area_met": "area", "edge_time_met": "5-min edge", "vehicles_met": "vehicles",
+              "hydrants_met": "hydrants"}
+    for k, row in enumerate(table.to_dict("records")):
+        missed = [text for col, text in labels.items()
+                  if row[col] is not None and not bool(row[col])]
+        ax.scatter([st.x_m[k]], [st.y_m[k]], marker="s", s=60, c="k", zorder=3)
+        ax.annotate(f"{row['station']} ({row['class']})"
+                    + (": not met: " + ", ".join(missed) if missed else ""),
+                    (st.x_m[k], st.y_m[k]), xytext=(5, 5), textcoords="offset points",
+                    fontsize=8, zorder=4)
+    ax.autoscale()
+    ax.set_aspect("equal")
+    ax.set_xlabel("x (m)")
+    ax.set_ylabel("y (m)")
+    ax.set_title(f"Stations against 建标152-2017: {int(met.sum())} of {len(table)} meet every "
+                 "item (green district); red: some item not met", fontsize=10)
+    return fig
