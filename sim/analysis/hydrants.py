@@ -47,12 +47,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
 from citysim.analysis.coverage import street_pairs
-from citysim.world.hydrants import Hydrants, snap_to_edges, street_edges
+from citysim.world.hydrants import Hydrants, hose_distances, hose_length_m, street_edges
 from citysim.world.network import RoadNetwork
 
 __all__ = [
@@ -157,32 +155,6 @@ def _on_streets(network: RoadNetwork, forward: np.ndarray, reverse: np.ndarray,
     return street, np.where(flip[edge], length - scaled, scaled)
 
 
-def _hose_distances(network: RoadNetwork, forward: np.ndarray, street: np.ndarray,
-                    pos_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distance from each node to the nearest of the hydrants, and which (the module docstring)."""
-    n, h = network.n_nodes, street.size
-    if h == 0:
-        return np.full(n, np.inf), np.full(n, -1, dtype=np.int64)
-    u = network.edge_tail[forward].astype(np.int64)
-    v = network.edge_head[forward].astype(np.int64)
-    length = network.length_m[forward]
-    virt = n + np.arange(h)
-    a = np.concatenate([u, virt, virt])
-    b = np.concatenate([v, u[street], v[street]])
-    w = np.concatenate([length, pos_m, length[street] - pos_m])
-    w = np.maximum(w, _EPS_M)
-    lo, hi = np.minimum(a, b), np.maximum(a, b)
-    order = np.lexsort((w, hi, lo))  # parallel streets: the shortest one counts
-    lo, hi, w = lo[order], hi[order], w[order]
-    first = np.r_[True, (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])]
-    graph = csr_matrix((w[first], (lo[first], hi[first])), shape=(n + h, n + h))
-    dist, _, sources = dijkstra(graph, directed=False, indices=virt, min_only=True,
-                                return_predecessors=True)
-    node_dist = dist[:n]
-    node_hyd = np.where(sources[:n] >= 0, sources[:n] - n, -1)
-    return node_dist, node_hyd.astype(np.int64)
-
-
 def hydrant_coverage(
     network: RoadNetwork,
     hydrants: Hydrants,
@@ -218,7 +190,8 @@ def hydrant_coverage(
     forward, reverse = _streets(network)
     h_street, h_pos = _on_streets(network, forward, reverse, hydrants.edge, hydrants.offset_m)
     use = np.flatnonzero(ok)
-    node_dist, node_hyd_local = _hose_distances(network, forward, h_street[use], h_pos[use])
+    node_dist, node_hyd_local = hose_distances(network, hydrants.edge[use],
+                                               hydrants.offset_m[use])
     node_hyd = (np.where(node_hyd_local >= 0, use[np.maximum(node_hyd_local, 0)], -1)
                 if use.size else node_hyd_local)
     u = network.edge_tail[forward].astype(np.int64)
@@ -256,8 +229,8 @@ def hydrant_coverage(
     if building_xy_m is None:
         b_dist, b_street = np.zeros(0), np.zeros(0, dtype=np.int64)
     else:
-        b_dist, b_street = _building_distance(network, forward, reverse, building_xy_m, length,
-                                              du, dv, h_pos, on_street)
+        b_dist, b_street = _building_distance(network, forward, reverse, hydrants, ok,
+                                              building_xy_m)
     return HydrantCoverage(radius_m=float(radius_m), spacing_m=float(spacing_m), usable=ok,
                            node_distance_m=node_dist, node_hydrant=node_hyd.astype(np.int64),
                            street_edge=forward, street_length_m=length,
@@ -300,21 +273,14 @@ def _gap_frame(network: RoadNetwork, gaps: list[tuple[int, float, float]]) -> pd
 
 
 def _building_distance(network: RoadNetwork, forward: np.ndarray, reverse: np.ndarray,
-                       building_xy_m: tuple[np.ndarray, np.ndarray], length: np.ndarray,
-                       du: np.ndarray, dv: np.ndarray, h_pos: np.ndarray,
-                       on_street: dict[int, list[int]]) -> tuple[np.ndarray, np.ndarray]:
+                       hydrants: Hydrants, usable: np.ndarray,
+                       building_xy_m: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, ...]:
     """Hose length from the nearest usable hydrant to each building's frontage (m), its street."""
     bx, by = (np.asarray(c, dtype=np.float64) for c in building_xy_m)
     if bx.size == 0:
         return np.zeros(0), np.zeros(0, dtype=np.int64)
-    edge, offset, _ = snap_to_edges(network, bx, by, forward)
-    street, pos = _on_streets(network, forward, reverse, edge, offset)
-    dist = np.minimum(du[street] + pos, dv[street] + length[street] - pos)
-    for s, ks in on_street.items():
-        mine = np.flatnonzero(street == s)
-        if mine.size:
-            near = np.abs(pos[mine, None] - h_pos[ks][None, :]).min(axis=1)
-            dist[mine] = np.minimum(dist[mine], near)
+    dist, edge, offset = hose_length_m(network, hydrants, bx, by, usable=usable)
+    street, _ = _on_streets(network, forward, reverse, edge, offset)
     return dist, street
 
 

@@ -24,8 +24,11 @@ from scipy.spatial import cKDTree
 from citysim.world.network import RoadNetwork
 from citysim.world.sites import Locator, site_loc
 
-__all__ = ["Hydrants", "build_hydrants", "snap_to_edges", "street_edges", "synthetic_hydrants"]
+__all__ = ["Hydrants", "build_hydrants", "hose_distances", "hose_length_m", "snap_to_edges",
+           "street_edges", "synthetic_hydrants"]
 
+_EPS_M = 1e-9
+"""Stands for a zero length in the sparse graph (explicit zeros would be dropped)."""
 SNAP_SAMPLE_M = 5.0
 """Spacing of the street points used to find the candidate edges of a snap (m)."""
 SNAP_CANDIDATES = 8
@@ -132,6 +135,105 @@ def snap_to_edges(
     edge = cand[which[rows, best]]
     return (edge.astype(np.int64), t[rows, best] * network.length_m[edge],
             dist[rows, best])
+
+
+def hose_distances(network: RoadNetwork, edge: np.ndarray,
+                   offset_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Hose length along the streets from each node to the nearest of some hydrants.
+
+    The hose network is the drivable streets (:func:`street_edges`), walked
+    both ways (a hose is laid against a one-way street's traffic); a hydrant
+    ``offset_m`` along ``edge`` is a virtual node joined to the edge's tail by
+    ``offset_m`` and to its head by ``length_m - offset_m``; one multi-source
+    Dijkstra from the virtual nodes.
+
+    Parameters
+    ----------
+    network
+        The road network.
+    edge, offset_m
+        The hydrants' edges and positions along them (m), shape (h,).
+
+    Returns
+    -------
+    distance_m : numpy.ndarray
+        Per node (m), ``inf`` where none reaches, shape (n,).
+    hydrant : numpy.ndarray
+        The nearest hydrant (index into ``edge``), ``-1`` where none, shape (n,).
+    """
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    n, h = network.n_nodes, len(edge)
+    if h == 0:
+        return np.full(n, np.inf), np.full(n, -1, dtype=np.int64)
+    streets = street_edges(network)
+    u = network.edge_tail[streets].astype(np.int64)
+    v = network.edge_head[streets].astype(np.int64)
+    edge = np.asarray(edge, dtype=np.int64)
+    virt = n + np.arange(h)
+    a = np.concatenate([u, virt, virt])
+    b = np.concatenate([v, network.edge_tail[edge], network.edge_head[edge]]).astype(np.int64)
+    w = np.concatenate([network.length_m[streets], offset_m,
+                        network.length_m[edge] - np.asarray(offset_m)])
+    w = np.maximum(w, _EPS_M)
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    order = np.lexsort((w, hi, lo))  # parallel streets and both directions: the shortest counts
+    lo, hi, w = lo[order], hi[order], w[order]
+    first = np.r_[True, (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])]
+    graph = csr_matrix((w[first], (lo[first], hi[first])), shape=(n + h, n + h))
+    dist, _, sources = dijkstra(graph, directed=False, indices=virt, min_only=True,
+                                return_predecessors=True)
+    hydrant = np.where(sources[:n] >= 0, sources[:n] - n, -1)
+    return dist[:n], hydrant.astype(np.int64)
+
+
+def hose_length_m(network: RoadNetwork, hydrants: Hydrants, x_m: np.ndarray, y_m: np.ndarray,
+                  *, usable: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
+    """Hose length along the streets from the nearest usable hydrant to points' frontage.
+
+    Each point is reached at the nearest point of a street (:func:`snap_to_edges`);
+    the hose runs from a hydrant along the streets to there: through either
+    end of that street (:func:`hose_distances`), or straight along it from
+    a hydrant on the same street.  The metres from the street to the point
+    are not counted.
+
+    Parameters
+    ----------
+    network
+        The road network.
+    hydrants
+        The hydrants.
+    x_m, y_m
+        The points (m).
+    usable
+        Hydrants that count; default those in service.
+
+    Returns
+    -------
+    length_m : numpy.ndarray
+        Hose length (m), ``inf`` where no usable hydrant reaches.
+    edge, offset_m : numpy.ndarray
+        The frontage: its edge and position along it (m).
+    """
+    ok = hydrants.in_service if usable is None else np.asarray(usable, bool) & hydrants.in_service
+    use = np.flatnonzero(ok)
+    edge, offset, _ = snap_to_edges(network, x_m, y_m)
+    node_dist, _ = hose_distances(network, hydrants.edge[use], hydrants.offset_m[use])
+    length = network.length_m[edge]
+    tail, head = network.edge_tail[edge], network.edge_head[edge]
+    dist = np.minimum(node_dist[tail] + offset, node_dist[head] + length - offset)
+    h_tail, h_head = network.edge_tail[hydrants.edge[use]], network.edge_head[hydrants.edge[use]]
+    for k, ht, hh in zip(use, h_tail, h_head, strict=True):
+        same = (tail == ht) & (head == hh)
+        back = (tail == hh) & (head == ht)
+        p = hydrants.offset_m[k]
+        if same.any():
+            dist[same] = np.minimum(dist[same], np.abs(offset[same] - p))
+        if back.any():
+            h_len = network.length_m[hydrants.edge[k]]
+            dist[back] = np.minimum(dist[back], np.abs(offset[back] - (h_len - p)))
+    return dist, edge, offset
 
 
 def _point_on_edge(network: RoadNetwork, edge: np.ndarray,
