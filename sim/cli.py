@@ -63,7 +63,8 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     coverage.add_argument("--out", type=Path, default=None,
                           help="result folder (default: outputs.dir-coverage, else "
                                "results/<name>-coverage)")
-    optimize = sub.add_parser("optimize", help="place shelters or stations by a location model; "
+    optimize = sub.add_parser("optimize", help="place shelters, stations or hydrants by a "
+                                               "location model; "
                                                "compare current and proposed plans by simulation")
     scenario_args(optimize)
     what = optimize.add_mutually_exclusive_group(required=True)
@@ -71,6 +72,9 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
                       help="open N candidate shelters (candidates.shelters)")
     what.add_argument("--stations", type=int, metavar="N",
                       help="open N candidate stations (candidates.stations)")
+    what.add_argument("--hydrants", type=int, metavar="N",
+                      help="place N hydrants along the streets the current ones leave "
+                           "uncovered (mclp; lscp: as many as cover everything)")
     optimize.add_argument("--model", choices=("pmedian", "mclp", "lscp", "mexclp"), default=None,
                           help="location model (default: pmedian with capacities for shelters, "
                                "mclp for stations; lscp: at most N sites covering all; mexclp: "
@@ -332,6 +336,8 @@ def _optimize(args: argparse.Namespace) -> int:
     from citysim.app.optimize import run_optimize
 
     standard_s = _duration("--standard", args.standard)
+    if args.hydrants is not None:
+        return _optimize_hydrants(args)
     kind: Literal["shelters", "stations"] = (
         "shelters" if args.shelters is not None else "stations")
     n_new = args.shelters if kind == "shelters" else args.stations
@@ -358,6 +364,37 @@ def _optimize(args: argparse.Namespace) -> int:
             print(f"    {row.kpi:<34} not measured")
             continue
         print(f"    {row.kpi:<34} {_format(row.current_mean):>9} -> "
+              f"{_format(row.proposed_mean):<9} {row.difference_mean:+,.4g} "
+              f"({row.difference_ci95_low:+,.4g} .. {row.difference_ci95_high:+,.4g})  "
+              f"{row.verdict}")
+    return EXIT_OK
+
+
+def _optimize_hydrants(args: argparse.Namespace) -> int:
+    from citysim.app.folders import output_folder
+    from citysim.app.optimize import run_optimize_hydrants
+
+    if args.hydrants < 1:
+        raise _OptionError(f"--hydrants {args.hydrants}: expected at least 1")
+    scenario = _load(args)
+    out_dir = output_folder(scenario, args.out, suffix="-optimize")
+    run = run_optimize_hydrants(scenario, n_new=args.hydrants, model=args.model,
+                                replications=args.replications, out_dir=out_dir,
+                                progress=not args.no_progress)
+    rep = run.report
+    print(f"{scenario.name}: {rep['model']} places {rep['placed']} hydrants along the uncovered "
+          f"streets ({rep['candidates']} candidate sites); results in {out_dir}")
+    paper = rep["paper"]
+    for key in ("hydrant_street_fraction", "hydrant_building_fraction"):
+        print(f"  {key:<26} {_format(paper['current'][key]):>8} -> "
+              f"{_format(paper['proposed'][key])}")
+    print(f"  simulated, {rep['replications']} replications with common seeds: "
+          "proposed - current (95 % interval)")
+    for row in run.comparison.itertuples(index=False):
+        if row.pairs == 0:
+            print(f"    {row.kpi:<30} not measured")
+            continue
+        print(f"    {row.kpi:<30} {_format(row.current_mean):>9} -> "
               f"{_format(row.proposed_mean):<9} {row.difference_mean:+,.4g} "
               f"({row.difference_ci95_low:+,.4g} .. {row.difference_ci95_high:+,.4g})  "
               f"{row.verdict}")

@@ -24,8 +24,8 @@ from scipy.spatial import cKDTree
 from citysim.world.network import RoadNetwork
 from citysim.world.sites import Locator, site_loc
 
-__all__ = ["Hydrants", "build_hydrants", "hose_distances", "hose_length_m", "snap_to_edges",
-           "street_edges", "synthetic_hydrants"]
+__all__ = ["Hydrants", "build_hydrants", "frontage_hose_m", "hose_distances", "hose_length_m",
+           "snap_to_edges", "street_edges", "synthetic_hydrants"]
 
 _EPS_M = 1e-9
 """Stands for a zero length in the sparse graph (explicit zeros would be dropped)."""
@@ -220,20 +220,45 @@ def hose_length_m(network: RoadNetwork, hydrants: Hydrants, x_m: np.ndarray, y_m
     use = np.flatnonzero(ok)
     edge, offset, _ = snap_to_edges(network, x_m, y_m)
     node_dist, _ = hose_distances(network, hydrants.edge[use], hydrants.offset_m[use])
+    dist = frontage_hose_m(network, node_dist, edge, offset, hydrants.edge[use],
+                           hydrants.offset_m[use])
+    return dist, edge, offset
+
+
+def frontage_hose_m(network: RoadNetwork, node_dist_m: np.ndarray, edge: np.ndarray,
+                    offset_m: np.ndarray, h_edge: np.ndarray, h_offset_m: np.ndarray) -> np.ndarray:
+    """Hose length to points on streets, given the hose length to every node.
+
+    Parameters
+    ----------
+    network
+        The road network.
+    node_dist_m
+        Hose length from the hydrants to each node (:func:`hose_distances`).
+    edge, offset_m
+        The points: their edges and positions along them (m).
+    h_edge, h_offset_m
+        The same hydrants' edges and positions (for those on the points' own
+        streets, reached straight along the street).
+
+    Returns
+    -------
+    numpy.ndarray
+        Hose length to each point (m), ``inf`` where none reaches.
+    """
     length = network.length_m[edge]
     tail, head = network.edge_tail[edge], network.edge_head[edge]
-    dist = np.minimum(node_dist[tail] + offset, node_dist[head] + length - offset)
-    h_tail, h_head = network.edge_tail[hydrants.edge[use]], network.edge_head[hydrants.edge[use]]
-    for k, ht, hh in zip(use, h_tail, h_head, strict=True):
+    dist = np.minimum(node_dist_m[tail] + offset_m, node_dist_m[head] + length - offset_m)
+    h_tail, h_head = network.edge_tail[h_edge], network.edge_head[h_edge]
+    for e, p, ht, hh in zip(h_edge, h_offset_m, h_tail, h_head, strict=True):
         same = (tail == ht) & (head == hh)
         back = (tail == hh) & (head == ht)
-        p = hydrants.offset_m[k]
         if same.any():
-            dist[same] = np.minimum(dist[same], np.abs(offset[same] - p))
+            dist[same] = np.minimum(dist[same], np.abs(offset_m[same] - p))
         if back.any():
-            h_len = network.length_m[hydrants.edge[k]]
-            dist[back] = np.minimum(dist[back], np.abs(offset[back] - (h_len - p)))
-    return dist, edge, offset
+            dist[back] = np.minimum(dist[back],
+                                    np.abs(offset_m[back] - (network.length_m[e] - p)))
+    return dist
 
 
 def _point_on_edge(network: RoadNetwork, edge: np.ndarray,
