@@ -976,6 +976,8 @@ class Scenario(ConfigModel):
         out = handler(self)
         if not self.drill.injects:  # scenarios without a drill resolve as before
             out.pop("drill", None)
+        if "hydrants" not in self.model_fields_set:  # nor those without hydrants
+            out.pop("hydrants", None)
         return out
     _overrides: tuple[str, ...] = PrivateAttr(default=())
     _source_map: Any = PrivateAttr(default=None)

@@ -25,6 +25,7 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     WrapValidator,
+    model_serializer,
     model_validator,
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
@@ -227,6 +228,13 @@ class Station(Site):
     units: Units
     turnout: Duration = 80.0
     station_class: Literal["class_1", "class_2", "small"] | None = Field(None, alias="class")
+
+    @model_serializer(mode="wrap")
+    def _omit_undeclared_class(self, handler: Any) -> Any:
+        out = handler(self)  # stations without a class resolve as before
+        if isinstance(out, dict) and out.get("class", 0) is None:
+            out.pop("class")
+        return out
 
 
 class CandidateStation(Site):

@@ -81,3 +81,22 @@ def test_snap_picks_the_nearest_edge_exactly():
         px = net.node_x_m[t] + f * (net.node_x_m[hd] - net.node_x_m[t])
         py = net.node_y_m[t] + f * (net.node_y_m[hd] - net.node_y_m[t])
         assert (px, py) == pytest.approx((x, y))
+
+
+def test_the_resolved_scenario_keeps_hydrants_and_class_and_old_ones_are_unchanged(tmp_path):
+    from citysim.scenario import load_scenario_dict
+
+    (tmp_path / "h.csv").write_text("id,x,y,in_service\nH1,100,0,no\n")
+    text = (HEAD + "stations: [{id: F, location: {x: 0, y: 0}, units: {engine: 1}, "
+            "class: small}]\nhydrants: {csv: h.csv}\n")
+    (tmp_path / "s.yaml").write_text(text)
+    s = load_scenario(tmp_path / "s.yaml")
+    data = s.resolved()
+    assert data["stations"][0]["class"] == "small"
+    assert data["hydrants"][0]["in_service"] is False
+    again = load_scenario_dict(data, base_dir=tmp_path)
+    assert again.resolved() == data and again.digest() == s.digest()
+    (tmp_path / "plain.yaml").write_text(HEAD + "stations: [{id: F, location: {x: 0, y: 0}, "
+                                                "units: {engine: 1}}]\n")
+    plain = load_scenario(tmp_path / "plain.yaml").resolved()
+    assert "hydrants" not in plain and "class" not in plain["stations"][0]

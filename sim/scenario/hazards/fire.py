@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from annotated_types import MinLen
+from pydantic import model_serializer
 
 from citysim.scenario.base import ConfigModel, Degrees, NonNegFloat, PosFloat
 from citysim.scenario.durations import Duration, PositiveDuration
@@ -146,3 +147,10 @@ class FireConfig(HazardConfig):
     needs: Units = Units(engine=2)
     suppression: PositiveDuration = 1200.0
     water: FireWater | None = None
+
+    @model_serializer(mode="wrap")
+    def _omit_no_water(self, handler: Any) -> Any:
+        out = handler(self)  # fires without water limits resolve as before
+        if isinstance(out, dict) and out.get("water", 0) is None:
+            out.pop("water")
+        return out
