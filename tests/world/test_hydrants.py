@@ -100,3 +100,21 @@ def test_the_resolved_scenario_keeps_hydrants_and_class_and_old_ones_are_unchang
                                                 "units: {engine: 1}}]\n")
     plain = load_scenario(tmp_path / "plain.yaml").resolved()
     assert "hydrants" not in plain and "class" not in plain["stations"][0]
+
+
+def test_hydrants_from_osm_tags(tmp_path):
+    from pathlib import Path
+
+    from citysim.scenario import load_scenario_text
+    from citysim.scenario.facilities import read_facilities
+
+    full = Path(__file__).resolve().parents[1] / "data" / "andorra_la_vella_full.osm.pbf"
+    text = (f"name: t\nrun: {{duration: 10min, dt: 10s}}\ncity:\n  network: {{osm: {full}}}\n"
+            "  population: {residents: 100}\nhydrants: {osm: fire_hydrant, flow_l_s: 20}\n")
+    s = load_scenario_text(text, base_dir=tmp_path)
+    tagged = read_facilities(full, ["emergency=fire_hydrant"])
+    assert sorted(h.id for h in s.hydrants) == sorted(f.id for f in tagged) and len(tagged) >= 5
+    assert {h.flow_l_s for h in s.hydrants} == {20.0}
+    w = build_world(s, world_streams(1))
+    assert len(w.hydrants) == len(tagged)
+    assert w.network.drivable[w.hydrants.edge].all()
