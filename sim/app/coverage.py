@@ -36,8 +36,8 @@ from citysim.rng import world_streams
 from citysim.scenario import Scenario
 from citysim.world.builder import World, build_world
 
-__all__ = ["HYDRANT_HEIGHT_M", "CoverageRun", "hydrants_usable_at", "network_at", "run_coverage",
-           "write_coverage"]
+__all__ = ["HYDRANT_HEIGHT_M", "CoverageRun", "hydrants_usable_at", "model_at", "network_at",
+           "run_coverage", "write_coverage"]
 
 HYDRANT_HEIGHT_M = 0.5
 """Height of the outlet of an above-ground hydrant (m): deeper water puts it out
@@ -45,7 +45,7 @@ of use.  An assumption (a pillar hydrant's outlet stands about 0.4-0.7 m above
 the kerb); no standard value was found."""
 
 
-def _model_at(scenario: Scenario, world: World, at_s: float) -> CityModel:
+def model_at(scenario: Scenario, world: World, at_s: float) -> CityModel:
     """The scenario's model (first replication) stepped until its clock reaches ``at_s``."""
     at = float(at_s)
     duration = float(scenario.run.duration)
@@ -116,7 +116,7 @@ def network_at(
     ValueError
         When ``at_s`` is negative or after the end of the run.
     """
-    model = _model_at(scenario, world, at_s)
+    model = model_at(scenario, world, at_s)
     return (np.array(model.edge_closed, dtype=bool),
             np.array(model.edge_speed_factor, dtype=np.float64), float(model.t_s))
 
@@ -192,7 +192,7 @@ def run_coverage(
     at = None if at_s is None else float(at_s)
     closed = factor = usable = None
     if at_s is not None:
-        model = _model_at(scenario, world, at_s)
+        model = model_at(scenario, world, at_s)
         closed = np.array(model.edge_closed, dtype=bool)
         factor = np.array(model.edge_speed_factor, dtype=np.float64)
         if world.hydrants is not None:

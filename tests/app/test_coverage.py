@@ -143,3 +143,22 @@ def test_hydrant_gaps_layer_in_wgs84(tmp_path):
     assert 113 < lon < 114 and 34 < lat < 35
     assert run.report["hydrant_building_fraction"] == pytest.approx(
         run.hydrants.building_covered.mean())
+
+
+def test_hydrants_in_flood_water_are_unusable():
+    from citysim.app.coverage import HYDRANT_HEIGHT_M, hydrants_usable_at, model_at
+    from citysim.rng import world_streams
+    from citysim.world.builder import build_world
+    from tests.hazards.test_flood import BOWL, STORM
+
+    storm = STORM.replace("[50min, 20]", "[50min, 300]").replace("[10min, 150]", "[10min, 300]")
+    text = (BOWL.format(hazards=storm).replace("duration: 2h", "duration: 1h")
+            + "hydrants: [{id: C, location: {x: 1000, y: 1000}}, "
+              "{id: E, location: {x: 0, y: 1000}}]\n")
+    scenario = load_scenario_text(text, base_dir=".")
+    world = build_world(scenario, world_streams(4))
+    model = model_at(scenario, world, 3600.0)
+    depth = model.hazards[0].sample(world.hydrants.x_m, world.hydrants.y_m)["depth_m"]
+    assert depth[0] > HYDRANT_HEIGHT_M > depth[1]  # the bowl's centre is under water
+    assert hydrants_usable_at(model).tolist() == [False, True]
+    assert hydrants_usable_at(model_at(scenario, world, 0.0)).tolist() == [True, True]
