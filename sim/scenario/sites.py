@@ -245,8 +245,8 @@ class CandidateStation(Site):
 
 
 HYDRANT_FLOW_L_S = 15.0
-"""Default flow of a municipal hydrant (L/s): GB 50974-2014 §7.2.6 sizes each
-outdoor hydrant at 10-15 L/s (recalled from the standard, check)."""
+"""Default flow of a municipal hydrant (L/s): GB 50974-2014 sizes each outdoor
+hydrant at 10-15 L/s (recalled, not checked against the text: an assumption)."""
 
 
 class Hydrant(Site):
