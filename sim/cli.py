@@ -75,7 +75,8 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     coverage.add_argument("--out", type=Path, default=None,
                           help="result folder (default: outputs.dir-coverage, else "
                                "results/<name>-coverage)")
-    optimize = sub.add_parser("optimize", help="place shelters or stations by a location model; "
+    optimize = sub.add_parser("optimize", help="place shelters, stations or hydrants by a "
+                                               "location model; "
                                                "compare current and proposed plans by simulation")
     scenario_args(optimize)
     what = optimize.add_mutually_exclusive_group(required=True)
@@ -83,6 +84,9 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
                       help="open N candidate shelters (candidates.shelters)")
     what.add_argument("--stations", type=int, metavar="N",
                       help="open N candidate stations (candidates.stations)")
+    what.add_argument("--hydrants", type=int, metavar="N",
+                      help="place N hydrants along the streets the current ones leave "
+                           "uncovered (mclp; lscp: as many as cover everything)")
     optimize.add_argument("--model", choices=("pmedian", "mclp", "lscp", "mexclp"), default=None,
                           help="location model (default: pmedian with capacities for shelters, "
                                "mclp for stations; lscp: at most N sites covering all; mexclp: "
@@ -258,6 +262,12 @@ def _coverage(args: argparse.Namespace) -> int:
           f"({rep['road_km_covered']:,.1f} of {rep['road_km_total']:,.1f} km)")
     print(f"  area (raster)  {pct(rep['raster_area_fraction']):>8}  "
           "(of the network's bounding box)")
+    if run.hydrants is not None:
+        print(f"  hydrants       {pct(rep['hydrant_street_fraction']):>8}  of street length, "
+              f"{pct(rep['hydrant_building_fraction'])} of buildings within "
+              f"{rep['hydrant_radius_m']:g} m along the streets ({rep['hydrants_usable']} of "
+              f"{rep['hydrants_total']} usable; {rep['hydrant_spacing_violations']} gaps over "
+              f"{rep['hydrant_spacing_m']:g} m)")
     for row in rep["stations"]:
         if not row["units"]:
             print(f"  {row['station']}: no {cov.unit_type}, not counted")
@@ -273,6 +283,10 @@ def _coverage(args: argparse.Namespace) -> int:
               f"{row['district_area_km2']:.1f} km², {row['district_road_km']:.1f} km of road; "
               f"edge of district at {'—' if latest is None else f'{latest / 60.0:.1f} min'}"
               + (f"  [{'; '.join(flags)}]" if flags else ""))
+    if run.compliance is not None and len(run.compliance):
+        met = int(run.compliance["all_met"].sum())
+        print(f"  against 建标152-2017: {met} of {len(run.compliance)} stations meet every item "
+              "(stations_compliance.csv)")
     return EXIT_OK
 
 
@@ -354,6 +368,8 @@ def _optimize(args: argparse.Namespace) -> int:
     from citysim.app.optimize import run_optimize
 
     standard_s = _duration("--standard", args.standard)
+    if args.hydrants is not None:
+        return _optimize_hydrants(args)
     kind: Literal["shelters", "stations"] = (
         "shelters" if args.shelters is not None else "stations")
     n_new = args.shelters if kind == "shelters" else args.stations
@@ -380,6 +396,37 @@ def _optimize(args: argparse.Namespace) -> int:
             print(f"    {row.kpi:<34} not measured")
             continue
         print(f"    {row.kpi:<34} {_format(row.current_mean):>9} -> "
+              f"{_format(row.proposed_mean):<9} {row.difference_mean:+,.4g} "
+              f"({row.difference_ci95_low:+,.4g} .. {row.difference_ci95_high:+,.4g})  "
+              f"{row.verdict}")
+    return EXIT_OK
+
+
+def _optimize_hydrants(args: argparse.Namespace) -> int:
+    from citysim.app.folders import output_folder
+    from citysim.app.optimize import run_optimize_hydrants
+
+    if args.hydrants < 1:
+        raise _OptionError(f"--hydrants {args.hydrants}: expected at least 1")
+    scenario = _load(args)
+    out_dir = output_folder(scenario, args.out, suffix="-optimize")
+    run = run_optimize_hydrants(scenario, n_new=args.hydrants, model=args.model,
+                                replications=args.replications, out_dir=out_dir,
+                                progress=not args.no_progress)
+    rep = run.report
+    print(f"{scenario.name}: {rep['model']} places {rep['placed']} hydrants along the uncovered "
+          f"streets ({rep['candidates']} candidate sites); results in {out_dir}")
+    paper = rep["paper"]
+    for key in ("hydrant_street_fraction", "hydrant_building_fraction"):
+        print(f"  {key:<26} {_format(paper['current'][key]):>8} -> "
+              f"{_format(paper['proposed'][key])}")
+    print(f"  simulated, {rep['replications']} replications with common seeds: "
+          "proposed - current (95 % interval)")
+    for row in run.comparison.itertuples(index=False):
+        if row.pairs == 0:
+            print(f"    {row.kpi:<30} not measured")
+            continue
+        print(f"    {row.kpi:<30} {_format(row.current_mean):>9} -> "
               f"{_format(row.proposed_mean):<9} {row.difference_mean:+,.4g} "
               f"({row.difference_ci95_low:+,.4g} .. {row.difference_ci95_high:+,.4g})  "
               f"{row.verdict}")

@@ -136,7 +136,8 @@ def _resolves(root: type[BaseModel], path: str) -> bool:
     models = [root]
     parts = [p.removesuffix("[i]") for p in path.split(".")]
     for depth, part in enumerate(parts):
-        fields = [m.model_fields[part] for m in _with_osm_forms(models) if part in m.model_fields]
+        fields = [f for m in _with_osm_forms(models) for name, f in m.model_fields.items()
+                  if part in (name, f.alias)]  # a key such as `class` is a field's alias
         if not fields:
             return False
         models = [m for f in fields for m in _models(f.annotation)]

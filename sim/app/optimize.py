@@ -43,10 +43,13 @@ from citysim.world.builder import World, build_world
 
 __all__ = [
     "COMPARISON_KPIS",
+    "FIRE_KPIS",
+    "HydrantOptimizeRun",
     "OptimizeRun",
     "paired_comparison",
     "replication_kpis",
     "run_optimize",
+    "run_optimize_hydrants",
     "write_optimize",
 ]
 
@@ -336,3 +339,153 @@ def write_optimize(run: OptimizeRun, out_dir: Path) -> list[Path]:
                     out_dir / "plots" / "placement_map.png"),
         write_json(out_dir / "provenance.json", run.provenance),
     ]
+
+
+# --------------------------------------------------------------------------- hydrants
+
+FIRE_KPIS: tuple[tuple[str, str], ...] = (
+    ("fire_buildings_burned", "lower"),
+    ("fire_burned_area_m2", "lower"),
+    ("fire_buildings_extinguished", "higher"),
+    ("fire_tanks_run_dry", "lower"),
+    ("fire_hydrant_hookups", "higher"),
+)
+"""KPIs compared between hydrant plans (a fire with ``water:`` reports the last two)."""
+
+
+@dataclass(frozen=True, eq=False)
+class HydrantOptimizeRun:
+    """What ``citysim optimize --hydrants N`` computed.
+
+    Attributes
+    ----------
+    world
+        The built world.
+    plan
+        The chosen sites (:class:`citysim.placement.hydrants.HydrantPlan`).
+    before, after
+        Hydrant coverage of the current and the proposed hydrants.
+    report
+        ``placement.json`` content.
+    comparison
+        ``comparison.csv``: fire KPIs, proposed - current, over common seeds.
+    current, proposed
+        The simulated runs of both plans.
+    """
+
+    world: World
+    plan: Any
+    before: Any
+    after: Any
+    report: dict[str, Any]
+    comparison: pd.DataFrame
+    current: RunResult
+    proposed: RunResult
+
+
+def run_optimize_hydrants(
+    scenario: Scenario,
+    *,
+    n_new: int,
+    model: str | None = None,
+    replications: int | None = None,
+    out_dir: Path | None = None,
+    progress: bool = False,
+) -> HydrantOptimizeRun:
+    """Place new hydrants along the uncovered streets, then simulate both plans' fires.
+
+    Parameters
+    ----------
+    scenario
+        A loaded scenario with a ``hydrants:`` list (or ``{csv}``/``{osm}``).
+    n_new
+        Hydrants to place (MCLP); LSCP places as many as cover everything.
+    model
+        ``mclp`` (default) or ``lscp``.
+    replications
+        Replications of each plan (common seeds), >= 2; default as for
+        :func:`run_optimize`.
+    out_dir
+        Write ``placement.json``, ``comparison.csv``,
+        ``plots/hydrant_map_proposed.png``, ``current/`` and ``proposed/``.
+    progress
+        Show progress bars.
+
+    Returns
+    -------
+    HydrantOptimizeRun
+
+    Raises
+    ------
+    ScenarioError
+        Without listed hydrants, or with a model other than mclp / lscp.
+    """
+    from citysim.analysis.hydrants import hydrant_coverage
+    from citysim.errors import ScenarioError
+    from citysim.placement.hydrants import place_hydrants, with_new_hydrants
+    from citysim.scenario import load_scenario_dict
+    from citysim.scenario.sites import HYDRANT_FLOW_L_S, SyntheticHydrants
+
+    model = model or "mclp"
+    if model not in ("mclp", "lscp"):
+        raise ScenarioError(f"--model {model}: hydrants are placed by mclp or lscp",
+                            path="hydrants")
+    if isinstance(scenario.hydrants, SyntheticHydrants) or (
+            not scenario.hydrants and "hydrants" not in scenario.model_fields_set):
+        raise ScenarioError("optimize --hydrants needs the current hydrants as a list, {csv} "
+                            "or {osm} (hydrants: [] for a city without any)", path="hydrants")
+    if replications is None:
+        replications = int(scenario.run.replications)
+        replications = replications if replications >= 2 else DEFAULT_REPLICATIONS
+    world = build_world(scenario, world_streams(int(scenario.run.seed)))
+    assert world.hydrants is not None
+    b = world.buildings
+    xy = None if b is None else (b.x_m, b.y_m)
+    before = hydrant_coverage(world.network, world.hydrants, xy)
+    try:
+        plan = place_hydrants(world.network, before, xy, n_new, model=model)
+    except ValueError as exc:
+        raise ScenarioError(str(exc), path="hydrants") from None
+    after = hydrant_coverage(world.network, with_new_hydrants(world.hydrants, plan,
+                                                              HYDRANT_FLOW_L_S), xy)
+    k = plan.chosen
+    new = [{"id": f"NEW{i + 1}", "location": {"x": float(plan.cand_x_m[j]),
+                                               "y": float(plan.cand_y_m[j])},
+            "flow_l_s": HYDRANT_FLOW_L_S, "in_service": True} for i, j in enumerate(k)]
+    data = scenario.resolved()
+    data["run"]["replications"] = int(replications)
+    base = scenario.source_file.parent if scenario.source_file is not None else Path.cwd()
+    current = load_scenario_dict(data, base_dir=base)
+    data["hydrants"] = list(data["hydrants"]) + new
+    proposed = load_scenario_dict(data, base_dir=base)
+    out = Path(out_dir) if out_dir is not None else None
+    runs = {name: run(plan_, out=None if out is None else out / name, progress=progress)
+            for name, plan_ in (("current", current), ("proposed", proposed))}
+    comparison = paired_comparison(runs["current"].replications,
+                                   runs["proposed"].replications, FIRE_KPIS)
+    report = {
+        "kind": "hydrants", "model": model, "n_new": int(n_new), "placed": int(k.size),
+        "replications": int(replications), "chosen_sites": new,
+        "candidates": int(plan.cand_edge.size), "demand": float(plan.demand_weight.sum()),
+        "demand_covered": plan.covered_after,
+        "paper": {"current": {"hydrant_street_fraction": before.street_fraction,
+                              "hydrant_building_fraction": before.building_fraction},
+                  "proposed": {"hydrant_street_fraction": after.street_fraction,
+                               "hydrant_building_fraction": after.building_fraction}},
+    }
+    result = HydrantOptimizeRun(world=world, plan=plan, before=before, after=after,
+                                report=report, comparison=comparison,
+                                current=runs["current"], proposed=runs["proposed"])
+    if out is not None:
+        from dataclasses import replace
+
+        from citysim.plots import save_figure
+        from citysim.plots.hydrants import plot_hydrant_map
+
+        out.mkdir(parents=True, exist_ok=True)
+        csv_text = comparison.to_csv(index=False)
+        shown = replace(world, hydrants=with_new_hydrants(world.hydrants, plan, HYDRANT_FLOW_L_S))
+        write_json(out / "placement.json", report)
+        write_atomic(out / "comparison.csv", lambda p: p.write_text(csv_text))
+        save_figure(plot_hydrant_map(shown, after), out / "plots" / "hydrant_map_proposed.png")
+    return result

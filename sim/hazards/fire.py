@@ -237,7 +237,10 @@ class FireSpread:
     state, source
         Per building (see :mod:`citysim.hazards._fire_kernels`).
     t_ign_s, t_full_s, t_out_s, t_stop_s, t_ext_s
-        Per building times (s); ``inf`` when it has not happened.
+        Per building times (s); ``inf`` when it has not happened.  ``t_ign_s``
+        is the building's spread clock: its ignition plus ``spread_delay_s``.
+    spread_delay_s
+        Time each building's spread was held by water that then ran out (s).
     graph
         The neighbour pairs ``(ptr, nbr, src, tau_s)``.
     """
@@ -261,6 +264,7 @@ class FireSpread:
         self.source = np.full(n, -1, dtype=np.int64)
         self.t_ign_s, self.t_full_s, self.t_out_s, self.t_stop_s, self.t_ext_s = (
             np.full(n, np.inf) for _ in range(5))
+        self.spread_delay_s = np.zeros(n)
         self._newly = np.zeros(n, dtype=np.int64)
         self.ign_t_s = np.zeros(0)
         self.ign_b = np.zeros(0, dtype=np.int64)
@@ -350,10 +354,43 @@ class FireSpread:
         if t_arrive_s < self.t_full_s[b]:  # caught before flashover: never fully involved
             self.t_full_s[b] = np.inf
             self.state[b] = IGNITED
-        t_ext = t_arrive_s + suppression_s
-        if t_ext < self.t_out_s[b]:
-            self.t_ext_s[b] = t_ext
+        self.put_out(b, t_arrive_s + suppression_s, t_now_s)
+
+    def hold(self, building: int, t_s: float, t_now_s: float) -> None:
+        """Water on ``building`` from ``t_s``: its spread stops (it is not put out).
+
+        :meth:`resume` lets it spread again; :meth:`attack` finishes it.
+        """
+        b = building
+        if self.state[b] in (IGNITED, INVOLVED):
+            self.t_stop_s[b] = min(self.t_stop_s[b], t_s)
+            _fire_kernels.settle(t_now_s, self.times, self.state)
+
+    def resume(self, building: int, held_s: float) -> None:
+        """The water on a held building ran out after ``held_s``: it spreads again.
+
+        Its spread to each neighbour comes ``held_s`` later than it would have
+        (the spread clock of the building is set back by the time it was
+        held; :attr:`spread_delay_s` keeps the total, and
+        :meth:`ignition_times` the true ignition times).
+        """
+        b = building
+        if self.state[b] not in (IGNITED, INVOLVED):
+            return
+        self.t_ign_s[b] += held_s
+        self.spread_delay_s[b] += held_s
+        self.t_stop_s[b] = self.t_out_s[b]
+
+    def put_out(self, building: int, t_ext_s: float, t_now_s: float) -> None:
+        """The fire of ``building`` is out at ``t_ext_s`` (unless it burns out first)."""
+        b = building
+        if self.state[b] in (IGNITED, INVOLVED) and t_ext_s < self.t_out_s[b]:
+            self.t_ext_s[b] = t_ext_s
         _fire_kernels.settle(t_now_s, self.times, self.state)
+
+    def ignition_times(self) -> np.ndarray:
+        """When each building caught fire (s), ``inf`` if it has not."""
+        return self.t_ign_s - self.spread_delay_s
 
     def counts(self) -> np.ndarray:
         """Buildings in each state now, shape (len(STATES),)."""
@@ -462,6 +499,14 @@ class FireHazard(Hazard):
         self._new_warned = np.zeros(net.n_nodes, dtype=bool)
         self._calls: deque[tuple[float, int]] = deque()
         self._released: set[int] = set()
+        self._hose_m = self._hose_lengths(world) if cfg.water is not None else None
+        self._attacked: set[int] = set()
+        self._dry_at: dict[int, float] = {}  # held building -> when its tank runs dry
+        self._resumed: set[int] = set()
+        self._supply_calls: deque[tuple[float, int]] = deque()
+        self._supplied: set[int] = set()
+        self.water_counts = {"hydrant_hookups": 0, "tanks_run_dry": 0, "supply_requests": 0}
+        self._step_start_s = 0.0
         self.t_s = 0.0
         self.progress: list[tuple[float, int, int, int, int]] = []
         self.max_closed_edges = 0
@@ -471,10 +516,20 @@ class FireHazard(Hazard):
         """Build the fire from its YAML block and the world (``rng``: spread-time factors)."""
         return cls(cfg, world, rng)
 
+    def _hose_lengths(self, world: Any) -> np.ndarray:
+        """Hose length along the streets from each building's frontage to a hydrant (m)."""
+        b = self.buildings
+        if world.hydrants is None or not len(world.hydrants):
+            return np.full(len(b), np.inf)
+        from citysim.world.hydrants import hose_length_m
+
+        return hose_length_m(self.network, world.hydrants, b.x_m, b.y_m)[0]
+
     # -- the step ---------------------------------------------------------
     def advance(self, t_s: float, dt_s: float) -> None:
         """Spread the fire to ``t_s + dt_s``; close roads, warn nodes, queue the calls."""
         t1 = t_s + dt_s
+        self._step_start_s = t_s
         model = self.model
         for b in model.advance(t_s, t1):
             self._calls.append((float(model.t_ign_s[b]) + self.cfg.call_delay, int(b)))
@@ -505,7 +560,12 @@ class FireHazard(Hazard):
         return self._new_warned
 
     def incidents(self) -> list[IncidentRequest]:
-        """A held ``building_fire`` for each building whose call time has come."""
+        """A held ``building_fire`` for each building whose call time has come.
+
+        With water modelled, also a held ``water_supply`` (one engine, key
+        ``n_buildings + building``) for each fire whose crew found no
+        hydrant within hose reach.
+        """
         out = []
         while self._calls and self._calls[0][0] <= self.t_s + 1e-9:
             t_call, b = self._calls.popleft()
@@ -513,6 +573,15 @@ class FireHazard(Hazard):
                 out.append(IncidentRequest(t_s=t_call, node=self._incident_node(b),
                                            kind="building_fire", needs=dict(self.needs),
                                            priority=1, key=b, hold=True))
+        n = len(self.buildings)
+        while self._supply_calls:
+            t_call, b = self._supply_calls.popleft()
+            if self.model.state[b] in (IGNITED, INVOLVED):
+                self.water_counts["supply_requests"] += 1
+                out.append(IncidentRequest(t_s=max(t_call, self._step_start_s),
+                                           node=self._incident_node(b), kind="water_supply",
+                                           needs={"engine": 1}, priority=1, key=n + b,
+                                           hold=True))
         return out
 
     def _incident_node(self, b: int) -> int:
@@ -528,16 +597,79 @@ class FireHazard(Hazard):
         return int(nodes[0])
 
     def attend(self, t_s: float, on_scene: Any) -> list[int]:
-        """Units on scene stop a building's spread and put it out; release the buildings out."""
+        """Units on scene stop a building's spread and put it out; release the buildings out.
+
+        With ``water`` (:class:`FireWater`), the first crew attacks from its
+        tank; see :meth:`_first_water` and :meth:`_supply_arrives`.
+        """
         model = self.model
+        n = len(self.buildings)
         done = []
         for key, (_, t_first) in on_scene.items():
+            b = int(key) % n if n else int(key)
             if math.isfinite(t_first):
-                model.attack(int(key), float(t_first), self.cfg.suppression, t_s)
-            if model.state[key] in (BURNED_OUT, EXTINGUISHED) and key not in self._released:
+                if self.cfg.water is None:
+                    model.attack(b, float(t_first), self.cfg.suppression, t_s)
+                elif key < n and b not in self._attacked:
+                    self._attacked.add(b)
+                    self._first_water(b, float(t_first), t_s)
+                elif key >= n and b not in self._supplied:
+                    self._supplied.add(b)
+                    self._supply_arrives(b, float(t_first), t_s)
+        held = self.cfg.water.tank_s if self.cfg.water is not None else 0.0
+        for b, t_dry in self._dry_at.items():
+            if t_dry <= t_s and b not in self._resumed and b not in self._supplied:
+                self._resumed.add(b)
+                model.resume(b, held)
+        for key in on_scene:
+            b = int(key) % n if n else int(key)
+            if model.state[b] in (BURNED_OUT, EXTINGUISHED) and key not in self._released:
                 self._released.add(int(key))
                 done.append(int(key))
         return done
+
+    def _first_water(self, b: int, t_arrive_s: float, t_s: float) -> None:
+        """The first crew reaches building ``b`` with its tank.
+
+        If the tank lasts the whole suppression, or a hydrant within hose
+        reach is hooked up before the tank runs dry, the attack is as without
+        water limits.  A hook-up after the tank ran dry leaves a gap without
+        water: the fire is out that much later.  With no hydrant in reach the
+        tank holds the spread while it lasts; then the fire spreads again
+        until a second engine (requested now) brings water, and is out
+        ``suppression - tank time`` after it arrives.
+        """
+        water = self.cfg.water
+        assert water is not None and self._hose_m is not None
+        supp = float(self.cfg.suppression)
+        tank_s = water.tank_s
+        if tank_s >= supp:
+            self.model.attack(b, t_arrive_s, supp, t_s)
+            return
+        hose = float(self._hose_m[b])
+        if hose <= water.hose_reach_m:
+            self.water_counts["hydrant_hookups"] += 1
+            hookup_s = float(water.hookup) + hose / water.lay_speed_mps
+            self.model.attack(b, t_arrive_s, supp + max(0.0, hookup_s - tank_s), t_s)
+            return
+        self.water_counts["tanks_run_dry"] += 1
+        self.model.hold(b, t_arrive_s, t_s)
+        self._dry_at[b] = t_arrive_s + tank_s
+        self._supply_calls.append((t_arrive_s, b))
+
+    def _supply_arrives(self, b: int, t_arrive_s: float, t_s: float) -> None:
+        """The requested engine reaches ``b``: the attack goes on to the end with its water."""
+        water = self.cfg.water
+        assert water is not None
+        tank_s = water.tank_s
+        t_dry = self._dry_at.get(b, math.inf)
+        if t_arrive_s <= t_dry:  # before the first tank ran dry: no gap
+            self.model.put_out(b, t_dry - tank_s + float(self.cfg.suppression), t_s)
+            return
+        if b not in self._resumed:
+            self._resumed.add(b)
+            self.model.resume(b, tank_s)
+        self.model.attack(b, t_arrive_s, float(self.cfg.suppression) - tank_s, t_s)
 
     # -- outputs ----------------------------------------------------------
     def sample(self, x_m: np.ndarray, y_m: np.ndarray) -> dict[str, np.ndarray]:
@@ -562,8 +694,11 @@ class FireHazard(Hazard):
             "fire_buildings_burning": int(c[1] + c[2]),
             "fire_burned_area_m2": float(self.buildings.footprint_m2[caught].sum()),
             "fire_peak_burning": int(peak),
-            "fire_last_ignition_s": float(model.t_ign_s[caught].max()) if caught.any() else None,
+            "fire_last_ignition_s": (float(model.ignition_times()[caught].max()) if caught.any()
+                                     else None),
             "fire_max_closed_edges": int(self.max_closed_edges),
+            **({} if self.cfg.water is None else {
+                f"fire_{k}": int(v) for k, v in self.water_counts.items()}),
         }
 
     def tables(self) -> dict[str, Any]:
@@ -592,7 +727,7 @@ class FireHazard(Hazard):
             "building": b.id, "x": b.x_m, "y": b.y_m, "footprint_m2": b.footprint_m2,
             "structure": b.structure_names(),
             "state": np.asarray(STATES, dtype=object)[m.state],
-            "t_ignite_s": finite(m.t_ign_s, caught),
+            "t_ignite_s": finite(m.ignition_times(), caught),
             "t_involved_s": finite(m.t_full_s, reached_full),
             "t_out_s": finite(t_out, done),
             # mypy: an object column: None where there is no source

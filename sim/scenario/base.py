@@ -169,7 +169,8 @@ def rebuild_error(err: ErrorDetails, loc: Sequence[str | int] | None = None) -> 
 
 
 def _field_names(cls: type[BaseModel]) -> list[str]:
-    return list(cls.model_fields)
+    """The YAML keys of a model: each field's alias (``class``) or name."""
+    return [f.alias or name for name, f in cls.model_fields.items()]
 
 
 class ConfigModel(BaseModel):
@@ -240,7 +241,7 @@ class ConfigModel(BaseModel):
             return handler(data)
         if not isinstance(data, Mapping):
             raise error(f"expected {cls._describe()}, got {describe_value(data)}")
-        fields = cls.model_fields
+        fields = _field_names(cls)
         clean: dict[str, Any] = {}
         unknown: list[Any] = []
         for key, value in data.items():

@@ -20,6 +20,7 @@ alternatives, ``amenity=school|college``; the kind is then the first value):
                    area (``area=yes`` or a multipolygon), the pedestrian
                    squares of many cities
 ``assembly_point`` ``emergency=assembly_point``
+``fire_hydrant``   ``emergency=fire_hydrant``
 =================  ============================================================
 
 Geometry: closed ways and multipolygon relations are assembled into polygons
@@ -59,6 +60,7 @@ KINDS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
     "park": (("leisure", ("park",)),),
     "square": (("place", ("square",)), ("highway", ("pedestrian",))),
     "assembly_point": (("emergency", ("assembly_point",)),),
+    "fire_hydrant": (("emergency", ("fire_hydrant",)),),
 }
 """Named kinds: each a list of ``(key, values)`` tag rules, any of which selects."""
 AREA_ONLY: frozenset[tuple[str, str]] = frozenset({("highway", "pedestrian")})

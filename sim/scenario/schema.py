@@ -59,6 +59,7 @@ from citysim.scenario.problems import Loc, format_path
 from citysim.scenario.sites import (
     BBox,
     Candidates,
+    HydrantsSpec,
     ShelterList,
     Site,
     StationList,
@@ -921,6 +922,7 @@ _SECTIONS_WITH_DEFAULTS = (
     "shelters",
     "candidates",
     "stations",
+    "hydrants",
     "hazards",
     "behaviour",
     "response",
@@ -945,6 +947,11 @@ class Scenario(ConfigModel):
         :class:`~citysim.scenario.sites.Station` (CSV files already read).
     candidates
         Candidate sites for ``citysim optimize``.
+    hydrants
+        Municipal fire hydrants: a tuple of
+        :class:`~citysim.scenario.sites.Hydrant`, or
+        :class:`~citysim.scenario.sites.SyntheticHydrants` (placed along the
+        streets when the world is built).
     hazards
         Tuple of hazard configs, each an instance of the model registered
         for its ``type`` (:mod:`citysim.hazards.registry`).
@@ -966,6 +973,7 @@ class Scenario(ConfigModel):
     shelters: ShelterList = ()
     candidates: Candidates = Candidates()
     stations: StationList = ()
+    hydrants: HydrantsSpec = ()
     hazards: tuple[HazardItem, ...] = ()
     behaviour: Behaviour = Behaviour()
     response: Response = Response()
@@ -979,6 +987,8 @@ class Scenario(ConfigModel):
         out = handler(self)
         if not self.drill.injects:  # scenarios without a drill resolve as before
             out.pop("drill", None)
+        if "hydrants" not in self.model_fields_set:  # nor those without hydrants
+            out.pop("hydrants", None)
         return out
     _overrides: tuple[str, ...] = PrivateAttr(default=())
     _source_map: Any = PrivateAttr(default=None)
@@ -1095,7 +1105,8 @@ def _osm_site_defaults(data: dict[str, Any]) -> dict[str, Any]:
             return [fill(v) for v in value]
         return value
 
-    out = {k: fill(v) if k in ("shelters", "stations") else v for k, v in data.items()}
+    out = {k: fill(v) if k in ("shelters", "stations", "hydrants") else v
+           for k, v in data.items()}
     if isinstance(out.get("candidates"), dict):
         out["candidates"] = {k: fill(v) for k, v in out["candidates"].items()}
     return out

@@ -1,4 +1,4 @@
-"""Shelters and stations (existing and candidate sites), from YAML lists or CSV files.
+"""Shelters, stations and hydrants (existing and candidate sites), from YAML lists or CSV files.
 
 A site list is written as a YAML list of mappings or as ``{csv: path}``. A
 CSV file is read when the scenario is loaded, into the same models, so code
@@ -14,10 +14,12 @@ import io
 import math
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     AfterValidator,
+    ConfigDict,
+    Field,
     PlainValidator,
     PrivateAttr,
     ValidationError,
@@ -62,6 +64,14 @@ __all__ = [
     "CandidateStation",
     "CandidateStationList",
     "Candidates",
+    "HYDRANT_FLOW_L_S",
+    "Hydrant",
+    "HydrantList",
+    "HydrantSpacing",
+    "HydrantsSpec",
+    "OsmHydrants",
+    "STATION_CLASSES",
+    "SyntheticHydrants",
     "Shelter",
     "ShelterList",
     "Site",
@@ -205,6 +215,10 @@ class Units(ConfigModel):
         return self.engine + self.ladder + self.rescue + self.hazmat + self.ambulance
 
 
+STATION_CLASSES = ("class_1", "class_2", "small")
+"""Station classes of China 建标152-2017 (一级, 二级 and 小型 普通消防站)."""
+
+
 class Station(Site):
     """A fire-and-rescue station.
 
@@ -214,10 +228,24 @@ class Station(Site):
         Its units by kind.
     turnout
         Time from dispatch to leaving the station (s); NFPA 1710: 80 s for fire.
+    station_class
+        Its class under 建标152-2017 (YAML key ``class``): ``class_1``,
+        ``class_2`` or ``small``; ``None``: inferred from its engines
+        (:mod:`citysim.analysis.hydrants`).
     """
+
+    model_config = ConfigDict(serialize_by_alias=True)
 
     units: Units
     turnout: Duration = 80.0
+    station_class: Literal["class_1", "class_2", "small"] | None = Field(None, alias="class")
+
+    @model_serializer(mode="wrap")
+    def _omit_undeclared_class(self, handler: Any) -> Any:
+        out = handler(self)  # stations without a class resolve as before
+        if isinstance(out, dict) and out.get("class", 0) is None:
+            out.pop("class")
+        return out
 
 
 class CandidateStation(Site):
@@ -225,6 +253,51 @@ class CandidateStation(Site):
 
     units: Units = Units(engine=1)
     turnout: Duration = 80.0
+
+
+HYDRANT_FLOW_L_S = 15.0
+"""Default flow of a municipal hydrant (L/s): GB 50974-2014 sizes each outdoor
+hydrant at 10-15 L/s (recalled, not checked against the text: an assumption)."""
+
+
+class Hydrant(Site):
+    """A municipal fire hydrant, snapped onto the nearest street.
+
+    Attributes
+    ----------
+    flow_l_s
+        Flow it delivers (L/s).
+    in_service
+        ``false`` for a hydrant known to be broken or shut off: it is listed
+        but never used.
+    """
+
+    flow_l_s: PosFloat = HYDRANT_FLOW_L_S
+    in_service: bool = True
+
+
+class HydrantSpacing(ConfigModel):
+    """Hydrants placed along every street at a fixed spacing.
+
+    Attributes
+    ----------
+    spacing_m
+        Distance between consecutive hydrants along a street (m); GB 50974-2014
+        §7.2.5 asks for at most 120 m.
+    flow_l_s
+        Flow of each (L/s).
+    """
+
+    spacing_m: PosFloat = 120.0
+    flow_l_s: PosFloat = HYDRANT_FLOW_L_S
+
+
+class SyntheticHydrants(ConfigModel):
+    """``hydrants: {synthetic: {spacing_m: 120}}``: hydrants along every street."""
+
+    yaml_form: ClassVar[str] = "{synthetic: {spacing_m: 120}}"
+
+    synthetic: HydrantSpacing = HydrantSpacing()
 
 
 # --- lists: YAML or CSV --------------------------------------------------------
@@ -267,7 +340,23 @@ def _column_types(model: type[Site]) -> dict[str, Callable[[str], Any]]:
         cols.update({k: _int for k in UNIT_KINDS})
     if "turnout" in fields:
         cols["turnout"] = str
+    if "station_class" in fields:
+        cols["class"] = str
+    if "flow_l_s" in fields:
+        cols["flow_l_s"] = _float
+    if "in_service" in fields:
+        cols["in_service"] = _bool
     return cols
+
+
+_TRUE = ("true", "yes", "1")
+_FALSE = ("false", "no", "0")
+
+
+def _bool(cell: str) -> Any:
+    """``true/yes/1`` and ``false/no/0`` (any case) as booleans; anything else as given."""
+    text = cell.strip().lower()
+    return True if text in _TRUE else False if text in _FALSE else cell
 
 
 def _int(cell: str) -> Any:
@@ -609,14 +698,39 @@ class OsmStations(OsmSites):
         return rows
 
 
+class OsmHydrants(OsmSites):
+    """Hydrants from OSM (``emergency=fire_hydrant``), each with the same flow.
+
+    Attributes
+    ----------
+    flow_l_s
+        Flow of each (L/s).
+    """
+
+    flow_l_s: PosFloat = HYDRANT_FLOW_L_S
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Hydrant mappings, as a YAML list would give them."""
+        return [{"id": f.id, "name": f.name or f"{f.kind} {f.id}",
+                 "location": {"lon": f.lon, "lat": f.lat}, "flow_l_s": self.flow_l_s}
+                for f in self.read()]
+
+
 OSM_STATION_UNITS = {"engine": 2}
 """Units of a station read from OSM when ``units`` is not given."""
+
+
+def osm_selection(model: type[Site]) -> type[OsmShelters | OsmStations | OsmHydrants]:
+    """The ``{osm: ...}`` selection model of a kind of site."""
+    if model is Hydrant:
+        return OsmHydrants
+    return OsmShelters if "area_m2" in model.model_fields else OsmStations
 
 
 def _from_osm(model: type[Site], value: Mapping[Any, Any], handler: Any,
               info: ValidationInfo) -> Any:
     """Validate an ``{osm: ...}`` site selection and read its sites."""
-    selection = OsmShelters if "area_m2" in model.model_fields else OsmStations
+    selection = osm_selection(model)
     try:
         chosen = selection.model_validate(dict(value), context=info.context)
     except ValidationError as exc:
@@ -647,6 +761,30 @@ ShelterList = Annotated[tuple[Shelter, ...], AfterValidator(check_unique_ids),
 #: engine, ladder, rescue, hazmat, ambulance, turnout).
 StationList = Annotated[tuple[Station, ...], AfterValidator(check_unique_ids),
                         WrapValidator(_site_list(Station, "stations"))]
+#: Hydrants: a list, or ``{csv: path}`` (columns id, name, x/y | lon/lat | node,
+#: flow_l_s, in_service), or ``{osm: fire_hydrant}``.
+HydrantList = Annotated[tuple[Hydrant, ...], AfterValidator(check_unique_ids),
+                        WrapValidator(_site_list(Hydrant, "hydrants"))]
+
+
+def _hydrants(value: Any, handler: Any, info: ValidationInfo) -> Any:
+    """``hydrants:``: ``{synthetic: ...}``, or a hydrant list in any of its forms."""
+    if isinstance(value, Mapping) and "synthetic" in value:
+        try:
+            return SyntheticHydrants.model_validate(dict(value), context=info.context)
+        except ValidationError as exc:
+            raise_errors("hydrants", [rebuild_error(e) for e in exc.errors()])
+    from pydantic import TypeAdapter
+
+    try:
+        return TypeAdapter(HydrantList).validate_python(value, context=info.context)
+    except ValidationError as exc:
+        raise_errors("hydrants", [rebuild_error(e) for e in exc.errors()])
+
+
+#: ``hydrants:``: a list of hydrants (YAML, ``{csv}``, ``{osm: fire_hydrant}``) or
+#: ``{synthetic: {spacing_m}}`` (placed along the streets when the world is built).
+HydrantsSpec = Annotated[tuple[Hydrant, ...] | SyntheticHydrants, WrapValidator(_hydrants)]
 #: Candidate shelters: like shelters; capacity optional; an ``area_m2`` column allowed.
 CandidateShelterList = Annotated[tuple[CandidateShelter, ...], AfterValidator(check_unique_ids),
                                  WrapValidator(_site_list(CandidateShelter, "candidate shelters"))]

@@ -12,7 +12,9 @@ from citysim.rng import Streams
 from citysim.scenario.population_data import population_points
 from citysim.scenario.problems import parse_path
 from citysim.scenario.schema import City, Scenario
+from citysim.scenario.sites import SyntheticHydrants
 from citysim.world.buildings import Buildings, build_buildings
+from citysim.world.hydrants import Hydrants, build_hydrants, synthetic_hydrants
 from citysim.world.network import RoadNetwork
 from citysim.world.population import (
     Population,
@@ -55,6 +57,9 @@ class World:
     underpasses
         Road underpasses carved into a synthetic terrain (used by flood),
         ``None`` when the scenario has none.
+    hydrants
+        Fire hydrants on the streets, ``None`` when the scenario has no
+        ``hydrants:`` key (an empty list gives none: a city without hydrants).
     """
 
     network: RoadNetwork
@@ -66,6 +71,7 @@ class World:
     crs: str | None
     buildings: Buildings | None = None
     underpasses: Underpasses | None = None
+    hydrants: Hydrants | None = None
 
     def describe(self) -> dict[str, Any]:
         """Return a JSON-able description for provenance."""
@@ -84,6 +90,7 @@ class World:
             },
             "buildings": None if self.buildings is None else len(self.buildings),
             "underpasses": None if self.underpasses is None else list(self.underpasses.name),
+            "hydrants": None if self.hydrants is None else len(self.hydrants),
         }
 
 
@@ -246,11 +253,23 @@ def build_world(scenario: Scenario, streams: Streams) -> World:
     buildings = attempt(lambda: build_buildings(city.buildings, locator,
                                                 streams.generator("world.buildings")),
                         add_lines=False)
+    hydrants = attempt(lambda: _hydrants(scenario, locator), add_lines=False)
     if problems:
         raise ScenarioError(problems)
     return World(network=network, population=population, shelters=shelters, stations=stations,
                  probes=probes, terrain=terrain, crs=network.crs, buildings=buildings,
-                 underpasses=underpasses)
+                 underpasses=underpasses, hydrants=hydrants)
+
+
+def _hydrants(scenario: Scenario, locator: Locator) -> Hydrants | None:
+    """The scenario's hydrants: listed, or along the streets; ``None`` without the key."""
+    spec = scenario.hydrants
+    if isinstance(spec, SyntheticHydrants):
+        return synthetic_hydrants(locator.network, spec.synthetic.spacing_m,
+                                  spec.synthetic.flow_l_s)
+    if not spec and "hydrants" not in scenario.model_fields_set:
+        return None
+    return build_hydrants(locator, spec)
 
 
 def node_population(world: World) -> np.ndarray:

@@ -206,6 +206,9 @@ class Stations:
         Units by type, shape (n, len(UNIT_TYPES)), columns as :data:`UNIT_TYPES`.
     turnout_s
         Time from dispatch to leaving the station (s).
+    station_class
+        Declared 建标152-2017 class of each (``class_1``, ``class_2``,
+        ``small``), ``None`` where the scenario does not say; default none.
     """
 
     id: list[str]
@@ -215,6 +218,7 @@ class Stations:
     node: np.ndarray
     units: np.ndarray
     turnout_s: np.ndarray
+    station_class: list[str | None] | None = None
 
     def unit_names(self) -> list[tuple[str, str, int]]:
         """Every unit as ``(name, type, station index)``, station by station.
@@ -311,6 +315,7 @@ def build_stations(locator: Locator, items: Sequence[Any], section: str = "stati
         **_ids_and_names(items),
         x_m=x, y_m=y, node=node, units=units,
         turnout_s=np.array([float(s.turnout) for s in items], dtype=np.float64),
+        station_class=[getattr(s, "station_class", None) for s in items],
     )
 
 

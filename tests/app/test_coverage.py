@@ -103,3 +103,62 @@ def test_cli_bad_scenario_exits_2(tmp_path, capsys):
     path = write_scenario(tmp_path, SMALL_CITY.replace("{x: 600, y: 450}", "{x: 60000, y: 450}"))
     assert main(["coverage", str(path), "--out", str(tmp_path / "o")]) == 2
     assert "stations[0].location" in capsys.readouterr().err
+
+
+def test_hydrants_closed_at_a_time_are_unusable(tmp_path, with_road_block, capsys):
+    # H1 stands in the road block that closes at 300 s; H2 far from it
+    block = {**road_block.EXAMPLE, "location": {"x": 300, "y": 600}, "radius_m": 100}
+    hydrants = [{"id": "H1", "location": {"x": 300, "y": 600}},
+                {"id": "H2", "location": {"x": 900, "y": 900}}]
+    text = SMALL_CITY + yaml.safe_dump({"hazards": [block], "hydrants": hydrants})
+    path = write_scenario(tmp_path, text)
+    normal = run_coverage(load_scenario_text(text, base_dir=tmp_path))
+    assert normal.report["hydrants_usable"] == 2
+    assert 0 < normal.report["hydrant_street_fraction"] < 1
+    out = tmp_path / "at10"
+    assert main(["coverage", str(path), "--at", "10min", "--out", str(out)]) == 0, \
+        capsys.readouterr().err
+    report = json.loads((out / "coverage.json").read_text())
+    assert report["hydrants_total"] == 2 and report["hydrants_usable"] == 1
+    assert report["hydrant_street_fraction"] < normal.report["hydrant_street_fraction"]
+    gaps = pd.read_csv(out / "hydrant_gaps.csv")
+    km = (gaps.end_m - gaps.start_m).sum() / 1000.0
+    assert km == pytest.approx(report["hydrant_street_km_uncovered"])
+    assert (out / "plots" / "hydrant_map.png").stat().st_size > 0
+    assert (out / "hydrant_spacing.csv").exists()
+    assert not (out / "gis").exists()  # no geographic frame: no GeoJSON
+
+
+def test_hydrant_gaps_layer_in_wgs84(tmp_path):
+    text = SMALL_CITY.replace("  population:", "  origin: {lon: 113.6, lat: 34.7}\n"
+                              "  buildings: {synthetic: {density: 0.2, footprint_m: 12}}\n"
+                              "  population:") + yaml.safe_dump(
+        {"hydrants": [{"id": "H1", "location": {"x": 300, "y": 600}}]})
+    run = run_coverage(load_scenario_text(text, base_dir=tmp_path), out_dir=tmp_path / "o")
+    layer = json.loads((tmp_path / "o" / "gis" / "hydrant_gaps.geojson").read_text())
+    kinds = [f["properties"]["kind"] for f in layer["features"]]
+    assert kinds.count("street") == len(run.hydrants.gaps)
+    assert kinds.count("building") == int((~run.hydrants.building_covered).sum()) > 0
+    lon, lat = layer["features"][0]["geometry"]["coordinates"][0]
+    assert 113 < lon < 114 and 34 < lat < 35
+    assert run.report["hydrant_building_fraction"] == pytest.approx(
+        run.hydrants.building_covered.mean())
+
+
+def test_hydrants_in_flood_water_are_unusable():
+    from citysim.app.coverage import HYDRANT_HEIGHT_M, hydrants_usable_at, model_at
+    from citysim.rng import world_streams
+    from citysim.world.builder import build_world
+    from tests.hazards.test_flood import BOWL, STORM
+
+    storm = STORM.replace("[50min, 20]", "[50min, 300]").replace("[10min, 150]", "[10min, 300]")
+    text = (BOWL.format(hazards=storm).replace("duration: 2h", "duration: 1h")
+            + "hydrants: [{id: C, location: {x: 1000, y: 1000}}, "
+              "{id: E, location: {x: 0, y: 1000}}]\n")
+    scenario = load_scenario_text(text, base_dir=".")
+    world = build_world(scenario, world_streams(4))
+    model = model_at(scenario, world, 3600.0)
+    depth = model.hazards[0].sample(world.hydrants.x_m, world.hydrants.y_m)["depth_m"]
+    assert depth[0] > HYDRANT_HEIGHT_M > depth[1]  # the bowl's centre is under water
+    assert hydrants_usable_at(model).tolist() == [False, True]
+    assert hydrants_usable_at(model_at(scenario, world, 0.0)).tolist() == [True, True]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from annotated_types import MinLen
+from pydantic import model_serializer
 
-from citysim.scenario.base import ConfigModel, Degrees, NonNegFloat
+from citysim.scenario.base import ConfigModel, Degrees, NonNegFloat, PosFloat
 from citysim.scenario.durations import Duration, PositiveDuration
 from citysim.scenario.hazard import HazardConfig, register_hazard
 from citysim.scenario.locations import Location
@@ -62,6 +63,42 @@ class BurnDuration(ConfigModel):
     fire_resistant: PositiveDuration = 3000.0
 
 
+class FireWater(ConfigModel):
+    """Water on the fireground: the engine's tank, the attack flow, the hose to a hydrant.
+
+    Every value is an assumption exposed as a parameter: MODELS.md gives an
+    engine's tank as "typically 2-8 m³" and an attack as "about 10-40 L/s",
+    both marked (check), and no primary source was consulted for them.
+
+    Attributes
+    ----------
+    tank_m3
+        Water the first engine carries (m³); default 2.
+    flow_l_s
+        Attack flow (L/s); default 15 (one municipal hydrant's flow, GB
+        50974-2014).  The tank lasts ``1000 tank_m3 / flow_l_s`` seconds.
+    hose_reach_m
+        Longest hose the crew lays along the streets to a hydrant (m);
+        default 150 (the hydrant protection radius of GB 50974-2014).
+    hookup
+        Time to connect to a hydrant before any hose is laid (s); default 60.
+    lay_speed_mps
+        Speed of laying hose along the street (m/s); default 1.  The hook-up
+        takes ``hookup + hose length / lay_speed_mps``.
+    """
+
+    tank_m3: PosFloat = 2.0
+    flow_l_s: PosFloat = 15.0
+    hose_reach_m: NonNegFloat = 150.0
+    hookup: Duration = 60.0
+    lay_speed_mps: PosFloat = 1.0
+
+    @property
+    def tank_s(self) -> float:
+        """How long the tank lasts at the attack flow (s)."""
+        return 1000.0 * self.tank_m3 / self.flow_l_s
+
+
 @register_hazard("fire")
 class FireConfig(HazardConfig):
     """``type: fire`` -- one or more ignitions spreading between buildings.
@@ -92,6 +129,9 @@ class FireConfig(HazardConfig):
     suppression
         From the first unit's arrival to the fire being out (s); default
         20 min (check: a judgement, not from a primary source).
+    water
+        Water on the fireground (:class:`FireWater`); default none: engines
+        have all the water they need, as before hydrants were modelled.
     """
 
     requires_city: ClassVar[tuple[str, ...]] = ("buildings",)
@@ -106,3 +146,11 @@ class FireConfig(HazardConfig):
     call_delay: Duration = 0.0
     needs: Units = Units(engine=2)
     suppression: PositiveDuration = 1200.0
+    water: FireWater | None = None
+
+    @model_serializer(mode="wrap")
+    def _omit_no_water(self, handler: Any) -> Any:
+        out = handler(self)  # fires without water limits resolve as before
+        if isinstance(out, dict) and out.get("water", 0) is None:
+            out.pop("water")
+        return out
