@@ -31,5 +31,5 @@ def test_a_run_record_says_where_its_time_went(tmp_path):
     path = write_scenario(tmp_path)
     record = execute_run(RunSpec("r1", str(path), (), 11, 0), str(tmp_path / "runs"))
     assert record["status"] == "ok"
-    assert set(record["timing_s"]) == {"load", "world", "model", "write"}
+    assert set(record["timing_s"]) == {"load", "world", "model", "tables", "write"}
     assert all(v >= 0 for v in record["timing_s"].values())
