@@ -22,16 +22,16 @@ from pathlib import Path
 
 SCENARIO = """\
 name: speed-issue
-run: {{duration: 1h, dt: 5s, seed: 7}}
+run: {{duration: {duration}, dt: 5s, seed: 7}}
 city:
   network:
-    synthetic: {{kind: grid, rows: 60, cols: 60, block_m: 150, arterial_every: 5}}
+    synthetic: {{kind: grid, rows: {side}, cols: {side}, block_m: 150, arterial_every: 5}}
   population: {{residents: {residents}, persons_per_agent: 1}}
 shelters:
-  - {{id: S1, location: {{x: 2212, y: 2212}}, capacity: 100000}}
-  - {{id: S2, location: {{x: 6637, y: 2212}}, capacity: 100000}}
-  - {{id: S3, location: {{x: 2212, y: 6637}}, capacity: 100000}}
-  - {{id: S4, location: {{x: 6637, y: 6637}}, capacity: 100000}}
+  - {{id: S1, location: {{x: {a}, y: {a}}}, capacity: {capacity}}}
+  - {{id: S2, location: {{x: {b}, y: {a}}}, capacity: {capacity}}}
+  - {{id: S3, location: {{x: {a}, y: {b}}}, capacity: {capacity}}}
+  - {{id: S4, location: {{x: {b}, y: {b}}}, capacity: {capacity}}}
 behaviour:
   warnings: [{{at: 0, reach: 1.0}}]
   response_delay: {{dist: lognormal, median: 5min, sigma: 0.6}}
@@ -40,6 +40,14 @@ behaviour:
   mode_share: {{walk: 1.0, car: 0.0}}
 outputs: {{every: 1min, plots: true}}
 """
+
+
+def issue_scenario(residents: int = 300_000, side: int = 60, duration: str = "1h") -> str:
+    """The speed issue's scenario (YAML), or the same town at another size."""
+    extent = (side - 1) * 150.0
+    return SCENARIO.format(residents=residents, side=side, duration=duration,
+                           a=round(0.25 * extent), b=round(0.75 * extent),
+                           capacity=max(1, residents // 3))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -67,10 +75,10 @@ def main(argv: list[str] | None = None) -> None:
         recording[0] += time.perf_counter() - t
 
     mesa.DataCollector.collect = timed  # type: ignore[method-assign]
-    simulate(load_scenario_text(SCENARIO.format(residents=100), base_dir=".",
+    simulate(load_scenario_text(issue_scenario(100), base_dir=".",
                                 overrides=["run.duration=60"]))  # kernels loaded
     recording[0] = 0.0
-    scenario = load_scenario_text(SCENARIO.format(residents=args.residents), base_dir=".")
+    scenario = load_scenario_text(issue_scenario(args.residents), base_dir=".")
     with tempfile.TemporaryDirectory(prefix="citysim-issue-run-") as tmp:
         out = args.out or Path(tmp)
         t1 = time.perf_counter()
