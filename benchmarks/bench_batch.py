@@ -13,6 +13,15 @@ first run (numba compiles every kernel and fills the cache), then does the
 same again with the cache now warm. ``ratio = cold / warm``: what sharing
 the compile cache saves each new worker. Full and quick sizes only (a cold
 compile takes several seconds of CPU).
+
+``batch_overhead`` makes a batch of many small runs (200 at full size: the
+replications of one small town, so they share its city) on a new
+two-worker ``LocalCluster`` and says where the workers' time went: the
+share inside models (``timing_s.model`` of each run record: building the
+model, stepping it, its KPIs), against loading scenarios, getting the city,
+writing result folders, and the rest (process start, imports, scheduling).
+``ratio = time inside models / (2 workers x wall time from the cluster's
+start to the last record)`` (target 0.8).
 """
 
 from __future__ import annotations
@@ -36,6 +45,13 @@ BATCH_CASE = {
     "quick": (10, 3000, "30min", 8),
     "smoke": (5, 300, "10min", 4),
 }
+# side of the grid, residents, simulated time, runs in the batch
+OVERHEAD_CASE = {
+    "full": (8, 2000, "20min", 200),
+    "quick": (8, 2000, "20min", 40),
+    "smoke": (5, 300, "5min", 6),
+}
+OVERHEAD_TARGET = 0.8
 BATCH_TARGET = 1.8
 STARTUP_TARGET = 2.0
 
@@ -57,8 +73,8 @@ outputs: {{every: 1min, plots: false}}
 """
 
 
-def _specs(folder: Path, size: str) -> list[RunSpec]:
-    side, residents, duration, n_runs = BATCH_CASE[size]
+def _specs(folder: Path, size: str, cases: dict = BATCH_CASE) -> list[RunSpec]:
+    side, residents, duration, n_runs = cases[size]
     path = folder / "town.yaml"
     path.write_text(TOWN.format(side=side, residents=residents, duration=duration,
                                 cap=residents, far=(side - 1) * 150))
@@ -134,3 +150,26 @@ def bench_startup(size: str, repeats: int) -> BenchResult:
         warm_s, cold_s, STARTUP_TARGET,
         f"new 1-worker LocalCluster + first run, NUMBA_CACHE_DIR warm ({n_files} compiled "
         "kernels cached) vs empty (ratio = cold / warm)", 0.0, agree)
+
+
+@register("batch_overhead")
+def bench_batch_overhead(size: str, repeats: int) -> BenchResult:
+    n_workers = 2
+    with tempfile.TemporaryDirectory(prefix="citysim-bench-overhead-") as tmp:
+        root = Path(tmp)
+        specs = _specs(root, size, OVERHEAD_CASE)
+        t0 = time.perf_counter()
+        with open_client(n_workers) as client:
+            records = RunPool(root / "runs", client=client).run(specs)
+        wall = time.perf_counter() - t0
+    spent = pd.DataFrame([rec.get("timing_s", {}) for rec in records.values()]).sum()
+    capacity = n_workers * wall
+    rest = capacity - spent.sum()
+    side, residents, duration, n_runs = OVERHEAD_CASE[size]
+    shares = ", ".join(f"{k} {v / capacity:.0%}" for k, v in spent.items())
+    return BenchResult(
+        capacity, float(spent.get("model", 0.0)), OVERHEAD_TARGET,
+        f"{n_runs} runs ({residents:,} residents, {side}x{side} grid, {duration} at dt 5 s, "
+        f"one city) on a new {n_workers}-worker LocalCluster, {wall:.1f} s wall; worker time: "
+        f"{shares}, start/imports/scheduling {rest / capacity:.0%} (ratio = share in models)",
+        0.0, all(rec["status"] == "ok" for rec in records.values()) and len(records) == n_runs)

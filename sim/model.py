@@ -14,7 +14,7 @@ from citysim.agents.draws import CAR, WALK, draw_residents
 from citysim.agents.residents import ACTION_CODES, Residents
 from citysim.agents.response import ResponseSystem
 from citysim.agents.shelter_state import ShelterState
-from citysim.agents.states import STATE_COLUMNS, State, final_groups, persons_by_state
+from citysim.agents.states import STATE_COLUMNS, State, final_groups
 from citysim.agents.traffic import Roads, edge_traffic
 from citysim.errors import Problem, ScenarioError
 from citysim.hazards.base import Hazard, IncidentRequest, check_fields, overrides
@@ -180,8 +180,6 @@ class CityModel(mesa.Model):
         self._route_factor = np.stack([self.walk_speed_factor, self.edge_speed_factor])
         self._update_routes()
         self.probe_rows: list[dict[str, Any]] = []
-        self._counts_step = -1
-        self._counts = np.zeros(0, dtype=np.int64)
         self._next_record_s = 0.0
         self.datacollector = mesa.DataCollector(model_reporters=self._reporters())
         self._record()
@@ -343,8 +341,8 @@ class CityModel(mesa.Model):
         if plan.word_of_mouth_per_s > 0 and len(self.residents):
             res = self.residents
             word_of_mouth(self._word_rng, plan.word_of_mouth_per_s * self.step_dt_s, res.state,
-                          plan.home_node, plan.persons, self.node_persons, t_end, res.t_act_s,
-                          plan.delay_s, res.undecided, res.n_undecided)
+                          plan.mode, plan.home_node, plan.persons, self.node_persons, t_end,
+                          res.t_act_s, plan.delay_s, res.undecided, res.n_undecided, res.counts)
 
     def _move_residents(self) -> None:
         if not len(self.residents):
@@ -354,9 +352,9 @@ class CityModel(mesa.Model):
         queues = self.roads.kernel_queues()
         res.n_undecided = decide(self.t_s + self.step_dt_s, agents, res.t_act_s, self.plan.complies,
                                  self.node_action, queues, net.n_edges, res.undecided,
-                                 res.n_undecided)
+                                 res.n_undecided, res.counts)
         became_full = move(self.t_s, self.step_dt_s, agents, self._kernel_roads(), queues,
-                           self.routes, self.shelters.kernel_shelters())
+                           self.routes, self.shelters.kernel_shelters(), res.counts)
         if became_full:
             self._update_routes()
 
@@ -372,7 +370,7 @@ class CityModel(mesa.Model):
                 continue
             alive = res.state != State.DEAD
             if harm.injured is not None:
-                res.injured |= harm.injured & alive
+                res.mark_injured(harm.injured)
             for mask, state in ((harm.dead, State.DEAD), (harm.trapped, State.TRAPPED)):
                 if mask is None:
                     continue
@@ -403,7 +401,7 @@ class CityModel(mesa.Model):
         for index in [k for k in self._rescues if self.response.is_over(k)]:
             agents = self._rescues.pop(index)
             res = self.residents
-            res.state[agents[res.state[agents] == State.TRAPPED]] = State.RESCUED
+            res.set_state(np.unique(agents[res.state[agents] == State.TRAPPED]), State.RESCUED)
 
     def _kernel_roads(self) -> tuple:
         net, traffic = self.world.network, self.roads.traffic
@@ -456,8 +454,7 @@ class CityModel(mesa.Model):
             for state in (State.EVACUATING, State.EVACUATED):
                 column = f"{STATE_COLUMNS[state]}_{name}"
                 reporters[column] = lambda m, s=state, md=mode: m.persons_in(s, md)
-        reporters["injured"] = lambda m: int(  # survivors with an injury, as in the summary
-            m.residents.persons[m.residents.injured & (m.residents.state != State.DEAD)].sum())
+        reporters["injured"] = lambda m: m.residents.injured_persons  # survivors, as in summary
         reporters["shelter_occupancy"] = lambda m: int(m.shelters.occupancy.sum())
         reporters["active_incidents"] = lambda m: len(m.response.active)
         reporters["busy_units"] = lambda m: m.response.busy_units()
@@ -466,16 +463,12 @@ class CityModel(mesa.Model):
 
     # -- public ---------------------------------------------------------
     def state_counts(self) -> np.ndarray:
-        """Persons in each resident state now (computed once per step)."""
-        if self._counts_step != self.steps:
-            self._counts = persons_by_state(self.residents.state, self.residents.persons)
-            self._counts_step = self.steps
-        return self._counts
+        """Persons in each resident state now (from the running counts, no scan)."""
+        return self.residents.counts.sum(axis=0)
 
     def persons_in(self, state: State, mode: int) -> int:
         """Persons in ``state`` travelling by ``mode`` (0 walk, 1 car)."""
-        res = self.residents
-        return int(res.persons[(res.state == state) & (res.mode == mode)].sum())
+        return int(self.residents.counts[mode, state])
 
     def step(self) -> None:
         """Advance the model by one time step ``dt`` (see the class docstring).

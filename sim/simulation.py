@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from tqdm import tqdm
@@ -22,10 +22,12 @@ from citysim.hazards.base import Hazard
 from citysim.io.provenance import provenance
 from citysim.metrics import aggregate_replications, summarize_model
 from citysim.model import CityModel
-from citysim.plots.animation import FrameRecorder
 from citysim.rng import world_streams
 from citysim.scenario import Scenario
 from citysim.world.builder import World, build_world
+
+if TYPE_CHECKING:  # plotting loads matplotlib: only a run with an animation needs it
+    from citysim.plots.animation import FrameRecorder
 
 __all__ = ["Observer", "RunResult", "run_replication", "simulate"]
 
@@ -182,6 +184,8 @@ def simulate(
     hazards: list[Hazard] = []
     recorders: list[FrameRecorder] = []
     if scenario.outputs.animation:
+        from citysim.plots.animation import FrameRecorder
+
         recorders.append(FrameRecorder())
     for k, i in enumerate(indices):
         label = (f"{scenario.name} rep {i + 1}/{len(indices)}" if several

@@ -79,9 +79,8 @@ def typed_frame(
     pandas.DataFrame
     """
     df = pd.DataFrame(rows)
-    for name, dtype in columns.items():
-        df[name] = df[name].astype(dtype) if name in df else pd.Series(
-            [pd.NA] * len(df), dtype=dtype, index=df.index
-        )
-    extra = [c for c in df.columns if c not in columns]
-    return df[list(columns) + extra]
+    # one DataFrame from whole columns: inserting them one by one costs ~10 ms a table
+    data = {name: df[name].astype(dtype) if name in df else pd.Series(
+        [pd.NA] * len(df), dtype=dtype, index=df.index) for name, dtype in columns.items()}
+    data.update((c, df[c]) for c in df.columns if c not in columns)
+    return pd.DataFrame(data, index=df.index)

@@ -108,3 +108,56 @@ def test_from_scenario_steps_to_the_replication_citysim_run_makes(tmp_path):
 def test_the_model_needs_its_world():
     with pytest.raises(TypeError):
         CityModel(None, np.random.SeedSequence(0))  # no silent build of another city
+
+
+def assert_counts_match_a_recount(model) -> None:
+    """The running counts the time series read equal a full recount of the agents."""
+    res = model.residents
+    for mode in (0, 1):
+        mine = res.mode == mode
+        recount = np.bincount(res.state[mine], weights=res.persons[mine], minlength=len(State))
+        np.testing.assert_array_equal(res.counts[mode], recount.astype(np.int64))
+    hurt = res.injured & (res.state != State.DEAD)
+    assert res.injured_persons == int(res.persons[hurt].sum())
+    assert res.counts.sum() == int(res.persons.sum())  # nobody appears or vanishes
+
+
+WORD_OF_MOUTH_AND_CARS = (
+    "behaviour: {warnings: [{at: 1min, reach: 0.3}], compliance: 0.8, action: evacuate,\n"
+    "  word_of_mouth_per_h: 6, mode_share: {walk: 0.6, car: 0.4},\n"
+    "  response_delay: {dist: lognormal, median: 2min, sigma: 0.5}}\n")
+
+
+@pytest.mark.parametrize("case", ["warnings_word_of_mouth_cars", "flood_traps_injures_rescues"])
+def test_state_counts_are_kept_by_the_kernels_and_equal_a_recount_at_every_step(case):
+    # the series read running counts (no per-agent scan); they must equal a recount of the
+    # agents after every step of a real run, and the people must be conserved
+    from tests.agents.line_world import scenario_model
+    from tests.hazards.test_flood_people import still_water
+
+    if case == "flood_traps_injures_rescues":
+        model = still_water(0.6)
+    else:
+        from tests.scenarios import SMALL_CITY
+
+        model = scenario_model(SMALL_CITY + WORD_OF_MOUTH_AND_CARS)
+    assert_counts_match_a_recount(model)
+    seen: set[int] = set()
+    while model.running:
+        model.step()
+        assert_counts_match_a_recount(model)
+        seen |= {int(s) for s in np.unique(model.residents.state)}
+    model.finish()
+    ts = model.timeseries_frame()
+    res = model.residents
+    final = {"evacuated_walk": res.counts[0, State.EVACUATED],
+             "evacuated_car": res.counts[1, State.EVACUATED],
+             "injured": res.injured_persons}
+    for column, value in final.items():
+        assert ts[column].iloc[-1] == value
+    expected = ({State.TRAPPED, State.RESCUED, State.DEAD} if case.startswith("flood")
+                else {State.WARNED, State.EVACUATING, State.EVACUATED,
+                      State.NOT_EVACUATED})
+    assert expected <= seen, seen  # the run went through the state changes it is meant to check
+    if case.startswith("flood"):
+        assert res.injured_persons > 0

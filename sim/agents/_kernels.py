@@ -17,6 +17,10 @@ Plain arrays in and out. Inputs are grouped in small tuples per concern:
 - ``shelters = (sh_ptr, sh_idx, capacity, occupancy, arrivals, turned_away,
   t_full_s, full, largest_agent)``: shelters at node v are
   ``sh_idx[sh_ptr[v]:sh_ptr[v + 1]]``.
+
+``counts`` (int64, shape (2, number of states)) holds the persons in each
+state by mode; every kernel that changes an agent's state moves its persons
+between the counts (:func:`_shift`), so that recording is free of per-agent work.
 """
 
 from __future__ import annotations
@@ -117,8 +121,16 @@ def _speed(v0, md, e, walk, car, factor):
 
 
 @njit(cache=True)
-def word_of_mouth(rng, rate_dt, state, home_node, persons, node_persons, t_end_s, t_act_s,
-                  delay_s, undecided, n_undecided):
+def _shift(counts, state, mode, persons, i, new_state):
+    """Set agent ``i``'s state to ``new_state``, moving its persons in ``counts``."""
+    counts[mode[i], state[i]] -= persons[i]
+    counts[mode[i], new_state] += persons[i]
+    state[i] = new_state
+
+
+@njit(cache=True)
+def word_of_mouth(rng, rate_dt, state, mode, home_node, persons, node_persons, t_end_s, t_act_s,
+                  delay_s, undecided, n_undecided, counts):
     """Warn unaware residents from the warned share at their node.
 
     An agent at home and unaware learns with probability
@@ -143,7 +155,7 @@ def word_of_mouth(rng, rate_dt, state, home_node, persons, node_persons, t_end_s
         if f <= 0.0:
             continue
         if rng.random() < 1.0 - np.exp(-rate_dt * f):
-            state[i] = WARNED
+            _shift(counts, state, mode, persons, i, WARNED)
             t_act_s[i] = t_end_s + delay_s[i]
             count += 1
     return count
@@ -220,7 +232,7 @@ def take_off_roads(agents, queues, agent_ids):
 
 @njit(cache=True)
 def decide(t_end_s, agents, t_act_s, complies, node_action, queues, n_edges, undecided,
-           n_undecided):
+           n_undecided, counts):
     """Residents whose response delay is over act on the warning.
 
     Non-compliers stay (NOT_EVACUATED); compliers shelter in place or, to
@@ -234,7 +246,7 @@ def decide(t_end_s, agents, t_act_s, complies, node_action, queues, n_edges, und
     int
         The new number of undecided agents.
     """
-    state, mode, node, t_ready = agents[0], agents[1], agents[5], agents[8]
+    state, mode, persons, node, t_ready = agents[0], agents[1], agents[2], agents[5], agents[8]
     n_nodes = node_action.shape[0]
     go = np.empty(n_undecided, dtype=np.int64)
     n_go = 0
@@ -248,11 +260,11 @@ def decide(t_end_s, agents, t_act_s, complies, node_action, queues, n_edges, und
         if state[i] != WARNED:
             continue  # a hazard changed it (injured, dead)
         if not complies[i]:
-            state[i] = NOT_EVACUATED
+            _shift(counts, state, mode, persons, i, NOT_EVACUATED)
         elif node_action[node[i]] == ACT_SHELTER:
-            state[i] = SHELTERED_IN_PLACE
+            _shift(counts, state, mode, persons, i, SHELTERED_IN_PLACE)
         else:
-            state[i] = DECIDING
+            _shift(counts, state, mode, persons, i, DECIDING)
             t_ready[i] = t_act_s[i]
             go[n_go] = i
             n_go += 1
@@ -303,7 +315,7 @@ def _key(q, t_ready, t_s, m):
 
 
 @njit(cache=True)
-def move(t_s, dt_s, agents, roads, queues, routes, shelters):
+def move(t_s, dt_s, agents, roads, queues, routes, shelters, counts):
     """Advance the residents on the roads by one step (docs/RESIDENTS.md).
 
     Returns
@@ -388,7 +400,7 @@ def move(t_s, dt_s, agents, roads, queues, routes, shelters):
             if on_edge:
                 occupancy[md, e] -= units[i]
                 credit[md, e] -= units[i]
-            state[i] = EVACUATED
+            _shift(counts, state, mode, persons, i, EVACUATED)
             t_arrive[i] = tr
             shelter[i] = s
             node[i] = u
@@ -404,7 +416,7 @@ def move(t_s, dt_s, agents, roads, queues, routes, shelters):
                 occupancy[md, e] -= units[i]
                 credit[md, e] -= units[i]
             else:
-                state[i] = EVACUATING
+                _shift(counts, state, mode, persons, i, EVACUATING)
             occupancy[md, e2] += units[i]
             edge[i] = e2
             node[i] = u

@@ -55,6 +55,14 @@ class Residents:
     undecided, n_undecided
         Agents still at home or warned (``undecided[:n_undecided]``, in agent
         order): the only ones the warning and decision kernels look at.
+    counts
+        Persons in each state by mode, shape (2, len(State)) (int64), kept
+        up to date by every change of state (the kernels and
+        :meth:`set_state`): the time series read it instead of scanning the
+        agents.
+    injured_persons
+        Persons injured and alive, kept up to date by :meth:`mark_injured`
+        and :meth:`set_state`.
     """
 
     plan: ResidentDraws
@@ -71,6 +79,8 @@ class Residents:
     injured: np.ndarray
     undecided: np.ndarray
     n_undecided: int
+    counts: np.ndarray
+    injured_persons: int = 0
 
     @classmethod
     def at_home(cls, plan: ResidentDraws) -> Residents:
@@ -91,6 +101,7 @@ class Residents:
             injured=np.zeros(n, dtype=bool),
             undecided=np.arange(n, dtype=np.int64),
             n_undecided=n,
+            counts=_count(plan.mode, np.full(n, State.AT_HOME, dtype=np.int8), plan.persons),
         )
 
     @property
@@ -121,7 +132,26 @@ class Residents:
         """
         ids = np.asarray(agent_ids, dtype=np.int64)
         _kernels.take_off_roads(self.kernel_agents(), roads.kernel_queues(), ids)
+        self.set_state(ids, state)
+
+    def set_state(self, agent_ids: np.ndarray, state: State) -> None:
+        """Put agents (distinct ids) in ``state``, keeping :attr:`counts` and the injured count."""
+        ids = np.asarray(agent_ids, dtype=np.int64)
+        if not ids.size:
+            return
+        mode, persons, old = self.mode[ids], self.persons[ids], self.state[ids]
+        self.counts -= _count(mode, old, persons)
+        self.counts += _count(mode, np.full(ids.size, state, dtype=np.int8), persons)
+        hurt = self.injured[ids]
+        was = int(persons[hurt & (old != State.DEAD)].sum())
+        self.injured_persons += (0 if state == State.DEAD else int(persons[hurt].sum())) - was
         self.state[ids] = state
+
+    def mark_injured(self, mask: np.ndarray) -> None:
+        """Mark the living agents in ``mask`` injured (once; the dead stay as they are)."""
+        new = mask & ~self.injured & (self.state != State.DEAD)
+        self.injured |= new
+        self.injured_persons += int(self.persons[new].sum())
 
     def where(self, network: RoadNetwork, shelters: Shelters) -> People:
         """Where every agent is now and in what setting, for hazards acting on people.
@@ -166,6 +196,14 @@ class Residents:
     def warn(self, mask: np.ndarray, t_s: float) -> int:
         """Warn the unaware agents in ``mask`` at time ``t_s``; return how many."""
         new = mask & (self.state == State.AT_HOME)
-        self.state[new] = State.WARNED
         self.t_act_s[new] = t_s + self.plan.delay_s[new]
-        return int(new.sum())
+        ids = np.flatnonzero(new)
+        self.set_state(ids, State.WARNED)
+        return int(ids.size)
+
+
+def _count(mode: np.ndarray, state: np.ndarray, persons: np.ndarray) -> np.ndarray:
+    """Persons by mode and state, shape (2, len(State)) (int64)."""
+    n = len(State)
+    flat = np.bincount(mode.astype(np.int64) * n + state, weights=persons, minlength=2 * n)
+    return flat.astype(np.int64).reshape(2, n)

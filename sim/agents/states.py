@@ -63,24 +63,6 @@ FINAL_GROUPS: dict[str, tuple[State, ...]] = {
 }
 
 
-def persons_by_state(state: np.ndarray, persons: np.ndarray) -> np.ndarray:
-    """Persons in each state.
-
-    Parameters
-    ----------
-    state
-        State of each agent (int8), shape (n,).
-    persons
-        Persons per agent, shape (n,).
-
-    Returns
-    -------
-    numpy.ndarray
-        int64 counts, shape (len(State),), indexed by state value.
-    """
-    return np.bincount(state, weights=persons, minlength=len(State)).astype(np.int64)
-
-
 def final_groups(counts: np.ndarray) -> dict[str, int]:
     """Collapse per-state person counts into the four final outcomes."""
     return {name: int(sum(counts[s] for s in states)) for name, states in FINAL_GROUPS.items()}

@@ -16,6 +16,10 @@ scenario, written as a normal result folder ``<out>/runs/<run_id>/``:
   inline) with its seed and the replication index, without ``outputs.dir``
   (:func:`run_id`): two runs with the same content share an id, whatever
   the experiment that asked for them.
+- **one city per worker**: a worker builds a city once and reuses it for
+  every run it makes of the same city and seed (:func:`world_of`): the
+  replications of a variant, and the variants that change only behaviour,
+  response or hazards, share it.
 - **completion**: ``run.json`` (status, seed, replication, KPIs) is written
   atomically after every other file of the run. A run folder with
   ``run.json`` is finished and never run again; one without it (killed
@@ -28,24 +32,35 @@ import hashlib
 import json
 import time
 import traceback
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tqdm import tqdm
 
 from citysim.io.atomic import write_json
 from citysim.scenario import Override
 
+if TYPE_CHECKING:
+    from citysim.scenario import Scenario
+    from citysim.world.builder import World
+
 __all__ = [
     "RUN_RECORD",
+    "WORLDS_KEPT",
     "RunPool",
     "RunSpec",
     "execute_run",
     "read_record",
     "run_id",
+    "world_of",
 ]
+
+WORLDS_KEPT = 2
+"""Cities a worker keeps built (the most recently used), for the runs that share one."""
+_WORLDS: OrderedDict[str, World] = OrderedDict()
 
 RUN_RECORD = "run.json"
 """Written last into a finished run folder: the run is complete."""
@@ -102,6 +117,33 @@ class RunSpec:
     replication: int = 0
 
 
+def world_of(scenario: Scenario) -> World:
+    """The scenario's city, built once per worker for every run that shares it.
+
+    Two scenarios share a city when everything :func:`citysim.build_world`
+    reads is the same: ``city`` (data files by path: a batch does not change
+    its inputs while it runs), ``shelters``, ``stations``, the probes,
+    ``outputs.geojson``, ``response.out_of_service`` and ``run.seed``. The
+    :data:`WORLDS_KEPT` most recently used cities are kept; the model never
+    changes its world (the replications of a run share one too).
+    """
+    from citysim.rng import world_streams
+    from citysim.world.builder import build_world
+
+    r = scenario.resolved()
+    reads = {"city": r["city"], "shelters": r.get("shelters"), "stations": r.get("stations"),
+             "probes": r["outputs"].get("probes"), "geojson": r["outputs"].get("geojson"),
+             "out_of_service": r["response"].get("out_of_service"), "seed": r["run"]["seed"]}
+    key = hashlib.sha256(json.dumps(reads, sort_keys=True).encode("utf-8")).hexdigest()
+    world = _WORLDS.pop(key, None)
+    if world is None:
+        world = build_world(scenario, world_streams(int(scenario.run.seed)))
+    _WORLDS[key] = world
+    while len(_WORLDS) > WORLDS_KEPT:
+        _WORLDS.popitem(last=False)
+    return world
+
+
 def read_record(run_dir: Path) -> dict[str, Any] | None:
     """The ``run.json`` of a finished run, or ``None`` when the run is not finished."""
     path = Path(run_dir) / RUN_RECORD
@@ -129,7 +171,11 @@ def execute_run(spec: RunSpec, runs_dir: str) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``run_id, status ("ok" | "failed"), error, seed, replication, summary``.
+        ``run_id, status ("ok" | "failed"), error, seed, replication, summary``;
+        a run made here adds ``timing_s``: seconds spent loading the scenario,
+        getting its city (:func:`world_of`), in the model (building, stepping
+        and summarising it), making its tables and provenance, and writing
+        files.
     """
     run_dir = Path(runs_dir) / spec.run_id
     done = read_record(run_dir)
@@ -142,11 +188,17 @@ def execute_run(spec: RunSpec, runs_dir: str) -> dict[str, Any]:
     for stale in run_dir.glob("**/.*.tmp"):  # left by an earlier attempt killed mid-write
         stale.unlink(missing_ok=True)
     t0 = time.perf_counter()
+    clock = [t0]
     try:
         scenario = load_scenario(spec.base, overrides=spec.overrides)
-        out = simulate(scenario, replication=spec.replication)
+        clock.append(time.perf_counter())
+        world = world_of(scenario)
+        clock.append(time.perf_counter())
+        out = simulate(scenario, replication=spec.replication, world=world)
+        clock.append(time.perf_counter())
         write_results(out, run_dir, plots=bool(scenario.outputs.plots),
                       geojson=bool(scenario.outputs.geojson))
+        clock.append(time.perf_counter())
     except Exception as exc:  # a failed run is recorded, the experiment goes on
         text = _error_text(exc)
         write_json(run_dir / ERROR_RECORD, {
@@ -154,8 +206,13 @@ def execute_run(spec: RunSpec, runs_dir: str) -> dict[str, Any]:
             "wall_time_s": time.perf_counter() - t0})
         return {"run_id": spec.run_id, "status": "failed", "error": text, "seed": spec.seed,
                 "replication": spec.replication, "summary": {}}
+    timing = {k: clock[n + 1] - clock[n] for n, k in enumerate(("load", "world", "simulate",
+                                                                 "write"))}
+    model_s = float(out.replications["wall_time_s"].sum())  # the replication, model only
+    timing = {"load": timing["load"], "world": timing["world"], "model": model_s,
+              "tables": timing["simulate"] - model_s, "write": timing["write"]}
     record = {"run_id": spec.run_id, "status": "ok", "error": None, "seed": spec.seed,
-              "replication": spec.replication, "summary": out.summary}
+              "replication": spec.replication, "summary": out.summary, "timing_s": timing}
     (run_dir / ERROR_RECORD).unlink(missing_ok=True)
     write_json(run_dir / RUN_RECORD, record)
     return record

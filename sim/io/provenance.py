@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import platform
 import subprocess
 import sys
@@ -18,7 +19,17 @@ PACKAGES = ("citysim", "numpy", "numba", "scipy", "mesa", "pandas", "networkx", 
 
 
 def git_commit() -> dict[str, Any] | None:
-    """The citysim source's git commit and whether the tree was dirty, if it is a checkout."""
+    """The citysim source's git commit and whether the tree was dirty, if it is a checkout.
+
+    Asked once per process (the code running is the code this process
+    loaded): a batch worker does not start two ``git`` processes per run.
+    """
+    found = _git_commit()
+    return None if found is None else dict(found)
+
+
+@functools.cache
+def _git_commit() -> dict[str, Any] | None:
     root = Path(__file__).resolve().parents[2]
     if not (root / ".git").exists():
         return None
@@ -33,7 +44,12 @@ def git_commit() -> dict[str, Any] | None:
 
 
 def versions() -> dict[str, str | None]:
-    """Python and package versions."""
+    """Python and package versions (read once per process)."""
+    return dict(_versions())
+
+
+@functools.cache
+def _versions() -> dict[str, str | None]:
     out: dict[str, str | None] = {"python": sys.version.split()[0], "platform": platform.platform()}
     for name in PACKAGES:
         try:

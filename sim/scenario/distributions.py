@@ -26,7 +26,6 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 from pydantic import model_validator
 from pydantic_core import InitErrorDetails
-from scipy import special
 
 from citysim.scenario.base import (
     Float,
@@ -307,6 +306,8 @@ class Distribution(OmitNoneModel):
         return (1.0 - q) * inside + q * clipped
 
     def _cdf(self, x: float) -> float:
+        from scipy import special  # loaded on first use: it costs 0.1-0.2 s at import
+
         d, p = self.dist, self.params()
         if x == -math.inf:
             return 0.0
@@ -326,6 +327,8 @@ class Distribution(OmitNoneModel):
 
     def _partial_mean(self, a: float, b: float) -> float:
         """Return the integral of x f(x) over [a, b] (the partial expectation)."""
+        from scipy import special  # loaded on first use, as in _cdf
+
         d, p = self.dist, self.params()
         if d == "normal":
             m, s = p["mean"], p["sd"]

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from pyproj import Transformer
 from scipy.spatial import cKDTree
 
 from citysim.errors import Problem, ScenarioError
@@ -137,6 +136,8 @@ class Locator:
                     failed[k] = True
                     continue
                 if to_xy is None:
+                    from pyproj import Transformer  # only for WGS84 locations
+
                     to_xy = Transformer.from_crs("EPSG:4326", self.crs, always_xy=True)
                 x[k], y[k] = to_xy.transform(loc.lon, loc.lat)
             else:

@@ -1,0 +1,35 @@
+"""A worker builds a city once for every run of a batch that shares it."""
+
+from citysim.experiments import runs
+from citysim.scenario import load_scenario
+from citysim.simulation import simulate
+from tests.scenarios import write_scenario
+
+
+def test_runs_that_share_a_city_share_one_built_world_and_the_same_results(tmp_path):
+    path = write_scenario(tmp_path)
+    base = load_scenario(path)
+    other_behaviour = load_scenario(path, overrides=["behaviour.compliance=0.3"])
+    other_seed = load_scenario(path, seed=5)
+    other_shelter = load_scenario(path, overrides=["shelters[0].capacity=10"])
+    runs._WORLDS.clear()
+    world = runs.world_of(base)
+    assert runs.world_of(other_behaviour) is world  # behaviour is not read by the city
+    assert runs.world_of(other_seed) is not world  # the city is built from the run seed
+    assert runs.world_of(other_shelter) is not world  # shelters are part of it
+    assert len(runs._WORLDS) == runs.WORLDS_KEPT
+    # a reused world gives the results of a world built for the run
+    reused = simulate(base, replication=1, world=runs.world_of(base))
+    fresh = simulate(base, replication=1)
+    assert reused.summary["evacuated"] == fresh.summary["evacuated"]
+    assert reused.timeseries.equals(fresh.timeseries)
+
+
+def test_a_run_record_says_where_its_time_went(tmp_path):
+    from citysim.experiments.runs import RunSpec, execute_run
+
+    path = write_scenario(tmp_path)
+    record = execute_run(RunSpec("r1", str(path), (), 11, 0), str(tmp_path / "runs"))
+    assert record["status"] == "ok"
+    assert set(record["timing_s"]) == {"load", "world", "model", "tables", "write"}
+    assert all(v >= 0 for v in record["timing_s"].values())
