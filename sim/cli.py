@@ -107,6 +107,16 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
                          help="result folder (default: the experiment's out, else "
                               "results/<experiment file name>)")
         exp.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    risk = sub.add_parser("risk", help="city risk from an inventory of hazard sources: risk "
+                                       "map, F-N curve, receptors, risk inventory")
+    risk.add_argument("experiment", type=Path, help="risk YAML file (kind: risk)")
+    risk_where = risk.add_mutually_exclusive_group()
+    risk_where.add_argument("--workers", type=int, default=None, metavar="N",
+                            help="reserved for dynamic mode; the static QRA runs in this process")
+    risk_where.add_argument("--scheduler", default=None, metavar="ADDR",
+                            help="reserved for dynamic mode")
+    risk.add_argument("--out", type=Path, default=None,
+                      help="result folder (default: the file's out, else results/<file name>)")
     report = sub.add_parser("report", help="one self-contained HTML report of a run, batch or "
                                            "sweep folder")
     report.add_argument("results_dir", type=Path, help="a run, batch or sweep results folder")
@@ -282,6 +292,19 @@ def _batch(args: argparse.Namespace) -> int:
     return _failures(result)
 
 
+def _risk(args: argparse.Namespace) -> int:
+    from citysim.app.risk import run_risk
+
+    outcome = run_risk(args.experiment, out=args.out, workers=args.workers,
+                       scheduler=args.scheduler)
+    s = outcome.result.summary
+    print(f"{args.experiment}: {s['footprints']} footprints, {s['events']} events; "
+          f"PLL {s['pll_per_year']:.3g} deaths/yr, highest individual risk "
+          f"{s['max_individual_risk_per_year']:.3g} /yr, {s['places_breaking_criterion']} "
+          f"place(s) breaking their criterion; results in {outcome.out_dir}")
+    return EXIT_OK
+
+
 def _sweep(args: argparse.Namespace) -> int:
     from citysim.app.experiments import load, run_sweep
     from citysim.experiments.spec import SweepExperiment
@@ -409,7 +432,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     verbs = {"run": _run, "validate": _validate, "coverage": _coverage, "batch": _batch,
              "sweep": _sweep, "calibrate": _calibrate, "optimize": _optimize,
-             "report": _report, "drill": _drill}
+             "report": _report, "drill": _drill, "risk": _risk}
     try:
         return verbs[args.verb](args)
     except _OptionError as err:

@@ -1,0 +1,114 @@
+"""``citysim risk RISK.yaml``: the city's risk from an inventory of hazard sources.
+
+Loads the ``kind: risk`` file (:mod:`citysim.experiments.risk_spec`), builds
+the base city, runs the static QRA (:func:`citysim.risk.assess`) and writes
+the result folder (``out``, default ``results/<file name>``):
+
+- ``individual_risk.tif`` (GeoTIFF, per year, float32, north up) and
+  ``individual_risk.png`` (contours 1e-8 ... 1e-4, sources, places);
+- ``fn_curve.csv`` (``n, frequency_per_year, mode``) and ``fn_curve.png``
+  (against the Netherlands guide ``F = 1e-3/N²``);
+- ``receptors.csv`` (``receptor, x, y, individual_risk_per_year``);
+- ``risk_inventory.csv`` (one row per source and loss of containment);
+- ``places.csv`` (places against their criterion), ``events.csv`` (every
+  event: frequency and deaths) and ``risk_summary.json``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from citysim.errors import Problem, ScenarioError
+from citysim.experiments.risk_spec import RiskExperiment
+from citysim.experiments.spec import experiment_problem, load_experiment, raise_if
+from citysim.io.atomic import write_atomic, write_json
+from citysim.io.geotiff import write_geotiff
+from citysim.plots.risk import plot_fn_curve, plot_individual_risk
+from citysim.rng import world_streams
+from citysim.risk import RiskResult, assess
+from citysim.risk.qra import IR_CONTOURS, NL_SOCIETAL
+from citysim.scenario import load_scenario
+from citysim.world.builder import build_world
+
+__all__ = ["RiskOutcome", "load", "run_risk"]
+
+PathLike = str | os.PathLike[str]
+
+
+@dataclass(frozen=True)
+class RiskOutcome:
+    """The result of :func:`run_risk`: the numbers and the folder they were written to."""
+
+    result: RiskResult
+    out_dir: Path
+
+
+def load(experiment: RiskExperiment | PathLike) -> RiskExperiment:
+    """The risk file (loaded if need be), checked to be ``kind: risk`` with a mode that runs.
+
+    Raises
+    ------
+    ScenarioError
+        Bad input, another kind, or ``mode: dynamic``/``both`` (not built yet).
+    """
+    loaded = experiment if isinstance(experiment, RiskExperiment) else load_experiment(experiment)
+    if not isinstance(loaded, RiskExperiment):
+        raise ScenarioError([Problem("kind", f"citysim risk needs kind: risk, got "
+                                             f"{loaded.kind}")], source=loaded.source_file)
+    if loaded.mode != "static":
+        raise_if([experiment_problem(loaded, ("mode",), f"mode {loaded.mode!r} (full citysim "
+                                     "runs per event) is not built yet: use mode: static")],
+                 loaded)
+    return loaded
+
+
+def run_risk(experiment: RiskExperiment | PathLike, *, out: PathLike | None = None,
+             workers: int | None = None, scheduler: str | None = None) -> RiskOutcome:
+    """Assess the city's risk and write the result folder (module docstring).
+
+    Parameters
+    ----------
+    experiment
+        A ``kind: risk`` file, or the loaded file.
+    out
+        Result folder (default: the file's ``out``, else ``results/<file name>``).
+    workers, scheduler
+        Dask options of the verb; the static QRA runs in this process, so any
+        value but none (or ``--workers 0``/``1``) is refused.
+    """
+    exp = load(experiment)
+    if scheduler is not None or (workers is not None and workers > 1):
+        raise ScenarioError([Problem("--workers" if scheduler is None else "--scheduler",
+                                     "the static QRA runs in this process (it takes seconds "
+                                     "to minutes); leave the Dask options out")])
+    scenario = load_scenario(exp.base)
+    world = build_world(scenario, world_streams(int(scenario.run.seed)))
+    result = assess(exp, world)
+    name = exp.source_file.stem if exp.source_file is not None else "risk"
+    folder = Path(out) if out is not None else (exp.out or Path("results") / name)
+    folder.mkdir(parents=True, exist_ok=True)
+    _write(result, world, folder, name)
+    return RiskOutcome(result=result, out_dir=folder)
+
+
+def _write(result: RiskResult, world: object, folder: Path, name: str) -> None:
+    cell = result.summary["cell_m"]
+    ir = result.individual_risk
+    write_atomic(folder / "individual_risk.tif", lambda p: write_geotiff(
+        p, ir[::-1], float(result.grid_x_m[0] - 0.5 * cell),
+        float(result.grid_y_m[-1] + 0.5 * cell), cell, getattr(world, "crs", None)))
+    for table, file in ((result.receptors, "receptors.csv"),
+                        (result.fn.assign(mode="static"), "fn_curve.csv"),
+                        (result.inventory, "risk_inventory.csv"),
+                        (result.places, "places.csv"), (result.events, "events.csv")):
+        write_atomic(folder / file, lambda p, t=table: t.to_csv(p, index=False))
+    write_json(folder / "risk_summary.json", result.summary)
+    figures = {
+        "individual_risk.png": plot_individual_risk(world, result, IR_CONTOURS,
+                                                    title=f"{name}: individual risk per year"),
+        "fn_curve.png": plot_fn_curve(result.fn, NL_SOCIETAL, title=f"{name}: F-N curve"),
+    }
+    for file, fig in figures.items():
+        write_atomic(folder / file, lambda p, f=fig: f.savefig(p, dpi=130, format="png"))
