@@ -18,7 +18,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+
+import pandas as pd
+from matplotlib.figure import Figure
 
 from citysim.errors import Problem, ScenarioError
 from citysim.experiments.risk_spec import RiskExperiment
@@ -26,9 +30,9 @@ from citysim.experiments.spec import experiment_problem, load_experiment, raise_
 from citysim.io.atomic import write_atomic, write_json
 from citysim.io.geotiff import write_geotiff
 from citysim.plots.risk import plot_fn_curve, plot_individual_risk
-from citysim.rng import world_streams
 from citysim.risk import RiskResult, assess
 from citysim.risk.qra import IR_CONTOURS, NL_SOCIETAL
+from citysim.rng import world_streams
 from citysim.scenario import load_scenario
 from citysim.world.builder import build_world
 
@@ -99,11 +103,12 @@ def _write(result: RiskResult, world: object, folder: Path, name: str) -> None:
     write_atomic(folder / "individual_risk.tif", lambda p: write_geotiff(
         p, ir[::-1], float(result.grid_x_m[0] - 0.5 * cell),
         float(result.grid_y_m[-1] + 0.5 * cell), cell, getattr(world, "crs", None)))
-    for table, file in ((result.receptors, "receptors.csv"),
-                        (result.fn.assign(mode="static"), "fn_curve.csv"),
-                        (result.inventory, "risk_inventory.csv"),
-                        (result.places, "places.csv"), (result.events, "events.csv")):
-        write_atomic(folder / file, lambda p, t=table: t.to_csv(p, index=False))
+    tables: dict[str, pd.DataFrame] = {
+        "receptors.csv": result.receptors, "fn_curve.csv": result.fn.assign(mode="static"),
+        "risk_inventory.csv": result.inventory, "places.csv": result.places,
+        "events.csv": result.events}
+    for file, table in tables.items():
+        write_atomic(folder / file, partial(_csv, table))
     write_json(folder / "risk_summary.json", result.summary)
     figures = {
         "individual_risk.png": plot_individual_risk(world, result, IR_CONTOURS,
@@ -111,4 +116,12 @@ def _write(result: RiskResult, world: object, folder: Path, name: str) -> None:
         "fn_curve.png": plot_fn_curve(result.fn, NL_SOCIETAL, title=f"{name}: F-N curve"),
     }
     for file, fig in figures.items():
-        write_atomic(folder / file, lambda p, f=fig: f.savefig(p, dpi=130, format="png"))
+        write_atomic(folder / file, partial(_png, fig))
+
+
+def _csv(table: pd.DataFrame, path: Path) -> None:
+    table.to_csv(path, index=False)
+
+
+def _png(fig: Figure, path: Path) -> None:
+    fig.savefig(path, dpi=130, format="png")

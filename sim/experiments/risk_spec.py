@@ -309,9 +309,9 @@ class WeatherClass(ConfigModel):
 
 
 DEFAULT_CLASSES: tuple[WeatherClass, ...] = tuple(
-    WeatherClass(stability=s, wind_speed_mps=u, probability=p) for s, u, p in (
-        ("B", 3.0, 0.08), ("D", 1.5, 0.08), ("D", 5.0, 0.42), ("D", 9.0, 0.12),
-        ("E", 5.0, 0.10), ("F", 1.5, 0.20)))
+    WeatherClass.model_validate({"stability": s, "wind_speed_mps": u, "probability": p})
+    for s, u, p in (("B", 3.0, 0.08), ("D", 1.5, 0.08), ("D", 5.0, 0.42), ("D", 9.0, 0.12),
+                    ("E", 5.0, 0.10), ("F", 1.5, 0.20)))
 """The Purple Book's six classes with stand-in shares (module docstring; check)."""
 
 
@@ -440,7 +440,7 @@ class RiskExperiment(Experiment):
         its margin over 200.
     """
 
-    kind: Literal["risk"]  # type: ignore[assignment]
+    kind: Literal["risk"]
     mode: Literal["static", "dynamic", "both"] = "static"
     sources: Sources
     weather: RiskWeather = RiskWeather()
@@ -453,13 +453,15 @@ class RiskExperiment(Experiment):
     @model_validator(mode="after")
     def _unique(self) -> RiskExperiment:
         problems = []
-        for field, items in (("sources", self.sources), ("receptors", self.receptors),
-                             ("places", self.places)):
+        ids: tuple[tuple[str, list[str]], ...] = (
+            ("sources", [s.id for s in self.sources]),
+            ("receptors", [r.id for r in self.receptors]), ("places", [p.id for p in self.places]))
+        for field, items in ids:
             seen: set[str] = set()
             for i, item in enumerate(items):
-                if item.id in seen:
-                    problems.append(line_error((field, i, "id"), f"duplicate id {item.id!r}"))
-                seen.add(item.id)
+                if item in seen:
+                    problems.append(line_error((field, i, "id"), f"duplicate id {item!r}"))
+                seen.add(item)
         if problems:
             raise_errors("RiskExperiment", problems)
         return self

@@ -275,7 +275,7 @@ class Dispersion:
     geo, coef, rel, puffs
         The kernels' arrays (:mod:`citysim.hazards._plume_kernels`).
     line
-        ``(q mg/s, duration s, mass mg)`` of :func:`~citysim.hazards._plume_kernels.peak_concentration`.
+        ``(q mg/s, duration s, mass mg)``, as ``_plume_kernels.peak_concentration`` takes it.
     dense
         The Britter-McQuaid assessment.
     wind_to

@@ -17,8 +17,8 @@ import yaml
 from citysim.app.risk import run_risk
 from citysim.cli import main
 from citysim.experiments.spec import load_experiment
-from citysim.rng import world_streams
 from citysim.risk import assess
+from citysim.rng import world_streams
 from citysim.scenario import load_scenario
 from citysim.world.builder import build_world
 
