@@ -165,8 +165,15 @@ def _duration(option: str, text: str | None, *, least: str = "positive") -> floa
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from citysim.app.risk import check, is_risk_file
     from citysim.app.validate import validate
 
+    if is_risk_file(args.scenario):
+        exp = check(args.scenario)
+        print(f"{args.scenario}: ok — risk file: {len(exp.sources)} sources, "
+              f"{sum(len(s.losses) for s in exp.sources)} loss-of-containment scenarios, "
+              f"{len(exp.weather.classes)} weather classes x {exp.weather.sectors} sectors")
+        return EXIT_OK
     scenario = _load(args)
     world = validate(scenario)
     net = world.network

@@ -31,12 +31,12 @@ from citysim.io.atomic import write_atomic, write_json
 from citysim.io.geotiff import write_geotiff
 from citysim.plots.risk import plot_fn_curve, plot_individual_risk
 from citysim.risk import RiskResult, assess
-from citysim.risk.qra import IR_CONTOURS, NL_SOCIETAL
+from citysim.risk.qra import IR_CONTOURS, NL_SOCIETAL, locate
 from citysim.rng import world_streams
-from citysim.scenario import load_scenario
-from citysim.world.builder import build_world
+from citysim.scenario import Scenario, load_scenario
+from citysim.world.builder import World, build_world
 
-__all__ = ["RiskOutcome", "load", "run_risk"]
+__all__ = ["RiskOutcome", "check", "is_risk_file", "load", "run_risk"]
 
 PathLike = str | os.PathLike[str]
 
@@ -68,6 +68,36 @@ def load(experiment: RiskExperiment | PathLike) -> RiskExperiment:
     return loaded
 
 
+def is_risk_file(path: PathLike) -> bool:
+    """Whether ``path`` is a YAML mapping with ``kind: risk`` (else: a scenario, or bad input)."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return False
+    return isinstance(data, dict) and data.get("kind") == "risk"
+
+
+def check(experiment: RiskExperiment | PathLike) -> RiskExperiment:
+    """Load the risk file, build its base city and place every source, receptor and place.
+
+    Raises
+    ------
+    ScenarioError
+        Every problem found (the file's, the base scenario's, a location off the map).
+    """
+    exp = load(experiment)
+    _, world = _city(exp)
+    locate(exp, world)
+    return exp
+
+
+def _city(exp: RiskExperiment) -> tuple[Scenario, World]:
+    scenario = load_scenario(exp.base)
+    return scenario, build_world(scenario, world_streams(int(scenario.run.seed)))
+
+
 def run_risk(experiment: RiskExperiment | PathLike, *, out: PathLike | None = None,
              workers: int | None = None, scheduler: str | None = None) -> RiskOutcome:
     """Assess the city's risk and write the result folder (module docstring).
@@ -87,8 +117,7 @@ def run_risk(experiment: RiskExperiment | PathLike, *, out: PathLike | None = No
         raise ScenarioError([Problem("--workers" if scheduler is None else "--scheduler",
                                      "the static QRA runs in this process (it takes seconds "
                                      "to minutes); leave the Dask options out")])
-    scenario = load_scenario(exp.base)
-    world = build_world(scenario, world_streams(int(scenario.run.seed)))
+    _, world = _city(exp)
     result = assess(exp, world)
     name = exp.source_file.stem if exp.source_file is not None else "risk"
     folder = Path(out) if out is not None else (exp.out or Path("results") / name)

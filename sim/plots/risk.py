@@ -67,7 +67,7 @@ def plot_fn_curve(fn: Any, guide: float, *, title: str = "") -> Figure:
     ax.loglog(n, guide / n ** 2, "r--", label=f"Netherlands guide F = {guide:g}/N²")
     ax.loglog(n, 0.01 * guide / n ** 2, "g:", label="negligible (1 % of the guide)")
     if len(curve):
-        ax.step(curve["n"], curve["frequency_per_year"], where="post", color="black",
+        ax.step(curve["n"], curve["frequency_per_year"], where="pre", color="black",
                 label="static QRA")
     ax.set_xlabel("N, deaths")
     ax.set_ylabel("F, frequency of N or more deaths (per year)")

@@ -54,6 +54,7 @@ __all__ = [
     "assess",
     "criterion",
     "fn_curve",
+    "locate",
 ]
 
 TABLE_POINTS = 240
@@ -211,14 +212,25 @@ def _resolve(world: Any, locations: list[Any], section: str) -> np.ndarray:
     return np.column_stack([x, y]).astype(np.float64)
 
 
+def locate(exp: RiskExperiment, world: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sources, receptors and places in the city's frame (m), each ``(n, 2)``.
+
+    Raises
+    ------
+    ScenarioError
+        Every location off the map, naming its YAML path.
+    """
+    return (_resolve(world, [s.location for s in exp.sources], "sources"),
+            _resolve(world, [r.location for r in exp.receptors], "receptors"),
+            _resolve(world, [p.location for p in exp.places], "places"))
+
+
 def assess(exp: RiskExperiment, world: Any) -> RiskResult:
     """The static QRA of ``exp`` over the built base city ``world`` (module docstring)."""
     from citysim.risk import _kernels as k
 
     w = exp.weather
-    sources_xy = _resolve(world, [s.location for s in exp.sources], "sources")
-    receptors_xy = _resolve(world, [r.location for r in exp.receptors], "receptors")
-    places_xy = _resolve(world, [p.location for p in exp.places], "places")
+    sources_xy, receptors_xy, places_xy = locate(exp, world)
     losses = [(i, s, loss) for i, s in enumerate(exp.sources) for loss in s.losses]
     # footprints: one per LOC x weather class
     rows: list[tuple[int, int, Footprint]] = []
