@@ -121,7 +121,10 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
                                            "sweep folder")
     report.add_argument("results_dir", type=Path, help="a run, batch or sweep results folder")
     report.add_argument("--out", type=Path, default=None,
-                        help="HTML file to write (default: RESULTS_DIR/report.html)")
+                        help="HTML file to write (default: RESULTS_DIR/report.html; a risk "
+                             "folder: RESULTS_DIR/white_paper_<lang>.html)")
+    report.add_argument("--lang", choices=("en", "zh"), default="en",
+                        help="language of a risk folder's white paper (default: en)")
     drill = sub.add_parser("drill", help="drill timeline (MSEL) from a run; compare the times "
                                          "observed in the exercise")
     drill.add_argument("scenario", type=Path, nargs="?", default=None,
@@ -387,7 +390,7 @@ def _optimize(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from citysim.app.report import report
 
-    print(f"report: {report(args.results_dir, args.out)}")
+    print(f"report: {report(args.results_dir, args.out, args.lang)}")
     return EXIT_OK
 
 

@@ -164,7 +164,8 @@ class RiskResult:
         ``receptor, x, y, individual_risk_per_year``.
     places
         ``place, name, kind, x, y, class, criterion_per_year,
-        individual_risk_per_year, breaks_criterion``.
+        individual_risk_per_year, breaks_criterion, main_source`` (the source
+        contributing most) and ``main_source_share``.
     events
         One row per event: ``source, loss, stability, wind_speed_mps,
         from_deg, period, frequency_per_year, deaths``.
@@ -291,6 +292,14 @@ def assess(exp: RiskExperiment, world: Any) -> RiskResult:
         "individual_risk_per_year": place_ir.sum(axis=1)})
     places["breaks_criterion"] = places["individual_risk_per_year"] >= places[
         "criterion_per_year"]
+    by_source = np.zeros((len(exp.places), len(exp.sources)))
+    for li, (si, _, _) in enumerate(losses):
+        by_source[:, si] += place_ir[:, li]
+    main = by_source.argmax(axis=1) if len(exp.sources) else np.zeros(len(exp.places), int)
+    total = np.maximum(by_source.sum(axis=1), 1e-300)
+    places["main_source"] = [exp.sources[m].id if by_source[j, m] > 0 else ""
+                             for j, m in enumerate(main)]
+    places["main_source_share"] = by_source[np.arange(len(exp.places)), main] / total
     # societal risk: residents at home
     pop = world.population
     persons = np.bincount(pop.home_node, weights=pop.persons, minlength=net.n_nodes)
