@@ -116,7 +116,10 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     risk_where.add_argument("--scheduler", default=None, metavar="ADDR",
                             help="reserved for dynamic mode")
     risk.add_argument("--out", type=Path, default=None,
-                      help="result folder (default: the file's out, else results/<file name>)")
+                      help="result folder (default: the file's out, else results/<file name>; "
+                           "with --without: <that>-without-<ids>)")
+    risk.add_argument("--without", action="append", default=[], metavar="SITE",
+                      help="leave this source out (a relocated plant); may be repeated")
     report = sub.add_parser("report", help="one self-contained HTML report of a run, batch or "
                                            "sweep folder")
     report.add_argument("results_dir", type=Path, help="a run, batch or sweep results folder")
@@ -306,7 +309,7 @@ def _risk(args: argparse.Namespace) -> int:
     from citysim.app.risk import run_risk
 
     outcome = run_risk(args.experiment, out=args.out, workers=args.workers,
-                       scheduler=args.scheduler)
+                       scheduler=args.scheduler, without=args.without)
     s = outcome.result.summary
     print(f"{args.experiment}: {s['footprints']} footprints, {s['events']} events; "
           f"PLL {s['pll_per_year']:.3g} deaths/yr, highest individual risk "

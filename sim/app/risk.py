@@ -17,6 +17,7 @@ the result folder (``out``, default ``results/<file name>``):
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -36,7 +37,7 @@ from citysim.rng import world_streams
 from citysim.scenario import Scenario, load_scenario
 from citysim.world.builder import World, build_world
 
-__all__ = ["RiskOutcome", "check", "is_risk_file", "load", "run_risk"]
+__all__ = ["RiskOutcome", "check", "is_risk_file", "load", "run_risk", "without_sites"]
 
 PathLike = str | os.PathLike[str]
 
@@ -98,8 +99,25 @@ def _city(exp: RiskExperiment) -> tuple[Scenario, World]:
     return scenario, build_world(scenario, world_streams(int(scenario.run.seed)))
 
 
+def without_sites(exp: RiskExperiment, sites: Sequence[str]) -> RiskExperiment:
+    """``exp`` without the sources ``sites`` (ids), for a what-if.
+
+    Raises
+    ------
+    ScenarioError
+        An id that is not a source of the file (at ``--without``).
+    """
+    known = [s.id for s in exp.sources]
+    unknown = [s for s in sites if s not in known]
+    if unknown:
+        raise ScenarioError([Problem("--without", f"no source {u!r} in the file (sources: "
+                                                  f"{', '.join(known)})") for u in unknown])
+    return exp.model_copy(update={"sources": [s for s in exp.sources if s.id not in sites]})
+
+
 def run_risk(experiment: RiskExperiment | PathLike, *, out: PathLike | None = None,
-             workers: int | None = None, scheduler: str | None = None) -> RiskOutcome:
+             workers: int | None = None, scheduler: str | None = None,
+             without: Sequence[str] = ()) -> RiskOutcome:
     """Assess the city's risk and write the result folder (module docstring).
 
     Parameters
@@ -111,16 +129,24 @@ def run_risk(experiment: RiskExperiment | PathLike, *, out: PathLike | None = No
     workers, scheduler
         Dask options of the verb; the static QRA runs in this process, so any
         value but none (or ``--workers 0``/``1``) is refused.
+    without
+        Source ids left out (a what-if: the plants relocated); the default
+        folder is then ``<out>-without-<ids>``.
     """
     exp = load(experiment)
+    if without:
+        exp = without_sites(exp, without)
     if scheduler is not None or (workers is not None and workers > 1):
         raise ScenarioError([Problem("--workers" if scheduler is None else "--scheduler",
                                      "the static QRA runs in this process (it takes seconds "
                                      "to minutes); leave the Dask options out")])
     _, world = _city(exp)
     result = assess(exp, world)
+    result.summary["without"] = list(without)
     name = exp.source_file.stem if exp.source_file is not None else "risk"
     folder = Path(out) if out is not None else (exp.out or Path("results") / name)
+    if without and out is None:
+        folder = folder.with_name(f"{folder.name}-without-{'-'.join(without)}")
     folder.mkdir(parents=True, exist_ok=True)
     _write(result, world, folder, name)
     return RiskOutcome(result=result, out_dir=folder)

@@ -189,3 +189,17 @@ def test_purple_book_defaults_when_releases_are_omitted(tmp_path):
         ("G1_instantaneous", 5e-7), ("G2_10min", 5e-7), ("G3_hole_10mm", 1e-5)]
     assert losses[0].mass_kg == 60000 and losses[1].rate_kg_s * losses[1].duration == 60000
     assert len(exp.weather.classes) == 6 and exp.weather.sectors == 12
+
+
+def test_without_a_site_removes_exactly_its_share(tmp_path, capsys):
+    path = _write(tmp_path, "what-if", [_source("A", 0.0), _source("B", 250.0)], [],
+                  sectors=12)
+    before = run_risk(path)
+    after = run_risk(path, without=["B"])
+    assert after.out_dir.name == "what-if-without-B"
+    inventory = before.result.inventory
+    share_a = inventory.loc[inventory["source"] == "A", "pll_static_per_year"].sum()
+    assert 0 < share_a < before.result.summary["pll_per_year"]
+    assert after.result.summary["pll_per_year"] == pytest.approx(share_a, rel=1e-12)
+    assert main(["risk", str(path), "--without", "C"]) == 2
+    assert "no source 'C'" in capsys.readouterr().err
