@@ -11,7 +11,9 @@ the result folder (``out``, default ``results/<file name>``):
 - ``receptors.csv`` (``receptor, x, y, individual_risk_per_year``);
 - ``risk_inventory.csv`` (one row per source and loss of containment);
 - ``places.csv`` (places against their criterion), ``events.csv`` (every
-  event: frequency and deaths) and ``risk_summary.json``.
+  event: frequency and deaths) and ``risk_summary.json``;
+- ``gis/`` when the city has a geographic frame: contours, sources and
+  places as GeoJSON (:mod:`citysim.io.risk_layers`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from citysim.experiments.risk_spec import RiskExperiment
 from citysim.experiments.spec import experiment_problem, load_experiment, raise_if
 from citysim.io.atomic import write_atomic, write_json
 from citysim.io.geotiff import write_geotiff
+from citysim.io.risk_layers import write_risk_layers
 from citysim.plots.risk import plot_fn_curve, plot_individual_risk
 from citysim.risk import RiskResult, assess
 from citysim.risk.qra import IR_CONTOURS, NL_SOCIETAL, locate
@@ -165,6 +168,7 @@ def _write(result: RiskResult, world: object, folder: Path, name: str) -> None:
     for file, table in tables.items():
         write_atomic(folder / file, partial(_csv, table))
     write_json(folder / "risk_summary.json", result.summary)
+    write_risk_layers(result, IR_CONTOURS, getattr(world, "crs", None), folder / "gis")
     figures = {
         "individual_risk.png": plot_individual_risk(world, result, IR_CONTOURS,
                                                     title=f"{name}: individual risk per year"),

@@ -203,3 +203,26 @@ def test_without_a_site_removes_exactly_its_share(tmp_path, capsys):
     assert after.result.summary["pll_per_year"] == pytest.approx(share_a, rel=1e-12)
     assert main(["risk", str(path), "--without", "C"]) == 2
     assert "no source 'C'" in capsys.readouterr().err
+
+
+def test_gis_layers_for_a_city_on_the_map(tmp_path):
+    import json
+
+    path = _write(tmp_path, "gis", [_source("A", 0.0)], [], sectors=12)
+    city = {**CITY, "city": {**CITY["city"], "origin": {"lon": 113.6, "lat": 34.7}}}
+    (tmp_path / "city.yaml").write_text(yaml.safe_dump(city))
+    risk = yaml.safe_load(path.read_text())
+    risk["places"] = [{"id": "S1", "kind": "school", "location": {"x": 300.0, "y": 10.0}}]
+    risk["installations"] = "new"  # 3e-7 per year for a school
+    path.write_text(yaml.safe_dump(risk))
+    out = run_risk(path).out_dir / "gis"
+    zones = json.loads((out / "ir_contours.geojson").read_text())
+    levels = [f["properties"]["level_per_year"] for f in zones["features"]]
+    assert levels and levels == sorted(levels)
+    areas = [f["properties"]["area_km2"] for f in zones["features"]]
+    assert areas == sorted(areas, reverse=True)  # a higher level lies inside a lower one
+    lon, lat = json.loads((out / "risk_sources.geojson").read_text())["features"][0][
+        "geometry"]["coordinates"]
+    assert lon == pytest.approx(113.6, abs=1e-6) and lat == pytest.approx(34.7, abs=1e-6)
+    place = json.loads((out / "risk_places.geojson").read_text())["features"][0]
+    assert place["properties"]["breaks_criterion"] is True  # 300 m downwind: about 8e-7
