@@ -1,7 +1,10 @@
 """The static QRA (citysim risk): the MODELS.md reference case, additivity, F-N and PLL, input.
 
-The reference case is computed by hand here from the formulas of MODELS.md
-(Briggs rural D plume, CCPS chlorine probit), without the model's code.
+The reference case is computed by hand (:func:`benchmarks.validation.risk.hand_individual_risk`,
+also in docs/VALIDATION.md) from the formulas of MODELS.md (Briggs rural D
+plume, CCPS chlorine probit), without the model's code. The reference plume
+is passive: the model's Britter-McQuaid switch would call 10 kg/s of
+chlorine vapour dense, so the gas is given a density below the air's.
 """
 
 from __future__ import annotations
@@ -14,6 +17,14 @@ import pandas as pd
 import pytest
 import yaml
 
+from benchmarks.validation.risk import (
+    CITY,
+    F_PER_YEAR,
+    RECEPTORS,
+    hand_individual_risk,
+    risk_file,
+    source,
+)
 from citysim.app.risk import run_risk
 from citysim.cli import main
 from citysim.experiments.spec import load_experiment
@@ -22,39 +33,16 @@ from citysim.rng import world_streams
 from citysim.scenario import load_scenario
 from citysim.world.builder import build_world
 
-CITY = {"name": "risk-town", "run": {"duration": "10min", "dt": "5s", "seed": 1},
-        "city": {"network": {"synthetic": {"kind": "grid", "rows": 11, "cols": 11,
-                                           "block_m": 100}},
-                 "population": {"residents": 3000, "persons_per_agent": 1,
-                                "distribution": "uniform"}}}
-# chlorine as MODELS.md's reference case takes it: the CCPS probit, a passive (Gaussian)
-# plume. The model's Britter-McQuaid switch would call 10 kg/s of chlorine vapour dense;
-# the reference case is the passive plume, so the gas is given a density below the air's.
-PASSIVE_CHLORINE = {"name": "chlorine (passive)", "mw_g_mol": 70.906,
-                    "aegl_ppm": {"aegl1": 0.5, "aegl2": 2.0, "aegl3": 20.0},
-                    "probit": {"a": -8.29, "b": 0.92, "n": 2.0}, "density_kg_m3": 1.0}
-Q_KG_S, U_MPS, F_PER_YEAR = 10.0, 5.0, 1e-5
-
-
-def _source(sid: str, x: float, frequency: float = F_PER_YEAR) -> dict:
-    return {"id": sid, "location": {"x": x, "y": 0.0}, "substance": PASSIVE_CHLORINE,
-            "inventory_kg": 50_000.0,
-            "releases": [{"id": "hole", "rate_kg_s": Q_KG_S, "duration": "30min",
-                          "frequency_per_year": frequency}]}
+_source = source  # the reference release, from (x, 0)
 
 
 def _write(tmp_path: Path, name: str, sources: list[dict], receptors: list[dict], *,
            sectors: int = 72, rose: list[float] | None = None) -> Path:
-    (tmp_path / "city.yaml").write_text(yaml.safe_dump(CITY))
-    weather: dict = {"sectors": sectors, "terrain": "rural",
-                     "classes": [{"stability": "D", "wind_speed_mps": U_MPS, "probability": 1.0}]}
+    path = risk_file(tmp_path, sources, receptors, sectors=sectors, name=name)
     if rose is not None:
-        weather["rose"] = rose
-    risk = {"kind": "risk", "base": "city.yaml", "mode": "static", "sources": sources,
-            "weather": weather, "receptors": receptors, "cell_m": 50.0,
-            "out": f"results/{name}"}
-    path = tmp_path / f"{name}.yaml"
-    path.write_text(yaml.safe_dump(risk, sort_keys=False))
+        risk = yaml.safe_load(path.read_text())
+        risk["weather"]["rose"] = rose
+        path.write_text(yaml.safe_dump(risk, sort_keys=False))
     return path
 
 
@@ -66,39 +54,17 @@ def world(tmp_path_factory):
     return build_world(scenario, world_streams(int(scenario.run.seed)))
 
 
-def _hand_ir(rx: float, ry: float, sectors: int) -> float:
-    """MODELS.md: IR = f/K sum_k P_death(plume of direction k at the receptor)."""
-    total = 0.0
-    for k in range(sectors):
-        theta = math.radians(k * 360.0 / sectors)  # wind FROM; it blows to (-sin, -cos)
-        ex, ey = -math.sin(theta), -math.cos(theta)
-        xd, yc = rx * ex + ry * ey, -rx * ey + ry * ex
-        if xd <= 0:
-            continue
-        sy = 0.08 * xd * (1 + 0.0001 * xd) ** -0.5
-        sz = 0.06 * xd * (1 + 0.0015 * xd) ** -0.5
-        c_mg_m3 = (Q_KG_S * 1e6 / (2 * math.pi * U_MPS * sy * sz)
-                   * math.exp(-yc ** 2 / (2 * sy ** 2)) * 2.0)  # ground source, ground receptor
-        ppm = c_mg_m3 * 24.45 / 70.906
-        if ppm < 1e-100:  # no gas (and ppm² would underflow)
-            continue
-        y = -8.29 + 0.92 * math.log(ppm ** 2 * 30.0)
-        total += 0.5 * math.erfc(-(y - 5.0) / math.sqrt(2.0))
-    return F_PER_YEAR / sectors * total
-
-
 def test_single_source_reference_case_within_5_percent(tmp_path):
     # receptors between and on sector centres, 300-700 m out: several directions count
     receptors = [{"id": f"R{i}", "location": {"x": r * math.cos(math.radians(a)),
                                               "y": r * math.sin(math.radians(a))}}
-                 for i, (r, a) in enumerate([(300, 2.5), (500, 0.0), (500, 2.5), (700, 1.0),
-                                             (400, 47.0)])]
+                 for i, (r, a) in enumerate(RECEPTORS)]
     path = _write(tmp_path, "ref", [_source("P1", 0.0)], receptors)
     out = run_risk(path).out_dir
     table = pd.read_csv(out / "receptors.csv")
     assert list(table.columns) == ["receptor", "x", "y", "individual_risk_per_year"]
     for row in table.itertuples():
-        hand = _hand_ir(row.x, row.y, 72)
+        hand = hand_individual_risk(row.x, row.y, 72)
         assert hand > 1e-8  # a meaningful case: the receptor is well inside the lethal zone
         # 5 %: the model integrates the plume's front and tail (Palazzi), the hand case
         # takes 30 min at the steady concentration; the difference is ~1 % in the load
