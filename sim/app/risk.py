@@ -6,8 +6,9 @@ the result folder (``out``, default ``results/<file name>``):
 
 - ``individual_risk.tif`` (GeoTIFF, per year, float32, north up) and
   ``individual_risk.png`` (contours 1e-8 ... 1e-4, sources, places);
-- ``fn_curve.csv`` (``n, frequency_per_year, mode``) and ``fn_curve.png``
-  (against the Netherlands guide ``F = 1e-3/N²``);
+- ``fn_curve.csv`` (``n, frequency_per_year, mode``: static, and dynamic
+  in ``mode: dynamic``/``both``, :mod:`citysim.risk.dynamic`) and
+  ``fn_curve.png`` (against the Netherlands guide ``F = 1e-3/N²``);
 - ``receptors.csv`` (``receptor, x, y, individual_risk_per_year``);
 - ``risk_inventory.csv`` (one row per source and loss of containment);
 - ``places.csv`` (places against their criterion), ``events.csv`` (every
@@ -29,12 +30,13 @@ from matplotlib.figure import Figure
 
 from citysim.errors import Problem, ScenarioError
 from citysim.experiments.risk_spec import RiskExperiment
-from citysim.experiments.spec import experiment_problem, load_experiment, raise_if
+from citysim.experiments.spec import load_experiment
 from citysim.io.atomic import write_atomic, write_json
 from citysim.io.geotiff import write_geotiff
 from citysim.io.risk_layers import write_risk_layers
 from citysim.plots.risk import plot_fn_curve, plot_individual_risk
 from citysim.risk import RiskResult, assess
+from citysim.risk.dynamic import add_dynamic
 from citysim.risk.qra import IR_CONTOURS, NL_SOCIETAL, locate
 from citysim.rng import world_streams
 from citysim.scenario import Scenario, load_scenario
@@ -54,21 +56,17 @@ class RiskOutcome:
 
 
 def load(experiment: RiskExperiment | PathLike) -> RiskExperiment:
-    """The risk file (loaded if need be), checked to be ``kind: risk`` with a mode that runs.
+    """The risk file (loaded if need be), checked to be ``kind: risk``.
 
     Raises
     ------
     ScenarioError
-        Bad input, another kind, or ``mode: dynamic``/``both`` (not built yet).
+        Bad input, or another kind.
     """
     loaded = experiment if isinstance(experiment, RiskExperiment) else load_experiment(experiment)
     if not isinstance(loaded, RiskExperiment):
         raise ScenarioError([Problem("kind", f"citysim risk needs kind: risk, got "
                                              f"{loaded.kind}")], source=loaded.source_file)
-    if loaded.mode != "static":
-        raise_if([experiment_problem(loaded, ("mode",), f"mode {loaded.mode!r} (full citysim "
-                                     "runs per event) is not built yet: use mode: static")],
-                 loaded)
     return loaded
 
 
@@ -145,6 +143,8 @@ def run_risk(experiment: RiskExperiment | PathLike, *, out: PathLike | None = No
                                      "to minutes); leave the Dask options out")])
     _, world = _city(exp)
     result = assess(exp, world)
+    if exp.mode != "static":
+        add_dynamic(exp, world, result)
     result.summary["without"] = list(without)
     name = exp.source_file.stem if exp.source_file is not None else "risk"
     folder = Path(out) if out is not None else (exp.out or Path("results") / name)
@@ -162,7 +162,10 @@ def _write(result: RiskResult, world: object, folder: Path, name: str) -> None:
         p, ir[::-1], float(result.grid_x_m[0] - 0.5 * cell),
         float(result.grid_y_m[-1] + 0.5 * cell), cell, getattr(world, "crs", None)))
     tables: dict[str, pd.DataFrame] = {
-        "receptors.csv": result.receptors, "fn_curve.csv": result.fn.assign(mode="static"),
+        "receptors.csv": result.receptors, "fn_curve.csv": pd.concat(
+            [result.fn.assign(mode="static")] + ([] if result.fn_dynamic is None else
+                                                 [result.fn_dynamic.assign(mode="dynamic")]),
+            ignore_index=True),
         "risk_inventory.csv": result.inventory, "places.csv": result.places,
         "events.csv": result.events}
     for file, table in tables.items():
@@ -172,7 +175,8 @@ def _write(result: RiskResult, world: object, folder: Path, name: str) -> None:
     figures = {
         "individual_risk.png": plot_individual_risk(world, result, IR_CONTOURS,
                                                     title=f"{name}: individual risk per year"),
-        "fn_curve.png": plot_fn_curve(result.fn, NL_SOCIETAL, title=f"{name}: F-N curve"),
+        "fn_curve.png": plot_fn_curve(result.fn, NL_SOCIETAL, title=f"{name}: F-N curve",
+                                      dynamic=result.fn_dynamic),
     }
     for file, fig in figures.items():
         write_atomic(folder / file, partial(_png, fig))

@@ -2,8 +2,9 @@
 
 SCENARIO_SPEC.md ("A risk file") names the keys; MODELS.md ("City safety
 risk (QRA)") the science. A risk file has a ``base`` scenario (the city and
-its people), ``mode`` (``static``; ``dynamic`` and ``both`` are accepted by
-the schema and refused by ``citysim risk`` until dynamic mode exists),
+its people), ``mode`` (``static``: the QRA, people where they live;
+``dynamic`` and ``both``: also full citysim runs of the events that dominate
+risk, both F-N curves side by side; ``dynamic`` options in :class:`DynamicOptions`),
 ``sources`` (chemical sites, each with its loss-of-containment scenarios,
 ``releases``), ``weather`` (a wind rose of ``sectors`` times stability and
 speed ``classes``), ``receptors`` (points where the individual risk is
@@ -62,11 +63,12 @@ from citysim.scenario.base import (
     resolve_input_path,
 )
 from citysim.scenario.durations import PositiveDuration
-from citysim.scenario.hazards.chemical import Substance
+from citysim.scenario.hazards.chemical import AirExchange, Substance
 from citysim.scenario.locations import Location
 
 __all__ = [
     "DEFAULT_CLASSES",
+    "DynamicOptions",
     "HOLE_RATE_KG_S",
     "SENSITIVE_KINDS",
     "LossOfContainment",
@@ -414,6 +416,27 @@ class Presence(ConfigModel):
     indoor_lethality_factor: Fraction = 0.1
 
 
+class DynamicOptions(ConfigModel):
+    """How ``mode: dynamic`` (or ``both``) simulates the events that dominate risk.
+
+    Attributes
+    ----------
+    events
+        How many (LOC, weather class, wind direction) events to simulate, those
+        with the largest static ``f N`` (default 10); the others keep their
+        static deaths.
+    duration
+        Simulated time of each run (default 2 h: the release, the passage of
+        the gas, the response).
+    air_exchange
+        Air-change rates of the leak in every run; default the leak's own.
+    """
+
+    events: PosInt = 10
+    duration: PositiveDuration = 7200.0
+    air_exchange: AirExchange | None = None
+
+
 class RiskExperiment(Experiment):
     """``kind: risk``: the city's risk from an inventory of hazard sources (module docstring).
 
@@ -438,6 +461,8 @@ class RiskExperiment(Experiment):
     cell_m
         Cell of the risk map (m); default: the longer side of the city and
         its margin over 200.
+    dynamic
+        How dynamic mode simulates (:class:`DynamicOptions`).
     """
 
     kind: Literal["risk"]
@@ -449,6 +474,7 @@ class RiskExperiment(Experiment):
     presence: Presence = Presence()
     installations: Literal["new", "existing"] = "existing"
     cell_m: PosFloat | None = None
+    dynamic: DynamicOptions = DynamicOptions()
 
     @model_validator(mode="after")
     def _unique(self) -> RiskExperiment:

@@ -57,12 +57,20 @@ def plot_individual_risk(world: Any, result: Any, contours: tuple[float, ...],
     return fig
 
 
-def plot_fn_curve(fn: Any, guide: float, *, title: str = "") -> Figure:
-    """The F-N curve (N >= 1) against the Netherlands line ``F = guide / N^2`` and 1 % of it."""
+def plot_fn_curve(fn: Any, guide: float, *, title: str = "", dynamic: Any = None) -> Figure:
+    """The F-N curve (N >= 1) against the Netherlands line ``F = guide / N^2`` and 1 % of it.
+
+    ``dynamic``: the dynamic-mode curve, drawn beside the static one.
+    """
     fig = Figure(figsize=(6.5, 5))
     ax = fig.add_subplot()
     curve = fn[fn["n"] >= 1.0]
     n_max = max(float(curve["n"].max()) if len(curve) else 10.0, 1000.0)
+    if dynamic is not None:
+        moved = dynamic[dynamic["n"] >= 1.0]
+        if len(moved):
+            ax.step(moved["n"], moved["frequency_per_year"], where="pre", color="#2166ac",
+                    label="dynamic (warning, shelter, evacuation simulated)")
     n = np.geomspace(1.0, n_max, 50)
     ax.loglog(n, guide / n ** 2, "r--", label=f"Netherlands guide F = {guide:g}/N²")
     ax.loglog(n, 0.01 * guide / n ** 2, "g:", label="negligible (1 % of the guide)")

@@ -177,6 +177,8 @@ class RiskResult:
         ``(S, 2)`` source positions (m).
     summary
         Headline numbers (``pll_per_year``, ``max_individual_risk_per_year`` ...).
+    fn_dynamic
+        The F-N curve of dynamic mode (:mod:`citysim.risk.dynamic`), if run.
     """
 
     grid_x_m: np.ndarray
@@ -189,6 +191,7 @@ class RiskResult:
     inventory: pd.DataFrame
     sources_xy: np.ndarray
     summary: dict[str, Any] = field(default_factory=dict)
+    fn_dynamic: pd.DataFrame | None = None
 
 
 def fn_curve(frequency: np.ndarray, deaths: np.ndarray) -> pd.DataFrame:
