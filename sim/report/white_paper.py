@@ -11,7 +11,9 @@ not written by hand:
 - **places**: every place breaking its criterion, with the source that
   contributes most to its individual risk and the factor by which that risk
   must fall;
-- **societal risk**: where the F-N curve lies above the Netherlands guide.
+- **societal risk**: where the F-N curve lies above the Netherlands guide;
+- **warning and response** (dynamic mode): how far the city's warnings,
+  sheltering, evacuation and response move PLL from the static value.
 """
 
 from __future__ import annotations
@@ -66,6 +68,11 @@ TEXT: dict[str, dict[str, str]] = {
         "place": "{name} ({kind}): individual risk {ir} per year, criterion {crit}; "
                  "{source} contributes {share}: its risk there must fall {factor}-fold.",
         "nl_ok": "The F-N curve stays within the Netherlands guide.",
+        "pll_dyn": "Expected deaths per year with the city's warning and response (dynamic, "
+                   "{k} events simulated)",
+        "dynamic": "With the city's warnings, sheltering, evacuation and response simulated for "
+                   "the {k} events that dominate risk, PLL is {dyn} per year instead of {stat} "
+                   "({change}).",
         "nl_bad": "The F-N curve exceeds the Netherlands guide for N from {lo} to {hi}, "
                   "by up to {ratio}-fold: the events with many deaths must become rarer.",
         "method": "Method",
@@ -104,6 +111,9 @@ TEXT: dict[str, dict[str, str]] = {
         "place": "{name}（{kind}）：个人风险 每年 {ir}，标准 {crit}；{source} 贡献 {share}，"
                  "需将其风险降低 {factor} 倍。",
         "nl_ok": "F-N 曲线满足荷兰标准。",
+        "pll_dyn": "计入城市预警与应急响应后的每年预期死亡人数（动态，模拟 {k} 个事件）",
+        "dynamic": "对风险最大的 {k} 个事件模拟城市的预警、就地避难、疏散与应急响应后，"
+                   "PLL 为每年 {dyn}，静态评价为 {stat}（{change}）。",
         "nl_bad": "F-N 曲线在 N 为 {lo} 至 {hi} 时超出荷兰标准，"
                   "最多超出 {ratio} 倍：需降低多人死亡事件的频率。",
         "method": "方法",
@@ -132,7 +142,7 @@ def _share(value: float) -> str:
 
 
 def _advice(t: dict[str, str], inventory: pd.DataFrame, places: pd.DataFrame,
-            fn: pd.DataFrame, names: dict[str, str]) -> str:
+            fn: pd.DataFrame, names: dict[str, str], summary: dict[str, Any]) -> str:
     items = []
     pll = float(inventory["pll_static_per_year"].sum())
     by_source = inventory.groupby("source", sort=False)["pll_static_per_year"].sum()
@@ -149,7 +159,13 @@ def _advice(t: dict[str, str], inventory: pd.DataFrame, places: pd.DataFrame,
             source=names.get(str(row.main_source), row.main_source),
             share=_share(row.main_source_share),
             factor=f"{row.individual_risk_per_year / row.criterion_per_year:.1f}"))
-    curve = fn[fn["n"] >= 10.0]
+    if "pll_dynamic_per_year" in summary:
+        dyn = float(summary["pll_dynamic_per_year"])
+        change = f"{100.0 * (dyn - pll) / pll:+.0f} %" if pll else "—"
+        items.append(t["dynamic"].format(k=summary.get("events_simulated", 0), dyn=_sci(dyn),
+                                         stat=_sci(pll), change=change))
+    curve = fn[(fn["n"] >= 10.0) & (fn["mode"] == "static")] if "mode" in fn else fn[
+        fn["n"] >= 10.0]
     ratio = curve["frequency_per_year"] * curve["n"] ** 2 / NL_GUIDE
     if len(curve) and (ratio > 1).any():
         over = curve[ratio > 1]
@@ -173,21 +189,24 @@ def white_paper_html(folder: Path, lang: str = "en") -> str:
     fn = pd.read_csv(folder / "fn_curve.csv")
     names = dict(zip(inventory["source"].astype(str), inventory["name"].astype(str),
                      strict=True))
-    head = _table(pd.DataFrame({"": [t["pll"], t["max_ir"], t["area6"], t["residents6"],
-                                     t["places_bad"], t["nl"]],
-                                " ": [_sci(summary["pll_per_year"]),
-                                      _sci(summary["max_individual_risk_per_year"]),
-                                      number(summary["area_ir_above_1e-6_km2"]),
-                                      number(summary["residents_ir_above_1e-6"]),
-                                      number(summary["places_breaking_criterion"]),
-                                      t["yes"] if summary["societal_nl_guide_met"] else t["no"]]}))
+    rows = [(t["pll"], _sci(summary["pll_per_year"])),
+            (t["max_ir"], _sci(summary["max_individual_risk_per_year"])),
+            (t["area6"], number(summary["area_ir_above_1e-6_km2"])),
+            (t["residents6"], number(summary["residents_ir_above_1e-6"])),
+            (t["places_bad"], number(summary["places_breaking_criterion"])),
+            (t["nl"], t["yes"] if summary["societal_nl_guide_met"] else t["no"])]
+    if "pll_dynamic_per_year" in summary:
+        rows.insert(1, (t["pll_dyn"].format(k=summary.get("events_simulated", 0)),
+                        _sci(summary["pll_dynamic_per_year"])))
+    head = _table(pd.DataFrame(rows, columns=["", " "]))
     places = places.assign(breaks_criterion=places["breaks_criterion"].astype(str) == "True")
     bad = places[places["breaks_criterion"]]
     shown = inventory.assign(**{c: inventory[c].map(_sci) for c in (
-        "frequency_per_year", "pll_static_per_year")})
+        "frequency_per_year", "pll_static_per_year", "pll_dynamic_per_year")
+        if c in inventory})
     sections = [
         _section("headline", t["headline"], head),
-        _section("advice", t["advice"], _advice(t, inventory, places, fn, names)),
+        _section("advice", t["advice"], _advice(t, inventory, places, fn, names, summary)),
         _section("map", t["map"], _figure((folder / "individual_risk.png").read_bytes(),
                                           t["map_caption"], name="individual_risk.png")),
         _section("fn", t["fn"], _figure((folder / "fn_curve.png").read_bytes(),
@@ -195,7 +214,8 @@ def white_paper_html(folder: Path, lang: str = "en") -> str:
         _section("inventory", t["inventory"], _table(shown, columns=[
             "source", "name", "substance", "loss", "frequency_per_year",
             "lethal_1pct_distance_m", "lethal_50pct_distance_m", "pll_static_per_year",
-            "share_of_total", "places_breaking_criterion"], note=" " + t["inventory_note"])),
+            "pll_dynamic_per_year", "share_of_total", "places_breaking_criterion"],
+            note=" " + t["inventory_note"])),
         _section("places", t["places"], _table(bad.assign(**{
             c: bad[c].map(_sci) for c in ("criterion_per_year", "individual_risk_per_year")}),
             columns=["place", "name", "kind", "class", "criterion_per_year",
