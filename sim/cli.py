@@ -112,9 +112,10 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     risk.add_argument("experiment", type=Path, help="risk YAML file (kind: risk)")
     risk_where = risk.add_mutually_exclusive_group()
     risk_where.add_argument("--workers", type=int, default=None, metavar="N",
-                            help="reserved for dynamic mode; the static QRA runs in this process")
+                            help="dynamic mode: make its runs on a local Dask cluster of N "
+                                 "processes (default: in this process)")
     risk_where.add_argument("--scheduler", default=None, metavar="ADDR",
-                            help="reserved for dynamic mode")
+                            help="dynamic mode: make its runs on a running Dask scheduler")
     risk.add_argument("--out", type=Path, default=None,
                       help="result folder (default: the file's out, else results/<file name>; "
                            "with --without: <that>-without-<ids>)")

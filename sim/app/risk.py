@@ -128,8 +128,9 @@ def run_risk(experiment: RiskExperiment | PathLike, *, out: PathLike | None = No
     out
         Result folder (default: the file's ``out``, else ``results/<file name>``).
     workers, scheduler
-        Dask options of the verb; the static QRA runs in this process, so any
-        value but none (or ``--workers 0``/``1``) is refused.
+        Where dynamic mode makes its runs: ``--workers N`` a local Dask
+        cluster of N processes, ``--scheduler`` a running one; default this
+        process. The static QRA always runs here (seconds to a minute).
     without
         Source ids left out (a what-if: the plants relocated); the default
         folder is then ``<out>-without-<ids>``.
@@ -137,20 +138,19 @@ def run_risk(experiment: RiskExperiment | PathLike, *, out: PathLike | None = No
     exp = load(experiment)
     if without:
         exp = without_sites(exp, without)
-    if scheduler is not None or (workers is not None and workers > 1):
-        raise ScenarioError([Problem("--workers" if scheduler is None else "--scheduler",
-                                     "the static QRA runs in this process (it takes seconds "
-                                     "to minutes); leave the Dask options out")])
+    if workers is not None and workers < 0:
+        raise ScenarioError([Problem("--workers", f"expected 0 or more, got {workers}")])
     _, world = _city(exp)
     result = assess(exp, world)
-    if exp.mode != "static":
-        add_dynamic(exp, world, result)
     result.summary["without"] = list(without)
     name = exp.source_file.stem if exp.source_file is not None else "risk"
     folder = Path(out) if out is not None else (exp.out or Path("results") / name)
     if without and out is None:
         folder = folder.with_name(f"{folder.name}-without-{'-'.join(without)}")
     folder.mkdir(parents=True, exist_ok=True)
+    if exp.mode != "static":
+        add_dynamic(exp, result, folder / "runs", workers=0 if workers is None else workers,
+                    scheduler=scheduler)
     _write(result, world, folder, name)
     return RiskOutcome(result=result, out_dir=folder)
 

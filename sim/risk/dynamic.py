@@ -3,11 +3,15 @@
 The static QRA (:mod:`citysim.risk.qra`) counts people where they live,
 indoors or out, without warning or movement. Here each chosen event -- one
 loss of containment in one weather class with the wind from one direction --
-becomes the base scenario with that ``chemical_leak`` added (the release from
-time 0, ``run.duration`` from :class:`DynamicOptions`, one replication): the
-city's warnings, residents sheltering in place or evacuating, the indoor air
-of their homes and the response all play out, and the run's
-``plume_fatalities`` is the event's dynamic death toll.
+becomes the base scenario with that ``chemical_leak`` as its hazard (the
+release from time 0, ``run.duration`` from ``dynamic.duration``, one
+replication): the city's warnings, residents sheltering in place or
+evacuating, the indoor air of their homes and the response all play out,
+and the run's ``plume_fatalities`` is the event's dynamic death toll. The
+runs are made as a batch's (:class:`citysim.experiments.runs.RunPool`):
+result folders ``<out>/runs/<run_id>/``, on Dask with ``--workers`` or
+``--scheduler``, and resumable: a run with its ``run.json`` is never made
+again.
 
 - **Which events**: the static events are grouped over day and night (the
   runs have no clock of presence); the ``events`` groups with the largest
@@ -28,12 +32,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from citysim.experiments.cluster import open_client
 from citysim.experiments.risk_spec import RiskExperiment
+from citysim.experiments.runs import RunPool, RunSpec, run_id
+from citysim.io.data_sources import file_sha256, input_files
 from citysim.risk.qra import fn_curve
-from citysim.scenario.loader import load_scenario_text
-from citysim.scenario.yamlio import read_yaml
+from citysim.scenario import Override, load_scenario
 
-__all__ = ["EVENT_KEYS", "add_dynamic", "run_dynamic"]
+__all__ = ["EVENT_KEYS", "add_dynamic", "event_specs", "run_dynamic"]
 
 EVENT_KEYS = ("source", "loss", "stability", "wind_speed_mps", "from_deg")
 """Columns of ``events`` that name a simulated event (day and night together)."""
@@ -61,20 +67,55 @@ def _leak(exp: RiskExperiment, xy: tuple[float, float], event: Any) -> dict[str,
     return block
 
 
-def run_dynamic(exp: RiskExperiment, world: Any, sources_xy: np.ndarray,
-                events: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+def event_specs(exp: RiskExperiment, sources_xy: np.ndarray,
+                events: pd.DataFrame) -> dict[tuple[Any, ...], RunSpec]:
+    """The runs of the dominant events: one :class:`RunSpec` per event key (:data:`EVENT_KEYS`).
+
+    Each run is the base scenario with ``hazards`` set to the event's leak,
+    ``run.duration`` from ``dynamic.duration``, one replication and no
+    figures; its id is content-derived (:func:`citysim.experiments.runs.run_id`),
+    so a run finished by an earlier attempt is found and not made again.
+    """
+    base = Path(exp.base)
+    groups = (events.assign(f_n=events["frequency_per_year"] * events["deaths"])
+              .groupby(list(EVENT_KEYS), sort=False)["f_n"].sum())
+    chosen = groups[groups > 0].sort_values(ascending=False, kind="stable").head(
+        exp.dynamic.events)
+    index = {s.id: i for i, s in enumerate(exp.sources)}
+    specs = {}
+    for key in chosen.index:
+        event = pd.Series(dict(zip(EVENT_KEYS, key, strict=True)))
+        leak = _leak(exp, tuple(sources_xy[index[event.source]]), event)
+        first = load_scenario(base)
+        seed = int(first.run.seed)
+        overrides = (Override.of("hazards", [leak]),
+                     Override.of("run.duration", float(exp.dynamic.duration)),
+                     Override.of("run.replications", 1), Override.of("run.seed", seed),
+                     Override.of("outputs.plots", False))
+        scenario = load_scenario(base, overrides=overrides)
+        inputs = [file_sha256(path) for path in input_files(scenario)]
+        specs[key] = RunSpec(run_id(scenario.resolved(), inputs), str(base), overrides, seed)
+    return specs
+
+
+def run_dynamic(exp: RiskExperiment, sources_xy: np.ndarray, events: pd.DataFrame,
+                runs_dir: Path, *, workers: int | None = 0,
+                scheduler: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame, float]:
     """Simulate the dominant events; return the events with ``deaths_dynamic``, F-N and PLL.
 
     Parameters
     ----------
     exp
         The risk file.
-    world
-        The base city, built once (every run reuses it).
     sources_xy
         The sources in the city's frame (m), in the file's order.
     events
         The static events (:attr:`citysim.risk.RiskResult.events`).
+    runs_dir
+        Folder of the run folders (``<out>/runs``): resumable as a batch's.
+    workers, scheduler
+        Where the runs are made (:func:`citysim.experiments.cluster.open_client`;
+        0: this process).
 
     Returns
     -------
@@ -85,43 +126,41 @@ def run_dynamic(exp: RiskExperiment, world: Any, sources_xy: np.ndarray,
         The dynamic F-N curve (``n, frequency_per_year``).
     pll
         The dynamic PLL (per year).
-    """
-    from citysim.simulation import simulate
 
-    base = exp.base
-    data = read_yaml(base).data
-    run = dict(data.get("run") or {})
-    run.update({"duration": float(exp.dynamic.duration), "replications": 1})
-    groups = (events.assign(f_n=events["frequency_per_year"] * events["deaths"])
-              .groupby(list(EVENT_KEYS), sort=False)["f_n"].sum())
-    chosen = groups[groups > 0].sort_values(ascending=False, kind="stable").head(
-        exp.dynamic.events)
-    index = {s.id: i for i, s in enumerate(exp.sources)}
-    tolls: dict[tuple[Any, ...], float] = {}
-    for key in chosen.index:
-        event = pd.Series(dict(zip(EVENT_KEYS, key, strict=True)))
-        leak = _leak(exp, tuple(sources_xy[index[event.source]]), event)
-        text = _dump({**data, "run": run, "hazards": [leak]})
-        scenario = load_scenario_text(text, base_dir=Path(base).parent, source=base)
-        result = simulate(scenario, replication=0, world=world)
-        tolls[key] = float(result.summary.get("plume_fatalities") or 0.0)
+    Raises
+    ------
+    RuntimeError
+        When a run failed (its folder keeps ``error.json``; run again to retry).
+    """
+    specs = event_specs(exp, sources_xy, events)
+    with open_client(workers, scheduler) as client:
+        records = RunPool(Path(runs_dir), client=client).run(list(specs.values()),
+                                                             desc="dynamic runs")
+    failed = [r for r in records.values() if r["status"] != "ok"]
+    if failed:
+        raise RuntimeError(f"{len(failed)} dynamic run(s) failed, e.g. {failed[0]['run_id']}: "
+                           f"{failed[0]['error']}")
+    tolls = {key: float(records[spec.run_id]["summary"].get("plume_fatalities") or 0.0)
+             for key, spec in specs.items()}
     keys = list(events[list(EVENT_KEYS)].itertuples(index=False, name=None))
-    simulated = np.array([k in tolls for k in keys])
-    out = events.assign(simulated=simulated, deaths_dynamic=[
-        tolls.get(k, d) for k, d in zip(keys, events["deaths"], strict=True)])
+    out = events.assign(simulated=[k in tolls for k in keys], deaths_dynamic=[
+        tolls.get(k, d) for k, d in zip(keys, events["deaths"], strict=True)],
+        run_id=[specs[k].run_id if k in specs else "" for k in keys])
     pll = float((out["frequency_per_year"] * out["deaths_dynamic"]).sum())
     fn = fn_curve(out["frequency_per_year"].to_numpy(), out["deaths_dynamic"].to_numpy())
     return out, fn, pll
 
 
-def add_dynamic(exp: RiskExperiment, world: Any, result: Any) -> None:
+def add_dynamic(exp: RiskExperiment, result: Any, runs_dir: Path, *, workers: int | None = 0,
+                scheduler: str | None = None) -> None:
     """Run :func:`run_dynamic` and add its numbers to a static :class:`~citysim.risk.RiskResult`.
 
-    ``events`` gains ``simulated`` and ``deaths_dynamic``, the inventory
-    ``pll_dynamic_per_year``, the summary ``pll_dynamic_per_year`` and
-    ``events_simulated``; ``fn_dynamic`` is set.
+    ``events`` gains ``simulated``, ``deaths_dynamic`` and ``run_id``, the
+    inventory ``pll_dynamic_per_year``, the summary ``pll_dynamic_per_year``
+    and ``events_simulated``; ``fn_dynamic`` is set.
     """
-    events, fn, pll = run_dynamic(exp, world, result.sources_xy, result.events)
+    events, fn, pll = run_dynamic(exp, result.sources_xy, result.events, runs_dir,
+                                  workers=workers, scheduler=scheduler)
     result.events = events
     result.fn_dynamic = fn
     by = (events.assign(x=events["frequency_per_year"] * events["deaths_dynamic"])
@@ -133,9 +172,3 @@ def add_dynamic(exp: RiskExperiment, world: Any, result: Any) -> None:
     result.summary.update({"pll_dynamic_per_year": pll, "mode": exp.mode,
                            "events_simulated": int(events.drop_duplicates(
                                list(EVENT_KEYS))["simulated"].sum())})
-
-
-def _dump(data: dict[str, Any]) -> str:
-    import yaml
-
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)

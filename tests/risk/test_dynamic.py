@@ -40,3 +40,9 @@ def test_static_and_dynamic_agree_when_nobody_is_warned_or_moves(tmp_path):
     assert set(fn["mode"]) == {"static", "dynamic"}
     summary = outcome.result.summary
     assert summary["events_simulated"] == 1 and summary["pll_dynamic_per_year"] > 0
+    # resumable as a batch: the finished run is found, not made again
+    run_json = outcome.out_dir / "runs" / simulated["run_id"].iloc[0] / "run.json"
+    stamp = run_json.stat().st_mtime_ns
+    again = pd.read_csv(run_risk(path).out_dir / "events.csv")
+    assert run_json.stat().st_mtime_ns == stamp
+    assert again["deaths_dynamic"].equals(events["deaths_dynamic"])
