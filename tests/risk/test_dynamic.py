@@ -46,3 +46,8 @@ def test_static_and_dynamic_agree_when_nobody_is_warned_or_moves(tmp_path):
     again = pd.read_csv(run_risk(path).out_dir / "events.csv")
     assert run_json.stat().st_mtime_ns == stamp
     assert again["deaths_dynamic"].equals(events["deaths_dynamic"])
+    # the white paper says how far the simulated city moves PLL
+    from citysim.report.white_paper import white_paper_html
+
+    text = white_paper_html(outcome.out_dir, "en")
+    assert "with the city&#x27;s warning and response" in text and "instead of" in text
