@@ -123,11 +123,28 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
                          help="result folder (default: the experiment's out, else "
                               "results/<experiment file name>)")
         exp.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    risk = sub.add_parser("risk", help="city risk from an inventory of hazard sources: risk "
+                                       "map, F-N curve, receptors, risk inventory")
+    risk.add_argument("experiment", type=Path, help="risk YAML file (kind: risk)")
+    risk_where = risk.add_mutually_exclusive_group()
+    risk_where.add_argument("--workers", type=int, default=None, metavar="N",
+                            help="dynamic mode: make its runs on a local Dask cluster of N "
+                                 "processes (default: in this process)")
+    risk_where.add_argument("--scheduler", default=None, metavar="ADDR",
+                            help="dynamic mode: make its runs on a running Dask scheduler")
+    risk.add_argument("--out", type=Path, default=None,
+                      help="result folder (default: the file's out, else results/<file name>; "
+                           "with --without: <that>-without-<ids>)")
+    risk.add_argument("--without", action="append", default=[], metavar="SITE",
+                      help="leave this source out (a relocated plant); may be repeated")
     report = sub.add_parser("report", help="one self-contained HTML report of a run, batch or "
                                            "sweep folder")
     report.add_argument("results_dir", type=Path, help="a run, batch or sweep results folder")
     report.add_argument("--out", type=Path, default=None,
-                        help="HTML file to write (default: RESULTS_DIR/report.html)")
+                        help="HTML file to write (default: RESULTS_DIR/report.html; a risk "
+                             "folder: RESULTS_DIR/white_paper_<lang>.html)")
+    report.add_argument("--lang", choices=("en", "zh"), default="en",
+                        help="language of a risk folder's white paper (default: en)")
     drill = sub.add_parser("drill", help="drill timeline (MSEL) from a run; compare the times "
                                          "observed in the exercise")
     drill.add_argument("scenario", type=Path, nargs="?", default=None,
@@ -171,8 +188,15 @@ def _duration(option: str, text: str | None, *, least: str = "positive") -> floa
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from citysim.app.risk import check, is_risk_file
     from citysim.app.validate import validate
 
+    if is_risk_file(args.scenario):
+        exp = check(args.scenario)
+        print(f"{args.scenario}: ok — risk file: {len(exp.sources)} sources, "
+              f"{sum(len(s.losses) for s in exp.sources)} loss-of-containment scenarios, "
+              f"{len(exp.weather.classes)} weather classes x {exp.weather.sectors} sectors")
+        return EXIT_OK
     scenario = _load(args)
     world = validate(scenario)
     net = world.network
@@ -328,6 +352,19 @@ def _batch(args: argparse.Namespace) -> int:
     return _failures(result)
 
 
+def _risk(args: argparse.Namespace) -> int:
+    from citysim.app.risk import run_risk
+
+    outcome = run_risk(args.experiment, out=args.out, workers=args.workers,
+                       scheduler=args.scheduler, without=args.without)
+    s = outcome.result.summary
+    print(f"{args.experiment}: {s['footprints']} footprints, {s['events']} events; "
+          f"PLL {s['pll_per_year']:.3g} deaths/yr, highest individual risk "
+          f"{s['max_individual_risk_per_year']:.3g} /yr, {s['places_breaking_criterion']} "
+          f"place(s) breaking their criterion; results in {outcome.out_dir}")
+    return EXIT_OK
+
+
 def _sweep(args: argparse.Namespace) -> int:
     from citysim.app.experiments import load, run_sweep
     from citysim.experiments.spec import SweepExperiment
@@ -436,7 +473,7 @@ def _optimize_hydrants(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from citysim.app.report import report
 
-    print(f"report: {report(args.results_dir, args.out)}")
+    print(f"report: {report(args.results_dir, args.out, args.lang)}")
     return EXIT_OK
 
 
@@ -488,7 +525,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     verbs = {"run": _run, "validate": _validate, "coverage": _coverage, "batch": _batch,
              "sweep": _sweep, "calibrate": _calibrate, "optimize": _optimize,
-             "report": _report, "drill": _drill, "view": _view}
+             "report": _report, "drill": _drill, "risk": _risk, "view": _view}
     try:
         return verbs[args.verb](args)
     except _OptionError as err:

@@ -66,6 +66,7 @@ LAYERS: dict[str, int] = {
     "citysim.drill": 5,
     "citysim.calibration": 5,
     "citysim.view": 5,
+    "citysim.risk": 5,
     # 6: the verbs' orchestration, the only layer that writes files
     "citysim.app": 6,
     # 7: the command line and the Python front door

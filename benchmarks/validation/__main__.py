@@ -28,7 +28,7 @@ import citysim
 from benchmarks.validation.core import Check
 from citysim.io.provenance import git_commit
 
-MODULES: tuple[str, ...] = ("residents", "flood", "chemical", "fire", "response")
+MODULES: tuple[str, ...] = ("residents", "flood", "chemical", "fire", "response", "risk")
 """The model modules of this package, in report order."""
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -5,23 +5,31 @@ from __future__ import annotations
 from pathlib import Path
 
 from citysim.report.html import write_report
+from citysim.report.white_paper import is_risk_folder, write_white_paper
 
 __all__ = ["report"]
 
 
-def report(results_dir: Path, out: Path | None = None) -> Path:
+def report(results_dir: Path, out: Path | None = None, lang: str = "en") -> Path:
     """Write the report of a result folder and return the page's path.
+
+    A ``citysim risk`` folder gets the risk white paper
+    (:mod:`citysim.report.white_paper`, default ``white_paper_<lang>.html``).
 
     Parameters
     ----------
     results_dir
-        A run's or an experiment's result folder.
+        A run's, an experiment's or a risk assessment's result folder.
     out
         The page (default ``<results_dir>/report.html``).
+    lang
+        Language of a risk white paper: ``en`` or ``zh``.
 
     Raises
     ------
     ScenarioError
         When ``results_dir`` is not a result folder.
     """
+    if is_risk_folder(results_dir):
+        return write_white_paper(results_dir, out, lang)
     return write_report(results_dir, out)

@@ -1,6 +1,6 @@
 """Experiment files (``experiments/*.yaml``): schema and loading.
 
-Three kinds, told apart by ``kind`` (SCENARIO_SPEC.md, "Experiment files"):
+Four kinds, told apart by ``kind`` (SCENARIO_SPEC.md, "Experiment files"):
 
 ``batch``
     every combination of ``vary`` (dotted scenario paths, each with a list of
@@ -8,6 +8,9 @@ Three kinds, told apart by ``kind`` (SCENARIO_SPEC.md, "Experiment files"):
 ``sweep``
     global sensitivity (SALib Sobol or Morris) of chosen KPIs to parameter
     ranges;
+``risk``
+    the city's risk from an inventory of hazard sources
+    (:mod:`citysim.experiments.risk_spec`);
 ``calibrate``
     parameters fitted so that a simulated curve, distribution or KPI matches
     an observed one.
@@ -59,7 +62,7 @@ __all__ = [
     "raise_if",
 ]
 
-KINDS = ("batch", "sweep", "calibrate")
+KINDS = ("batch", "sweep", "calibrate", "risk")
 
 
 def _range(value: Any) -> list[float]:
@@ -383,6 +386,15 @@ _MODELS: dict[str, type[Experiment]] = {
 }
 
 
+def _model_of(kind: str) -> type[Experiment] | None:
+    """The schema of an experiment kind (``risk``: :mod:`citysim.experiments.risk_spec`)."""
+    if kind == "risk":
+        from citysim.experiments.risk_spec import RiskExperiment  # it builds on Experiment
+
+        return RiskExperiment
+    return _MODELS.get(kind)
+
+
 def load_experiment(path: str | os.PathLike[str]) -> Experiment:
     """Read and validate an experiment file.
 
@@ -393,7 +405,7 @@ def load_experiment(path: str | os.PathLike[str]) -> Experiment:
 
     Returns
     -------
-    BatchExperiment, SweepExperiment or CalibrateExperiment
+    BatchExperiment, SweepExperiment, CalibrateExperiment or RiskExperiment
         With ``source_file`` set; paths absolute.
 
     Raises
@@ -416,7 +428,7 @@ def _validate(document: YamlDocument, file: Path) -> Experiment:
             [*problems, Problem("", f"expected an experiment: a mapping with kind, base, ...; got "
                                     f"{describe_value(data)}", 1)], source=file)
     kind = data.get("kind")
-    model = _MODELS.get(kind) if isinstance(kind, str) else None
+    model = _model_of(kind) if isinstance(kind, str) else None
     if model is None:
         message = f"expected one of: {', '.join(KINDS)}, got {describe_value(kind)}"
         guess = closest(kind, KINDS)

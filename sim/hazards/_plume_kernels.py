@@ -299,9 +299,16 @@ def concentration(px: np.ndarray, py: np.ndarray, t: float, geo: np.ndarray, coe
     out = np.zeros(px.size)
     for i in range(px.size):
         xd, yc = plume_axes(px[i], py[i], geo)
-        steady, sy = _steady_plume(xd, yc, geo, coef, rel[2])
-        out[i] = _outdoor(xd, yc, t, steady, sy, geo, coef, rel, puffs)
+        out[i] = point_concentration(xd, yc, t, geo, coef, rel, puffs)
     return out
+
+
+@njit(cache=True)
+def point_concentration(xd: float, yc: float, t: float, geo: np.ndarray, coef: np.ndarray,
+                        rel: np.ndarray, puffs: np.ndarray) -> float:
+    """Concentration (mg/m³, capped) at plume coordinates ``(xd, yc)`` (m) at time ``t`` (s)."""
+    steady, sy = _steady_plume(xd, yc, geo, coef, rel[2])
+    return _outdoor(xd, yc, t, steady, sy, geo, coef, rel, puffs)
 
 
 @njit(cache=True)

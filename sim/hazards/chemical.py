@@ -119,6 +119,7 @@ __all__ = [
     "AirExchange",
     "ChemicalLeakConfig",
     "ChemicalLeakHazard",
+    "Dispersion",
     "Probit",
     "Release",
     "Source",
@@ -272,6 +273,111 @@ def _release_amount(rel: Release) -> float:
 
 
 @dataclass(frozen=True)
+class Dispersion:
+    """The dispersion of one release as the kernels take it (no city needed).
+
+    Built by :meth:`from_config` from a leak's YAML block and the source's
+    place in the run's frame; :class:`ChemicalLeakHazard` and the risk
+    assessment (:mod:`citysim.risk`) both evaluate concentrations with it.
+
+    Attributes
+    ----------
+    geo, coef, rel, puffs
+        The kernels' arrays (:mod:`citysim.hazards._plume_kernels`).
+    line
+        ``(q mg/s, duration s, mass mg)``, as ``_plume_kernels.peak_concentration`` takes it.
+    dense
+        The Britter-McQuaid assessment.
+    wind_to
+        Unit vector (east, north) the wind blows to.
+    u_mps
+        Wind at release height (m/s).
+    t_start_s, t_end_s
+        When the release starts and ends (s; ``inf``: no end).
+    mass_kg
+        Mass released (kg); ``None`` for a release without end.
+    sigma_kind
+        ``briggs``, ``pasquill_gifford`` or ``puff``.
+    """
+
+    geo: np.ndarray
+    coef: np.ndarray
+    rel: np.ndarray
+    puffs: np.ndarray
+    line: np.ndarray
+    dense: DenseGas
+    wind_to: tuple[float, float]
+    u_mps: float
+    t_start_s: float
+    t_end_s: float
+    mass_kg: float | None
+    sigma_kind: str
+
+    @classmethod
+    def from_config(cls, cfg: ChemicalLeakConfig, source_xy: tuple[float, float]) -> Dispersion:
+        """The arrays of the release ``cfg`` from ``source_xy`` (m, the run's frame)."""
+        from citysim.hazards import _plume_kernels as k
+
+        w, rel, sub = cfg.weather, cfg.release, cfg.substance
+        wind_to = downwind_unit(w.from_deg)
+        u_mps = wind_at_height(w.wind_speed_mps, cfg.source.height_m, w.stability, w.terrain)
+        geo = np.array([*source_xy, *wind_to, u_mps, cfg.source.height_m,
+                        w.mixing_height_m or 0.0, RECEPTOR_HEIGHT_M,
+                        ppm_to_mg_m3(1e6, sub.mw_g_mol), X_MIN_M])
+        t_start_s = float(rel.start)
+        amount = _release_amount(rel)  # kg/s or kg
+        mass_kg: float | None
+        if rel.kind == "continuous":
+            q = amount * 1e6  # mg/s
+            t_end_s = math.inf if rel.duration is None else t_start_s + rel.duration
+            duration = t_end_s - t_start_s
+            mass_kg = None if rel.duration is None else amount * rel.duration
+            line = np.array([q, duration, 0.0])
+        else:
+            q, duration = 0.0, 0.0
+            t_end_s = t_start_s
+            mass_kg = amount
+            line = np.array([0.0, 0.0, amount * 1e6])
+        puffs = np.zeros(4)  # count 0: a plume
+        if cfg.release.kind == "instantaneous":
+            puffs = np.array([t_start_s, 1.0, 1.0, amount * 1e6])
+        elif cfg.uses_puffs:
+            n = int(min(max(math.ceil(u_mps * duration / PUFF_SPACING_M), 1), MAX_PUFFS))
+            interval = duration / n  # each puff at the middle of its share of the release
+            puffs = np.array([t_start_s + 0.5 * interval, interval, float(n), q * duration / n])
+        sigma_kind = "puff" if cfg.uses_puffs else cfg.sigma
+        density = sub.density_kg_m3 or ppm_to_mg_m3(1e6, sub.mw_g_mol) * 1e-6  # ideal gas
+        dense = assess(rel.kind, amount, density, w.wind_speed_mps)
+        coef = sigma_coefficients(sigma_kind, w.terrain, w.stability)
+        if dense.dense:
+            coef = _dense_phase(k, coef, dense, geo, line)
+        return cls(geo=geo, coef=coef, rel=np.array([t_start_s, t_end_s, q]), puffs=puffs,
+                   line=line, dense=dense, wind_to=wind_to, u_mps=u_mps, t_start_s=t_start_s,
+                   t_end_s=t_end_s, mass_kg=mass_kg, sigma_kind=sigma_kind)
+
+
+def _dense_phase(k: Any, coef: np.ndarray, dense: DenseGas, geo: np.ndarray,
+                 line: np.ndarray) -> np.ndarray:
+    """``coef`` with the distance warp that makes the centreline follow the dense phase.
+
+    At each distance ``x`` of the dense phase the effective distance ``xi``
+    is where the passive centreline peak (the steady plume, or the one
+    puff) equals the Britter-McQuaid concentration; beyond it ``xi = x +
+    x_v`` (the virtual source), continuous at the transition. Only the
+    falling side of the passive peak is used (an elevated source's peak
+    rises first). ``k``: the kernel module.
+    """
+    x = np.geomspace(X_MIN_M, max(dense.end_m, 2.0 * X_MIN_M), k.WARP_POINTS)
+    target = dense.concentration_kg_m3(x) * 1e6  # mg/m3
+    steady = line if line[2] > 0 else np.array([line[0], math.inf, 0.0])
+    xi = np.geomspace(X_MIN_M, 10.0 * X_MAX_M, 4 * FOOTPRINT_POINTS)
+    passive = k.peak_concentration(xi, np.zeros_like(xi), geo, coef, steady)
+    top = int(np.argmax(passive))
+    ln_xi = np.interp(-np.log(target), -np.log(passive[top:]), np.log(xi[top:]))
+    return k.with_warp(coef, x, np.maximum.accumulate(np.exp(ln_xi)))
+
+
+@dataclass(frozen=True)
 class ThreatZone:
     """Where the peak concentration reaches one threat level.
 
@@ -365,34 +471,14 @@ class ChemicalLeakHazard(Hazard):
                                                              [("source", "location")])
         self.source_xy = (float(x[0]), float(y[0]))
         self.source_node = int(node[0])
-        w, rel, sub = cfg.weather, cfg.release, cfg.substance
-        self.wind_to = downwind_unit(w.from_deg)
-        self.u_mps = wind_at_height(w.wind_speed_mps, cfg.source.height_m, w.stability, w.terrain)
+        d = Dispersion.from_config(cfg, self.source_xy)
+        self.dispersion = d
+        self.wind_to, self.u_mps, self.geo, self.coef = d.wind_to, d.u_mps, d.geo, d.coef
+        self.rel, self.puffs, self.line, self.dense = d.rel, d.puffs, d.line, d.dense
+        self.t_start_s, self.t_end_s, self.mass_kg = d.t_start_s, d.t_end_s, d.mass_kg
+        self.sigma_kind = d.sigma_kind
+        sub = cfg.substance
         self.mw = sub.mw_g_mol
-        self.geo = np.array([*self.source_xy, *self.wind_to, self.u_mps, cfg.source.height_m,
-                             w.mixing_height_m or 0.0, RECEPTOR_HEIGHT_M,
-                             ppm_to_mg_m3(1e6, self.mw), X_MIN_M])
-        self.t_start_s = float(rel.start)
-        amount = _release_amount(rel)  # kg/s or kg
-        if rel.kind == "continuous":
-            q = amount * 1e6  # mg/s
-            self.t_end_s = math.inf if rel.duration is None else self.t_start_s + rel.duration
-            duration = self.t_end_s - self.t_start_s
-            self.mass_kg = None if rel.duration is None else amount * rel.duration
-            self.line = np.array([q, duration, 0.0])
-        else:
-            q, duration = 0.0, 0.0
-            self.t_end_s = self.t_start_s
-            self.mass_kg = amount
-            self.line = np.array([0.0, 0.0, amount * 1e6])
-        self.rel = np.array([self.t_start_s, self.t_end_s, q])
-        self.puffs = self._puffs(cfg, q, duration)
-        self.sigma_kind = "puff" if cfg.uses_puffs else cfg.sigma
-        density = sub.density_kg_m3 or ppm_to_mg_m3(1e6, self.mw) * 1e-6  # ideal gas, 25 °C
-        self.dense: DenseGas = assess(rel.kind, amount, density,
-                                      w.wind_speed_mps)
-        coef = sigma_coefficients(self.sigma_kind, w.terrain, w.stability)
-        self.coef = self._dense_phase(coef) if self.dense.dense else coef
         # threat levels of the release's exposure period
         self.minutes = cfg.exposure_minutes
         aegl = sub.aegl_for(self.minutes)
@@ -456,36 +542,6 @@ class ChemicalLeakHazard(Hazard):
         return cls(cfg, world, rng)
 
     # -- geometry ---------------------------------------------------------
-    def _puffs(self, cfg: ChemicalLeakConfig, q: float, duration: float) -> np.ndarray:
-        """``(t_first, interval, count, mass)`` of the puffs (count 0: a plume)."""
-        if not cfg.uses_puffs:
-            return np.zeros(4)
-        if cfg.release.kind == "instantaneous":
-            return np.array([self.t_start_s, 1.0, 1.0, _release_amount(cfg.release) * 1e6])
-        k = int(min(max(math.ceil(self.u_mps * duration / PUFF_SPACING_M), 1), MAX_PUFFS))
-        interval = duration / k  # each puff at the middle of its share of the release
-        return np.array([self.t_start_s + 0.5 * interval, interval, float(k),
-                         q * duration / k])
-
-    def _dense_phase(self, coef: np.ndarray) -> np.ndarray:
-        """``coef`` with the distance warp that makes the centreline follow the dense phase.
-
-        At each distance ``x`` of the dense phase the effective distance ``xi``
-        is where the passive centreline peak (the steady plume, or the one
-        puff) equals the Britter-McQuaid concentration; beyond it ``xi = x +
-        x_v`` (the virtual source), continuous at the transition. Only the
-        falling side of the passive peak is used (an elevated source's peak
-        rises first).
-        """
-        x = np.geomspace(X_MIN_M, max(self.dense.end_m, 2.0 * X_MIN_M), self._k.WARP_POINTS)
-        target = self.dense.concentration_kg_m3(x) * 1e6  # mg/m3
-        steady = self.line if self.line[2] > 0 else np.array([self.line[0], math.inf, 0.0])
-        xi = np.geomspace(X_MIN_M, 10.0 * X_MAX_M, 4 * FOOTPRINT_POINTS)
-        passive = self._k.peak_concentration(xi, np.zeros_like(xi), self.geo, coef, steady)
-        top = int(np.argmax(passive))
-        ln_xi = np.interp(-np.log(target), -np.log(passive[top:]), np.log(xi[top:]))
-        return self._k.with_warp(coef, x, np.maximum.accumulate(np.exp(ln_xi)))
-
     def _nodes(self, world: World) -> None:
         """The node table of the exposure kernels, threat zones, arrival and escape times."""
         net, pop = world.network, world.population

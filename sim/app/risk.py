@@ -1,0 +1,190 @@
+"""``citysim risk RISK.yaml``: the city's risk from an inventory of hazard sources.
+
+Loads the ``kind: risk`` file (:mod:`citysim.experiments.risk_spec`), builds
+the base city, runs the static QRA (:func:`citysim.risk.assess`) and writes
+the result folder (``out``, default ``results/<file name>``):
+
+- ``individual_risk.tif`` (GeoTIFF, per year, float32, north up) and
+  ``individual_risk.png`` (contours 1e-8 ... 1e-4, sources, places);
+- ``fn_curve.csv`` (``n, frequency_per_year, mode``: static, and dynamic
+  in ``mode: dynamic``/``both``, :mod:`citysim.risk.dynamic`) and
+  ``fn_curve.png`` (against the Netherlands guide ``F = 1e-3/N²``);
+- ``receptors.csv`` (``receptor, x, y, individual_risk_per_year``);
+- ``risk_inventory.csv`` (one row per source and loss of containment);
+- ``places.csv`` (places against their criterion), ``events.csv`` (every
+  event: frequency and deaths) and ``risk_summary.json``;
+- ``gis/`` when the city has a geographic frame: contours, sources and
+  places as GeoJSON (:mod:`citysim.io.risk_layers`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from citysim.errors import Problem, ScenarioError
+from citysim.experiments.risk_spec import RiskExperiment
+from citysim.experiments.spec import load_experiment
+from citysim.io.atomic import write_atomic, write_json
+from citysim.io.geotiff import write_geotiff
+from citysim.io.risk_layers import write_risk_layers
+from citysim.plots.risk import plot_fn_curve, plot_individual_risk
+from citysim.risk import RiskResult, assess
+from citysim.risk.dynamic import add_dynamic
+from citysim.risk.qra import IR_CONTOURS, NL_SOCIETAL, locate
+from citysim.rng import world_streams
+from citysim.scenario import Scenario, load_scenario
+from citysim.world.builder import World, build_world
+
+__all__ = ["RiskOutcome", "check", "is_risk_file", "load", "run_risk", "without_sites"]
+
+PathLike = str | os.PathLike[str]
+
+
+@dataclass(frozen=True)
+class RiskOutcome:
+    """The result of :func:`run_risk`: the numbers and the folder they were written to."""
+
+    result: RiskResult
+    out_dir: Path
+
+
+def load(experiment: RiskExperiment | PathLike) -> RiskExperiment:
+    """The risk file (loaded if need be), checked to be ``kind: risk``.
+
+    Raises
+    ------
+    ScenarioError
+        Bad input, or another kind.
+    """
+    loaded = experiment if isinstance(experiment, RiskExperiment) else load_experiment(experiment)
+    if not isinstance(loaded, RiskExperiment):
+        raise ScenarioError([Problem("kind", f"citysim risk needs kind: risk, got "
+                                             f"{loaded.kind}")], source=loaded.source_file)
+    return loaded
+
+
+def is_risk_file(path: PathLike) -> bool:
+    """Whether ``path`` is a YAML mapping with ``kind: risk`` (else: a scenario, or bad input)."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return False
+    return isinstance(data, dict) and data.get("kind") == "risk"
+
+
+def check(experiment: RiskExperiment | PathLike) -> RiskExperiment:
+    """Load the risk file, build its base city and place every source, receptor and place.
+
+    Raises
+    ------
+    ScenarioError
+        Every problem found (the file's, the base scenario's, a location off the map).
+    """
+    exp = load(experiment)
+    _, world = _city(exp)
+    locate(exp, world)
+    return exp
+
+
+def _city(exp: RiskExperiment) -> tuple[Scenario, World]:
+    scenario = load_scenario(exp.base)
+    return scenario, build_world(scenario, world_streams(int(scenario.run.seed)))
+
+
+def without_sites(exp: RiskExperiment, sites: Sequence[str]) -> RiskExperiment:
+    """``exp`` without the sources ``sites`` (ids), for a what-if.
+
+    Raises
+    ------
+    ScenarioError
+        An id that is not a source of the file (at ``--without``).
+    """
+    known = [s.id for s in exp.sources]
+    unknown = [s for s in sites if s not in known]
+    if unknown:
+        raise ScenarioError([Problem("--without", f"no source {u!r} in the file (sources: "
+                                                  f"{', '.join(known)})") for u in unknown])
+    return exp.model_copy(update={"sources": [s for s in exp.sources if s.id not in sites]})
+
+
+def run_risk(experiment: RiskExperiment | PathLike, *, out: PathLike | None = None,
+             workers: int | None = None, scheduler: str | None = None,
+             without: Sequence[str] = ()) -> RiskOutcome:
+    """Assess the city's risk and write the result folder (module docstring).
+
+    Parameters
+    ----------
+    experiment
+        A ``kind: risk`` file, or the loaded file.
+    out
+        Result folder (default: the file's ``out``, else ``results/<file name>``).
+    workers, scheduler
+        Where dynamic mode makes its runs: ``--workers N`` a local Dask
+        cluster of N processes, ``--scheduler`` a running one; default this
+        process. The static QRA always runs here (seconds to a minute).
+    without
+        Source ids left out (a what-if: the plants relocated); the default
+        folder is then ``<out>-without-<ids>``.
+    """
+    exp = load(experiment)
+    if without:
+        exp = without_sites(exp, without)
+    if workers is not None and workers < 0:
+        raise ScenarioError([Problem("--workers", f"expected 0 or more, got {workers}")])
+    _, world = _city(exp)
+    result = assess(exp, world)
+    result.summary["without"] = list(without)
+    name = exp.source_file.stem if exp.source_file is not None else "risk"
+    folder = Path(out) if out is not None else (exp.out or Path("results") / name)
+    if without and out is None:
+        folder = folder.with_name(f"{folder.name}-without-{'-'.join(without)}")
+    folder.mkdir(parents=True, exist_ok=True)
+    if exp.mode != "static":
+        add_dynamic(exp, result, folder / "runs", workers=0 if workers is None else workers,
+                    scheduler=scheduler)
+    _write(result, world, folder, name)
+    return RiskOutcome(result=result, out_dir=folder)
+
+
+def _write(result: RiskResult, world: object, folder: Path, name: str) -> None:
+    cell = result.summary["cell_m"]
+    ir = result.individual_risk
+    write_atomic(folder / "individual_risk.tif", lambda p: write_geotiff(
+        p, ir[::-1], float(result.grid_x_m[0] - 0.5 * cell),
+        float(result.grid_y_m[-1] + 0.5 * cell), cell, getattr(world, "crs", None)))
+    tables: dict[str, pd.DataFrame] = {
+        "receptors.csv": result.receptors, "fn_curve.csv": pd.concat(
+            [result.fn.assign(mode="static")] + ([] if result.fn_dynamic is None else
+                                                 [result.fn_dynamic.assign(mode="dynamic")]),
+            ignore_index=True),
+        "risk_inventory.csv": result.inventory, "places.csv": result.places,
+        "events.csv": result.events}
+    for file, table in tables.items():
+        write_atomic(folder / file, partial(_csv, table))
+    write_json(folder / "risk_summary.json", result.summary)
+    write_risk_layers(result, IR_CONTOURS, getattr(world, "crs", None), folder / "gis")
+    figures = {
+        "individual_risk.png": plot_individual_risk(world, result, IR_CONTOURS,
+                                                    title=f"{name}: individual risk per year"),
+        "fn_curve.png": plot_fn_curve(result.fn, NL_SOCIETAL, title=f"{name}: F-N curve",
+                                      dynamic=result.fn_dynamic),
+    }
+    for file, fig in figures.items():
+        write_atomic(folder / file, partial(_png, fig))
+
+
+def _csv(table: pd.DataFrame, path: Path) -> None:
+    table.to_csv(path, index=False)
+
+
+def _png(fig: Figure, path: Path) -> None:
+    fig.savefig(path, dpi=130, format="png")
