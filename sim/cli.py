@@ -8,6 +8,7 @@ option is reported as argparse reports its own (``citysim <verb>: error: ...``).
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import traceback
 from collections.abc import Sequence
@@ -410,6 +411,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     verbs = {"run": _run, "validate": _validate, "coverage": _coverage, "batch": _batch,
              "sweep": _sweep, "calibrate": _calibrate, "optimize": _optimize,
              "report": _report, "drill": _drill}
+    # a SIGTERM (kill, a job scheduler) stops a run as Ctrl-C does: nothing half-written is left
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         return verbs[args.verb](args)
     except _OptionError as err:
@@ -431,6 +434,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         traceback.print_exc(file=sys.stderr)
         print(f"citysim: the run failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _usage_error(parser: argparse.ArgumentParser, message: str) -> int:

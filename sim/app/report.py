@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from citysim.app.folders import check_output_file
 from citysim.report.html import write_report
 
 __all__ = ["report"]
@@ -22,6 +23,6 @@ def report(results_dir: Path, out: Path | None = None) -> Path:
     Raises
     ------
     ScenarioError
-        When ``results_dir`` is not a result folder.
+        When ``results_dir`` is not a result folder, or ``out`` cannot be written.
     """
-    return write_report(results_dir, out)
+    return write_report(results_dir, None if out is None else check_output_file(out, "--out"))

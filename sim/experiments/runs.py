@@ -16,8 +16,10 @@ scenario, written as a normal result folder ``<out>/runs/<run_id>/``:
   inline) with its seed and the replication index, without ``outputs.dir``
   (:func:`run_id`): two runs with the same content share an id, whatever
   the experiment that asked for them.
-- **completion**: ``run.json`` (status, seed, replication, KPIs) is written
-  atomically after every other file of the run. A run folder with
+- **completion**: the run's folder is swapped in whole
+  (:func:`citysim.results.write_results`, which also removes what a killed
+  attempt left), then ``run.json`` (status, seed, replication, KPIs) is written
+  atomically into it. A run folder with
   ``run.json`` is finished and never run again; one without it (killed
   mid-way, or failed: ``error.json`` holds the traceback) is run again.
 """
@@ -139,8 +141,6 @@ def execute_run(spec: RunSpec, runs_dir: str) -> dict[str, Any]:
     from citysim.scenario import load_scenario
     from citysim.simulation import simulate
 
-    for stale in run_dir.glob("**/.*.tmp"):  # left by an earlier attempt killed mid-write
-        stale.unlink(missing_ok=True)
     t0 = time.perf_counter()
     try:
         scenario = load_scenario(spec.base, overrides=spec.overrides)
@@ -156,7 +156,6 @@ def execute_run(spec: RunSpec, runs_dir: str) -> dict[str, Any]:
                 "replication": spec.replication, "summary": {}}
     record = {"run_id": spec.run_id, "status": "ok", "error": None, "seed": spec.seed,
               "replication": spec.replication, "summary": out.summary}
-    (run_dir / ERROR_RECORD).unlink(missing_ok=True)
     write_json(run_dir / RUN_RECORD, record)
     return record
 
