@@ -86,10 +86,11 @@ def open_client(
         return
     from distributed import Client, LocalCluster
 
-    # no dashboard; the scheduler's small HTTP server (health, metrics) on a free
-    # loopback port, so that clusters side by side never fight over 8787
+    # every socket on the loopback interface: no dashboard, and the scheduler's small HTTP
+    # server (health, metrics) on a free loopback port (":0" would listen on every
+    # interface), so that clusters side by side never fight over 8787
     cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                           dashboard_address=":0", scheduler_kwargs={"dashboard": False},
+                           dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False},
                            silence_logs=logging.ERROR,
                            env={**worker_environment(n), **(env or {})})
     with cluster, Client(cluster) as client:

@@ -153,3 +153,16 @@ out: results/long
     # ... and every run folder is complete, with no temporary file left by the kill
     for run_id in table["run_id"]:
         assert contract_problems(runs / run_id) == []
+
+
+def test_a_local_cluster_listens_on_loopback_only():
+    """Issue #21: the scheduler's HTTP server listened on 0.0.0.0 (``dashboard_address=":0"``)."""
+    import psutil
+
+    with open_client(2) as client:
+        assert client.scheduler_info()["workers"]
+        tree = [psutil.Process(), *psutil.Process().children(recursive=True)]
+        listening = [(p.pid, c.laddr.ip, c.laddr.port) for p in tree
+                     for c in p.net_connections(kind="inet") if c.status == psutil.CONN_LISTEN]
+    assert len(listening) >= 4  # scheduler, its HTTP server, and a worker and nanny each
+    assert {ip for _, ip, _ in listening} == {"127.0.0.1"}, listening
