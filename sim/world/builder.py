@@ -55,6 +55,9 @@ class World:
     underpasses
         Road underpasses carved into a synthetic terrain (used by flood),
         ``None`` when the scenario has none.
+    max_snap_m
+        ``city.max_snap_m``: a place farther than this from every road node is
+        off the map (:meth:`locator`).
     """
 
     network: RoadNetwork
@@ -66,6 +69,11 @@ class World:
     crs: str | None
     buildings: Buildings | None = None
     underpasses: Underpasses | None = None
+    max_snap_m: float = 500.0
+
+    def locator(self) -> Locator:
+        """Places to coordinates and nodes, by the city's off-the-map rule (``max_snap_m``)."""
+        return Locator(self.network, self.crs, self.max_snap_m)
 
     def describe(self) -> dict[str, Any]:
         """Return a JSON-able description for provenance."""
@@ -250,7 +258,7 @@ def build_world(scenario: Scenario, streams: Streams) -> World:
         raise ScenarioError(problems)
     return World(network=network, population=population, shelters=shelters, stations=stations,
                  probes=probes, terrain=terrain, crs=network.crs, buildings=buildings,
-                 underpasses=underpasses)
+                 underpasses=underpasses, max_snap_m=float(city.max_snap_m))
 
 
 def node_population(world: World) -> np.ndarray:
