@@ -3,6 +3,7 @@
 Exit codes: 0 ok, 1 a run failed, 2 bad input. Bad input never prints a
 traceback: it prints what is wrong and where (the YAML path and line); a bad
 option is reported as argparse reports its own (``citysim <verb>: error: ...``).
+A failure prints one line with its cause; ``--debug`` adds the traceback.
 """
 
 from __future__ import annotations
@@ -131,6 +132,9 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
                        help="folder of the run and the timeline (default: outputs.dir, else "
                             "results/<name>; with --from: RESULTS_DIR)")
     drill.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    for verb_parser in sub.choices.values():
+        verb_parser.add_argument("--debug", action="store_true",
+                                 help="on a failure, print the Python traceback too")
     return p, dict(sub.choices)
 
 
@@ -430,9 +434,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into a command that stopped reading (head)
         sys.stdout = None  # nothing more can be written there
         return EXIT_OK
-    except Exception as exc:  # a bug or a failed run, not bad input: keep the trace
-        traceback.print_exc(file=sys.stderr)
-        print(f"citysim: the run failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+    except Exception as exc:  # a bug or a failed run, not bad input: one line, --debug the trace
+        if args.debug:
+            traceback.print_exc(file=sys.stderr)
+        print(f"citysim: the run failed: {type(exc).__name__}: {exc}"
+              + ("" if args.debug else " (run again with --debug for the Python traceback)"),
+              file=sys.stderr)
         return EXIT_FAILED
     finally:
         signal.signal(signal.SIGTERM, previous)
