@@ -104,6 +104,16 @@ def _scenario_name(value: Any) -> str:
 
 # --- run -----------------------------------------------------------------------
 
+MAX_DURATION_S = 366 * 86400.0
+"""Longest run (s): a year."""
+MAX_STEPS = 10_000_000
+"""Most agent steps in a run (``duration / dt``)."""
+MAX_REPLICATIONS = 10_000
+"""Most replications of one run."""
+MAX_PERSONS = 10**10
+"""Most residents (more than the world's population): counts and their sums stay exact in
+int64 and float64."""
+
 
 class Run(ConfigModel):
     """How long, how finely, how often.
@@ -111,22 +121,30 @@ class Run(ConfigModel):
     Attributes
     ----------
     duration
-        Simulated time (s), > 0.
+        Simulated time (s), > 0, at most :data:`MAX_DURATION_S` (a year:
+        longer is a typing error in an emergency).
     dt
-        Agent step (s), > 0 and <= duration; hazards may sub-step.
+        Agent step (s), > 0 and <= duration; hazards may sub-step; at most
+        :data:`MAX_STEPS` steps in the run.
     seed
         Root random seed, >= 0; default 0.
     replications
-        Independent runs with seeds derived from ``seed``; default 1.
+        Independent runs with seeds derived from ``seed``; default 1; at most
+        :data:`MAX_REPLICATIONS` (more is an experiment: ``citysim batch``).
     """
 
-    duration: PositiveDuration
+    duration: Annotated[PositiveDuration, Le(MAX_DURATION_S)]
     dt: PositiveDuration
     seed: NonNegInt = 0
-    replications: PosInt = 1
+    replications: Annotated[int, Strict(), Ge(1), Le(MAX_REPLICATIONS)] = 1
 
     @model_validator(mode="after")
     def _dt_fits(self) -> Run:
+        if self.duration / self.dt > MAX_STEPS:
+            raise_errors("Run", [line_error(
+                ("dt",), f"expected at most {MAX_STEPS:,} steps in the run, got "
+                         f"{self.duration / self.dt:,.0f} (duration / dt): a longer dt",
+                self.dt)])
         if self.dt > self.duration:
             raise_errors(
                 "Run",
@@ -489,15 +507,16 @@ class Population(ConfigModel):
     residents
         Persons living in the city; default 10000, or the data's total with a
         ``csv`` or ``geotiff`` distribution (the counts are scaled to it when
-        it is given).
+        it is given); at most :data:`MAX_PERSONS`.
     persons_per_agent
-        Persons each simulated agent stands for; default 1.
+        Persons each simulated agent stands for; default 1; at most
+        :data:`MAX_PERSONS`.
     distribution
         Where they live.
     """
 
-    residents: NonNegInt = 10000
-    persons_per_agent: PosInt = 1
+    residents: Annotated[int, Strict(), Ge(0), Le(MAX_PERSONS)] = 10000
+    persons_per_agent: Annotated[int, Strict(), Ge(1), Le(MAX_PERSONS)] = 1
     distribution: PopulationDistribution = PopulationDistribution()
 
 

@@ -30,6 +30,7 @@ from citysim.world.sites import (
     build_shelters,
     build_stations,
 )
+from citysim.world.size import check_size
 from citysim.world.synthetic import grid_city, radial_city
 from citysim.world.terrain import Underpasses, dem_terrain, synthetic_terrain, with_underpasses
 
@@ -197,11 +198,13 @@ def build_world(scenario: Scenario, streams: Streams) -> World:
     Raises
     ------
     ScenarioError
-        For problems only the world can reveal (a shelter off the map, an
+        For problems only the world can reveal (a run too big for the memory
+        available, :func:`citysim.world.size.check_size`; a shelter off the map, an
         unknown node id, a missing node attribute), each with its YAML path.
     """
     city = scenario.city
     network = build_network(city, streams)
+    check_size(scenario, nodes=network.n_nodes, edges=network.n_edges, bounds_m=network.bounds_m)
     locator = Locator(network, network.crs, city.max_snap_m, scenario.problem)
     problems: list[Problem] = []
 
