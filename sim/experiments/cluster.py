@@ -93,10 +93,14 @@ def open_client(
     # every socket on the loopback interface: no dashboard, and the scheduler's small HTTP
     # server (health, metrics) on a free loopback port (":0" would listen on every
     # interface), so that clusters side by side never fight over 8787
-    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                           dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False},
-                           silence_logs=logging.ERROR,
-                           env={**worker_environment(n), **(env or {})})
+    with _workers_ignore_ctrl_c():
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                               host="127.0.0.1", dashboard_address="127.0.0.1:0",
+                               scheduler_kwargs={"dashboard": False},
+                               # a worker that dies fails its run, which says so; the nannies'
+                               # own shutdown noise (a Ctrl-C tears them down) is not news
+                               silence_logs=logging.CRITICAL,
+                               env={**worker_environment(n), **(env or {})})
     with cluster, Client(cluster) as client:
         yield client
 
@@ -136,3 +140,25 @@ def _join(scheduler: str) -> Iterator[Any]:
                       f"({type(exc).__name__}: {exc})") from None
     with client:
         yield client
+
+
+@contextmanager
+def _workers_ignore_ctrl_c() -> Iterator[None]:
+    """Start worker processes that ignore SIGINT: on Ctrl-C this process shuts them down.
+
+    A spawned process inherits an ignored signal (and Python then installs no
+    handler of its own), so a Ctrl-C at the terminal, which reaches the whole
+    process group, stops the experiment here without a traceback from every
+    worker.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
