@@ -17,15 +17,26 @@ PACKAGES = ("citysim", "numpy", "numba", "scipy", "mesa", "pandas", "networkx", 
             "pyarrow", "osmnx", "matplotlib")
 
 
-def git_commit() -> dict[str, Any] | None:
-    """The citysim source's git commit and whether the tree was dirty, if it is a checkout."""
-    root = Path(__file__).resolve().parents[2]
+def git_commit(root: Path | None = None) -> dict[str, Any] | None:
+    """The citysim source's git commit and whether the tree was dirty, if it is a checkout.
+
+    Read without taking git's locks (``--no-optional-locks``): a run never
+    writes ``.git/index`` nor holds ``.git/index.lock`` while someone works
+    in the checkout.
+
+    Parameters
+    ----------
+    root
+        The checkout (default: the one this module lies in).
+    """
+    root = Path(__file__).resolve().parents[2] if root is None else Path(root)
     if not (root / ".git").exists():
         return None
+    git = ["git", "--no-optional-locks", "-C", str(root)]
     try:
-        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], check=True,
+        commit = subprocess.run([*git, "rev-parse", "HEAD"], check=True,
                                 capture_output=True, text=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--", "sim"],
+        dirty = subprocess.run([*git, "status", "--porcelain", "--", "sim"],
                                check=True, capture_output=True, text=True, timeout=10).stdout
     except (OSError, subprocess.SubprocessError):
         return None

@@ -651,7 +651,7 @@ class ScheduledWarning(ConfigModel):
     Attributes
     ----------
     at
-        When (s).
+        When (s), within the run (``<= run.duration``).
     reach
         Share of residents it reaches, (0, 1]; default 1.
     """
@@ -1025,12 +1025,16 @@ class Scenario(ConfigModel):
         if self.outputs.geojson and self.city.network.synthetic is not None \
                 and self.city.origin is None:
             problems.append(line_error(("outputs", "geojson"), _GEOJSON_NEEDS_ORIGIN))
-        for i, inject in enumerate(self.drill.injects):
-            if inject.at > self.run.duration:
+        timed = [(("drill", "injects", i, "at"), inject.at)
+                 for i, inject in enumerate(self.drill.injects)]
+        timed += [(("behaviour", "warnings", i, "at"), warning.at)
+                  for i, warning in enumerate(self.behaviour.warnings)]
+        for loc, at in timed:  # what is scheduled happens within the run
+            if at > self.run.duration:
                 problems.append(line_error(
-                    ("drill", "injects", i, "at"),
+                    loc,
                     f"expected a time within the run (run.duration: "
-                    f"{format_duration(self.run.duration)}), got {format_duration(inject.at)}",
+                    f"{format_duration(self.run.duration)}), got {format_duration(at)}",
                 ))
         if problems:
             raise_errors("Scenario", problems)
