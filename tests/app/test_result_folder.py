@@ -180,3 +180,22 @@ def test_report_out_in_an_unusable_place_is_refused(tmp_path, capsys):
     assert main(["report", str(out), "--out", str(tmp_path / "afile" / "r.html")]) == 2
     assert "which is a file" in capsys.readouterr().err
     assert main(["report", str(out), "--out", str(out)]) == 2  # a folder, not a file
+
+
+def test_an_experiment_out_under_a_file_is_refused_before_any_run(tmp_path, capsys):
+    from tests.experiments.cases import town, write
+
+    town(tmp_path)
+    (tmp_path / "afile").write_text("x")
+    path = write(tmp_path, "b.yaml", "kind: batch\nbase: town.yaml\nreplications: 1\n"
+                                     "out: afile/b\n")
+    assert main(["batch", str(path), "--workers", "0", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "b.yaml" in err and "out: " in err and "which is a file" in err, err
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("mine")
+    assert main(["batch", str(path), "--workers", "0", "--no-progress", "--out",
+                 str(mine)]) == 2
+    assert "not a citysim result folder" in capsys.readouterr().err
+    assert [p.name for p in mine.iterdir()] == ["notes.txt"]
