@@ -104,10 +104,8 @@ def _scenario_name(value: Any) -> str:
 
 # --- run -----------------------------------------------------------------------
 
-MAX_DURATION_S = 366 * 86400.0
-"""Longest run (s): a year."""
-MAX_STEPS = 10_000_000
-"""Most agent steps in a run (``duration / dt``)."""
+MAX_STEPS = 1_000_000
+"""Most agent steps in a run (``duration / dt``): 11.6 days at dt 1 s."""
 MAX_REPLICATIONS = 10_000
 """Most replications of one run."""
 MAX_PERSONS = 10**10
@@ -121,8 +119,8 @@ class Run(ConfigModel):
     Attributes
     ----------
     duration
-        Simulated time (s), > 0, at most :data:`MAX_DURATION_S` (a year:
-        longer is a typing error in an emergency).
+        Simulated time (s), > 0 (queueing validations run for years of
+        calls; the bound is on the steps).
     dt
         Agent step (s), > 0 and <= duration; hazards may sub-step; at most
         :data:`MAX_STEPS` steps in the run.
@@ -133,7 +131,7 @@ class Run(ConfigModel):
         :data:`MAX_REPLICATIONS` (more is an experiment: ``citysim batch``).
     """
 
-    duration: Annotated[PositiveDuration, Le(MAX_DURATION_S)]
+    duration: PositiveDuration
     dt: PositiveDuration
     seed: NonNegInt = 0
     replications: Annotated[int, Strict(), Ge(1), Le(MAX_REPLICATIONS)] = 1
@@ -143,7 +141,8 @@ class Run(ConfigModel):
         if self.duration / self.dt > MAX_STEPS:
             raise_errors("Run", [line_error(
                 ("dt",), f"expected at most {MAX_STEPS:,} steps in the run, got "
-                         f"{self.duration / self.dt:,.0f} (duration / dt): a longer dt",
+                         f"{self.duration / self.dt:,.0f} (duration / dt): a longer dt or a "
+                         "shorter run",
                 self.dt)])
         if self.dt > self.duration:
             raise_errors(

@@ -45,7 +45,7 @@ def test_the_memory_to_plan_for_can_be_set(tmp_path, capsys, monkeypatch):
     ("residents: 5003, persons_per_agent: 3",
      "residents: 9223372036854775807, persons_per_agent: 1000000000000",
      "city.population.residents"),
-    ("duration: 20min", "duration: 1000d", "run.duration"),
+    ("duration: 20min", "duration: 1000d", "run.dt"),  # 8.6 million steps
     ("seed: 11}", "seed: 11, replications: 1000000}", "run.replications"),
     ("dt: 10s", "dt: 0.0001s", "run.dt"),
 ])
