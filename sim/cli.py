@@ -3,11 +3,13 @@
 Exit codes: 0 ok, 1 a run failed, 2 bad input. Bad input never prints a
 traceback: it prints what is wrong and where (the YAML path and line); a bad
 option is reported as argparse reports its own (``citysim <verb>: error: ...``).
+A failure prints one line with its cause; ``--debug`` adds the traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import traceback
 from collections.abc import Sequence
@@ -163,6 +165,9 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
                        help="folder of the run and the timeline (default: outputs.dir, else "
                             "results/<name>; with --from: RESULTS_DIR)")
     drill.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    for verb_parser in sub.choices.values():
+        verb_parser.add_argument("--debug", action="store_true",
+                                 help="on a failure, print the Python traceback too")
     return p, dict(sub.choices)
 
 
@@ -526,6 +531,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     verbs = {"run": _run, "validate": _validate, "coverage": _coverage, "batch": _batch,
              "sweep": _sweep, "calibrate": _calibrate, "optimize": _optimize,
              "report": _report, "drill": _drill, "risk": _risk, "view": _view}
+    # a SIGTERM (kill, a job scheduler) stops a run as Ctrl-C does: nothing half-written is left
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         return verbs[args.verb](args)
     except _OptionError as err:
@@ -543,10 +550,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into a command that stopped reading (head)
         sys.stdout = None  # nothing more can be written there
         return EXIT_OK
-    except Exception as exc:  # a bug or a failed run, not bad input: keep the trace
-        traceback.print_exc(file=sys.stderr)
-        print(f"citysim: the run failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+    except Exception as exc:  # a bug or a failed run, not bad input: one line, --debug the trace
+        if args.debug:
+            traceback.print_exc(file=sys.stderr)
+        print(f"citysim: the run failed: {type(exc).__name__}: {exc}"
+              + ("" if args.debug else " (run again with --debug for the Python traceback)"),
+              file=sys.stderr)
         return EXIT_FAILED
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _usage_error(parser: argparse.ArgumentParser, message: str) -> int:

@@ -20,7 +20,7 @@ from citysim.errors import Problem, ScenarioError
 from citysim.hazards.base import Hazard, IncidentRequest, check_fields, overrides
 from citysim.rng import Streams, replication_seed_sequence, world_streams
 from citysim.routing import next_hop_tree
-from citysim.scenario import Scenario
+from citysim.scenario import Scenario, parse_path
 from citysim.tables import (
     INCIDENT_COLUMNS,
     PROBE_COLUMNS,
@@ -57,7 +57,9 @@ def build_hazards(scenario: Scenario, world: World, streams: Streams) -> list[Ha
     Raises
     ------
     ScenarioError
-        When a hazard type has no simulation model yet.
+        When a hazard type has no simulation model yet, or a hazard is bad
+        input only the built city reveals (a place off the map), each at its
+        YAML path.
     """
     from citysim.hazards.registry import hazard_model, runnable_hazards
 
@@ -73,7 +75,11 @@ def build_hazards(scenario: Scenario, world: World, streams: Streams) -> list[Ha
                 f"it yet (simulated hazard types: {known})",
             ))
             continue
-        hazard = model.from_config(cfg, world, streams.generator(f"hazards[{i}].{cfg.type}"))
+        try:
+            hazard = model.from_config(cfg, world, streams.generator(f"hazards[{i}].{cfg.type}"))
+        except ScenarioError as err:  # what the built city reveals: a place off the map ...
+            problems.extend(_in_hazard(scenario, i, cfg, p) for p in err.problems)
+            continue
         broken = check_fields(hazard, world.network.n_edges)
         if broken:
             raise RuntimeError(f"hazard {cfg.type!r} breaks its field contract: {broken}")
@@ -81,6 +87,14 @@ def build_hazards(scenario: Scenario, world: World, streams: Streams) -> list[Ha
     if problems:
         raise ScenarioError(problems)
     return hazards
+
+
+def _in_hazard(scenario: Scenario, i: int, cfg: Any, problem: Problem) -> Problem:
+    """A hazard's problem at its place in the file: a path within the hazard gets ``hazards[i]``."""
+    path = parse_path(problem.path) if problem.path else ()
+    if path and path[0] in type(cfg).model_fields:
+        path = ("hazards", i, *path)
+    return scenario.problem(path, problem.message) if path else problem
 
 
 class CityModel(mesa.Model):

@@ -1,4 +1,4 @@
-"""Write a run's result folder (the files SCENARIO_SPEC.md names), each file atomically."""
+"""Write a run's result folder (the files SCENARIO_SPEC.md names), whole or not at all."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from citysim.io.atomic import write_atomic, write_json, write_parquet
+from citysim.io.atomic import replace_folder, write_atomic, write_json, write_parquet
 
 if TYPE_CHECKING:
     from citysim.simulation import RunResult
@@ -17,22 +17,29 @@ __all__ = ["write_results"]
 
 
 def write_results(out: RunResult, out_dir: Path, *, plots: bool, geojson: bool = False) -> None:
-    """Write a run's result folder (each file atomically; ``provenance.json`` last).
+    """Write a run's result folder: built aside, then swapped in whole.
+
+    The folder holds this run's files only (those of an earlier run there are
+    gone with it); a kill at any point leaves the earlier folder or the new
+    one (:func:`citysim.io.atomic.replace_folder`).
 
     Parameters
     ----------
     out
         The run (:func:`citysim.simulation.simulate`).
     out_dir
-        Destination folder (created if needed).
+        Destination folder (created if needed; replaced if it exists).
     plots
         Also draw the figures into ``out_dir/plots``.
     geojson
         Also write the GIS layers into ``out_dir/gis`` (:mod:`citysim.io.geojson`).
         ``animation.gif`` (and ``.mp4``) are written when ``out.frames`` holds frames.
     """
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    replace_folder(Path(out_dir), partial(_write, out, plots=plots, geojson=geojson))
+
+
+def _write(out: RunResult, out_dir: Path, *, plots: bool, geojson: bool) -> None:
+    """Write the files of a run into ``out_dir`` (an empty folder; ``provenance.json`` last)."""
     write_parquet(out_dir / "timeseries.parquet", out.timeseries)
     write_parquet(out_dir / "incidents.parquet", out.incidents)
     write_parquet(out_dir / "shelters.parquet", out.shelters)

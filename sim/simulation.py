@@ -198,11 +198,7 @@ def simulate(
             hazards = model.hazards
             for hazard in model.hazards:
                 hazard_tables.update(hazard.tables())
-        for name, frame in (("timeseries", model.timeseries_frame()),
-                            ("incidents", model.incidents_frame()),
-                            ("shelters", model.shelters_frame()),
-                            ("stations", model.stations_frame()),
-                            ("probes", model.probes_frame())):
+        for name, frame in _tables(model).items():
             if several:
                 frame.insert(0, "replication", i)
             tables[name].append(frame)
@@ -219,3 +215,43 @@ def simulate(
                      agents=agents, hazard_tables=hazard_tables, provenance=prov,
                      hazards=hazards, frames=recorders[0].frames if recorders else [],
                      **merged)
+
+
+def _tables(model: CityModel) -> dict[str, pd.DataFrame]:
+    """The run tables of a replication (:data:`TABLES`)."""
+    return {"timeseries": model.timeseries_frame(), "incidents": model.incidents_frame(),
+            "shelters": model.shelters_frame(), "stations": model.stations_frame(),
+            "probes": model.probes_frame()}
+
+
+def output_names(scenario: Scenario) -> tuple[list[str], dict[str, list[str]]]:
+    """The KPI names and the tables (with their columns) a run of ``scenario`` writes.
+
+    Found by one tiny dry run, not declared: the city is built and one step
+    made, then the run's books closed (the KPIs of each hazard are those it
+    reports, whatever its type). An experiment checks the names it refers to
+    with it before its first run.
+
+    Parameters
+    ----------
+    scenario
+        A loaded scenario.
+
+    Returns
+    -------
+    kpis : list of str
+        The keys of ``summary.json``.
+    tables : dict
+        Table name (``timeseries``, ``incidents``, ..., each hazard's own) to
+        its columns.
+    """
+    world = build_world(scenario, world_streams(int(scenario.run.seed)))
+    model = CityModel.from_scenario(scenario, replication=0, world=world)
+    if model.running:
+        model.step()
+    model.finish()
+    tables = _tables(model)
+    for hazard in model.hazards:
+        tables.update(hazard.tables())
+    return (list(summarize_model(model, wall_time_s=0.0)),
+            {name: [str(c) for c in frame.columns] for name, frame in tables.items()})

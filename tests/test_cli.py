@@ -78,6 +78,7 @@ def test_bad_input_exits_2_names_the_path_and_writes_nothing(tmp_path, capsys, c
     out = tmp_path / "out"
     out.mkdir()
     (out / "summary.json").write_text("{\"kept\": true}")
+    (out / "provenance.json").write_text("{}")  # an earlier result, kept on bad input
     extra = ["--out", str(out), "--no-progress"] if verb == "run" else []
     if case == "syntax":  # once through the real console entry point
         proc = cli(verb, str(path), *extra)
@@ -87,7 +88,7 @@ def test_bad_input_exits_2_names_the_path_and_writes_nothing(tmp_path, capsys, c
     assert code == 2
     assert expected in err, err
     assert "Traceback" not in err
-    assert [p.name for p in out.iterdir()] == ["summary.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["provenance.json", "summary.json"]
     assert json.loads((out / "summary.json").read_text()) == {"kept": True}
 
 

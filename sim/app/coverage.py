@@ -29,7 +29,7 @@ import pandas as pd
 from citysim.analysis.compliance import station_compliance
 from citysim.analysis.coverage import Coverage, coverage_nodes, coverage_report, station_coverage
 from citysim.analysis.hydrants import HydrantCoverage, hydrant_coverage
-from citysim.io.atomic import write_json, write_parquet
+from citysim.io.atomic import replace_folder, write_json, write_parquet
 from citysim.io.provenance import provenance
 from citysim.model import CityModel
 from citysim.rng import world_streams
@@ -213,7 +213,7 @@ def run_coverage(
     run = CoverageRun(world=world, coverage=cov, at_s=at, report=report, hydrants=hyd,
                       compliance=compliance)
     if out_dir is not None:
-        write_coverage(run, Path(out_dir))
+        replace_folder(Path(out_dir), lambda folder: write_coverage(run, folder))
     return run
 
 

@@ -10,12 +10,13 @@ import os
 from pathlib import Path
 from typing import TypeVar
 
+from citysim.app.folders import check_output_folder
 from citysim.errors import Problem, ScenarioError
 from citysim.experiments import load_experiment
 from citysim.experiments import run_batch as _run_batch
 from citysim.experiments import run_calibration as _run_calibration
 from citysim.experiments import run_sweep as _run_sweep
-from citysim.experiments.batch import ExperimentResult
+from citysim.experiments.batch import ExperimentResult, output_dir
 from citysim.experiments.calibrate import CalibrationResult
 from citysim.experiments.spec import (
     BatchExperiment,
@@ -52,6 +53,18 @@ def load(experiment: Experiment | PathLike, kind: type[E], *, workers: int | Non
     return loaded
 
 
+def _out(experiment: Experiment, out: PathLike | None) -> Path:
+    """The experiment's result folder, checked before anything runs (``--out``, else ``out``)."""
+    folder = output_dir(experiment, None if out is None else Path(out))
+    key = "--out" if out is not None else "out"
+    try:
+        return check_output_folder(folder, key)
+    except ScenarioError as err:
+        if key == "out" and experiment.source_file is not None:
+            raise err.with_source(experiment.source_file) from None
+        raise
+
+
 def run_batch(
     experiment: BatchExperiment | PathLike,
     *,
@@ -77,8 +90,8 @@ def run_batch(
     progress
         Show a progress bar.
     """
-    return _run_batch(load(experiment, BatchExperiment, workers=workers),
-                      out=None if out is None else Path(out), workers=workers,
+    loaded = load(experiment, BatchExperiment, workers=workers)
+    return _run_batch(loaded, out=_out(loaded, out), workers=workers,
                       scheduler=scheduler, progress=progress)
 
 
@@ -94,8 +107,8 @@ def run_sweep(
 
     Parameters are those of :func:`run_batch`, for a ``kind: sweep`` experiment.
     """
-    return _run_sweep(load(experiment, SweepExperiment, workers=workers),
-                      out=None if out is None else Path(out), workers=workers,
+    loaded = load(experiment, SweepExperiment, workers=workers)
+    return _run_sweep(loaded, out=_out(loaded, out), workers=workers,
                       scheduler=scheduler, progress=progress)
 
 
@@ -111,6 +124,6 @@ def run_calibration(
 
     Parameters are those of :func:`run_batch`, for a ``kind: calibrate`` experiment.
     """
-    return _run_calibration(load(experiment, CalibrateExperiment, workers=workers),
-                            out=None if out is None else Path(out), workers=workers,
+    loaded = load(experiment, CalibrateExperiment, workers=workers)
+    return _run_calibration(loaded, out=_out(loaded, out), workers=workers,
                             scheduler=scheduler, progress=progress)

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from citysim.app.run import run
-from citysim.io.atomic import write_atomic, write_json
+from citysim.io.atomic import replace_folder, write_atomic, write_json
 from citysim.io.provenance import provenance
 from citysim.metrics import aggregate_replications
 from citysim.placement.candidates import Kind
@@ -36,6 +36,7 @@ from citysim.placement.optimize import (
     placement_report,
     plan_scenario,
 )
+from citysim.results import write_results
 from citysim.rng import world_streams
 from citysim.scenario import Scenario
 from citysim.simulation import RunResult
@@ -283,9 +284,8 @@ def run_optimize(
     current = plan_scenario(scenario, sites, sites.existing, replications=replications)
     proposed = plan_scenario(scenario, sites, placement.open, replications=replications)
     out = Path(out_dir) if out_dir is not None else None
-    runs = {}
-    for name, plan in (("current", current), ("proposed", proposed)):
-        runs[name] = run(plan, out=None if out is None else out / name, progress=progress)
+    plans = {"current": current, "proposed": proposed}
+    runs = {name: run(plan, progress=progress) for name, plan in plans.items()}
     comparison = paired_comparison(replication_kpis(runs["current"]),
                                    replication_kpis(runs["proposed"]))
     report = placement_report(problem, placement, params, model=model, n_new=n_new,
@@ -298,8 +298,15 @@ def run_optimize(
     result = OptimizeRun(world=world, problem=problem, placement=placement, report=report,
                          comparison=comparison, current=runs["current"],
                          proposed=runs["proposed"], provenance=prov)
-    if out is not None:
-        write_optimize(result, out)
+    if out is not None:  # the whole folder, swapped in at the end
+
+        def build(folder: Path) -> None:
+            for name, plan in plans.items():
+                write_results(runs[name], folder / name, plots=bool(plan.outputs.plots),
+                              geojson=bool(plan.outputs.geojson))
+            write_optimize(result, folder)
+
+        replace_folder(out, build)
     return result
 
 
@@ -307,7 +314,7 @@ def write_optimize(run: OptimizeRun, out_dir: Path) -> list[Path]:
     """Write ``placement.json``, ``comparison.csv``, the figures and ``provenance.json``.
 
     The two plans' run folders (``current/``, ``proposed/``) are written by
-    :func:`run_optimize` as they finish. Each file is written atomically.
+    :func:`run_optimize` beside these, in the folder it swaps in whole.
 
     Parameters
     ----------

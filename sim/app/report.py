@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from citysim.app.folders import check_output_file
 from citysim.report.html import write_report
 from citysim.report.white_paper import is_risk_folder, write_white_paper
 
@@ -28,8 +29,9 @@ def report(results_dir: Path, out: Path | None = None, lang: str = "en") -> Path
     Raises
     ------
     ScenarioError
-        When ``results_dir`` is not a result folder.
+        When ``results_dir`` is not a result folder, or ``out`` cannot be written.
     """
+    checked = None if out is None else check_output_file(out, "--out")
     if is_risk_folder(results_dir):
-        return write_white_paper(results_dir, out, lang)
-    return write_report(results_dir, out)
+        return write_white_paper(results_dir, checked, lang)
+    return write_report(results_dir, checked)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TypeAlias
 
+from citysim.app.folders import check_output_folder
 from citysim.results import write_results
 from citysim.scenario import Override, Scenario, load_scenario, load_scenario_dict
 from citysim.simulation import Observer, RunResult, simulate
@@ -83,7 +84,7 @@ def run(
         ``key.path=value`` overrides (as ``--set``).
     out
         Result folder (``summary.json``, the tables, ``provenance.json``,
-        ``plots/`` when ``outputs.plots``); ``None`` writes nothing.
+        ``plots/`` when ``outputs.plots``), replaced whole; ``None`` writes nothing.
     progress
         Show progress bars on stderr.
     observers
@@ -99,9 +100,12 @@ def run(
     Raises
     ------
     ScenarioError
-        When the scenario is bad input (nothing is written).
+        When the scenario is bad input, or ``out`` cannot be used
+        (:func:`~citysim.app.folders.check_output_folder`): nothing is run.
     """
     loaded = load(scenario, seed=seed, overrides=overrides)
+    if out is not None:
+        check_output_folder(Path(out), "out")
     result = simulate(loaded, progress=progress, observers=observers)
     if out is not None:
         write_results(result, Path(out), plots=bool(loaded.outputs.plots),

@@ -22,6 +22,7 @@ from citysim.drill.msel import MSEL_COLUMNS
 from citysim.errors import Problem, ScenarioError
 from citysim.humanize import clock, minutes, parse_clock
 from citysim.io.atomic import write_atomic
+from citysim.report.results import read_saved
 
 __all__ = ["Comparison", "compare_msel", "read_msel", "summary_lines", "write_comparison"]
 
@@ -59,7 +60,8 @@ def read_msel(path: Path) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise ScenarioError("no such file", source=path)
-    table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    table = read_saved(path, lambda p: pd.read_csv(p, dtype=str, keep_default_na=False,
+                                                   encoding="utf-8-sig"))
     missing = [c for c in MSEL_COLUMNS if c not in table.columns]
     if missing:
         raise ScenarioError(f"not a drill timeline: missing columns {', '.join(missing)}",

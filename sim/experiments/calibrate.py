@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,12 +45,19 @@ import pandas as pd
 from citysim.errors import ScenarioError
 from citysim.experiments.batch import ExperimentResult, output_dir
 from citysim.experiments.cluster import open_client
-from citysim.experiments.design import DesignedRun, Plan, design_runs, results_table, write_outputs
+from citysim.experiments.design import (
+    DesignedRun,
+    Plan,
+    base_output_names,
+    design_runs,
+    results_table,
+    write_outputs,
+)
 from citysim.experiments.runs import RunPool
 from citysim.experiments.spec import CalibrateExperiment, experiment_problem, raise_if
 from citysim.io.atomic import write_atomic, write_json, write_parquet
 
-__all__ = ["CalibrationResult", "Observed", "read_target", "run_calibration"]
+__all__ = ["CalibrationResult", "Observed", "check_target", "read_target", "run_calibration"]
 
 FAILED_LOSS = 1e30
 """Loss of a parameter set whose runs failed (finite, so that the optimiser's statistics hold)."""
@@ -124,29 +132,69 @@ def read_target(experiment: CalibrateExperiment) -> Observed:
                     target.simulated or target.column)
 
 
+def _curve_column(name: str, columns: Sequence[str]) -> tuple[str, bool]:
+    """The time-series column a simulated curve reads, and whether it is over the residents."""
+    name = ALIASES.get(name, name)
+    if name in columns:
+        return name, False
+    if name.endswith("_fraction") and name.removesuffix("_fraction") in columns:
+        return name.removesuffix("_fraction"), True
+    raise KeyError(f"no simulated curve {name!r}: expected a timeseries.parquet column or "
+                   f"<column>_fraction, with columns {', '.join(columns)}")
+
+
+def _sample_column(name: str, tables: Mapping[str, Sequence[str]]) -> tuple[str, str]:
+    """The table and column a simulated distribution reads (``table.column``)."""
+    table, _, column = name.partition(".")
+    if table not in tables:
+        raise KeyError(f"no table {table!r} in the run folder (expected e.g. incidents)")
+    if column not in tables[table]:
+        raise KeyError(f"no column {column!r} in {table}.parquet (it has: "
+                       f"{', '.join(tables[table])})")
+    return table, column
+
+
 def _curve(run_dir: Path, name: str, summary: dict[str, Any], times: np.ndarray) -> np.ndarray:
     ts = pd.read_parquet(run_dir / "timeseries.parquet")
-    name = ALIASES.get(name, name)
-    if name in ts.columns:
-        values = ts[name].to_numpy(float)
-    elif name.endswith("_fraction") and name.removesuffix("_fraction") in ts.columns:
-        values = ts[name.removesuffix("_fraction")].to_numpy(float) / summary["residents_total"]
-    else:
-        raise KeyError(f"no simulated curve {name!r}: expected a timeseries.parquet column or "
-                       f"<column>_fraction, with columns {', '.join(ts.columns)}")
+    column, fraction = _curve_column(name, list(ts.columns))
+    values = ts[column].to_numpy(float) / (summary["residents_total"] if fraction else 1.0)
     return np.interp(times, ts["t_s"].to_numpy(float), values)
 
 
 def _samples(run_dir: Path, name: str) -> np.ndarray:
-    table, _, column = name.partition(".")
+    table = name.partition(".")[0]
     path = run_dir / f"{table}.parquet"
-    if not path.exists():
-        raise KeyError(f"no table {table!r} in the run folder (expected e.g. incidents)")
-    frame = pd.read_parquet(path)
-    if column not in frame.columns:
-        raise KeyError(f"no column {column!r} in {table}.parquet (it has: "
-                       f"{', '.join(frame.columns)})")
+    frame = pd.read_parquet(path) if path.exists() else pd.DataFrame()
+    _, column = _sample_column(name, {table: list(frame.columns)} if path.exists() else {})
     return pd.to_numeric(frame[column], errors="coerce").dropna().to_numpy(float)
+
+
+def check_target(experiment: CalibrateExperiment, observed: Observed) -> None:
+    """Refuse a target naming a KPI, curve or table column that no run has, before any run.
+
+    The names of a run come from one tiny dry run of the base scenario
+    (:func:`citysim.experiments.design.base_output_names`).
+
+    Raises
+    ------
+    ScenarioError
+        At ``target.kpis.<name>`` or ``target.simulated``.
+    """
+    kpis, tables = base_output_names(experiment)
+    if observed.form == "kpis":
+        raise_if([experiment_problem(experiment, ("target", "kpis", str(name)),
+                                     f"not a KPI of its runs: {str(name)!r}; they have: "
+                                     f"{', '.join(kpis)}")
+                  for name in observed.x if name not in kpis], experiment)
+        return
+    try:
+        if observed.form == "curve":
+            _curve_column(observed.label, tables["timeseries"])
+        else:
+            _sample_column(observed.label, tables)
+    except KeyError as exc:
+        raise_if([experiment_problem(experiment, ("target", "simulated"),
+                                     str(exc).strip("'\""))], experiment)
 
 
 @dataclass
@@ -291,6 +339,7 @@ def run_calibration(
 
     started, t0 = datetime.now(UTC), time.perf_counter()
     observed = read_target(experiment)
+    check_target(experiment, observed)
     names = list(experiment.parameters)
     low = np.array([experiment.parameters[n][0] for n in names])
     high = np.array([experiment.parameters[n][1] for n in names])

@@ -24,7 +24,12 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["default_workers", "open_client", "worker_environment"]
+__all__ = ["CONNECT_TIMEOUT_S", "default_workers", "open_client", "worker_environment"]
+
+CONNECT_TIMEOUT_S = 10.0
+"""How long joining a running scheduler (``--scheduler``) may take before it is given up (s)."""
+SCHEMES = ("tcp", "tls", "ucx", "ws", "wss")
+"""Address schemes of a Dask scheduler."""
 
 
 def default_workers() -> int:
@@ -65,7 +70,8 @@ def open_client(
         (``threads_per_worker=1``, ``host="127.0.0.1"``, no dashboard).
         ``None``: one per core.
     scheduler
-        Address of a running scheduler (``tcp://host:8786``) to join instead.
+        Address of a running scheduler (``tcp://host:8786``) to join instead;
+        one not reached within :data:`CONNECT_TIMEOUT_S` is bad input.
     env
         More environment variables for a local cluster's workers, over
         :func:`worker_environment`.
@@ -75,9 +81,7 @@ def open_client(
     distributed.Client or None
     """
     if scheduler is not None:
-        from distributed import Client
-
-        with Client(scheduler) as client:
+        with _join(scheduler) as client:
             yield client
         return
     n = default_workers() if workers is None else int(workers)
@@ -86,11 +90,75 @@ def open_client(
         return
     from distributed import Client, LocalCluster
 
-    # no dashboard; the scheduler's small HTTP server (health, metrics) on a free
-    # loopback port, so that clusters side by side never fight over 8787
-    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                           dashboard_address=":0", scheduler_kwargs={"dashboard": False},
-                           silence_logs=logging.ERROR,
-                           env={**worker_environment(n), **(env or {})})
+    # every socket on the loopback interface: no dashboard, and the scheduler's small HTTP
+    # server (health, metrics) on a free loopback port (":0" would listen on every
+    # interface), so that clusters side by side never fight over 8787
+    with _workers_ignore_ctrl_c():
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                               host="127.0.0.1", dashboard_address="127.0.0.1:0",
+                               scheduler_kwargs={"dashboard": False},
+                               # a worker that dies fails its run, which says so; the nannies'
+                               # own shutdown noise (a Ctrl-C tears them down) is not news
+                               silence_logs=logging.CRITICAL,
+                               env={**worker_environment(n), **(env or {})})
     with cluster, Client(cluster) as client:
         yield client
+
+
+@contextmanager
+def _join(scheduler: str) -> Iterator[Any]:
+    """A client of a running scheduler; a malformed or unreachable address is bad input.
+
+    Raises
+    ------
+    ScenarioError
+        At ``--scheduler``.
+    """
+    from urllib.parse import urlsplit
+
+    from distributed import Client
+
+    from citysim.errors import Problem, ScenarioError
+
+    def refused(why: str) -> ScenarioError:
+        return ScenarioError([Problem("--scheduler", f"{scheduler!r}: {why}")])
+
+    if "://" not in scheduler:  # host:port, as Dask accepts it
+        scheduler = f"tcp://{scheduler}"
+    try:
+        parts = urlsplit(scheduler)
+        port = parts.port
+    except ValueError as exc:
+        raise refused(f"not an address: {exc}") from None
+    if parts.scheme not in SCHEMES or not parts.hostname or port is None:
+        raise refused("expected <scheme>://<host>:<port>, e.g. tcp://10.0.0.5:8786 (schemes: "
+                      f"{', '.join(SCHEMES)})")
+    try:
+        client = Client(scheduler, timeout=CONNECT_TIMEOUT_S)
+    except (OSError, TimeoutError) as exc:
+        raise refused(f"no Dask scheduler answered within {CONNECT_TIMEOUT_S:g} s "
+                      f"({type(exc).__name__}: {exc})") from None
+    with client:
+        yield client
+
+
+@contextmanager
+def _workers_ignore_ctrl_c() -> Iterator[None]:
+    """Start worker processes that ignore SIGINT: on Ctrl-C this process shuts them down.
+
+    A spawned process inherits an ignored signal (and Python then installs no
+    handler of its own), so a Ctrl-C at the terminal, which reaches the whole
+    process group, stops the experiment here without a traceback from every
+    worker.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

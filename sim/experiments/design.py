@@ -76,6 +76,19 @@ def _fixed_overrides(experiment: Experiment) -> list[Override]:
     return [Override.of(path, value) for path, value in experiment.set.items()]
 
 
+def base_output_names(experiment: Experiment) -> tuple[list[str], dict[str, list[str]]]:
+    """KPI names and tables (with columns) of a run of the base scenario (with ``set``).
+
+    One tiny dry run (:func:`citysim.simulation.output_names`): the names an
+    experiment refers to (a sweep's ``outputs``, a calibration's target) are
+    checked with it before the first run.
+    """
+    from citysim.simulation import output_names
+
+    scenario, _, _ = base_settings(experiment)
+    return output_names(scenario)
+
+
 def base_settings(experiment: Experiment) -> tuple[Scenario, int, int]:
     """Load the base scenario (with ``set``) and return it, the base seed and replications.
 

@@ -20,8 +20,10 @@ scenario, written as a normal result folder ``<out>/runs/<run_id>/``:
   every run it makes of the same city and seed (:func:`world_of`): the
   replications of a variant, and the variants that change only behaviour,
   response or hazards, share it.
-- **completion**: ``run.json`` (status, seed, replication, KPIs) is written
-  atomically after every other file of the run. A run folder with
+- **completion**: the run's folder is swapped in whole
+  (:func:`citysim.results.write_results`, which also removes what a killed
+  attempt left), then ``run.json`` (status, seed, replication, KPIs) is written
+  atomically into it. A run folder with
   ``run.json`` is finished and never run again; one without it (killed
   mid-way, or failed: ``error.json`` holds the traceback) is run again.
 """
@@ -185,8 +187,6 @@ def execute_run(spec: RunSpec, runs_dir: str) -> dict[str, Any]:
     from citysim.scenario import load_scenario
     from citysim.simulation import simulate
 
-    for stale in run_dir.glob("**/.*.tmp"):  # left by an earlier attempt killed mid-write
-        stale.unlink(missing_ok=True)
     t0 = time.perf_counter()
     clock = [t0]
     try:
@@ -213,7 +213,6 @@ def execute_run(spec: RunSpec, runs_dir: str) -> dict[str, Any]:
               "tables": timing["simulate"] - model_s, "write": timing["write"]}
     record = {"run_id": spec.run_id, "status": "ok", "error": None, "seed": spec.seed,
               "replication": spec.replication, "summary": out.summary, "timing_s": timing}
-    (run_dir / ERROR_RECORD).unlink(missing_ok=True)
     write_json(run_dir / RUN_RECORD, record)
     return record
 

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from citysim.experiments.batch import ExperimentResult, run_variants
+from citysim.experiments.design import base_output_names
 from citysim.experiments.spec import SweepExperiment, experiment_problem, raise_if
 from citysim.io.atomic import write_atomic
 
@@ -153,13 +154,11 @@ def point_outputs(table: pd.DataFrame, outputs: tuple[str, ...], n_points: int) 
     return means.reindex(range(n_points))
 
 
-def _check_outputs(experiment: SweepExperiment, table: pd.DataFrame) -> None:
-    """Refuse outputs that no run has as a KPI (when some run succeeded)."""
-    if not (table["status"] == "ok").any():
-        return
-    kpis = list(table.columns[table.columns.get_loc("error") + 1:])
+def _check_outputs(experiment: SweepExperiment) -> None:
+    """Refuse outputs that are not KPIs of a run, before any run (:func:`base_output_names`)."""
+    kpis, _ = base_output_names(experiment)
     raise_if([experiment_problem(experiment, ("outputs", i),
-                                 f"not a KPI of these runs: {name!r}; they have: "
+                                 f"not a KPI of its runs: {name!r}; they have: "
                                  f"{', '.join(kpis)}")
               for i, name in enumerate(experiment.outputs) if name not in kpis], experiment)
 
@@ -188,13 +187,13 @@ def run_sweep(
     Raises
     ------
     ScenarioError
-        When the base scenario or a sampled value is bad input (nothing is
-        run), or an output is not a KPI of the runs (after the runs, which
-        are kept).
+        When the base scenario or a sampled value is bad input, or an output
+        is not a KPI of its runs: nothing is run.
     """
     from citysim.plots import save_figure
     from citysim.plots.experiments import plot_indices
 
+    _check_outputs(experiment)
     x = sample_design(experiment)
     names = list(experiment.parameters)
     variants = [{n: float(v) for n, v in zip(names, row, strict=True)} for row in x]
@@ -207,7 +206,6 @@ def run_sweep(
                         scheduler=scheduler, progress=progress, variant_column="sample",
                         extra={"design": design})
     out_dir, table = runs.out_dir, runs.table
-    _check_outputs(experiment, table)
     indices = analyse(experiment, x, point_outputs(table, experiment.outputs, len(x)))
     write_atomic(out_dir / "indices.csv", lambda p: indices.to_csv(p, index=False))
     for output in experiment.outputs:

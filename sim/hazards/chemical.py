@@ -93,6 +93,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from citysim.errors import ScenarioError
 from citysim.hazards.base import FieldSpec, Frame, Harm, Hazard, IncidentRequest, People, Setting
 from citysim.hazards.dense_gas import DenseGas, assess
 from citysim.hazards.registry import register_hazard_model
@@ -127,9 +128,17 @@ __all__ = [
     "ThreatZone",
     "Weather",
     "auto_action",
+    "check_source_on_map",
     "sigma_coefficients",
 ]
 
+SOURCE_MARGIN_M = 10_000.0
+"""How far outside the road network's extent a chemical source may lie (m).
+
+A source may lie off the road network (a plant out of town whose plume
+reaches it), unlike a shelter; one farther than this outside the network's
+bounding box is off the map (a typing error in its coordinates).
+"""
 STABILITY_CLASSES = "ABCDEF"
 BRIGGS: dict[str, tuple[tuple[float, ...], ...]] = {
     # (cy, dy, py, cz, dz, pz): sigma = c x (1 + d x)^p, classes A..F (MODELS.md)
@@ -445,6 +454,30 @@ def auto_action(in_zone: np.ndarray, in_outer: np.ndarray, t_arrival_s: np.ndarr
     return action
 
 
+def check_source_on_map(x_m: float, y_m: float, bounds_m: tuple[float, ...]) -> None:
+    """Refuse a source more than :data:`SOURCE_MARGIN_M` outside the road network's extent.
+
+    Parameters
+    ----------
+    x_m, y_m
+        The source (m, in the city's frame).
+    bounds_m
+        ``(xmin, ymin, xmax, ymax)`` of the road network (m).
+
+    Raises
+    ------
+    ScenarioError
+        At ``source.location``.
+    """
+    xmin, ymin, xmax, ymax = bounds_m
+    outside_m = math.hypot(max(xmin - x_m, 0.0, x_m - xmax), max(ymin - y_m, 0.0, y_m - ymax))
+    if outside_m > SOURCE_MARGIN_M:
+        raise ScenarioError(
+            f"off the map: ({x_m:.0f}, {y_m:.0f}) m is {outside_m / 1000:.1f} km outside the road "
+            f"network (x {xmin:.0f}..{xmax:.0f}, y {ymin:.0f}..{ymax:.0f} m); a source may lie "
+            f"at most {SOURCE_MARGIN_M / 1000:g} km outside it", path="source.location")
+
+
 @register_hazard_model("chemical_leak")
 class ChemicalLeakHazard(Hazard):
     """A toxic release carried by the wind; residents breathe it where they are.
@@ -469,6 +502,7 @@ class ChemicalLeakHazard(Hazard):
         net = world.network
         x, y, node = Locator(net, world.crs, np.inf).resolve([cfg.source.location],
                                                              [("source", "location")])
+        check_source_on_map(float(x[0]), float(y[0]), net.bounds_m)
         self.source_xy = (float(x[0]), float(y[0]))
         self.source_node = int(node[0])
         d = Dispersion.from_config(cfg, self.source_xy)

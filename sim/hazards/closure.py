@@ -76,11 +76,9 @@ class RoadClosureHazard(Hazard):
     fields = (FieldSpec("speed_factor", "float64", "1", "edge", "out", "0 on blocked edges"),)
 
     def __init__(self, cfg: RoadClosureConfig, world: World) -> None:
-        from citysim.world.sites import Locator
-
         net = world.network
         self.cfg = cfg
-        locator = Locator(net, world.crs, math.inf)
+        locator = world.locator()  # off the map: refused, as a shelter is
         paths = [("closures", k, "location") for k in range(len(cfg.closures))]
         self.x_m, self.y_m, _ = locator.resolve([c.location for c in cfg.closures], paths)
         ax, ay = net.node_x_m[net.edge_tail], net.node_y_m[net.edge_tail]

@@ -464,8 +464,6 @@ class FireHazard(Hazard):
     )
 
     def __init__(self, cfg: FireConfig, world: World, rng: np.random.Generator) -> None:
-        from citysim.world.sites import Locator
-
         buildings = world.buildings
         if buildings is None:
             raise ScenarioError("missing: a fire needs buildings (city.buildings)",
@@ -479,7 +477,7 @@ class FireHazard(Hazard):
             wind_mps=cfg.wind.speed_mps, wind_from_deg=cfg.wind.from_deg, reach_m=cfg.reach_m,
             burn_s=(cfg.burn_duration.wood, cfg.burn_duration.fire_resistant),
             sigma=cfg.spread_time_sigma, rng=rng)
-        locator = Locator(net, world.crs, np.inf)
+        locator = world.locator()  # off the map: refused, as a shelter is
         paths = [("ignitions", k, "location") for k in range(len(cfg.ignitions))]
         x, y, _ = locator.resolve([g.location for g in cfg.ignitions], paths)
         combustible = np.flatnonzero(self.model.combustible)

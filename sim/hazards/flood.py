@@ -315,12 +315,11 @@ class FloodHazard(Hazard):
 
     def _inflows(self, cfg: FloodConfig, world: World) -> tuple[np.ndarray, ...]:
         from citysim.errors import ScenarioError
-        from citysim.world.sites import Locator
 
         k = len(cfg.inflows)
         if k == 0:
             return np.zeros(0, np.int64), np.full((0, 1), np.inf), np.zeros((0, 1))
-        locator = Locator(world.network, world.crs, np.inf)
+        locator = world.locator()  # off the map: refused, as a shelter is
         paths = [("inflows", i, "location") for i in range(k)]
         x, y, _ = locator.resolve([f.location for f in cfg.inflows], paths)
         rows, cols = self.z.shape

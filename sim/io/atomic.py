@@ -1,10 +1,22 @@
-"""Atomic file writes: a file is complete or absent, never half-written."""
+"""Atomic writes: a file is complete or absent, a folder is the old one or the new one whole.
+
+A result folder is built aside, in a hidden sibling on the same file system
+(``.<name>.citysim-<pid>-<hex>.partial``), and swapped in whole at the end
+(:func:`replace_folder`): on Linux one ``renameat2(RENAME_EXCHANGE)`` call,
+elsewhere two renames (the old folder is put back by the next call if a kill
+falls between them). A process killed while building leaves its hidden
+sibling, which the next write into the same place removes (the process that
+made it being gone).
+"""
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import json
 import math
 import os
+import shutil
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -40,6 +52,99 @@ def write_atomic(path: Path, write: Callable[[Path], object]) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def replace_folder(path: Path, build: Callable[[Path], object]) -> Path:
+    """Build a folder aside and swap it in whole: ``path`` is the old folder or the new one.
+
+    Parameters
+    ----------
+    path
+        The folder to (re)place; its parents are created. Whatever it held is
+        replaced (the caller decides whether it may be: see
+        :func:`citysim.app.folders.check_output_folder`).
+    build
+        Called with an empty folder beside ``path``; must write the whole
+        content there.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    clean_leftovers(path)
+    staging = _sibling(path, "partial")
+    staging.mkdir()
+    try:
+        build(staging)
+        if not path.exists():
+            os.rename(staging, path)
+        elif not _exchange(staging, path):  # no atomic exchange here: two renames
+            old = _sibling(path, "old")
+            os.rename(path, old)
+            os.rename(staging, path)
+            staging = old
+    finally:  # the unfinished folder, or the replaced one
+        shutil.rmtree(staging, ignore_errors=True)
+    return path
+
+
+def clean_leftovers(path: Path) -> None:
+    """Remove what killed writes of ``path`` left beside it; put back a folder lost mid-swap.
+
+    Only the hidden siblings of processes that are gone are touched (another
+    process may be building the same folder right now).
+    """
+    path = Path(path)
+    if not path.parent.is_dir():
+        return
+    prefix = f".{path.name}.citysim-"
+    left = sorted((p for p in path.parent.iterdir()
+                   if p.name.startswith(prefix) and p.name.endswith((".partial", ".old"))
+                   and not _alive(p.name[len(prefix):].split("-", 1)[0])),
+                  key=lambda p: p.stat().st_mtime)
+    for stale in left:
+        if stale.name.endswith(".old") and not path.exists():  # killed between the two renames
+            os.rename(stale, path)
+        else:
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def _sibling(path: Path, kind: str) -> Path:
+    return path.with_name(f".{path.name}.citysim-{os.getpid()}-{uuid.uuid4().hex[:12]}.{kind}")
+
+
+def _alive(pid_text: str) -> bool:
+    """Whether the process that named a hidden sibling still runs."""
+    try:
+        pid = int(pid_text)
+    except ValueError:
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step (Linux ``renameat2``); ``False`` where not supported."""
+    rename2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if rename2 is None:
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if rename2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
 
 
 def write_json(path: Path, data: Any) -> Path:

@@ -18,25 +18,37 @@ PACKAGES = ("citysim", "numpy", "numba", "scipy", "mesa", "pandas", "networkx", 
             "pyarrow", "osmnx", "matplotlib")
 
 
-def git_commit() -> dict[str, Any] | None:
+def git_commit(root: Path | None = None) -> dict[str, Any] | None:
     """The citysim source's git commit and whether the tree was dirty, if it is a checkout.
 
-    Asked once per process (the code running is the code this process
-    loaded): a batch worker does not start two ``git`` processes per run.
+    The install tree's is asked once per process (the code running is the
+    code this process loaded): a batch worker does not start two ``git``
+    processes per run. Read without taking git's locks (``--no-optional-locks``): a run
+    never writes ``.git/index`` nor holds ``.git/index.lock`` while someone
+    works in the checkout.
+
+    Parameters
+    ----------
+    root
+        The checkout (default: the one this module lies in).
     """
-    found = _git_commit()
+    found = _installed_commit() if root is None else _read_commit(Path(root))
     return None if found is None else dict(found)
 
 
 @functools.cache
-def _git_commit() -> dict[str, Any] | None:
-    root = Path(__file__).resolve().parents[2]
+def _installed_commit() -> dict[str, Any] | None:
+    return _read_commit(Path(__file__).resolve().parents[2])
+
+
+def _read_commit(root: Path) -> dict[str, Any] | None:
     if not (root / ".git").exists():
         return None
+    git = ["git", "--no-optional-locks", "-C", str(root)]
     try:
-        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], check=True,
+        commit = subprocess.run([*git, "rev-parse", "HEAD"], check=True,
                                 capture_output=True, text=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--", "sim"],
+        dirty = subprocess.run([*git, "status", "--porcelain", "--", "sim"],
                                check=True, capture_output=True, text=True, timeout=10).stdout
     except (OSError, subprocess.SubprocessError):
         return None

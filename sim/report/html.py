@@ -23,6 +23,8 @@ import html
 import io
 import json
 import math
+import os
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -31,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from citysim.humanize import clock, is_number, minutes, number, percent
-from citysim.io.atomic import write_atomic
+from citysim.io.atomic import replace_folder, write_atomic
 from citysim.metrics import within_standard
 from citysim.plots.fonts import add_cjk_fallback
 from citysim.report.describe import describe_scenario
@@ -387,12 +389,13 @@ def _all_kpis(run: RunFolder) -> str:
     return _table(pd.DataFrame(rows))
 
 
-def draw_missing_figures(run: RunFolder) -> list[Path]:
-    """Draw the figures the saved tables allow into ``plots/`` when the run drew none.
+def draw_missing_figures(run: RunFolder, plots: Path) -> list[Path]:
+    """Draw the figures the saved tables allow into ``plots`` when the run drew none.
 
     A run made with ``outputs.plots: false`` still gets the time-series,
     shelter, response and unit figures (the maps need the city, which the
-    folder does not keep). Returns the files written.
+    folder does not keep). The run's folder is not written to. Returns the
+    files written (``run.plots`` becomes them).
     """
     if run.plots:
         return []
@@ -409,7 +412,6 @@ def draw_missing_figures(run: RunFolder) -> list[Path]:
     ts = run.first_replication("timeseries")
     if ts is None or not len(ts):
         return []
-    plots = run.path / "plots"
     total = int(kpi_mean(run.summary, "residents_total") or 0)
     written = [save_figure(plot_states(ts), plots / "residents_by_state.png"),
                save_figure(plot_evacuation_curve(
@@ -578,8 +580,16 @@ def _md_table(df: pd.DataFrame | None, columns: list[str] | None = None) -> list
     return [*rows, ""]
 
 
-def run_markdown(run: RunFolder) -> str:
-    """A short Markdown report of a run: words, headline KPIs, figures (linked), tables."""
+def run_markdown(run: RunFolder, where: Path | None = None) -> str:
+    """A short Markdown report of a run: words, headline KPIs, figures (linked), tables.
+
+    Links are relative to ``where``, the Markdown file's folder (default the run's).
+    """
+    base = run.path if where is None else where
+
+    def link(path: Path) -> str:
+        return Path(os.path.relpath(path, base)).as_posix()
+
     sc = run.scenario
     lines = [f"# citysim report: {sc.get('name', run.path.name)}", "", sc.get("description", ""),
              "", "## The scenario", ""]
@@ -590,9 +600,9 @@ def run_markdown(run: RunFolder) -> str:
               f"{ {True: 'met', False: 'not met', None: ''}[r.met]} |"
               for r in headline(run.summary, sc)]
     lines += ["", "## Figures", ""]
-    lines += [f"![{_caption(p.stem)}](plots/{p.name})" for p in run.plots]
+    lines += [f"![{_caption(p.stem)}]({link(p)})" for p in run.plots]
     if (run.path / "animation.gif").is_file():
-        lines.append("![The run as it unfolds](animation.gif)")
+        lines.append(f"![The run as it unfolds]({link(run.path / 'animation.gif')})")
     lines += ["", "## Shelters", ""] + _md_table(run.first_replication("shelters"), [
         "shelter", "name", "capacity", "peak_occupancy", "turned_away", "t_full_s"])
     lines += ["## Fire stations", ""] + _md_table(run.first_replication("stations"), [
@@ -626,16 +636,18 @@ def report_html(results_dir: Path) -> str:
     kind = folder_kind(Path(results_dir))
     if kind == "run":
         run = read_run(Path(results_dir))
-        draw_missing_figures(run)
-        return run_page(run)
+        with tempfile.TemporaryDirectory(prefix="citysim-figures-") as figures:
+            draw_missing_figures(run, Path(figures))
+            return run_page(run)
     return experiment_page(read_experiment(Path(results_dir)))
 
 
 def write_report(results_dir: Path, out: Path | None = None) -> Path:
     """Write ``report.html`` (and ``report.md`` beside it) of a results folder, atomically.
 
-    A run that drew no figures gets those its tables allow, in ``plots/``
-    (:func:`draw_missing_figures`).
+    A run that drew no figures gets those its tables allow, in
+    ``<report name>_figures/`` beside the page (:func:`draw_missing_figures`),
+    never in the run's own folders; nothing is written if the report fails.
 
     Parameters
     ----------
@@ -652,13 +664,36 @@ def write_report(results_dir: Path, out: Path | None = None) -> Path:
         The HTML file written.
     """
     results_dir = Path(results_dir)
+    target = Path(out) if out is not None else results_dir / REPORT_NAME
     if folder_kind(results_dir) == "run":
         run = read_run(results_dir)
-        draw_missing_figures(run)
-        page, markdown = run_page(run), run_markdown(run)
+        if run.plots:
+            page, markdown = run_page(run), run_markdown(run, target.parent)
+        else:
+            page, markdown = _with_drawn_figures(run, target)
     else:
         exp = read_experiment(results_dir)
         page, markdown = experiment_page(exp), experiment_markdown(exp)
-    target = Path(out) if out is not None else results_dir / REPORT_NAME
     write_atomic(target.with_suffix(".md"), lambda p: p.write_text(markdown, encoding="utf-8"))
     return write_atomic(target, lambda p: p.write_text(page, encoding="utf-8"))
+
+
+def _with_drawn_figures(run: RunFolder, target: Path) -> tuple[str, str]:
+    """The page and Markdown of a run that drew no figures, with those its tables allow.
+
+    They are drawn into ``<target stem>_figures/`` beside the page, built aside
+    and swapped in once the page is made (:func:`citysim.io.atomic.replace_folder`).
+    """
+    folder = target.with_name(f"{target.stem}_figures")
+    made: dict[str, str] = {}
+
+    def build(staging: Path) -> None:
+        draw_missing_figures(run, staging)
+        made["page"] = run_page(run)
+        run.plots = [folder / p.name for p in run.plots]
+        made["markdown"] = run_markdown(run, target.parent)
+
+    replace_folder(folder, build)
+    if not run.plots:  # the tables allowed none
+        folder.rmdir()
+    return made["page"], made["markdown"]

@@ -12,17 +12,43 @@ values, ``status``, ``error`` and the KPIs) and ``runs/<run_id>/``; a
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import pandas as pd
 
 from citysim.errors import ScenarioError
 
-__all__ = ["ExperimentFolder", "RunFolder", "folder_kind", "read_experiment", "read_run"]
+__all__ = ["ExperimentFolder", "RunFolder", "folder_kind", "read_experiment", "read_run",
+           "read_saved"]
 
 Kind = Literal["run", "batch", "sweep"]
+T = TypeVar("T")
+
+
+def read_saved(path: Path, read: Callable[[Path], T]) -> T:
+    """Read a saved file; a damaged or unreadable one is bad input, not a crash.
+
+    Parameters
+    ----------
+    path
+        The file.
+    read
+        Reads it (``pd.read_parquet``, a JSON reader ...).
+
+    Raises
+    ------
+    ScenarioError
+        Naming the file and the cause, when it cannot be read or parsed
+        (JSON, Parquet, CSV and text decoding errors are ``ValueError``).
+    """
+    try:
+        return read(path)
+    except (OSError, ValueError) as exc:
+        raise ScenarioError(f"cannot read this file (damaged, or not what citysim wrote?): "
+                            f"{type(exc).__name__}: {exc}", source=path) from None
 
 
 def folder_kind(path: Path) -> Kind:
@@ -48,7 +74,10 @@ def folder_kind(path: Path) -> Kind:
 
 
 def _json(path: Path) -> dict[str, Any]:
-    return json.loads(path.read_text())
+    data = read_saved(path, lambda p: json.loads(p.read_text(encoding="utf-8")))
+    if not isinstance(data, dict):
+        raise ScenarioError(f"expected a JSON object, got {type(data).__name__}", source=path)
+    return data
 
 
 @dataclass
@@ -108,7 +137,7 @@ def read_run(path: Path) -> RunFolder:
     RunFolder
     """
     path = Path(path)
-    tables = {p.stem: pd.read_parquet(p) for p in sorted(path.glob("*.parquet"))}
+    tables = {p.stem: read_saved(p, pd.read_parquet) for p in sorted(path.glob("*.parquet"))}
     plots = sorted((path / "plots").glob("*.png")) if (path / "plots").is_dir() else []
     return RunFolder(path=path, summary=_json(path / "summary.json"),
                      provenance=_json(path / "provenance.json"), tables=tables, plots=plots)
@@ -166,9 +195,10 @@ def read_experiment(path: Path) -> ExperimentFolder:
     path = Path(path)
     kind = folder_kind(path)
     prov = _json(path / "provenance.json") if (path / "provenance.json").is_file() else {}
-    indices = pd.read_csv(path / "indices.csv") if kind == "sweep" else None
+    indices = read_saved(path / "indices.csv", pd.read_csv) if kind == "sweep" else None
     plots = sorted(path.glob("*.png"))
     if (path / "plots").is_dir():
         plots += sorted((path / "plots").glob("*.png"))
-    return ExperimentFolder(path=path, kind=kind, table=pd.read_parquet(path / "batch.parquet"),
-                            provenance=prov, indices=indices, plots=plots)
+    table = read_saved(path / "batch.parquet", pd.read_parquet)
+    return ExperimentFolder(path=path, kind=kind, table=table, provenance=prov, indices=indices,
+                            plots=plots)

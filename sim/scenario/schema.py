@@ -105,6 +105,14 @@ def _scenario_name(value: Any) -> str:
 
 # --- run -----------------------------------------------------------------------
 
+MAX_STEPS = 1_000_000
+"""Most agent steps in a run (``duration / dt``): 11.6 days at dt 1 s."""
+MAX_REPLICATIONS = 10_000
+"""Most replications of one run."""
+MAX_PERSONS = 10**10
+"""Most residents (more than the world's population): counts and their sums stay exact in
+int64 and float64."""
+
 
 class Run(ConfigModel):
     """How long, how finely, how often.
@@ -112,22 +120,31 @@ class Run(ConfigModel):
     Attributes
     ----------
     duration
-        Simulated time (s), > 0.
+        Simulated time (s), > 0 (queueing validations run for years of
+        calls; the bound is on the steps).
     dt
-        Agent step (s), > 0 and <= duration; hazards may sub-step.
+        Agent step (s), > 0 and <= duration; hazards may sub-step; at most
+        :data:`MAX_STEPS` steps in the run.
     seed
         Root random seed, >= 0; default 0.
     replications
-        Independent runs with seeds derived from ``seed``; default 1.
+        Independent runs with seeds derived from ``seed``; default 1; at most
+        :data:`MAX_REPLICATIONS` (more is an experiment: ``citysim batch``).
     """
 
     duration: PositiveDuration
     dt: PositiveDuration
     seed: NonNegInt = 0
-    replications: PosInt = 1
+    replications: Annotated[int, Strict(), Ge(1), Le(MAX_REPLICATIONS)] = 1
 
     @model_validator(mode="after")
     def _dt_fits(self) -> Run:
+        if self.duration / self.dt > MAX_STEPS:
+            raise_errors("Run", [line_error(
+                ("dt",), f"expected at most {MAX_STEPS:,} steps in the run, got "
+                         f"{self.duration / self.dt:,.0f} (duration / dt): a longer dt or a "
+                         "shorter run",
+                self.dt)])
         if self.dt > self.duration:
             raise_errors(
                 "Run",
@@ -490,15 +507,16 @@ class Population(ConfigModel):
     residents
         Persons living in the city; default 10000, or the data's total with a
         ``csv`` or ``geotiff`` distribution (the counts are scaled to it when
-        it is given).
+        it is given); at most :data:`MAX_PERSONS`.
     persons_per_agent
-        Persons each simulated agent stands for; default 1.
+        Persons each simulated agent stands for; default 1; at most
+        :data:`MAX_PERSONS`.
     distribution
         Where they live.
     """
 
-    residents: NonNegInt = 10000
-    persons_per_agent: PosInt = 1
+    residents: Annotated[int, Strict(), Ge(0), Le(MAX_PERSONS)] = 10000
+    persons_per_agent: Annotated[int, Strict(), Ge(1), Le(MAX_PERSONS)] = 1
     distribution: PopulationDistribution = PopulationDistribution()
 
 
@@ -640,7 +658,7 @@ class ScheduledWarning(OmitNoneModel):
     Attributes
     ----------
     at
-        When (s).
+        When (s), within the run (``<= run.duration``).
     reach
         Share of residents it reaches, (0, 1]; default 1.
     area
@@ -1027,12 +1045,16 @@ class Scenario(ConfigModel):
         if self.outputs.geojson and self.city.network.synthetic is not None \
                 and self.city.origin is None:
             problems.append(line_error(("outputs", "geojson"), _GEOJSON_NEEDS_ORIGIN))
-        for i, inject in enumerate(self.drill.injects):
-            if inject.at > self.run.duration:
+        timed = [(("drill", "injects", i, "at"), inject.at)
+                 for i, inject in enumerate(self.drill.injects)]
+        timed += [(("behaviour", "warnings", i, "at"), warning.at)
+                  for i, warning in enumerate(self.behaviour.warnings)]
+        for loc, at in timed:  # what is scheduled happens within the run
+            if at > self.run.duration:
                 problems.append(line_error(
-                    ("drill", "injects", i, "at"),
+                    loc,
                     f"expected a time within the run (run.duration: "
-                    f"{format_duration(self.run.duration)}), got {format_duration(inject.at)}",
+                    f"{format_duration(self.run.duration)}), got {format_duration(at)}",
                 ))
         if problems:
             raise_errors("Scenario", problems)

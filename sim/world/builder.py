@@ -32,6 +32,7 @@ from citysim.world.sites import (
     build_shelters,
     build_stations,
 )
+from citysim.world.size import check_size
 from citysim.world.synthetic import grid_city, radial_city
 from citysim.world.terrain import Underpasses, dem_terrain, synthetic_terrain, with_underpasses
 
@@ -60,6 +61,9 @@ class World:
     hydrants
         Fire hydrants on the streets, ``None`` when the scenario has no
         ``hydrants:`` key (an empty list gives none: a city without hydrants).
+    max_snap_m
+        ``city.max_snap_m``: a place farther than this from every road node is
+        off the map (:meth:`locator`).
     """
 
     network: RoadNetwork
@@ -72,6 +76,11 @@ class World:
     buildings: Buildings | None = None
     underpasses: Underpasses | None = None
     hydrants: Hydrants | None = None
+    max_snap_m: float = 500.0
+
+    def locator(self) -> Locator:
+        """Places to coordinates and nodes, by the city's off-the-map rule (``max_snap_m``)."""
+        return Locator(self.network, self.crs, self.max_snap_m)
 
     def describe(self) -> dict[str, Any]:
         """Return a JSON-able description for provenance."""
@@ -196,11 +205,13 @@ def build_world(scenario: Scenario, streams: Streams) -> World:
     Raises
     ------
     ScenarioError
-        For problems only the world can reveal (a shelter off the map, an
+        For problems only the world can reveal (a run too big for the memory
+        available, :func:`citysim.world.size.check_size`; a shelter off the map, an
         unknown node id, a missing node attribute), each with its YAML path.
     """
     city = scenario.city
     network = build_network(city, streams)
+    check_size(scenario, nodes=network.n_nodes, edges=network.n_edges, bounds_m=network.bounds_m)
     locator = Locator(network, network.crs, city.max_snap_m, scenario.problem)
     problems: list[Problem] = []
 
@@ -258,7 +269,8 @@ def build_world(scenario: Scenario, streams: Streams) -> World:
         raise ScenarioError(problems)
     return World(network=network, population=population, shelters=shelters, stations=stations,
                  probes=probes, terrain=terrain, crs=network.crs, buildings=buildings,
-                 underpasses=underpasses, hydrants=hydrants)
+                 underpasses=underpasses, hydrants=hydrants,
+                 max_snap_m=float(city.max_snap_m))
 
 
 def _hydrants(scenario: Scenario, locator: Locator) -> Hydrants | None:

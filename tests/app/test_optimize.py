@@ -54,12 +54,13 @@ def test_bad_request_exits_2_names_the_option_or_path(tmp_path, capsys, case):
     out = tmp_path / "out"
     out.mkdir()
     (out / "placement.json").write_text("{\"kept\": true}")
+    (out / "provenance.json").write_text("{}")  # an earlier result, which the new one replaces
     code = main(["optimize", str(path), *options, "--out", str(out), "--no-progress"])
     err = capsys.readouterr().err
     assert code == 2
     assert expected in err, err
     assert "Traceback" not in err
-    assert [p.name for p in out.iterdir()] == ["placement.json"]  # nothing written, nothing lost
+    assert sorted(p.name for p in out.iterdir()) == ["placement.json", "provenance.json"]  # kept
 
 
 def test_candidates_from_csv_and_a_row_without_capacity(tmp_path, capsys):

@@ -153,3 +153,50 @@ out: results/long
     # ... and every run folder is complete, with no temporary file left by the kill
     for run_id in table["run_id"]:
         assert contract_problems(runs / run_id) == []
+
+
+def test_a_local_cluster_listens_on_loopback_only():
+    """Issue #21: the scheduler's HTTP server listened on 0.0.0.0 (``dashboard_address=":0"``)."""
+    import psutil
+
+    with open_client(2) as client:
+        assert client.scheduler_info()["workers"]
+        tree = [psutil.Process(), *psutil.Process().children(recursive=True)]
+        listening = [(p.pid, c.laddr.ip, c.laddr.port) for p in tree
+                     for c in p.net_connections(kind="inet") if c.status == psutil.CONN_LISTEN]
+    assert len(listening) >= 4  # scheduler, its HTTP server, and a worker and nanny each
+    assert {ip for _, ip, _ in listening} == {"127.0.0.1"}, listening
+
+
+CTRL_C = """\
+import signal, sys
+from citysim.cli import main
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started ignoring it
+    sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_ctrl_c_under_a_local_cluster_prints_one_line(tmp_path):
+    """Issue #21: Ctrl-C under --workers 2 printed the nannies' and workers' tracebacks."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    town(tmp_path)
+    path = write(tmp_path, "b.yaml", "kind: batch\nbase: town.yaml\nreplications: 200\n"
+                                     "out: results/b\n")
+    script = write(tmp_path, "ctrl_c.py", CTRL_C)
+    proc = subprocess.Popen([sys.executable, str(script), "batch", str(path), "--workers", "2",
+                             "--no-progress"], cwd=tmp_path, env=cli_env(), text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    runs = tmp_path / "results" / "b" / "runs"
+    while proc.poll() is None and not (runs.is_dir() and any(runs.iterdir())):
+        time.sleep(0.05)  # until the workers make runs
+    os.killpg(proc.pid, signal.SIGINT)  # as the terminal does: the whole process group
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 1, err
+    assert "Traceback" not in err and err.strip().endswith("citysim: interrupted"), err

@@ -6,6 +6,7 @@ import json
 
 import matplotlib.image as mpimg
 import pandas as pd
+import pytest
 
 from citysim.app.run import run
 from citysim.cli import main
@@ -104,3 +105,32 @@ out: results/wrong
     assert main(["calibrate", str(wrong), "--workers", "0", "--no-progress"]) == 2
     assert "target.simulated (line 4): no column 't_arrive_s' in shelters.parquet" in \
         capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("target", "where", "message"), [
+    ("{kpis: {evacuated: 100, evacuatd: 100}}", "target.kpis.evacuatd (line 4)",
+     "not a KPI of its runs: 'evacuatd'"),
+    ("{csv: obs.csv, column: v, against: t_s, simulated: nosuchcol}", "target.simulated",
+     "no simulated curve 'nosuchcol'"),
+    ("{csv: obs.csv, column: v, simulated: incidents.nosuchcol}", "target.simulated",
+     "no column 'nosuchcol' in incidents.parquet"),
+    ("{csv: obs.csv, column: v, simulated: nosuch.v}", "target.simulated",
+     "no table 'nosuch'"),
+])
+def test_every_name_of_the_target_is_checked_before_the_first_run(tmp_path, capsys, target,
+                                                                   where, message):
+    """Issue #21: an unknown KPI exited 0 with loss 1e30; an unknown column failed mid-way."""
+    town(tmp_path)
+    (tmp_path / "obs.csv").write_text("t_s,v\n0,0\n600,100\n")
+    path = write(tmp_path, "bad.yaml", f"""\
+kind: calibrate
+base: town.yaml
+parameters: {{behaviour.compliance: [0.3, 1.0]}}
+target: {target}
+trials: 5
+out: results/bad
+""")
+    assert main(["calibrate", str(path), "--workers", "0", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert where in err and message in err, err
+    assert not (tmp_path / "results").exists()  # nothing was run

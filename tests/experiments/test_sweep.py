@@ -70,9 +70,12 @@ def test_sweep_cli_resumes_and_prints_the_indices(tmp_path, capsys):
     assert "behaviour.compliance" in first and "mu_star" in first
     assert main(["sweep", str(path), "--workers", "0", "--no-progress"]) == 0
     assert "(0 made now" in capsys.readouterr().out  # every sample found finished
+    # issue #21: an unknown output is refused before the first run, not after every sample
     bad = write(tmp_path, "bad.yaml", SWEEP.format(method="morris", samples=4)
-                .replace("[evacuated, fatalities]", "[evacuatd]"))
+                .replace("[evacuated, fatalities]", "[evacuatd]")
+                .replace("out: ", "out: bad-"))
     assert main(["sweep", str(bad), "--workers", "0", "--no-progress"]) == 2
     err = capsys.readouterr().err
-    assert "outputs[0] (line 8): not a KPI of these runs: 'evacuatd'" in err
+    assert "outputs[0] (line 8): not a KPI of its runs: 'evacuatd'" in err
     assert "Traceback" not in err
+    assert not list(tmp_path.rglob("bad-*"))  # nothing was run

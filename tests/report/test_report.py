@@ -228,14 +228,22 @@ def test_report_draws_the_figures_a_run_did_not_and_writes_markdown(tmp_path):
     run(scenario, out=tmp_path / "out")
     assert not (tmp_path / "out" / "plots").exists()  # outputs.plots: false
     page = write_report(tmp_path / "out").read_text(encoding="utf-8")
-    drawn = sorted(p.name for p in (tmp_path / "out" / "plots").glob("*.png"))
+    assert not (tmp_path / "out" / "plots").exists()  # the run's own figures stay the run's
+    drawn = sorted(p.name for p in (tmp_path / "out" / "report_figures").glob("*.png"))
     assert drawn == ["evacuation_curve.png", "residents_by_state.png", "response_times.png",
                      "shelter_loads.png", "unit_availability.png"]
     for name in drawn:
-        png = tmp_path / "out" / "plots" / name
+        png = tmp_path / "out" / "report_figures" / name
         assert mpimg.imread(png).shape[0] > 100 and b64(png) in page
     markdown = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
-    assert all(f"](plots/{name})" in markdown for name in drawn)
+    assert all(f"](report_figures/{name})" in markdown for name in drawn)
+    # issue #21: a report written elsewhere leaves the result folder as it was, links work
+    before = sorted(p.name for p in (tmp_path / "out").rglob("*"))
+    write_report(tmp_path / "out", tmp_path / "elsewhere" / "r.html")
+    assert sorted(p.name for p in (tmp_path / "out").rglob("*")) == before
+    markdown = (tmp_path / "elsewhere" / "r.md").read_text(encoding="utf-8")
+    assert all(f"](r_figures/{name})" in markdown for name in drawn)
+    assert (tmp_path / "elsewhere" / "r_figures" / drawn[0]).is_file()
     assert "| Fatalities | 0 (0.0 %) | 0 | met |" in markdown
 
 

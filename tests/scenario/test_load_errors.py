@@ -24,6 +24,14 @@ CASES = [
         "expected a value > 0, got -5",
         id="negative-rate",
     ),
+    pytest.param(  # issue #21: refused as a drill inject after the end already was
+        "warnings: [{at: 10min, reach: 0.9}]",
+        "warnings: [{at: 7h, reach: 0.9}]",
+        "behaviour.warnings[0].at",
+        49,
+        "expected a time within the run (run.duration: 6h), got 7h",
+        id="warning-after-the-end",
+    ),
     pytest.param(
         "  dt: 5s",
         "  dt: 7h",
