@@ -289,17 +289,17 @@ def write_coverage(run: CoverageRun, out_dir: Path) -> list[Path]:
 
 
 def _write_compliance(run: CoverageRun, table: pd.DataFrame, out_dir: Path) -> list[Path]:
-    """``stations_compliance.csv`` and ``plots/stations_compliance.png``."""
+    """``stations_compliance.csv`` and ``plots/stations_compliance.png`` (no map: no station)."""
     from citysim.io.atomic import write_atomic
     from citysim.plots import save_figure
     from citysim.plots.hydrants import plot_compliance_map
 
-    return [
-        write_atomic(out_dir / "stations_compliance.csv",
-                     lambda p: table.to_csv(p, index=False)),
-        save_figure(plot_compliance_map(run.world, run.coverage, table),
-                    out_dir / "plots" / "stations_compliance.png"),
-    ]
+    written = [write_atomic(out_dir / "stations_compliance.csv",
+                            lambda p: table.to_csv(p, index=False))]
+    if len(table):
+        written.append(save_figure(plot_compliance_map(run.world, run.coverage, table),
+                                   out_dir / "plots" / "stations_compliance.png"))
+    return written
 
 
 def _write_hydrants(run: CoverageRun, hyd: HydrantCoverage, out_dir: Path) -> list[Path]:

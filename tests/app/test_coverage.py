@@ -162,3 +162,14 @@ def test_hydrants_in_flood_water_are_unusable():
     assert depth[0] > HYDRANT_HEIGHT_M > depth[1]  # the bowl's centre is under water
     assert hydrants_usable_at(model).tolist() == [False, True]
     assert hydrants_usable_at(model_at(scenario, world, 0.0)).tolist() == [True, True]
+
+
+def test_a_city_without_stations_is_covered_nowhere(tmp_path, capsys):
+    # found by the option fuzzer: the compliance map of no station used to crash
+    from tests.experiments.cases import town
+
+    assert main(["coverage", str(town(tmp_path)), "--out", str(tmp_path / "out")]) == 0
+    assert json.loads((tmp_path / "out" / "coverage.json").read_text())["coverage_fraction"] == 0
+    table = pd.read_csv(tmp_path / "out" / "stations_compliance.csv")
+    assert table.empty
+    assert not (tmp_path / "out" / "plots" / "stations_compliance.png").exists()
