@@ -132,6 +132,8 @@ def _check_paths(
     if at_least_one is not None and not keys:
         problems.append(line_error((field,), f"expected at least one {at_least_one}"))
     for key in keys:
+        if not isinstance(key, str):
+            continue  # the schema reports a key that is not text
         try:
             loc = parse_path(key)
         except ValueError as exc:

@@ -170,3 +170,12 @@ def test_cli_exit_codes_for_bad_input(tmp_path, capsys):
     done = cli("batch", str(path), "--workers", "1", "--scheduler", "tcp://127.0.0.1:1",
                cwd=tmp_path)
     assert done.returncode == 2 and "not allowed with argument" in done.stderr
+
+
+def test_a_path_that_is_not_text_is_refused_with_its_place(tmp_path):
+    # found by the experiment fuzzer: a null key used to raise AttributeError
+    town(tmp_path)
+    path = write(tmp_path, "e.yaml", "kind: batch\nbase: town.yaml\nset: {null: 1}\n"
+                                     "vary: {behaviour.compliance: [0.6, 0.9]}\n")
+    (problem,) = _problems(path)
+    assert problem.startswith("set.None[key] (line 3)") and "expected text" in problem
