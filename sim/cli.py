@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Literal
 from citysim.errors import ScenarioError
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from citysim.experiments.batch import ExperimentResult
     from citysim.scenario import Scenario
 
@@ -431,9 +433,15 @@ def _optimize(args: argparse.Namespace) -> int:
     print(f"  on paper (normal network)    {'current':>12}  {'proposed':>12}")
     for key, value in paper["current"].items():
         print(f"    {key:<26} {_format(value):>12}  {_format(paper['proposed'][key]):>12}")
-    print(f"  simulated, {rep['replications']} replications with common seeds: "
+    _print_comparison(rep["replications"], run.comparison)
+    return EXIT_OK
+
+
+def _print_comparison(replications: int, comparison: pd.DataFrame) -> None:
+    """The paired simulated comparison of a current and a proposed plan, a KPI a line."""
+    print(f"  simulated, {replications} replications with common seeds: "
           "proposed - current (95 % interval)")
-    for row in run.comparison.itertuples(index=False):
+    for row in comparison.itertuples(index=False):
         if row.pairs == 0:
             print(f"    {row.kpi:<34} not measured")
             continue
@@ -441,7 +449,6 @@ def _optimize(args: argparse.Namespace) -> int:
               f"{_format(row.proposed_mean):<9} {row.difference_mean:+,.4g} "
               f"({row.difference_ci95_low:+,.4g} .. {row.difference_ci95_high:+,.4g})  "
               f"{row.verdict}")
-    return EXIT_OK
 
 
 def _optimize_hydrants(args: argparse.Namespace) -> int:
@@ -462,16 +469,7 @@ def _optimize_hydrants(args: argparse.Namespace) -> int:
     for key in ("hydrant_street_fraction", "hydrant_building_fraction"):
         print(f"  {key:<26} {_format(paper['current'][key]):>8} -> "
               f"{_format(paper['proposed'][key])}")
-    print(f"  simulated, {rep['replications']} replications with common seeds: "
-          "proposed - current (95 % interval)")
-    for row in run.comparison.itertuples(index=False):
-        if row.pairs == 0:
-            print(f"    {row.kpi:<30} not measured")
-            continue
-        print(f"    {row.kpi:<30} {_format(row.current_mean):>9} -> "
-              f"{_format(row.proposed_mean):<9} {row.difference_mean:+,.4g} "
-              f"({row.difference_ci95_low:+,.4g} .. {row.difference_ci95_high:+,.4g})  "
-              f"{row.verdict}")
+    _print_comparison(rep["replications"], run.comparison)
     return EXIT_OK
 
 
