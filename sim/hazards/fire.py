@@ -104,6 +104,7 @@ from citysim.hazards.base import FieldSpec, Frame, Hazard, IncidentRequest
 from citysim.hazards.registry import register_hazard_model
 from citysim.scenario.hazards.fire import BurnDuration, FireConfig, FireWind, Ignition
 from citysim.world.buildings import FIRE_RESISTANT, NONCOMBUSTIBLE, road_points
+from citysim.world.hydrants import frontage_hose_m, hose_distances, hose_length_m
 from citysim.world.sites import UNIT_TYPES
 
 if TYPE_CHECKING:
@@ -497,7 +498,9 @@ class FireHazard(Hazard):
         self._new_warned = np.zeros(net.n_nodes, dtype=bool)
         self._calls: deque[tuple[float, int]] = deque()
         self._released: set[int] = set()
-        self._hose_m = self._hose_lengths(world) if cfg.water is not None else None
+        self._hydrants = world.hydrants if cfg.water is not None else None
+        self._hose_m, self._frontage = self._hose_lengths()
+        self._hose_closed: tuple[bytes, np.ndarray, np.ndarray] | None = None
         self._attacked: set[int] = set()
         self._dry_at: dict[int, float] = {}  # held building -> when its tank runs dry
         self._resumed: set[int] = set()
@@ -514,14 +517,42 @@ class FireHazard(Hazard):
         """Build the fire from its YAML block and the world (``rng``: spread-time factors)."""
         return cls(cfg, world, rng)
 
-    def _hose_lengths(self, world: Any) -> np.ndarray:
-        """Hose length along the streets from each building's frontage to a hydrant (m)."""
-        b = self.buildings
-        if world.hydrants is None or not len(world.hydrants):
-            return np.full(len(b), np.inf)
-        from citysim.world.hydrants import hose_length_m
+    def _hose_lengths(self) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
+        """Hose length from each building's frontage to the nearest hydrant in service (m).
 
-        return hose_length_m(self.network, world.hydrants, b.x_m, b.y_m)[0]
+        Also the frontage (its edge and the position along it), for the hose
+        lengths once the fire has closed some hydrants' streets
+        (:meth:`_hose_now`).  Without hydrants: ``inf`` everywhere, no frontage.
+        """
+        b, h = self.buildings, self._hydrants
+        if h is None or not len(h):
+            return np.full(len(b), np.inf), None
+        length, edge, offset = hose_length_m(self.network, h, b.x_m, b.y_m)
+        return length, (edge, offset)
+
+    def _hose_now(self, b: int) -> float:
+        """Hose length from building ``b`` to the nearest hydrant usable now (m).
+
+        A hydrant standing on a street the fire has closed (within
+        ``road_closure_m`` of a fully involved building: the collapse zone)
+        cannot be hooked up; the crew lays hose to the next one, along the
+        streets.  Only the fire's own closures are known here.
+        """
+        h = self._hydrants
+        if h is None or self._frontage is None:
+            return math.inf
+        usable = h.in_service & (self._factor[h.edge] > 0)
+        if usable.sum() == h.in_service.sum():
+            return float(self._hose_m[b])
+        key = usable.tobytes()
+        if self._hose_closed is None or self._hose_closed[0] != key:
+            use = np.flatnonzero(usable)
+            node_m, _ = hose_distances(self.network, h.edge[use], h.offset_m[use])
+            self._hose_closed = (key, node_m, use)
+        _, node_m, use = self._hose_closed
+        edge, offset = self._frontage
+        return float(frontage_hose_m(self.network, node_m, edge[b:b + 1], offset[b:b + 1],
+                                     h.edge[use], h.offset_m[use])[0])
 
     # -- the step ---------------------------------------------------------
     def advance(self, t_s: float, dt_s: float) -> None:
@@ -630,21 +661,22 @@ class FireHazard(Hazard):
         """The first crew reaches building ``b`` with its tank.
 
         If the tank lasts the whole suppression, or a hydrant within hose
-        reach is hooked up before the tank runs dry, the attack is as without
-        water limits.  A hook-up after the tank ran dry leaves a gap without
+        reach (in service, on a street the fire has not closed:
+        :meth:`_hose_now`) is hooked up before the tank runs dry, the attack
+        is as without water limits.  A hook-up after the tank ran dry leaves a gap without
         water: the fire is out that much later.  With no hydrant in reach the
         tank holds the spread while it lasts; then the fire spreads again
         until a second engine (requested now) brings water, and is out
         ``suppression - tank time`` after it arrives.
         """
         water = self.cfg.water
-        assert water is not None and self._hose_m is not None
+        assert water is not None
         supp = float(self.cfg.suppression)
         tank_s = water.tank_s
         if tank_s >= supp:
             self.model.attack(b, t_arrive_s, supp, t_s)
             return
-        hose = float(self._hose_m[b])
+        hose = self._hose_now(b)
         if hose <= water.hose_reach_m:
             self.water_counts["hydrant_hookups"] += 1
             hookup_s = float(water.hookup) + hose / water.lay_speed_mps

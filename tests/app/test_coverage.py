@@ -173,3 +173,23 @@ def test_a_city_without_stations_is_covered_nowhere(tmp_path, capsys):
     table = pd.read_csv(tmp_path / "out" / "stations_compliance.csv")
     assert table.empty
     assert not (tmp_path / "out" / "plots" / "stations_compliance.png").exists()
+
+
+def test_hydrants_on_a_street_the_fire_closed_are_unusable(tmp_path):
+    from citysim.app.coverage import hydrants_usable_at, model_at
+    from citysim.rng import world_streams
+    from citysim.world.builder import build_world
+    from tests.hazards.test_fire import ONE_HOUSE, scenario
+
+    # the house is fully involved at 465 s and closes the street in front (y = 100)
+    text = ONE_HOUSE + ("hydrants: [{id: A, location: {x: 50, y: 100}},"
+                        " {id: B, location: {x: 0, y: 140}}]\n")
+    s = scenario(tmp_path, text)
+    world = build_world(s, world_streams(int(s.run.seed)))
+    assert hydrants_usable_at(model_at(s, world, 300.0)).tolist() == [True, True]
+    assert hydrants_usable_at(model_at(s, world, 600.0)).tolist() == [False, True]
+    assert hydrants_usable_at(model_at(s, world, 2400.0)).tolist() == [True, True]  # out
+    run = run_coverage(s, at_s=600.0)
+    assert run.report["hydrants_usable"] == 1
+    assert run.report["hydrant_street_fraction"] < run_coverage(s).report[
+        "hydrant_street_fraction"]
