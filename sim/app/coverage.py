@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from citysim.analysis.compliance import station_compliance
+from citysim.analysis.compliance import compliance_sources, station_compliance
 from citysim.analysis.coverage import Coverage, coverage_nodes, coverage_report, station_coverage
 from citysim.analysis.hydrants import HydrantCoverage, hydrant_coverage
 from citysim.io.atomic import replace_folder, write_json, write_parquet
@@ -209,12 +209,24 @@ def run_coverage(
     report = coverage_report(cov, at_s=at, provenance=prov)
     if hyd is not None:
         report = _with_hydrants(report, hyd)
-    compliance = station_compliance(world.stations, cov, hyd, world.network)
+    minimum = scenario.response.min_fire_vehicles.model_dump()
+    compliance = station_compliance(world.stations, cov, hyd, world.network,
+                                    min_vehicles=minimum)
+    report = _with_sources(report, compliance_sources(standard, minimum))
     run = CoverageRun(world=world, coverage=cov, at_s=at, report=report, hydrants=hyd,
                       compliance=compliance)
     if out_dir is not None:
         replace_folder(Path(out_dir), lambda folder: write_coverage(run, folder))
     return run
+
+
+def _with_sources(report: dict[str, Any], sources: dict[str, Any]) -> dict[str, Any]:
+    """``coverage.json`` with ``compliance_sources`` before the per-station rows."""
+    out = {k: v for k, v in report.items() if k not in ("stations", "provenance")}
+    out["compliance_sources"] = sources
+    out["stations"] = report["stations"]
+    out["provenance"] = report["provenance"]
+    return out
 
 
 def _with_hydrants(report: dict[str, Any], hyd: HydrantCoverage) -> dict[str, Any]:

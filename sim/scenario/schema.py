@@ -74,6 +74,7 @@ __all__ = [
     "City",
     "Drill",
     "DrillInject",
+    "MinFireVehicles",
     "ModeShare",
     "Network",
     "Outputs",
@@ -776,6 +777,38 @@ class OutOfService(ConfigModel):
     until: Duration | None = None
 
 
+class MinFireVehicles(ConfigModel):
+    """Fewest fire vehicles a station of each 建标152-2017 class holds.
+
+    Fire vehicles are engines, ladders, rescue and hazmat units (ambulances
+    are not).  ``stations_compliance.csv`` judges each station against the
+    minimum of its class, and a station without a declared class gets the
+    highest class whose minimum it meets.  The defaults (5 / 2 / 2) are an
+    **assumption, not confirmed from the standard**: secondary summaries give
+    5-7 (一级) and 2-4 (二级) vehicles for 建标152 without naming the
+    edition or table, an earlier edition 4-5 and 2-3, and none a figure for
+    the small station (docs/fire-protection.md, "Where the numbers come
+    from").  Each must be at least the next class's.
+
+    Attributes
+    ----------
+    class_1, class_2, small
+        Fewest fire vehicles of a class-1 (一级), class-2 (二级) and small
+        (小型) 普通消防站; defaults 5, 2, 2.
+    """
+
+    class_1: NonNegInt = 5
+    class_2: NonNegInt = 2
+    small: NonNegInt = 2
+
+    @model_validator(mode="after")
+    def _ordered(self) -> MinFireVehicles:
+        if not self.class_1 >= self.class_2 >= self.small:
+            raise ValueError("expected class_1 >= class_2 >= small, got "
+                             f"{self.class_1}, {self.class_2}, {self.small}")
+        return self
+
+
 class Response(ConfigModel):
     """Fire and rescue response.
 
@@ -799,6 +832,10 @@ class Response(ConfigModel):
         Speed of rescue units (boats, high-clearance trucks) on roads a
         hazard closed (m/s); default 1.5 (a boat or wading team in urban
         floodwater). 0: they keep to open roads like every other unit.
+    min_fire_vehicles
+        Fewest fire vehicles by station class (:class:`MinFireVehicles`),
+        judged in ``stations_compliance.csv``; default 5 / 2 / 2, an
+        assumption, not confirmed from 建标152-2017.
     """
 
     dispatch: Literal["closest_available"] = "closest_available"
@@ -810,6 +847,7 @@ class Response(ConfigModel):
     when_all_busy: Literal["queue", "lost"] = "queue"
     out_of_service: tuple[OutOfService, ...] = ()
     rescue_speed_closed_mps: NonNegFloat = 1.5
+    min_fire_vehicles: MinFireVehicles = MinFireVehicles()
 
     @model_serializer(mode="wrap")
     def _own_keys(self, handler: Any) -> Any:
@@ -818,6 +856,8 @@ class Response(ConfigModel):
             out.pop("out_of_service", None)
         if self.rescue_speed_closed_mps == 1.5:
             out.pop("rescue_speed_closed_mps", None)
+        if self.min_fire_vehicles == MinFireVehicles():
+            out.pop("min_fire_vehicles", None)
         return out
 
     @model_validator(mode="after")

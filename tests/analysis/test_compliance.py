@@ -55,3 +55,34 @@ def test_too_few_vehicles_and_a_hydrant_gap_are_not_met(tmp_path):
     _, full = _table(tmp_path, "", "hydrants: {synthetic: {spacing_m: 120}}\n")
     assert full["hydrant_street_fraction"] == pytest.approx(1.0)
     assert full["hydrants_met"]
+
+
+def test_the_vehicle_minimums_are_a_scenario_parameter(tmp_path):
+    # 3 fire vehicles: class 2 under the default minimums (5 / 2 / 2) ...
+    run, row = _table(tmp_path)
+    sources = run.report["compliance_sources"]
+    assert sources["min_vehicles"] == {"value": MIN_VEHICLES, "confirmed": False,
+                                       "source": sources["min_vehicles"]["source"]}
+    assert "assumption" in sources["min_vehicles"]["source"]
+    assert sources["area_limit_km2"]["confirmed"] and sources["standard_s"]["confirmed"]
+    assert row["class"] == "class_2" and row["min_vehicles"] == 2
+    # ... class 1 when the scenario says a class-1 station needs only 3
+    tail = "response: {min_fire_vehicles: {class_1: 3, class_2: 2, small: 1}}\n"
+    run, row = _table(tmp_path, "", tail)
+    assert row["class"] == "class_1" and row["min_vehicles"] == 3 and row["vehicles_met"]
+    assert row["area_limit_km2"] == 7.0
+    assert run.report["compliance_sources"]["min_vehicles"]["value"] == {
+        "class_1": 3, "class_2": 2, "small": 1}
+    _, declared = _table(tmp_path, ", class: small", tail)
+    assert declared["min_vehicles"] == 1 and declared["vehicles_met"]
+
+
+def test_vehicle_minimums_out_of_order_are_refused(tmp_path):
+    from citysim.errors import ScenarioError
+
+    tail = "response: {min_fire_vehicles: {class_1: 2, class_2: 4}}\n"
+    with pytest.raises(ScenarioError) as info:
+        load_scenario_text(CITY % "" + tail, base_dir=tmp_path)
+    (problem,) = info.value.problems
+    assert problem.path.startswith("response.min_fire_vehicles")
+    assert "class_1 >= class_2 >= small" in problem.message
