@@ -80,7 +80,10 @@ __all__ = [
 ]
 
 AREA_LIMITS_KM2: dict[str, float] = {"class_1": 7.0, "class_2": 4.0, "small": 2.0}
-"""Largest district area by station class, China 建标152-2017 (MODELS.md)."""
+"""Largest district area by station class (km²): 建标152-2017 第十四条, "设在城市的消防站，
+一级站不宜大于7km²，二级站不宜大于4km²，小型站不宜大于2km²" (and at most 15 km² for a
+普通站 on the urban fringe, not modelled); GB 51080-2015 §4.1.3 gives the 7 km² for
+普通消防站.  Confirmed from reproductions of the texts (docs/fire-protection.md)."""
 AREA_LIMIT_KM2 = AREA_LIMITS_KM2["class_1"]
 """The limit each station's district is checked against (the scenario gives no class)."""
 RASTER_CELLS = 400

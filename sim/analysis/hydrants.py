@@ -1,7 +1,8 @@
 """Hydrant coverage: which streets and buildings a hose from a hydrant reaches.
 
-GB 50974-2014 (§7.2.5) asks for municipal hydrants along the streets at most
-120 m apart, each protecting at most 150 m around it (MODELS.md, "Hydrants").
+GB 50974-2014 (§7.2, 市政消火栓: "市政消火栓的保护半径不应超过150m，间距不应大于
+120m") asks for municipal hydrants along the streets at most 120 m apart, each
+protecting at most 150 m around it (MODELS.md, "Hydrants"; docs/fire-protection.md).
 The hose is laid on the ground along the streets, not through the blocks, so
 the 150 m are measured **along the street network**:
 
@@ -62,9 +63,11 @@ __all__ = [
 ]
 
 HYDRANT_RADIUS_M = 150.0
-"""Protection radius of a municipal hydrant along the streets (m), GB 50974-2014 §7.2.5."""
+"""Protection radius of a municipal hydrant along the streets (m): GB 50974-2014 §7.2
+(clause 7.2.5 as we recall its number; the wording is confirmed from reproductions)."""
 HYDRANT_SPACING_M = 120.0
-"""Largest spacing of municipal hydrants along a street (m), GB 50974-2014 §7.2.5."""
+"""Largest spacing of municipal hydrants along a street (m): GB 50974-2014 §7.2, the
+same clause as :data:`HYDRANT_RADIUS_M`."""
 _EPS_M = 1e-9
 """Stands for a zero length in the sparse graph (explicit zeros would be dropped)."""
 

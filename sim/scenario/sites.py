@@ -256,8 +256,10 @@ class CandidateStation(Site):
 
 
 HYDRANT_FLOW_L_S = 15.0
-"""Default flow of a municipal hydrant (L/s): GB 50974-2014 sizes each outdoor
-hydrant at 10-15 L/s (recalled, not checked against the text: an assumption)."""
+"""Default flow of a municipal hydrant (L/s): GB 50974-2014 §7.2 (clause 7.2.8 as we
+recall its number) asks that in a fire the hydraulically least favourable municipal hydrant
+deliver at least 15 L/s at 0.10 MPa (wording confirmed from reproductions); the older
+GB 50016 rule sized each outdoor hydrant at 10-15 L/s.  The default is that minimum."""
 
 
 class Hydrant(Site):
@@ -283,7 +285,7 @@ class HydrantSpacing(ConfigModel):
     ----------
     spacing_m
         Distance between consecutive hydrants along a street (m); GB 50974-2014
-        §7.2.5 asks for at most 120 m.
+        §7.2 asks for at most 120 m.
     flow_l_s
         Flow of each (L/s).
     """

@@ -66,25 +66,34 @@ class BurnDuration(ConfigModel):
 class FireWater(ConfigModel):
     """Water on the fireground: the engine's tank, the attack flow, the hose to a hydrant.
 
-    Every value is an assumption exposed as a parameter: MODELS.md gives an
-    engine's tank as "typically 2-8 m³" and an attack as "about 10-40 L/s",
-    both marked (check), and no primary source was consulted for them.
+    Every value is an assumption, not confirmed from a standard, exposed as a
+    parameter (docs/fire-protection.md, "Where the numbers come from"):
+    no Chinese standard for an engine's tank was found; NFPA 1901 (as
+    summarised, not read) asks a pumper for at least 300 gal (1.14 m³); a
+    straight-stream nozzle QZ3.5/7.5 is rated 7.5 L/s (its type code, as
+    reproduced), so two lines give 15 L/s.
 
     Attributes
     ----------
     tank_m3
-        Water the first engine carries (m³); default 2.
+        Water the first engine carries (m³); default 2 (an assumption: above
+        NFPA 1901's 1.14 m³ pumper minimum, at the small end of the 2-8 m³
+        MODELS.md gives).
     flow_l_s
-        Attack flow (L/s); default 15 (one municipal hydrant's flow, GB
-        50974-2014).  The tank lasts ``1000 tank_m3 / flow_l_s`` seconds.
+        Attack flow (L/s); default 15 (an assumption: two 7.5 L/s lines,
+        and the 15 L/s GB 50974-2014 §7.2 asks of the least favourable
+        municipal hydrant, so a hook-up sustains it).  The tank lasts
+        ``1000 tank_m3 / flow_l_s`` seconds.
     hose_reach_m
         Longest hose the crew lays along the streets to a hydrant (m);
-        default 150 (the hydrant protection radius of GB 50974-2014).
+        default 150 (the hydrant protection radius of GB 50974-2014 §7.2,
+        confirmed; that the crew lays no more is an assumption).
     hookup
-        Time to connect to a hydrant before any hose is laid (s); default 60.
+        Time to connect to a hydrant before any hose is laid (s); default 60
+        (an assumption).
     lay_speed_mps
-        Speed of laying hose along the street (m/s); default 1.  The hook-up
-        takes ``hookup + hose length / lay_speed_mps``.
+        Speed of laying hose along the street (m/s); default 1 (an
+        assumption).  The hook-up takes ``hookup + hose length / lay_speed_mps``.
     """
 
     tank_m3: PosFloat = 2.0
