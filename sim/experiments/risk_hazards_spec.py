@@ -49,7 +49,7 @@ from citysim.scenario.base import (
     raise_errors,
     rebuild_error,
 )
-from citysim.scenario.durations import PositiveDuration
+from citysim.scenario.durations import Duration, PositiveDuration
 from citysim.scenario.hazards.fire import FireConfig
 from citysim.scenario.hazards.flood import FloodConfig
 from citysim.scenario.series import NonNegativeSeries
@@ -204,7 +204,7 @@ class FloodRisk(ConfigModel):
     duration: PositiveDuration = 7200.0
     step: PositiveDuration = 300.0
     peak_ratio: Annotated[float, Gt(0.0), Lt(1.0)] = 0.4
-    after: NonNegFloat = 3600.0
+    after: Duration = 3600.0
     dt: PositiveDuration = 60.0
     exposure_depth_m: PosFloat = 0.15
     hazard: dict[str, Any] = {}
