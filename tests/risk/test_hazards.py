@@ -202,3 +202,35 @@ def test_a_flood_without_terrain_exits_2(tmp_path, capsys):
     path = _risk(tmp_path, "dry", flood={"formula": ZHENGZHOU, "return_periods": [2]})
     assert main(["risk", str(path)]) == 2
     assert "city.terrain" in capsys.readouterr().err
+
+
+def test_white_paper_has_flood_and_fire_with_computed_advice(tmp_path):
+    from citysim.report.white_paper import white_paper_html
+    from tests.report.browser import open_page
+
+    _city(tmp_path, FLAT, buildings=True)
+    storms = [{"return_period_years": t, "rain_mm_h": [[0, mm * 2.0], [1800, 0]]}
+              for t, mm in ((10, 100.0), (50, 300.0))]
+    path = _risk(tmp_path, "both", flood={"storms": storms, "after": "10min", "dt": "5min",
+                                          "hazard": {"drainage_mm_h": 0}},
+                 fire={"samples": 2, "duration": "40min",
+                       "hazard": {"call_delay": "10min", "wind": {"speed_mps": 5,
+                                                                  "from_deg": 270}}})
+    out = run_risk(path).out_dir
+    districts = pd.read_csv(out / "fire_by_district.csv")
+    worst = districts.loc[districts["expected_buildings_lost_per_year"].idxmax()]
+    storms = pd.read_csv(out / "flood_storms.csv")
+    top = storms.loc[storms["persons_exposed_per_year"].idxmax(), "return_period_years"]
+    assert top == 50  # 0.1 m in the 10-year storm exposes nobody, 0.3 m everybody
+    for lang, fire_word, storm in (("en", "loses most buildings", f"The {top:g}-year storm"),
+                                   ("zh", "辖区火灾损失最大", f"{top:g} 年一遇暴雨对受淹")):
+        text = white_paper_html(out, lang)
+        advice = text.split('<section id="advice">', 1)[1].split("</section>", 1)[0]
+        line = next(li for li in advice.split("<li>") if fire_word in li)
+        assert f"({worst['district']})" in line or f"（{worst['district']}）" in line
+        assert storm in advice
+        assert 'id="flood"' in text and 'id="fire"' in text
+    assert main(["report", str(out), "--lang", "en"]) == 0
+    check = open_page(out / "white_paper_en.html", tmp_path)
+    # the risk map, the F-N curve, a hazard map per storm and the fire map
+    assert check.loaded and check.images == 5 and check.broken == 0, check
