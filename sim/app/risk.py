@@ -37,9 +37,9 @@ from matplotlib.figure import Figure
 
 from citysim.errors import Problem, ScenarioError
 from citysim.experiments.risk_spec import RiskExperiment
+from citysim.experiments.runs import world_of
 from citysim.experiments.spec import load_experiment
 from citysim.io.atomic import write_atomic, write_json
-from citysim.experiments.runs import world_of
 from citysim.io.geotiff import write_geotiff
 from citysim.io.risk_hazard_layers import write_waterlogging_layers
 from citysim.io.risk_layers import write_risk_layers
