@@ -47,7 +47,7 @@ from citysim.plots.risk import plot_fn_curve, plot_individual_risk
 from citysim.plots.risk_hazards import plot_fire_districts, plot_flood_depth
 from citysim.risk import RiskResult, assess
 from citysim.risk.dynamic import add_dynamic
-from citysim.risk.hazards import HazardResult, assess_hazards, with_hazard_rows
+from citysim.risk.hazards import HazardResult, assess_hazards, check_city, with_hazard_rows
 from citysim.risk.qra import IR_CONTOURS, NL_SOCIETAL, locate
 from citysim.scenario import Scenario, load_scenario
 from citysim.world.builder import World
@@ -103,6 +103,7 @@ def check(experiment: RiskExperiment | PathLike) -> RiskExperiment:
     exp = load(experiment)
     _, world = _city(exp)
     locate(exp, world)
+    check_city(exp, world)
     return exp
 
 

@@ -29,11 +29,12 @@ from typing import Any
 
 import pandas as pd
 
+from citysim.errors import Problem, ScenarioError
 from citysim.experiments.risk_spec import RiskExperiment
 from citysim.risk.fire import FireResult, assess_fire
 from citysim.risk.flood import FloodResult, assess_flood
 
-__all__ = ["HAZARD_COLUMNS", "HazardResult", "assess_hazards", "inventory_rows",
+__all__ = ["HAZARD_COLUMNS", "HazardResult", "assess_hazards", "check_city", "inventory_rows",
            "with_hazard_rows"]
 
 HAZARD_COLUMNS = ("persons_exposed_per_year", "buildings_lost_per_year")
@@ -57,9 +58,29 @@ class HazardResult:
         return out
 
 
+def check_city(exp: RiskExperiment, world: Any) -> None:
+    """Refuse a ``flood:`` without the base city's terrain, a ``fire:`` without its buildings.
+
+    Raises
+    ------
+    ScenarioError
+        Every such problem, at ``flood`` / ``fire``.
+    """
+    problems = []
+    if exp.flood is not None and world.terrain is None:
+        problems.append(Problem("flood", "missing: a flood needs the base scenario's "
+                                         "city.terrain"))
+    if exp.fire is not None and world.buildings is None:
+        problems.append(Problem("fire", "missing: fire risk needs the base scenario's "
+                                        "city.buildings"))
+    if problems:
+        raise ScenarioError(problems, source=exp.source_file)
+
+
 def assess_hazards(exp: RiskExperiment, world: Any, seed: int, runs_dir: Path, *,
                    workers: int | None = 0, scheduler: str | None = None) -> HazardResult:
     """Run the ``flood:`` and ``fire:`` sections of ``exp`` over the built base city."""
+    check_city(exp, world)
     flood = assess_flood(exp.flood, world, seed) if exp.flood is not None else None
     fire = (assess_fire(exp.fire, Path(exp.base), world, seed, runs_dir, workers=workers,
                         scheduler=scheduler) if exp.fire is not None else None)
