@@ -222,7 +222,7 @@ def _write_hazards(hazards: HazardResult, result: RiskResult, world: object, fol
         tables |= {"fire_by_district.csv": fire.districts, "fire_strata.csv": fire.strata,
                    "fire_ignitions.csv": fire.ignitions}
         figures["fire_by_district.png"] = plot_fire_districts(
-            world, fire.district_of_building, fire.districts,
+            world, fire.district_of_building, fire.districts, fire.ignitions,
             title=f"{name}: expected buildings lost to fire per year")
     if flood is not None or fire is not None:
         tables["risk_inventory.csv"] = with_hazard_rows(result.inventory, hazards)

@@ -15,6 +15,7 @@ tables, and a section each.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -52,9 +53,9 @@ TEXT: dict[str, dict[str, str]] = {
         "advice_point": "The worst waterlogging point is {name} at ({x}, {y}) m: {depth} m of "
                         "water in the {t}-year storm, waterlogged from the {first}-year storm "
                         "on; drain it first.",
-        "advice_fire": "{name} ({id}) loses most buildings to fire: {loss} per year ({share} "
-                       "of the city's), {per} per ignition; a stronger first response there "
-                       "(one more engine, a faster call) lowers the loss most.",
+        "advice_fire": "{name} ({id}) loses most buildings to fire: {loss}{se} per year "
+                       "({share} of the city's), {per} per ignition; a stronger first response "
+                       "there (one more engine, a faster call) lowers the loss most.",
     },
     "zh": {
         "eae": "每年预期受淹人数（住处积水 ≥ {d} 米）",
@@ -71,7 +72,7 @@ TEXT: dict[str, dict[str, str]] = {
         "advice_storm": "{t} 年一遇暴雨对受淹人数贡献最大：占每年 {eae} 人中的 {share}。",
         "advice_point": "最严重的积水点为 {name}（{x}, {y} 米）：{t} 年一遇暴雨时积水 {depth} 米，"
                         "自 {first} 年一遇暴雨起即积水；应优先治理。",
-        "advice_fire": "{name}（{id}）辖区火灾损失最大：每年 {loss} 栋（占全市的 {share}），"
+        "advice_fire": "{name}（{id}）辖区火灾损失最大：每年 {loss}{se} 栋（占全市的 {share}），"
                        "每次起火 {per} 栋；加强该辖区的首批出动力量（增加一辆消防车、"
                        "缩短报警时间）降低损失最多。",
     },
@@ -112,6 +113,15 @@ def _first_waterlogged(folder: Path, storms: pd.DataFrame, name: str) -> float |
     return None
 
 
+def _plus_minus(se: Any) -> str:
+    """`` ± se`` (the sampling error), or nothing when it is unknown."""
+    try:
+        value = float(se)
+    except (TypeError, ValueError):
+        return ""
+    return f" ± {value:.3g}" if math.isfinite(value) else ""  # NaN: one ignition per stratum
+
+
 def hazard_advice(folder: Path, lang: str) -> list[str]:
     """Recommendations computed from the flood and fire tables (module doc)."""
     t = TEXT[lang]
@@ -141,6 +151,7 @@ def hazard_advice(folder: Path, lang: str) -> list[str]:
             items.append(t["advice_fire"].format(
                 name=top["name"], id=top["district"],
                 loss=f"{float(top['expected_buildings_lost_per_year']):.3g}",
+                se=_plus_minus(top.get("standard_error_per_year", "")),
                 share=f"{100.0 * float(top['share_of_total']):.0f} %",
                 per=f"{float(top['buildings_lost_per_ignition']):.3g}"))
     return items

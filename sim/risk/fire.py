@@ -28,7 +28,10 @@ and year.
 - **Expected buildings lost per year** of district ``d``: ``sum_c F_dc
   Lhat_dc``, with ``Lhat_dc = sum_s lambda_s L_s / sum_s lambda_s`` over
   the sampled ignitions (the plain mean when the rate is per building). The
-  loss is booked to the district where the fire starts. It is linear in the
+  loss is booked to the district where the fire starts. Its sampling error
+  is ``sqrt(sum_c (F_dc s_dc)^2 / k_dc)`` with ``s_dc`` the standard deviation
+  of the ``k_dc`` sampled losses (NaN with one ignition per stratum;
+  unweighted, so approximate for per-m² rates). It is linear in the
   frequencies: scaling every rate by ``k`` scales it by ``k`` exactly (a
   test checks it).
 
@@ -154,7 +157,7 @@ class FireResult:
         One row per district with buildings at risk, largest expected loss
         first: ``district, name, buildings, ignitions_per_year,
         ignitions_simulated, buildings_lost_per_ignition,
-        expected_buildings_lost_per_year, share_of_total``.
+        expected_buildings_lost_per_year, share_of_total, standard_error_per_year``.
     strata
         The same by district and class (``structure``).
     ignitions
@@ -216,7 +219,7 @@ def assess_fire(fire: FireRisk, base: Path, world: Any, seed: int, runs_dir: Pat
     weighted = drawn.assign(wl=drawn["ignitions_per_year"] * drawn["buildings_lost"])
     by = weighted.groupby(["district", "structure"], sort=False).agg(
         ignitions_simulated=("building", "size"), wl=("wl", "sum"),
-        w=("ignitions_per_year", "sum"))
+        w=("ignitions_per_year", "sum"), sd=("buildings_lost", "std"))
     keys = list(zip(strata["district"], strata["structure"], strict=True))
     per_ignition = [float(by.loc[k, "wl"] / by.loc[k, "w"]) if by.loc[k, "w"] > 0 else 0.0
                     for k in keys]
@@ -224,19 +227,27 @@ def assess_fire(fire: FireRisk, base: Path, world: Any, seed: int, runs_dir: Pat
     strata["buildings_lost_per_ignition"] = per_ignition
     strata["expected_buildings_lost_per_year"] = strata["ignitions_per_year"] * np.asarray(
         per_ignition)
+    # sampling error: F_dc sd(L) / sqrt(k), NaN with one ignition (unweighted sd: approximate
+    # for per-m² rates)
+    strata["standard_error_per_year"] = [
+        float(f * by.loc[k, "sd"] / np.sqrt(by.loc[k, "ignitions_simulated"]))
+        for f, k in zip(strata["ignitions_per_year"], keys, strict=True)]
     total = float(strata["expected_buildings_lost_per_year"].sum())
     districts = (strata.groupby(["district", "name"], sort=False)
                  .agg(buildings=("buildings", "sum"),
                       ignitions_per_year=("ignitions_per_year", "sum"),
                       ignitions_simulated=("ignitions_simulated", "sum"),
                       expected_buildings_lost_per_year=("expected_buildings_lost_per_year",
-                                                        "sum"))
+                                                        "sum"),
+                      standard_error_per_year=("standard_error_per_year",
+                                               lambda se: float(np.sqrt((se ** 2).sum(
+                                                   min_count=1)))))
                  .reset_index())
     districts.insert(5, "buildings_lost_per_ignition",
                      districts["expected_buildings_lost_per_year"]
                      / districts["ignitions_per_year"])
-    districts["share_of_total"] = (districts["expected_buildings_lost_per_year"] / total
-                                   if total > 0 else 0.0)
+    districts.insert(7, "share_of_total", districts["expected_buildings_lost_per_year"] / total
+                     if total > 0 else 0.0)
     districts = districts.sort_values("expected_buildings_lost_per_year", ascending=False,
                                       kind="stable").reset_index(drop=True)
     summary = {
