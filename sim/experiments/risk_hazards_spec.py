@@ -153,12 +153,21 @@ class DesignStorm(ConfigModel):
     return_period_years
         ``T`` (years, at least 1); its annual exceedance probability is ``1/T``.
     rain_mm_h
-        The rain over time (mm/h), a step series as a flood's ``rain_mm_h``;
-        it should end with 0 (the last value holds for ever).
+        The rain over time (mm/h), a step series as a flood's ``rain_mm_h``,
+        ending with 0 (the last value holds for ever).
     """
 
     return_period_years: ReturnPeriod
     rain_mm_h: NonNegativeSeries
+
+    @model_validator(mode="after")
+    def _stops(self) -> DesignStorm:
+        if self.rain_mm_h.value[-1] != 0.0:
+            raise_errors("DesignStorm", [line_error(
+                ("rain_mm_h",), f"expected the rain to stop: a last pair [t, 0] (the last value "
+                                f"holds for ever), got {self.rain_mm_h.value[-1]:g} mm/h at the "
+                                f"end")])
+        return self
 
 
 class FloodRisk(ConfigModel):

@@ -166,6 +166,10 @@ def test_expected_fire_loss_scales_linearly_with_ignition_frequency(tmp_path):
     assert (result.ignitions["buildings_lost"] >= 1).all()  # the ignited building itself
     assert result.ignitions["buildings_lost"].max() > 1  # a fire that spread: not trivial
     pd.testing.assert_series_equal(tripled, 3 * base, rtol=1e-12)
+    # per m² of footprint: the same when it gives every (12 m x 12 m) building the same rate
+    per_m2, _ = loss([{"structure": "wood", "per_m2_per_year": 1e-3 / 144.0},
+                      {"structure": "fire_resistant", "per_m2_per_year": 5e-4 / 144.0}])
+    pd.testing.assert_series_equal(per_m2, base, rtol=1e-9)
     # by hand: F_dc x the mean loss of the district's sampled ignitions of that class
     ign = result.ignitions
     strata = result.strata.set_index(["district", "structure"])
@@ -180,9 +184,11 @@ def test_expected_fire_loss_scales_linearly_with_ignition_frequency(tmp_path):
     ({"flood": {"formula": {**ZHENGZHOU, "n": 1.2}}}, "flood.formula.n"),
     ({"flood": {"formula": ZHENGZHOU, "hazard": {"drainage_mm_h": -1}}},
      "flood.hazard.drainage_mm_h"),
-    ({"flood": {"storms": [{"return_period_years": 10, "rain_mm_h": [[0, 50]]}],
+    ({"flood": {"storms": [{"return_period_years": 10, "rain_mm_h": [[0, 50], [600, 0]]}],
                 "hazard": {"rain_mm_h": 5}}}, "flood.hazard.rain_mm_h"),
     ({"flood": {"return_periods": [10]}}, "flood.formula"),
+    ({"flood": {"storms": [{"return_period_years": 10, "rain_mm_h": [[0, 50]]}]}},
+     "flood.storms[0].rain_mm_h"),
     ({"fire": {"ignitions": [{"structure": "noncombustible", "per_building_per_year": 1e-3}]}},
      "fire.ignitions[0].structure"),
     ({"fire": {"ignitions": [{"structure": "wood"}]}}, "fire.ignitions[0].per_building_per_year"),
