@@ -39,9 +39,12 @@ STATIONS = [{"id": "F1", "name": "South-west", "location": {"x": 100, "y": 100},
              "units": {"engine": 1}}]
 
 
-def _city(folder: Path, terrain: dict, *, buildings: bool = False) -> Path:
+def _city(folder: Path, terrain: dict, *, buildings: bool = False,
+          origin: dict | None = None) -> Path:
     city = copy.deepcopy(CITY)
     city["city"]["terrain"] = terrain
+    if origin is not None:
+        city["city"]["origin"] = origin
     if buildings:
         city["city"]["buildings"] = {"synthetic": {"density": 0.7, "footprint_m": 12,
                                                    "gap_m": 3}}
@@ -214,7 +217,7 @@ def test_white_paper_has_flood_and_fire_with_computed_advice(tmp_path):
     from citysim.report.white_paper import white_paper_html
     from tests.report.browser import open_page
 
-    _city(tmp_path, FLAT, buildings=True)
+    _city(tmp_path, FLAT, buildings=True, origin={"lon": 113.6, "lat": 34.7})
     storms = [{"return_period_years": t, "rain_mm_h": [[0, mm * 2.0], [1800, 0]]}
               for t, mm in ((10, 100.0), (50, 300.0))]
     path = _risk(tmp_path, "both", flood={"storms": storms, "after": "10min", "dt": "5min",
@@ -223,6 +226,13 @@ def test_white_paper_has_flood_and_fire_with_computed_advice(tmp_path):
                        "hazard": {"call_delay": "10min", "wind": {"speed_mps": 5,
                                                                   "from_deg": 270}}})
     out = run_risk(path).out_dir
+    # waterlogging points on the map: every street of the flat city has 0.3 m in the 50-year
+    # storm, none 0.15 m in the 10-year one (0.1 m)
+    points = json.loads((out / "gis" / "waterlogging_T50.geojson").read_text())["features"]
+    assert len(points) == len(pd.read_csv(out / "flood" / "waterlogging_T50.csv")) > 0
+    lon, lat = points[0]["geometry"]["coordinates"]
+    assert abs(lon - 113.6) < 0.02 and abs(lat - 34.7) < 0.02
+    assert json.loads((out / "gis" / "waterlogging_T10.geojson").read_text())["features"] == []
     districts = pd.read_csv(out / "fire_by_district.csv")
     worst = districts.loc[districts["expected_buildings_lost_per_year"].idxmax()]
     storms = pd.read_csv(out / "flood_storms.csv")
