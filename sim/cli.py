@@ -369,6 +369,11 @@ def _risk(args: argparse.Namespace) -> int:
           f"PLL {s['pll_per_year']:.3g} deaths/yr, highest individual risk "
           f"{s['max_individual_risk_per_year']:.3g} /yr, {s['places_breaking_criterion']} "
           f"place(s) breaking their criterion; results in {outcome.out_dir}")
+    if "flood_expected_persons_exposed_per_year" in s:
+        print(f"  flood: {s['flood_expected_persons_exposed_per_year']:.3g} persons exposed/yr")
+    if "fire_expected_buildings_lost_per_year" in s:
+        print(f"  fire: {s['fire_expected_buildings_lost_per_year']:.3g} buildings lost/yr, most "
+              f"in district {s['fire_worst_district']}")
     return EXIT_OK
 
 

@@ -14,33 +14,43 @@ the result folder (``out``, default ``results/<file name>``):
 - ``places.csv`` (places against their criterion), ``events.csv`` (every
   event: frequency and deaths) and ``risk_summary.json``;
 - ``gis/`` when the city has a geographic frame: contours, sources and
-  places as GeoJSON (:mod:`citysim.io.risk_layers`).
+  places as GeoJSON (:mod:`citysim.io.risk_layers`);
+- with ``flood:`` (:mod:`citysim.risk.flood`): ``flood_storms.csv``,
+  ``flood_hyetographs.csv`` and, per return period ``T``,
+  ``flood/max_depth_T<T>.tif/png``, ``flood/waterlogging_T<T>.csv`` and
+  ``gis/waterlogging_T<T>.geojson``; with ``fire:`` (:mod:`citysim.risk.fire`):
+  ``fire_by_district.csv/png``, ``fire_strata.csv``, ``fire_ignitions.csv``;
+  both add rows to ``risk_inventory.csv`` (:mod:`citysim.risk.hazards`).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
 from citysim.errors import Problem, ScenarioError
 from citysim.experiments.risk_spec import RiskExperiment
+from citysim.experiments.runs import world_of
 from citysim.experiments.spec import load_experiment
 from citysim.io.atomic import write_atomic, write_json
 from citysim.io.geotiff import write_geotiff
+from citysim.io.risk_hazard_layers import write_waterlogging_layers
 from citysim.io.risk_layers import write_risk_layers
 from citysim.plots.risk import plot_fn_curve, plot_individual_risk
+from citysim.plots.risk_hazards import plot_fire_districts, plot_flood_depth
 from citysim.risk import RiskResult, assess
 from citysim.risk.dynamic import add_dynamic
+from citysim.risk.hazards import HazardResult, assess_hazards, check_city, with_hazard_rows
 from citysim.risk.qra import IR_CONTOURS, NL_SOCIETAL, locate
-from citysim.rng import world_streams
 from citysim.scenario import Scenario, load_scenario
-from citysim.world.builder import World, build_world
+from citysim.world.builder import World
 
 __all__ = ["RiskOutcome", "check", "is_risk_file", "load", "run_risk", "without_sites"]
 
@@ -53,6 +63,7 @@ class RiskOutcome:
 
     result: RiskResult
     out_dir: Path
+    hazards: HazardResult = field(default_factory=HazardResult)
 
 
 def load(experiment: RiskExperiment | PathLike) -> RiskExperiment:
@@ -92,12 +103,13 @@ def check(experiment: RiskExperiment | PathLike) -> RiskExperiment:
     exp = load(experiment)
     _, world = _city(exp)
     locate(exp, world)
+    check_city(exp, world)
     return exp
 
 
 def _city(exp: RiskExperiment) -> tuple[Scenario, World]:
     scenario = load_scenario(exp.base)
-    return scenario, build_world(scenario, world_streams(int(scenario.run.seed)))
+    return scenario, world_of(scenario)  # shared with the runs made in this process
 
 
 def without_sites(exp: RiskExperiment, sites: Sequence[str]) -> RiskExperiment:
@@ -140,7 +152,7 @@ def run_risk(experiment: RiskExperiment | PathLike, *, out: PathLike | None = No
         exp = without_sites(exp, without)
     if workers is not None and workers < 0:
         raise ScenarioError([Problem("--workers", f"expected 0 or more, got {workers}")])
-    _, world = _city(exp)
+    scenario, world = _city(exp)
     result = assess(exp, world)
     result.summary["without"] = list(without)
     name = exp.source_file.stem if exp.source_file is not None else "risk"
@@ -151,8 +163,12 @@ def run_risk(experiment: RiskExperiment | PathLike, *, out: PathLike | None = No
     if exp.mode != "static":
         add_dynamic(exp, result, folder / "runs", workers=0 if workers is None else workers,
                     scheduler=scheduler)
+    hazards = assess_hazards(exp, world, int(scenario.run.seed), folder / "runs",
+                             workers=0 if workers is None else workers, scheduler=scheduler)
+    result.summary.update(hazards.summary)
     _write(result, world, folder, name)
-    return RiskOutcome(result=result, out_dir=folder)
+    _write_hazards(hazards, result, world, folder, name)
+    return RiskOutcome(result=result, out_dir=folder, hazards=hazards)
 
 
 def _write(result: RiskResult, world: object, folder: Path, name: str) -> None:
@@ -180,6 +196,45 @@ def _write(result: RiskResult, world: object, folder: Path, name: str) -> None:
     }
     for file, fig in figures.items():
         write_atomic(folder / file, partial(_png, fig))
+
+
+def _write_hazards(hazards: HazardResult, result: RiskResult, world: object, folder: Path,
+                   name: str) -> None:
+    """The flood and fire outputs (module docstring) and their rows of the inventory."""
+    crs = getattr(world, "crs", None)
+    tables: dict[str, pd.DataFrame] = {}
+    figures: dict[str, Figure] = {}
+    flood, fire = hazards.flood, hazards.fire
+    if flood is not None:
+        tables |= {"flood_storms.csv": flood.storms, "flood_hyetographs.csv": flood.hyetographs}
+        x0, y0, cell = flood.grid
+        for t, depth in flood.max_depth_m.items():
+            label = f"T{t:g}"
+            top = y0 + depth.shape[0] * cell
+            write_atomic(folder / "flood" / f"max_depth_{label}.tif", partial(
+                _geotiff, depth[::-1], x0, top, cell, crs))
+            tables[f"flood/waterlogging_{label}.csv"] = flood.waterlogging[t]
+            figures[f"flood/max_depth_{label}.png"] = plot_flood_depth(
+                world, depth, flood.grid, flood.waterlogging[t],
+                title=f"{name}: deepest water, {t:g}-year storm")
+        write_waterlogging_layers(flood.waterlogging, crs, folder / "gis")
+    if fire is not None:
+        tables |= {"fire_by_district.csv": fire.districts, "fire_strata.csv": fire.strata,
+                   "fire_ignitions.csv": fire.ignitions}
+        figures["fire_by_district.png"] = plot_fire_districts(
+            world, fire.district_of_building, fire.districts, fire.ignitions,
+            title=f"{name}: expected buildings lost to fire per year")
+    if flood is not None or fire is not None:
+        tables["risk_inventory.csv"] = with_hazard_rows(result.inventory, hazards)
+    for file, table in tables.items():
+        write_atomic(folder / file, partial(_csv, table))
+    for file, fig in figures.items():
+        write_atomic(folder / file, partial(_png, fig))
+
+
+def _geotiff(values: np.ndarray, x0_m: float, y_top_m: float, cell_m: float, crs: str | None,
+             path: Path) -> None:
+    write_geotiff(path, values, x0_m, y_top_m, cell_m, crs)
 
 
 def _csv(table: pd.DataFrame, path: Path) -> None:

@@ -47,6 +47,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import ValidationError, ValidationInfo, WrapValidator, model_validator
 from pydantic_core import InitErrorDetails
 
+from citysim.experiments.risk_hazards_spec import FireRisk, FloodRisk
 from citysim.experiments.spec import Experiment
 from citysim.scenario.base import (
     ConfigModel,
@@ -463,6 +464,9 @@ class RiskExperiment(Experiment):
         its margin over 200.
     dynamic
         How dynamic mode simulates (:class:`DynamicOptions`).
+    flood, fire
+        Flood and fire sources (:mod:`citysim.experiments.risk_hazards_spec`):
+        design storms by return period, ignition frequencies by building class.
     """
 
     kind: Literal["risk"]
@@ -475,6 +479,8 @@ class RiskExperiment(Experiment):
     installations: Literal["new", "existing"] = "existing"
     cell_m: PosFloat | None = None
     dynamic: DynamicOptions = DynamicOptions()
+    flood: FloodRisk | None = None
+    fire: FireRisk | None = None
 
     @model_validator(mode="after")
     def _unique(self) -> RiskExperiment:

@@ -13,7 +13,10 @@ not written by hand:
   must fall;
 - **societal risk**: where the F-N curve lies above the Netherlands guide;
 - **warning and response** (dynamic mode): how far the city's warnings,
-  sheltering, evacuation and response move PLL from the static value.
+  sheltering, evacuation and response move PLL from the static value;
+- **flood and fire** (when the risk file has them): the storm and the
+  waterlogging point that matter most, the fire district that loses most
+  (:mod:`citysim.report.white_paper_hazards`, which also adds their sections).
 """
 
 from __future__ import annotations
@@ -28,6 +31,12 @@ from citysim.errors import Problem, ScenarioError
 from citysim.humanize import number
 from citysim.io.atomic import write_atomic
 from citysim.report.html import _e, _figure, _page, _section, _table
+from citysim.report.white_paper_hazards import (
+    HAZARD_KINDS,
+    hazard_advice,
+    hazard_headline,
+    hazard_sections,
+)
 
 __all__ = ["LANGUAGES", "is_risk_folder", "white_paper_html", "write_white_paper"]
 
@@ -142,7 +151,8 @@ def _share(value: float) -> str:
 
 
 def _advice(t: dict[str, str], inventory: pd.DataFrame, places: pd.DataFrame,
-            fn: pd.DataFrame, names: dict[str, str], summary: dict[str, Any]) -> str:
+            fn: pd.DataFrame, names: dict[str, str], summary: dict[str, Any],
+            more: list[str]) -> str:
     items = []
     pll = float(inventory["pll_static_per_year"].sum())
     by_source = inventory.groupby("source", sort=False)["pll_static_per_year"].sum()
@@ -173,6 +183,7 @@ def _advice(t: dict[str, str], inventory: pd.DataFrame, places: pd.DataFrame,
                                         ratio=f"{ratio.max():.1f}"))
     else:
         items.append(t["nl_ok"])
+    items += more
     return "<ol>" + "".join(f"<li>{_e(i)}</li>" for i in items) + "</ol>"
 
 
@@ -185,6 +196,7 @@ def white_paper_html(folder: Path, lang: str = "en") -> str:
     t = TEXT[lang]
     summary: dict[str, Any] = json.loads((folder / "risk_summary.json").read_text())
     inventory = pd.read_csv(folder / "risk_inventory.csv", keep_default_na=False)
+    inventory = inventory[~inventory["kind"].isin(HAZARD_KINDS)]  # flood, fire: their sections
     places = pd.read_csv(folder / "places.csv", keep_default_na=False)
     fn = pd.read_csv(folder / "fn_curve.csv")
     names = dict(zip(inventory["source"].astype(str), inventory["name"].astype(str),
@@ -198,6 +210,7 @@ def white_paper_html(folder: Path, lang: str = "en") -> str:
     if "pll_dynamic_per_year" in summary:
         rows.insert(1, (t["pll_dyn"].format(k=summary.get("events_simulated", 0)),
                         _sci(summary["pll_dynamic_per_year"])))
+    rows += hazard_headline(folder, summary, lang)
     head = _table(pd.DataFrame(rows, columns=["", " "]))
     places = places.assign(breaks_criterion=places["breaks_criterion"].astype(str) == "True")
     bad = places[places["breaks_criterion"]]
@@ -206,7 +219,8 @@ def white_paper_html(folder: Path, lang: str = "en") -> str:
         if c in inventory})
     sections = [
         _section("headline", t["headline"], head),
-        _section("advice", t["advice"], _advice(t, inventory, places, fn, names, summary)),
+        _section("advice", t["advice"], _advice(t, inventory, places, fn, names, summary,
+                                                   hazard_advice(folder, lang))),
         _section("map", t["map"], _figure((folder / "individual_risk.png").read_bytes(),
                                           t["map_caption"], name="individual_risk.png")),
         _section("fn", t["fn"], _figure((folder / "fn_curve.png").read_bytes(),
@@ -221,6 +235,7 @@ def white_paper_html(folder: Path, lang: str = "en") -> str:
             columns=["place", "name", "kind", "class", "criterion_per_year",
                      "individual_risk_per_year", "main_source"])
             if len(bad) else f"<p>{_e(t['no_places'])}</p>"),
+        *hazard_sections(folder, lang),
         _section("method", t["method"], f"<p>{_e(t['method_text'])}</p>"),
     ]
     n_sources = inventory["source"].nunique()

@@ -202,7 +202,7 @@ def fn_curve(frequency: np.ndarray, deaths: np.ndarray) -> pd.DataFrame:
     order = np.argsort(-n, kind="stable")
     n, f = n[order], f[order]
     cum = np.cumsum(f)
-    last = np.r_[n[1:] != n[:-1], True]  # the cumulative total at the last of equal N
+    last = np.r_[n[1:] != n[:-1], True][:n.size]  # the total at the last of equal N
     table = pd.DataFrame({"n": n[last], "frequency_per_year": cum[last]})
     return table.iloc[::-1].reset_index(drop=True)
 
