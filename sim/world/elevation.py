@@ -20,7 +20,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from pyproj import Transformer
 
 from citysim.scenario.geogrid import GeoGrid
 from citysim.world.raster import Raster
@@ -28,6 +27,8 @@ from citysim.world.raster import Raster
 
 def pixel_size_m(grid: GeoGrid, frame_crs: str) -> float:
     """Smaller side of a source pixel at the grid's centre, in the frame (m)."""
+    from pyproj import Transformer  # DEM inputs only: not on every run's import path
+
     west, south, east, north = grid.bounds
     cx, cy = (west + east) / 2, (south + north) / 2
     to_frame = Transformer.from_crs(grid.crs, frame_crs, always_xy=True)
@@ -65,6 +66,8 @@ def to_frame(
     xs = x0_m + (np.arange(cols) * cell_m)[None, :, None, None] + offsets[None, None, None, :]
     ys = y0_m + (np.arange(rows) * cell_m)[:, None, None, None] + offsets[None, None, :, None]
     xs, ys = np.broadcast_arrays(xs, ys)  # (rows, cols, k, k)
+    from pyproj import Transformer
+
     to_src = Transformer.from_crs(frame_crs, grid.crs, always_xy=True)
     sx, sy = to_src.transform(xs.ravel(), ys.ravel())
     samples = grid.sample(np.asarray(sx), np.asarray(sy)).reshape(rows, cols, k * k)
