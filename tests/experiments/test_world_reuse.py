@@ -33,3 +33,23 @@ def test_a_run_record_says_where_its_time_went(tmp_path):
     assert record["status"] == "ok"
     assert set(record["timing_s"]) == {"load", "world", "model", "tables", "write"}
     assert all(v >= 0 for v in record["timing_s"].values())
+
+
+def test_the_replications_of_a_variant_share_one_loaded_scenario(tmp_path):
+    import os
+
+    from citysim.experiments.runs import RunSpec
+    from citysim.scenario import Override
+
+    path = write_scenario(tmp_path)
+    seed = (Override.of("run.seed", 3),)
+    runs._SCENARIOS.clear()
+    first = runs.scenario_of(RunSpec("a", str(path), seed, 3, 0))
+    assert runs.scenario_of(RunSpec("b", str(path), seed, 3, 7)) is first  # another replication
+    other = runs.scenario_of(RunSpec("c", str(path), (Override.of("run.seed", 4),), 4, 0))
+    assert other is not first and int(other.run.seed) == 4 and int(first.run.seed) == 3
+    # a changed file is loaded again (known by size and modification time)
+    path.write_text(path.read_text().replace("residents: 5003", "residents: 5004"))
+    os.utime(path, ns=(0, os.stat(path).st_mtime_ns + 10**9))
+    changed = runs.scenario_of(RunSpec("d", str(path), seed, 3, 0))
+    assert changed is not first and changed.city.population.residents == 5004
