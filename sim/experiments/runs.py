@@ -69,7 +69,8 @@ WORLDS_KEPT = 2
 _WORLDS: OrderedDict[str, World] = OrderedDict()
 SCENARIOS_KEPT = 8
 """Loaded scenarios a worker keeps (the most recently used), for the runs that share one."""
-_SCENARIOS: OrderedDict[tuple[Any, ...], Scenario] = OrderedDict()
+_SCENARIOS: OrderedDict[tuple[Any, ...], tuple[Any, ...]] = OrderedDict()
+"""Kept scenarios: ``(scenario, files it reads, their sizes and times)`` by file and overrides."""
 
 STAGES = ("load", "world", "model", "tables", "write")
 """Where a run's time goes (its record's ``timing_s``), in order."""
@@ -156,18 +157,34 @@ def scenario_of(spec: RunSpec) -> Scenario:
 
     The replications of a variant differ only by their index, which is not
     an override: they share one loaded scenario (the model never changes it,
-    as the replications of ``citysim run`` share one too). The file is known
-    by its path, size and modification time (a batch does not change its
-    inputs while it runs); the :data:`SCENARIOS_KEPT` most recently used are
-    kept.
+    as the replications of ``citysim run`` share one too). A kept scenario
+    is loaded again when the scenario file or an input file it reads (a
+    network, a CSV of sites ...) changed size or modification time since;
+    the :data:`SCENARIOS_KEPT` most recently used are kept.
     """
+    from citysim.io.data_sources import input_files
     from citysim.scenario import load_scenario
 
-    stat = Path(spec.base).stat()
-    key = (spec.base, stat.st_size, stat.st_mtime_ns, tuple(o.text for o in spec.overrides))
-    scenario: Scenario = _kept(_SCENARIOS, SCENARIOS_KEPT, key,
-                               lambda: load_scenario(spec.base, overrides=spec.overrides))
+    key = (spec.base, tuple(o.text for o in spec.overrides))
+    kept = _SCENARIOS.get(key)
+    if kept is not None and _stamps(kept[1]) != kept[2]:
+        del _SCENARIOS[key]  # a file it reads changed
+
+    def load() -> tuple[Scenario, tuple[Path, ...], tuple[tuple[int, int], ...] | None]:
+        scenario = load_scenario(spec.base, overrides=spec.overrides)
+        files = (Path(spec.base), *input_files(scenario))
+        return scenario, files, _stamps(files)
+
+    scenario: Scenario = _kept(_SCENARIOS, SCENARIOS_KEPT, key, load)[0]
     return scenario
+
+
+def _stamps(files: Sequence[Path]) -> tuple[tuple[int, int], ...] | None:
+    """Size and modification time of each file; ``None`` when one is gone."""
+    try:
+        return tuple((st.st_size, st.st_mtime_ns) for st in (f.stat() for f in files))
+    except OSError:
+        return None
 
 
 def _kept(cache: OrderedDict[Any, Any], size: int, key: Any, make: Callable[[], Any]) -> Any:

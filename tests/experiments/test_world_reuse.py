@@ -53,3 +53,21 @@ def test_the_replications_of_a_variant_share_one_loaded_scenario(tmp_path):
     os.utime(path, ns=(0, os.stat(path).st_mtime_ns + 10**9))
     changed = runs.scenario_of(RunSpec("d", str(path), seed, 3, 0))
     assert changed is not first and changed.city.population.residents == 5004
+
+
+def test_a_kept_scenario_is_loaded_again_when_an_input_file_changes(tmp_path):
+    from citysim.experiments.runs import RunSpec
+    from tests.scenarios import SMALL_CITY
+
+    start = SMALL_CITY.index("shelters:")
+    text = SMALL_CITY[:start] + "shelters: {csv: sh.csv}\n" + SMALL_CITY[SMALL_CITY.index(
+        "stations:"):]
+    (tmp_path / "sh.csv").write_text("id,capacity,x,y\nS1,2000,300,300\n")
+    path = write_scenario(tmp_path, text)
+    spec = RunSpec("a", str(path), (), 11, 0)
+    runs._SCENARIOS.clear()
+    first = runs.scenario_of(spec)
+    assert runs.scenario_of(spec) is first and first.shelters[0].capacity == 2000
+    (tmp_path / "sh.csv").write_text("id,capacity,x,y\nS1,1500,300,300\n")
+    again = runs.scenario_of(spec)
+    assert again is not first and again.shelters[0].capacity == 1500
