@@ -296,8 +296,7 @@ def worker_time(
         for stage, seconds in record.get("timing_s", {}).items():
             spent[stage] = spent.get(stage, 0.0) + float(seconds)
     capacity = workers * wall_s
-    share = {k: v / capacity for k, v in spent.items()} if capacity > 0 else dict.fromkeys(spent,
-                                                                                          0.0)
+    share = {k: v / capacity if capacity > 0 else 0.0 for k, v in spent.items()}
     share["rest"] = 1.0 - sum(share.values()) if capacity > 0 else 0.0
     return {"wall_s": wall_s, "workers": workers, "spent_s": spent, "share": share,
             "inside_models": share["model"]}

@@ -61,13 +61,13 @@ def to_frame(
         Row 0 to the south; NaN where the source has no data or does not reach
         (module docstring).
     """
+    from pyproj import Transformer  # DEM inputs only: not on every run's import path
+
     k = max(1, math.ceil(cell_m / pixel_size_m(grid, frame_crs) - 1e-9))
     offsets = (np.arange(k) + 0.5) / k * cell_m
     xs = x0_m + (np.arange(cols) * cell_m)[None, :, None, None] + offsets[None, None, None, :]
     ys = y0_m + (np.arange(rows) * cell_m)[:, None, None, None] + offsets[None, None, :, None]
     xs, ys = np.broadcast_arrays(xs, ys)  # (rows, cols, k, k)
-    from pyproj import Transformer
-
     to_src = Transformer.from_crs(frame_crs, grid.crs, always_xy=True)
     sx, sy = to_src.transform(xs.ravel(), ys.ravel())
     samples = grid.sample(np.asarray(sx), np.asarray(sy)).reshape(rows, cols, k * k)
