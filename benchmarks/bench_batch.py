@@ -36,7 +36,7 @@ import pandas as pd
 
 from benchmarks.common import BenchResult, compare, register
 from citysim.experiments.cluster import open_client
-from citysim.experiments.runs import RunPool, RunSpec, execute_run, run_id
+from citysim.experiments.runs import RunPool, RunSpec, execute_run, run_id, worker_time
 from citysim.scenario import Override, load_scenario
 
 # side of the grid, residents, simulated time, runs in the batch
@@ -161,15 +161,16 @@ def bench_batch_overhead(size: str, repeats: int) -> BenchResult:
         t0 = time.perf_counter()
         with open_client(n_workers) as client:
             records = RunPool(root / "runs", client=client).run(specs)
-        wall = time.perf_counter() - t0
-    spent = pd.DataFrame([rec.get("timing_s", {}) for rec in records.values()]).sum()
-    capacity = n_workers * wall
-    rest = capacity - spent.sum()
+            wall = time.perf_counter() - t0
+    spent = worker_time(records.values(), workers=n_workers, wall_s=wall)
+    in_runs = sum(spent["spent_s"].values())
     side, residents, duration, n_runs = OVERHEAD_CASE[size]
-    shares = ", ".join(f"{k} {v / capacity:.0%}" for k, v in spent.items())
+    shares = ", ".join(f"{k} {v:.0%}" for k, v in spent["share"].items() if k != "rest")
     return BenchResult(
-        capacity, float(spent.get("model", 0.0)), OVERHEAD_TARGET,
+        n_workers * wall, spent["spent_s"]["model"], OVERHEAD_TARGET,
         f"{n_runs} runs ({residents:,} residents, {side}x{side} grid, {duration} at dt 5 s, "
         f"one city) on a new {n_workers}-worker LocalCluster, {wall:.1f} s wall; worker time: "
-        f"{shares}, start/imports/scheduling {rest / capacity:.0%} (ratio = share in models)",
+        f"{shares}, start/imports/scheduling {spent['share']['rest']:.0%}; inside runs "
+        f"{spent['spent_s']['model'] / in_runs:.0%} in models, "
+        f"{in_runs / len(records) * 1e3:.0f} ms a run (ratio = share in models)",
         0.0, all(rec["status"] == "ok" for rec in records.values()) and len(records) == n_runs)

@@ -16,14 +16,15 @@ element) gives the bandwidth; one cell update must read ``z``, ``h``, ``qx``,
 4096 x 4096 (seven 134 MB fields) and the triad's three arrays together are
 at least four times the last-level cache (read from
 ``/sys/devices/system/cpu/cpu0/cache``) and never fewer than 4096² elements
-each. Both entries run the solver on all numba threads when the grid
-is large enough (:data:`citysim.hazards._flood_kernels.PARALLEL_MIN_CELLS`), and
-the triad on all threads too.
+each; the solver and the triad run alternately (best of each), so that
+other jobs' load on the memory bus hits both alike. Both entries run the
+solver on all numba threads when the grid is large enough
+(:data:`citysim.hazards._flood_kernels.PARALLEL_MIN_CELLS`), and the triad
+on all threads too.
 """
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -215,16 +216,10 @@ def triad_elements(size: str) -> int:
                BANDWIDTH_SIDE[size] ** 2)
 
 
-def triad_bandwidth(n: int, repeats: int) -> float:
-    """Best STREAM-triad bandwidth over ``repeats`` runs on ``n``-element arrays (bytes/s)."""
+def triad(n: int):
+    """A STREAM triad over three ``n``-element arrays: ``(run, bytes moved per run)``."""
     a, b, c = np.zeros(n), np.ones(n), np.full(n, 2.0)
-    _triad(a, b, c, 3.0)
-    best = np.inf
-    for _ in range(max(1, repeats)):
-        t0 = time.perf_counter()
-        _triad(a, b, c, 3.0)
-        best = min(best, time.perf_counter() - t0)
-    return TRIAD_BYTES * n / best
+    return (lambda: _triad(a, b, c, 3.0)), TRIAD_BYTES * n
 
 
 # --- the entries -----------------------------------------------------------------------------
@@ -269,16 +264,12 @@ def bench_vs_numpy(size: str, repeats: int) -> BenchResult:
 def bench_bandwidth(size: str, repeats: int) -> BenchResult:
     side, seconds = BANDWIDTH_SIDE[size], GRID[size][1]
     numba_run, _ = _runner(side, seconds)
-    t0 = time.perf_counter()
-    _, _, n_sub = numba_run()
-    first_s = time.perf_counter() - t0
-    best = np.inf
-    for _ in range(max(1, repeats)):
-        t0 = time.perf_counter()
-        numba_run()
-        best = min(best, time.perf_counter() - t0)
     n_triad = triad_elements(size)
-    bandwidth = triad_bandwidth(n_triad, repeats)
+    triad_run, moved = triad(n_triad)
+    # alternately, so that the load of other jobs on the memory bus hits both sides alike
+    best, triad_s, first_s = compare(numba_run, triad_run, repeats)
+    _, _, n_sub = numba_run()
+    bandwidth = moved / triad_s
     updates = side * side * n_sub
     bound_s = updates * BYTES_PER_CELL_UPDATE / bandwidth  # the time the bound allows
     return BenchResult(best, bound_s, BOUND_TARGET,

@@ -327,6 +327,16 @@ def _runs_line(result: ExperimentResult) -> str:
             f"finished): {n - failed} ok, {failed} failed")
 
 
+def _worker_time_line(spent: dict) -> str:
+    """Where the workers' time went, as ``citysim batch`` prints it."""
+    share = spent.get("share", {})
+    parts = ", ".join(f"{k} {share[k]:.0%}" for k in ("load", "world", "tables", "write")
+                      if k in share)
+    return (f"worker time: {spent.get('inside_models', 0.0):.0%} inside models ({parts}, "
+            f"start, imports and scheduling {share.get('rest', 0.0):.0%}) of "
+            f"{spent.get('workers', 0)} x {spent.get('wall_s', 0.0):.1f} s")
+
+
 def _failures(result: ExperimentResult) -> int:
     failed = result.table[result.table["status"] != "ok"]
     if failed.empty:
@@ -344,6 +354,8 @@ def _batch(args: argparse.Namespace) -> int:
     result = run_batch(experiment, out=args.out, workers=args.workers,
                        scheduler=args.scheduler, progress=not args.no_progress)
     print(f"{args.experiment}: {_runs_line(result)}; results in {result.out_dir / 'batch.parquet'}")
+    if result.made:
+        print(f"  {_worker_time_line(result.worker_time)}")
     table = result.table[result.table["status"] == "ok"]
     kpis = [k for k in ("evacuated", "evacuation_time_p90_s", "fatalities", "shelter_overflow",
                         "response_time_p90_s") if k in table and table[k].notna().any()]

@@ -545,10 +545,13 @@ class CityModel(mesa.Model):
             SHELTER_COLUMNS,
         )
 
-    def stations_frame(self) -> pd.DataFrame:
-        """One row per station: units, incidents it reached first, response, utilisation."""
+    def stations_frame(self, incidents: pd.DataFrame | None = None) -> pd.DataFrame:
+        """One row per station: units, incidents it reached first, response, utilisation.
+
+        ``incidents`` is :meth:`incidents_frame` when the caller already made it.
+        """
         st = self.world.stations
-        inc = self.incidents_frame()
+        inc = self.incidents_frame() if incidents is None else incidents
         standard = float(self.scenario.response.standard)
         busy = np.zeros(len(st))
         for unit in self.response.units:

@@ -219,8 +219,9 @@ def simulate(
 
 def _tables(model: CityModel) -> dict[str, pd.DataFrame]:
     """The run tables of a replication (:data:`TABLES`)."""
-    return {"timeseries": model.timeseries_frame(), "incidents": model.incidents_frame(),
-            "shelters": model.shelters_frame(), "stations": model.stations_frame(),
+    incidents = model.incidents_frame()
+    return {"timeseries": model.timeseries_frame(), "incidents": incidents,
+            "shelters": model.shelters_frame(), "stations": model.stations_frame(incidents),
             "probes": model.probes_frame()}
 
 

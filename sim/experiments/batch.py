@@ -10,6 +10,7 @@ are never made again (:mod:`citysim.experiments.runs`).
 from __future__ import annotations
 
 import itertools
+import json
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ import pandas as pd
 
 from citysim.experiments.cluster import open_client
 from citysim.experiments.design import design_runs, results_table, write_outputs
-from citysim.experiments.runs import RunPool
+from citysim.experiments.runs import RunPool, worker_time
 from citysim.experiments.spec import BatchExperiment, Experiment
 
 __all__ = ["ExperimentResult", "batch_variants", "output_dir", "run_batch", "run_variants"]
@@ -49,6 +50,19 @@ class ExperimentResult:
     def failed(self) -> int:
         """Runs that failed."""
         return int((self.table["status"] != "ok").sum())
+
+    @property
+    def worker_time(self) -> dict[str, Any]:
+        """Where the workers' time went (``worker_time`` of ``provenance.json``).
+
+        :func:`citysim.experiments.runs.worker_time` of the runs made now;
+        empty when the result folder has no such record.
+        """
+        try:
+            prov = json.loads((self.out_dir / "provenance.json").read_text())
+        except (FileNotFoundError, json.JSONDecodeError):
+            return {}
+        return dict(prov.get("worker_time") or {})
 
 
 def output_dir(experiment: Experiment, out: Path | None = None) -> Path:
@@ -108,12 +122,16 @@ def run_variants(
     started, t0 = datetime.now(UTC), time.perf_counter()
     plan = design_runs(experiment, variants, locate=locate)
     out_dir = output_dir(experiment, out)
+    t_workers = time.perf_counter()
     with open_client(workers, scheduler) as client:
         pool = RunPool(out_dir / "runs", client=client, progress=progress)
         records = pool.run(plan.specs, desc=desc)
+        wall_s = time.perf_counter() - t_workers  # the cluster's start in, its shutdown out
+        threads = 1 if client is None else sum(client.nthreads().values())
+    spent = worker_time((records[rid] for rid in pool.made), workers=threads, wall_s=wall_s)
     table = results_table(plan, records, variants, variant_column=variant_column)
     write_outputs(out_dir, experiment, plan, table, started=started, t0=t0,
-                  made=len(pool.made), extra=extra)
+                  made=len(pool.made), extra={**(extra or {}), "worker_time": spent})
     return ExperimentResult(out_dir, table, len(pool.made))
 
 

@@ -19,7 +19,9 @@ scenario, written as a normal result folder ``<out>/runs/<run_id>/``:
 - **one city per worker**: a worker builds a city once and reuses it for
   every run it makes of the same city and seed (:func:`world_of`): the
   replications of a variant, and the variants that change only behaviour,
-  response or hazards, share it.
+  response or hazards, share it. Likewise it loads a scenario file with the
+  same overrides once (:func:`scenario_of`): the replications of a variant
+  differ only by their index.
 - **completion**: the run's folder is swapped in whole
   (:func:`citysim.results.write_results`, which also removes what a killed
   attempt left), then ``run.json`` (status, seed, replication, KPIs) is written
@@ -35,7 +37,7 @@ import json
 import time
 import traceback
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -57,13 +59,21 @@ __all__ = [
     "execute_run",
     "read_record",
     "run_id",
+    "scenario_of",
+    "worker_time",
     "world_of",
 ]
 
 WORLDS_KEPT = 2
 """Cities a worker keeps built (the most recently used), for the runs that share one."""
 _WORLDS: OrderedDict[str, World] = OrderedDict()
+SCENARIOS_KEPT = 8
+"""Loaded scenarios a worker keeps (the most recently used), for the runs that share one."""
+_SCENARIOS: OrderedDict[tuple[Any, ...], tuple[Any, ...]] = OrderedDict()
+"""Kept scenarios: ``(scenario, files it reads, their sizes and times)`` by file and overrides."""
 
+STAGES = ("load", "world", "model", "tables", "write")
+"""Where a run's time goes (its record's ``timing_s``), in order."""
 RUN_RECORD = "run.json"
 """Written last into a finished run folder: the run is complete."""
 ERROR_RECORD = "error.json"
@@ -137,13 +147,55 @@ def world_of(scenario: Scenario) -> World:
              "probes": r["outputs"].get("probes"), "geojson": r["outputs"].get("geojson"),
              "out_of_service": r["response"].get("out_of_service"), "seed": r["run"]["seed"]}
     key = hashlib.sha256(json.dumps(reads, sort_keys=True).encode("utf-8")).hexdigest()
-    world = _WORLDS.pop(key, None)
-    if world is None:
-        world = build_world(scenario, world_streams(int(scenario.run.seed)))
-    _WORLDS[key] = world
-    while len(_WORLDS) > WORLDS_KEPT:
-        _WORLDS.popitem(last=False)
+    world: World = _kept(_WORLDS, WORLDS_KEPT, key,
+                         lambda: build_world(scenario, world_streams(int(scenario.run.seed))))
     return world
+
+
+def scenario_of(spec: RunSpec) -> Scenario:
+    """The run's scenario, loaded once per worker for every run that shares file and overrides.
+
+    The replications of a variant differ only by their index, which is not
+    an override: they share one loaded scenario (the model never changes it,
+    as the replications of ``citysim run`` share one too). A kept scenario
+    is loaded again when the scenario file or an input file it reads (a
+    network, a CSV of sites ...) changed size or modification time since;
+    the :data:`SCENARIOS_KEPT` most recently used are kept.
+    """
+    from citysim.io.data_sources import input_files
+    from citysim.scenario import load_scenario
+
+    key = (spec.base, tuple(o.text for o in spec.overrides))
+    kept = _SCENARIOS.get(key)
+    if kept is not None and _stamps(kept[1]) != kept[2]:
+        del _SCENARIOS[key]  # a file it reads changed
+
+    def load() -> tuple[Scenario, tuple[Path, ...], tuple[tuple[int, int], ...] | None]:
+        scenario = load_scenario(spec.base, overrides=spec.overrides)
+        files = (Path(spec.base), *input_files(scenario))
+        return scenario, files, _stamps(files)
+
+    scenario: Scenario = _kept(_SCENARIOS, SCENARIOS_KEPT, key, load)[0]
+    return scenario
+
+
+def _stamps(files: Sequence[Path]) -> tuple[tuple[int, int], ...] | None:
+    """Size and modification time of each file; ``None`` when one is gone."""
+    try:
+        return tuple((st.st_size, st.st_mtime_ns) for st in (f.stat() for f in files))
+    except OSError:
+        return None
+
+
+def _kept(cache: OrderedDict[Any, Any], size: int, key: Any, make: Callable[[], Any]) -> Any:
+    """``cache[key]``, made by ``make()`` when missing; only the ``size`` latest used kept."""
+    value = cache.pop(key, None)
+    if value is None:
+        value = make()
+    cache[key] = value
+    while len(cache) > size:
+        cache.popitem(last=False)
+    return value
 
 
 def read_record(run_dir: Path) -> dict[str, Any] | None:
@@ -184,13 +236,12 @@ def execute_run(spec: RunSpec, runs_dir: str) -> dict[str, Any]:
     if done is not None:
         return done
     from citysim.results import write_results
-    from citysim.scenario import load_scenario
     from citysim.simulation import simulate
 
     t0 = time.perf_counter()
     clock = [t0]
     try:
-        scenario = load_scenario(spec.base, overrides=spec.overrides)
+        scenario = scenario_of(spec)
         clock.append(time.perf_counter())
         world = world_of(scenario)
         clock.append(time.perf_counter())
@@ -206,15 +257,49 @@ def execute_run(spec: RunSpec, runs_dir: str) -> dict[str, Any]:
             "wall_time_s": time.perf_counter() - t0})
         return {"run_id": spec.run_id, "status": "failed", "error": text, "seed": spec.seed,
                 "replication": spec.replication, "summary": {}}
-    timing = {k: clock[n + 1] - clock[n] for n, k in enumerate(("load", "world", "simulate",
-                                                                 "write"))}
+    load_s, world_s, simulate_s, write_s = (clock[n + 1] - clock[n] for n in range(4))
     model_s = float(out.replications["wall_time_s"].sum())  # the replication, model only
-    timing = {"load": timing["load"], "world": timing["world"], "model": model_s,
-              "tables": timing["simulate"] - model_s, "write": timing["write"]}
+    timing = dict(zip(STAGES, (load_s, world_s, model_s, simulate_s - model_s, write_s),
+                      strict=True))
     record = {"run_id": spec.run_id, "status": "ok", "error": None, "seed": spec.seed,
               "replication": spec.replication, "summary": out.summary, "timing_s": timing}
     write_json(run_dir / RUN_RECORD, record)
     return record
+
+
+def worker_time(
+    records: Iterable[Mapping[str, Any]], *, workers: int, wall_s: float
+) -> dict[str, Any]:
+    """Where the workers' time went while they made ``records``.
+
+    Parameters
+    ----------
+    records
+        The records of the runs made (:func:`execute_run`; those found
+        finished have no ``timing_s`` and count nothing).
+    workers
+        Worker threads that made them (1 in this process).
+    wall_s
+        Wall time from the start of the workers (the cluster's start
+        included) to the last record (s).
+
+    Returns
+    -------
+    dict
+        ``wall_s``, ``workers``; ``spent_s``: seconds of each of
+        :data:`STAGES` summed over the runs; ``share``: each stage's share
+        of ``workers x wall_s`` and ``rest`` (process start, imports,
+        scheduling, idle workers); ``inside_models``: the share of ``model``.
+    """
+    spent = dict.fromkeys(STAGES, 0.0)
+    for record in records:
+        for stage, seconds in record.get("timing_s", {}).items():
+            spent[stage] = spent.get(stage, 0.0) + float(seconds)
+    capacity = workers * wall_s
+    share = {k: v / capacity if capacity > 0 else 0.0 for k, v in spent.items()}
+    share["rest"] = 1.0 - sum(share.values()) if capacity > 0 else 0.0
+    return {"wall_s": wall_s, "workers": workers, "spent_s": spent, "share": share,
+            "inside_models": share["model"]}
 
 
 def _error_text(exc: Exception) -> str:

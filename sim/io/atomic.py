@@ -154,8 +154,17 @@ def write_json(path: Path, data: Any) -> Path:
 
 
 def write_parquet(path: Path, df: pd.DataFrame) -> Path:
-    """Write a DataFrame as Parquet atomically (pyarrow engine, no index)."""
-    return write_atomic(path, lambda p: df.to_parquet(p, engine="pyarrow", index=False))
+    """Write a DataFrame as Parquet atomically (pyarrow engine, no index).
+
+    The bytes of ``df.to_parquet(path, engine="pyarrow", index=False)``,
+    written by pyarrow directly: pandas' own checks cost a quarter of the
+    time of a small table, which a batch pays five times a run.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    return write_atomic(path, lambda p: pq.write_table(table, p))
 
 
 def _json_default(value: Any) -> Any:

@@ -32,8 +32,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from pyproj import CRS
-from pyproj.exceptions import CRSError
 
 from citysim.errors import ScenarioError
 
@@ -208,6 +206,9 @@ def read_geotiff(
 
 def _geotiff_crs(geo: dict, where: str, yaml_path: str) -> str:
     """EPSG code of a GeoTIFF's CRS, from its GeoKeys."""
+    from pyproj import CRS  # GeoTIFF inputs only: not on every run's import path
+    from pyproj.exceptions import CRSError
+
     for key in ("ProjectedCSTypeGeoKey", "GeographicTypeGeoKey"):
         code = geo.get(key)
         if code is not None and int(code) != _USER_DEFINED:

@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pyproj import Transformer
 
 from citysim.errors import ScenarioError
 from citysim.scenario.geogrid import read_geotiff
@@ -75,6 +74,8 @@ class PopulationPoints:
             return self
         lon, lat = self.x, self.y
         if self.crs != WGS84:
+            from pyproj import Transformer  # CRS inputs only: not on every run's import path
+
             lon, lat = Transformer.from_crs(self.crs, WGS84, always_xy=True).transform(lon, lat)
         keep = (lon >= bbox[0]) & (lon <= bbox[2]) & (lat >= bbox[1]) & (lat <= bbox[3])
         meta = {**self.meta, "bbox": [float(v) for v in bbox],

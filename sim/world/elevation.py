@@ -20,7 +20,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from pyproj import Transformer
 
 from citysim.scenario.geogrid import GeoGrid
 from citysim.world.raster import Raster
@@ -28,6 +27,8 @@ from citysim.world.raster import Raster
 
 def pixel_size_m(grid: GeoGrid, frame_crs: str) -> float:
     """Smaller side of a source pixel at the grid's centre, in the frame (m)."""
+    from pyproj import Transformer  # DEM inputs only: not on every run's import path
+
     west, south, east, north = grid.bounds
     cx, cy = (west + east) / 2, (south + north) / 2
     to_frame = Transformer.from_crs(grid.crs, frame_crs, always_xy=True)
@@ -60,6 +61,8 @@ def to_frame(
         Row 0 to the south; NaN where the source has no data or does not reach
         (module docstring).
     """
+    from pyproj import Transformer  # DEM inputs only: not on every run's import path
+
     k = max(1, math.ceil(cell_m / pixel_size_m(grid, frame_crs) - 1e-9))
     offsets = (np.arange(k) + 0.5) / k * cell_m
     xs = x0_m + (np.arange(cols) * cell_m)[None, :, None, None] + offsets[None, None, None, :]

@@ -42,7 +42,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from pyproj import Transformer
 from scipy.spatial import cKDTree
 
 from citysim.errors import ScenarioError
@@ -286,5 +285,7 @@ def _to_frame(
         raise ScenarioError("population data in lon/lat (or another CRS) needs a city with a "
                             "geographic frame (an OSM network, a GraphML with a crs, or "
                             "city.origin)", path="city.population.distribution")
+    from pyproj import Transformer  # CRS inputs only: not on every run's import path
+
     fx, fy = Transformer.from_crs(crs, network.crs, always_xy=True).transform(x, y)
     return np.asarray(fx, dtype=np.float64), np.asarray(fy, dtype=np.float64)

@@ -65,6 +65,12 @@ def test_parallel_batch_equals_serial(tmp_path):
                                                / "timeseries.parquet"))
     prov = json.loads((tmp_path / "parallel" / "provenance.json").read_text())
     assert prov["runs"] == 8 and prov["runs_made_now"] == 8 and prov["failed"] == 0
+    # where the two workers' time went: every stage of the 8 runs, the rest is start-up
+    spent = parallel.worker_time
+    assert spent["workers"] == 2 and 0 < spent["inside_models"] < 1
+    assert all(spent["spent_s"][k] > 0 for k in ("model", "tables", "write"))
+    assert sum(spent["share"].values()) == pytest.approx(1.0)
+    assert spent["spent_s"]["model"] == pytest.approx(spent["inside_models"] * 2 * spent["wall_s"])
 
 
 def test_batch_joins_a_running_scheduler(tmp_path):
@@ -101,7 +107,9 @@ out: results/plans
     # the error names the YAML path and what is wrong; the good plan has its KPIs
     assert failed["error"].str.contains("shelters[1].location: off the map", regex=False).all()
     assert failed["evacuated"].isna().all() and table["evacuated"].iloc[:2].notna().all()
-    assert "off the map" in capsys.readouterr().err
+    printed = capsys.readouterr()
+    assert "off the map" in printed.err
+    assert "% inside models (load " in printed.out  # the two good runs' worker time
     # the failed runs keep their traceback and are not marked finished
     for run_id in failed["run_id"]:
         folder = tmp_path / "results" / "plans" / "runs" / run_id
