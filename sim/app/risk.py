@@ -14,45 +14,62 @@ the result folder (``out``, default ``results/<file name>``):
 - ``places.csv`` (places against their criterion), ``events.csv`` (every
   event: frequency and deaths) and ``risk_summary.json``;
 - ``gis/`` when the city has a geographic frame: contours, sources and
-  places as GeoJSON (:mod:`citysim.io.risk_layers`).
+  places as GeoJSON (:mod:`citysim.io.risk_layers`);
+- ``static/``: the static QRA's finished parts, one per source
+  (:mod:`citysim.risk.static`), and ``runs/``: dynamic mode's runs, both
+  found again by a later attempt;
+- with ``variants:``, ``variants/<id>/`` the same files for each what-if
+  (:mod:`citysim.risk.variants`), ``variants.csv`` (the base and each
+  variant, and their change) and ``variants_individual_risk.png``,
+  ``variants_fn_curve.png`` (before and after).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
 from citysim.errors import Problem, ScenarioError
-from citysim.experiments.risk_spec import RiskExperiment
+from citysim.experiments.cluster import open_client
+from citysim.experiments.risk_spec import RiskExperiment, RiskVariant
 from citysim.experiments.spec import load_experiment
 from citysim.io.atomic import write_atomic, write_json
 from citysim.io.geotiff import write_geotiff
 from citysim.io.risk_layers import write_risk_layers
 from citysim.plots.risk import plot_fn_curve, plot_individual_risk
+from citysim.plots.risk_variants import plot_variant_fn_curves, plot_variant_maps
 from citysim.risk import RiskResult, assess
 from citysim.risk.dynamic import add_dynamic
 from citysim.risk.qra import IR_CONTOURS, NL_SOCIETAL, locate
+from citysim.risk.static import PARTS_DIR
+from citysim.risk.variants import compare, scenario_overrides
 from citysim.rng import world_streams
-from citysim.scenario import Scenario, load_scenario
+from citysim.scenario import Override, Scenario, load_scenario
 from citysim.world.builder import World, build_world
 
-__all__ = ["RiskOutcome", "check", "is_risk_file", "load", "run_risk", "without_sites"]
+__all__ = ["VARIANTS_DIR", "RiskOutcome", "check", "is_risk_file", "load", "run_risk",
+           "without_sites"]
 
 PathLike = str | os.PathLike[str]
+VARIANTS_DIR = "variants"
+"""Sub-folder of the result folder with one result folder per what-if variant."""
 
 
 @dataclass(frozen=True)
 class RiskOutcome:
-    """The result of :func:`run_risk`: the numbers and the folder they were written to."""
+    """The result of :func:`run_risk`: the numbers, the folder, each variant's numbers by id."""
 
     result: RiskResult
     out_dir: Path
+    variants: dict[str, RiskResult] = field(default_factory=dict)
 
 
 def load(experiment: RiskExperiment | PathLike) -> RiskExperiment:
@@ -90,8 +107,13 @@ def check(experiment: RiskExperiment | PathLike) -> RiskExperiment:
         Every problem found (the file's, the base scenario's, a location off the map).
     """
     exp = load(experiment)
-    _, world = _city(exp)
+    scenario, world = _city(exp)
     locate(exp, world)
+    for v in exp.variants:
+        overrides = scenario_overrides(scenario, v)
+        if overrides:
+            load_scenario(exp.base, overrides=overrides)
+        locate(exp.variant(v), world)
     return exp
 
 
@@ -101,7 +123,9 @@ def _city(exp: RiskExperiment) -> tuple[Scenario, World]:
 
 
 def without_sites(exp: RiskExperiment, sites: Sequence[str]) -> RiskExperiment:
-    """``exp`` without the sources ``sites`` (ids), for a what-if.
+    """``exp`` without the sources ``sites`` (ids), for a what-if: the variant that removes them.
+
+    The file's own ``variants`` are left out.
 
     Raises
     ------
@@ -113,7 +137,7 @@ def without_sites(exp: RiskExperiment, sites: Sequence[str]) -> RiskExperiment:
     if unknown:
         raise ScenarioError([Problem("--without", f"no source {u!r} in the file (sources: "
                                                   f"{', '.join(known)})") for u in unknown])
-    return exp.model_copy(update={"sources": [s for s in exp.sources if s.id not in sites]})
+    return exp.variant(RiskVariant(id="without", remove=list(sites)))
 
 
 def run_risk(experiment: RiskExperiment | PathLike, *, out: PathLike | None = None,
@@ -128,31 +152,78 @@ def run_risk(experiment: RiskExperiment | PathLike, *, out: PathLike | None = No
     out
         Result folder (default: the file's ``out``, else ``results/<file name>``).
     workers, scheduler
-        Where dynamic mode makes its runs: ``--workers N`` a local Dask
-        cluster of N processes, ``--scheduler`` a running one; default this
-        process. The static QRA always runs here (seconds to a minute).
+        Where the static QRA's parts (one per source, :mod:`citysim.risk.static`)
+        and dynamic mode's runs are made: ``--workers N`` a local Dask cluster
+        of N processes, ``--scheduler`` a running one; default this process.
+        Finished parts (``<out>/static/``) and runs (``<out>/runs/``) are
+        found again, not remade: a killed assessment started again makes only
+        the rest.
     without
         Source ids left out (a what-if: the plants relocated); the default
-        folder is then ``<out>-without-<ids>``.
+        folder is then ``<out>-without-<ids>``, and the file's variants are
+        not run.
     """
     exp = load(experiment)
     if without:
         exp = without_sites(exp, without)
     if workers is not None and workers < 0:
         raise ScenarioError([Problem("--workers", f"expected 0 or more, got {workers}")])
-    _, world = _city(exp)
-    result = assess(exp, world)
-    result.summary["without"] = list(without)
+    scenario, world = _city(exp)
     name = exp.source_file.stem if exp.source_file is not None else "risk"
     folder = Path(out) if out is not None else (exp.out or Path("results") / name)
     if without and out is None:
         folder = folder.with_name(f"{folder.name}-without-{'-'.join(without)}")
     folder.mkdir(parents=True, exist_ok=True)
-    if exp.mode != "static":
-        add_dynamic(exp, result, folder / "runs", workers=0 if workers is None else workers,
-                    scheduler=scheduler)
+    variants = [(v, exp.variant(v), scenario_overrides(scenario, v)) for v in exp.variants]
+    worlds = [world if not ov else build_world(load_scenario(exp.base, overrides=ov),
+                                               world_streams(int(scenario.run.seed)))
+              for _, _, ov in variants]
+    # one map for all: the city and the sources of the base and every variant
+    every = np.concatenate([locate(exp, world)[0]] + [locate(vexp, w)[0] for (_, vexp, _), w
+                                                      in zip(variants, worlds, strict=True)])
+    extent = (*every.min(axis=0), *every.max(axis=0)) if len(every) else None
+    with open_client(0 if workers is None else workers, scheduler) as client:
+        result = _assess(exp, world, folder, client, extent)
+        result.summary["without"] = list(without)
+        done = [(v, vexp, _assess(vexp, w, folder, client, extent, ov, parts=folder / "static"),
+                 w) for (v, vexp, ov), w in zip(variants, worlds, strict=True)]
     _write(result, world, folder, name)
-    return RiskOutcome(result=result, out_dir=folder)
+    for v, _, vres, w in done:
+        vres.summary["variant"] = v.id
+        _write(vres, w, folder / VARIANTS_DIR / v.id, f"{name} / {v.name or v.id}")
+    if done:
+        _write_comparison(result, world, done, folder)
+    return RiskOutcome(result=result, out_dir=folder,
+                       variants={v.id: vres for v, _, vres, _ in done})
+
+
+def _assess(exp: RiskExperiment, world: World, folder: Path, client: Any,
+            extent: tuple[float, float, float, float] | None,
+            overrides: tuple[Override, ...] = (), parts: Path | None = None) -> RiskResult:
+    """The static QRA (its parts in ``parts``, default ``<folder>/static``) and dynamic runs."""
+    result = assess(exp, world, parts_dir=parts or folder / PARTS_DIR, client=client,
+                    extent_m=extent)
+    if exp.mode != "static":
+        add_dynamic(exp, result, folder / "runs", client=client, overrides=overrides)
+    return result
+
+
+def _write_comparison(base: RiskResult, world: World,
+                      done: Sequence[tuple[RiskVariant, RiskExperiment, RiskResult, World]],
+                      folder: Path) -> None:
+    """``variants.csv`` and the before/after figures of the what-ifs."""
+    table = compare([("base", "base", base)] + [(v.id, v.name or v.id, r)
+                                                for v, _, r, _ in done])
+    write_atomic(folder / "variants.csv", partial(_csv, table))
+    labels = ["base"] + [f"{v.id}: {v.name}" if v.name else v.id for v, _, _, _ in done]
+    results = [base] + [r for _, _, r, _ in done]
+    figures = {
+        "variants_individual_risk.png": plot_variant_maps(
+            world, list(zip(labels, results, strict=True)), IR_CONTOURS),
+        "variants_fn_curve.png": plot_variant_fn_curves(
+            [(lab, r.fn) for lab, r in zip(labels, results, strict=True)], NL_SOCIETAL)}
+    for file, fig in figures.items():
+        write_atomic(folder / file, partial(_png, fig))
 
 
 def _write(result: RiskResult, world: object, folder: Path, name: str) -> None:

@@ -77,6 +77,7 @@ __all__ = [
     "Receptor",
     "RiskExperiment",
     "RiskSource",
+    "RiskVariant",
     "RiskWeather",
     "WeatherClass",
     "default_releases",
@@ -430,11 +431,53 @@ class DynamicOptions(ConfigModel):
         the gas, the response).
     air_exchange
         Air-change rates of the leak in every run; default the leak's own.
+    replications
+        Runs per event (default 1), replications ``0 ... R-1`` of ``citysim
+        run`` with the base seed: the event's deaths are their mean, and each
+        is an outcome of ``1/R`` of the event's frequency in the F-N curve
+        (:mod:`citysim.risk.dynamic`).
     """
 
     events: PosInt = 10
     duration: PositiveDuration = 7200.0
     air_exchange: AirExchange | None = None
+    replications: PosInt = 1
+
+
+class RiskVariant(ConfigModel):
+    """A what-if of the risk file (``variants:``): the sources and the city changed.
+
+    Applied to the file's sources in this order: ``remove``, ``move``,
+    ``change``, then ``add`` (:meth:`RiskExperiment.variant`). Shelters and
+    stations change only what the dynamic runs simulate; the static QRA
+    counts people at home.
+
+    Attributes
+    ----------
+    id, name
+        Its id (a folder name: ``<out>/variants/<id>/``; not ``base``) and name.
+    remove
+        Source ids left out (relocated out of reach).
+    move
+        Source id to its new location (a chemical park).
+    change
+        Source id to the keys of the source that change (``inventory_kg``,
+        ``releases`` with their frequencies, ``substance``, ...).
+    add
+        New sources.
+    add_shelters, add_stations
+        Shelters and stations added to the base scenario's (the scenario's
+        own entries, as in its ``shelters:`` and ``stations:`` lists).
+    """
+
+    id: Id
+    name: Text | None = None
+    remove: list[Id] = []
+    move: dict[str, Location] = {}
+    change: dict[str, dict[str, Any]] = {}
+    add: list[RiskSource] = []
+    add_shelters: list[dict[str, Any]] = []
+    add_stations: list[dict[str, Any]] = []
 
 
 class RiskExperiment(Experiment):
@@ -463,6 +506,8 @@ class RiskExperiment(Experiment):
         its margin over 200.
     dynamic
         How dynamic mode simulates (:class:`DynamicOptions`).
+    variants
+        What-ifs computed beside the base (:class:`RiskVariant`).
     """
 
     kind: Literal["risk"]
@@ -475,6 +520,7 @@ class RiskExperiment(Experiment):
     installations: Literal["new", "existing"] = "existing"
     cell_m: PosFloat | None = None
     dynamic: DynamicOptions = DynamicOptions()
+    variants: list[RiskVariant] = []
 
     @model_validator(mode="after")
     def _unique(self) -> RiskExperiment:
@@ -491,3 +537,63 @@ class RiskExperiment(Experiment):
         if problems:
             raise_errors("RiskExperiment", problems)
         return self
+
+    @model_validator(mode="after")
+    def _variants_apply(self) -> RiskExperiment:
+        problems = []
+        seen: set[str] = {"base"}
+        for i, v in enumerate(self.variants):
+            if v.id in seen:
+                what = "the base's name" if v.id == "base" else "a duplicate id"
+                problems.append(line_error(("variants", i, "id"), f"{what}: {v.id!r}", v.id))
+            seen.add(v.id)
+            try:
+                self.variant(v)
+            except ValidationError as exc:
+                problems += [rebuild_error(e, ("variants", i, *e["loc"])) for e in exc.errors()]
+        if problems:
+            raise_errors("RiskExperiment", problems)
+        return self
+
+    def variant(self, variant: RiskVariant) -> RiskExperiment:
+        """The file with ``variant`` applied to its sources, without variants of its own.
+
+        Raises
+        ------
+        pydantic.ValidationError
+            A source id the file does not have, an added id it has, or a
+            ``change`` that makes a bad source; located within the variant.
+        """
+        known = {s.id: s for s in self.sources}
+        problems = []
+        for key in ("remove", "move", "change"):
+            named = getattr(variant, key)
+            for j, sid in enumerate(named):
+                if sid not in known:
+                    problems.append(line_error((key, j) if key == "remove" else (key, sid),
+                                               f"no source {sid!r} in the file (sources: "
+                                               f"{', '.join(known)})", sid))
+        sources = []
+        for s in self.sources:
+            if s.id in variant.remove:
+                continue
+            if s.id in variant.move:
+                s = s.model_copy(update={"location": variant.move[s.id]})
+            if s.id in variant.change:
+                try:
+                    s = RiskSource.model_validate(
+                        {**s.model_dump(mode="json", exclude_none=True),
+                         **variant.change[s.id]})
+                except ValidationError as exc:
+                    problems += [rebuild_error(e, ("change", s.id, *e["loc"]))
+                                 for e in exc.errors()]
+            sources.append(s)
+        kept = {s.id for s in sources}
+        for j, s in enumerate(variant.add):
+            if s.id in kept:
+                problems.append(line_error(("add", j, "id"), f"source {s.id!r} is already in "
+                                                             f"the file", s.id))
+            kept.add(s.id)
+        if problems:
+            raise_errors("RiskVariant", problems)
+        return self.model_copy(update={"sources": sources + list(variant.add), "variants": []})
