@@ -215,7 +215,7 @@ def _write_comparison(base: RiskResult, world: World,
     table = compare([("base", "base", base)] + [(v.id, v.name or v.id, r)
                                                 for v, _, r, _ in done])
     write_atomic(folder / "variants.csv", partial(_csv, table))
-    labels = ["base"] + [f"{v.id}: {v.name}" if v.name else v.id for v, _, _, _ in done]
+    labels = ["base"] + [v.id for v, _, _, _ in done]
     results = [base] + [r for _, _, r, _ in done]
     figures = {
         "variants_individual_risk.png": plot_variant_maps(

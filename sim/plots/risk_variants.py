@@ -26,14 +26,19 @@ def plot_variant_maps(world: Any, results: Sequence[tuple[str, Any]],
                       contours: tuple[float, ...]) -> Figure:
     """The individual-risk maps of the base and each variant, on one colour scale.
 
-    ``results``: ``(label, RiskResult)``, the base first. Every map has the
+    ``results``: ``(label, RiskResult)``, the base first (labels short: the
+    variants' ids; they share one grid). Every map has the
     contours that its risk reaches, its sources (triangles) and places (red:
     breaking their criterion).
     """
     n = len(results)
     cols = min(COLUMNS, n)
     rows = math.ceil(n / cols)
-    fig = Figure(figsize=(4.2 * cols, 4.0 * rows + 0.6))
+    first = results[0][1]
+    span_x = float(np.ptp(first.grid_x_m)) or 1.0
+    aspect = (float(np.ptp(first.grid_y_m)) or 1.0) / span_x
+    fig = Figure(figsize=(4.0 * cols + 1.2, (4.0 * aspect + 0.5) * rows + 0.3),
+                 layout="constrained")
     low = min(contours)
     high = max([low * 10] + [float(r.individual_risk.max()) for _, r in results])
     norm = LogNorm(vmin=low, vmax=high)
@@ -62,6 +67,8 @@ def plot_variant_maps(world: Any, results: Sequence[tuple[str, Any]],
             ax.scatter(places["x"][bad], places["y"][bad], marker="s", s=18, c="#d73027",
                        zorder=6)
         ax.set_aspect("equal")
+        ax.set_xlim(result.grid_x_m[0], result.grid_x_m[-1])
+        ax.set_ylim(result.grid_y_m[0], result.grid_y_m[-1])
         ax.set_xticks([])
         ax.set_yticks([])
         ax.set_title(label, fontsize=9)

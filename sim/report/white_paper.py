@@ -13,7 +13,10 @@ not written by hand:
   must fall;
 - **societal risk**: where the F-N curve lies above the Netherlands guide;
 - **warning and response** (dynamic mode): how far the city's warnings,
-  sheltering, evacuation and response move PLL from the static value.
+  sheltering, evacuation and response move PLL from the static value;
+- **what-ifs** (``variants:``, :mod:`citysim.report.risk_whatifs`): the
+  variant that lowers PLL most, with the maps before and after and the F-N
+  curves overlaid.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from citysim.errors import Problem, ScenarioError
 from citysim.humanize import number
 from citysim.io.atomic import write_atomic
 from citysim.report.html import _e, _figure, _page, _section, _table
+from citysim.report.risk_whatifs import what_if_advice, what_if_section
 
 __all__ = ["LANGUAGES", "is_risk_folder", "white_paper_html", "write_white_paper"]
 
@@ -142,7 +146,8 @@ def _share(value: float) -> str:
 
 
 def _advice(t: dict[str, str], inventory: pd.DataFrame, places: pd.DataFrame,
-            fn: pd.DataFrame, names: dict[str, str], summary: dict[str, Any]) -> str:
+            fn: pd.DataFrame, names: dict[str, str], summary: dict[str, Any],
+            what_ifs: list[str]) -> str:
     items = []
     pll = float(inventory["pll_static_per_year"].sum())
     by_source = inventory.groupby("source", sort=False)["pll_static_per_year"].sum()
@@ -159,6 +164,7 @@ def _advice(t: dict[str, str], inventory: pd.DataFrame, places: pd.DataFrame,
             source=names.get(str(row.main_source), row.main_source),
             share=_share(row.main_source_share),
             factor=f"{row.individual_risk_per_year / row.criterion_per_year:.1f}"))
+    items += what_ifs
     if "pll_dynamic_per_year" in summary:
         dyn = float(summary["pll_dynamic_per_year"])
         change = f"{100.0 * (dyn - pll) / pll:+.0f} %" if pll else "—"
@@ -206,7 +212,8 @@ def white_paper_html(folder: Path, lang: str = "en") -> str:
         if c in inventory})
     sections = [
         _section("headline", t["headline"], head),
-        _section("advice", t["advice"], _advice(t, inventory, places, fn, names, summary)),
+        _section("advice", t["advice"], _advice(t, inventory, places, fn, names, summary,
+                                                    what_if_advice(folder, lang))),
         _section("map", t["map"], _figure((folder / "individual_risk.png").read_bytes(),
                                           t["map_caption"], name="individual_risk.png")),
         _section("fn", t["fn"], _figure((folder / "fn_curve.png").read_bytes(),
@@ -221,6 +228,7 @@ def white_paper_html(folder: Path, lang: str = "en") -> str:
             columns=["place", "name", "kind", "class", "criterion_per_year",
                      "individual_risk_per_year", "main_source"])
             if len(bad) else f"<p>{_e(t['no_places'])}</p>"),
+        what_if_section(folder, lang),
         _section("method", t["method"], f"<p>{_e(t['method_text'])}</p>"),
     ]
     n_sources = inventory["source"].nunique()
