@@ -1,4 +1,4 @@
-"""The static QRA in per-source parts: the same numbers on a LocalCluster, resumable after a kill."""
+"""The static QRA in per-source parts: the same numbers on a LocalCluster; resumable."""
 
 from __future__ import annotations
 
