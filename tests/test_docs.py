@@ -163,6 +163,7 @@ def _reference_keys() -> list[tuple[str, str, str]]:
 
 
 def _root(h2: str, h3: str, path: str) -> tuple[type[BaseModel], str]:
+    from citysim.experiments.risk_spec import RiskExperiment
     from citysim.experiments.spec import (
         BatchExperiment,
         CalibrateExperiment,
@@ -179,7 +180,7 @@ def _root(h2: str, h3: str, path: str) -> tuple[type[BaseModel], str]:
     if h2 == "Experiment files":
         kind = re.search(r"`kind: (\w+)`", h3)
         kinds = {"batch": BatchExperiment, "sweep": SweepExperiment,
-                 "calibrate": CalibrateExperiment}
+                 "calibrate": CalibrateExperiment, "risk": RiskExperiment}
         return (kinds[kind.group(1)] if kind else Experiment), path
     return Scenario, path
 
