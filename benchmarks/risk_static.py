@@ -92,8 +92,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{args.sites} sites, {s['footprints']} footprints, {s['events']} events, "
           f"{args.residents:,} residents, {args.workers} worker(s)")
     print(f"citysim risk: {total:.1f} s wall (target < 120 s); PLL {s['pll_per_year']:.3g} /yr")
-    print(f"  parts on the cluster: {parts:.1f} s wall = {parts / total:.0%} of the call "
-          f"(parallel share); workers busy {busy:.0%} of it "
+    where = f"on {args.workers} worker(s)" if args.workers else "in this process"
+    print(f"  the parts {where}: {parts:.1f} s wall = {parts / total:.0%} of the call "
+          f"(the parallel share); workers busy {busy:.0%} of it "
           f"({timing['parts_busy']:.1f} s of compute)")
     print(f"  serial: {total - parts:.1f} s (city, setup {timing['setup']:.1f} s, combine "
           f"{timing['combine']:.1f} s, writing the outputs and starting the cluster)")

@@ -371,6 +371,13 @@ def _risk(args: argparse.Namespace) -> int:
           f"PLL {s['pll_per_year']:.3g} deaths/yr, highest individual risk "
           f"{s['max_individual_risk_per_year']:.3g} /yr, {s['places_breaking_criterion']} "
           f"place(s) breaking their criterion; results in {outcome.out_dir}")
+    base = s["pll_per_year"]
+    for vid, result in outcome.variants.items():
+        v = result.summary
+        change = f" ({(v['pll_per_year'] - base) / base:+.0%})" if base else ""
+        print(f"  variant {vid}: PLL {v['pll_per_year']:.3g} deaths/yr{change}, "
+              f"{v['places_breaking_criterion']} place(s) breaking their criterion; "
+              f"{outcome.out_dir / 'variants' / vid}")
     return EXIT_OK
 
 

@@ -199,7 +199,7 @@ def make_part(task: PartTask, points: Points, folder: str) -> float:
 
     def write(tmp: Path) -> None:
         with open(tmp, "wb") as fh:
-            np.savez(fh, **arrays)
+            np.savez(fh, allow_pickle=False, **arrays)
 
     write_atomic(path, write)
     return time.perf_counter() - t0
