@@ -26,8 +26,9 @@ TABLE = "variants.csv"
 TEXT: dict[str, dict[str, str]] = {
     "en": {
         "title": "What-ifs",
-        "note": "The base and each variant (variants/<id>/ holds its full results); "
-                "changes are against the base.",
+        "note": "The base and each variant (the folder variants/ID holds its full "
+                "results, variants.csv the risk at every receptor); changes are against "
+                "the base.",
         "maps": "Individual risk per year before (base) and after each what-if, one colour "
                 "scale.",
         "fn": "F-N curves of the base and each what-if (static QRA), against the "
@@ -39,7 +40,8 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "zh": {
         "title": "情景比较",
-        "note": "基准与各情景（variants/<id>/ 中为其全部结果）；变化均相对于基准。",
+        "note": "基准与各情景（variants/ID 文件夹中为其全部结果，variants.csv 中为各受体点的"
+                "风险）；变化均相对于基准。",
         "maps": "基准与各情景的个人风险（每年），同一色标。",
         "fn": "基准与各情景的 F-N 曲线（静态评价），与荷兰标准线比较。",
         "best": "各情景中，{name} 使 PLL 降低最多：由每年 {before} 降至 {after}（{change}）；"
@@ -90,7 +92,8 @@ def what_if_section(folder: Path, lang: str) -> tuple[str, str, str]:
                             if c.endswith("_per_year") or c.startswith("ir_")},
                          **{c: table[c].map(_pct) for c in table.columns
                             if c.endswith("_change") and c != "places_breaking_change"})
-    body = _table(shown, note=" " + t["note"])
+    body = _table(shown, columns=[c for c in shown.columns if not c.startswith("ir_")],
+                  note=" " + t["note"])
     for file, caption in (("variants_individual_risk.png", t["maps"]),
                           ("variants_fn_curve.png", t["fn"])):
         body += _figure((Path(folder) / file).read_bytes(), caption, name=file)

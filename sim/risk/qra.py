@@ -66,6 +66,10 @@ GRID_CELLS = 200
 """Cells along the longer side of the risk map when ``cell_m`` is not given."""
 MARGIN_M = 500.0
 """The risk map reaches this far beyond the city and the sources (m)."""
+INVENTORY_COLUMNS = ("source", "name", "substance", "loss", "kind", "released_kg",
+                     "frequency_per_year", "lethal_1pct_distance_m", "lethal_50pct_distance_m",
+                     "pll_static_per_year", "share_of_total", "places_breaking_criterion")
+"""Columns of ``risk_inventory.csv`` (the static ones)."""
 IR_CONTOURS = (1e-8, 1e-7, 1e-6, 1e-5, 1e-4)
 """Individual-risk contours of the map (per year)."""
 NL_SOCIETAL = 1e-3
@@ -206,13 +210,14 @@ class RiskResult:
 
 def fn_curve(frequency: np.ndarray, deaths: np.ndarray) -> pd.DataFrame:
     """``F(N)``: for each distinct ``N > 0`` of the events, the frequency of ``N`` or more."""
-    keep = deaths > 0
-    n = deaths[keep]
-    f = frequency[keep]
+    keep = np.asarray(deaths, dtype=np.float64) > 0
+    n = np.asarray(deaths, dtype=np.float64)[keep]
+    f = np.asarray(frequency, dtype=np.float64)[keep]
     order = np.argsort(-n, kind="stable")
     n, f = n[order], f[order]
     cum = np.cumsum(f)
-    last = np.r_[n[1:] != n[:-1], True]  # the cumulative total at the last of equal N
+    # the cumulative total at the last of equal N
+    last = np.r_[n[1:] != n[:-1], True] if n.size else np.zeros(0, dtype=bool)
     table = pd.DataFrame({"n": n[last], "frequency_per_year": cum[last]})
     return table.iloc[::-1].reset_index(drop=True)
 
@@ -385,8 +390,8 @@ def assess(exp: RiskExperiment, world: Any, *, parts_dir: Path | None = None,
             "pll_static_per_year": loc_pll,
             "share_of_total": loc_pll / pll if pll > 0 else 0.0,
             "places_breaking_criterion": ";".join(broken)})
-    inventory = pd.DataFrame(inv).sort_values("pll_static_per_year", ascending=False,
-                                              kind="stable").reset_index(drop=True)
+    inventory = pd.DataFrame(inv, columns=INVENTORY_COLUMNS).sort_values(
+        "pll_static_per_year", ascending=False, kind="stable").reset_index(drop=True)
     nl_ok = bool(((fn["frequency_per_year"] <= NL_SOCIETAL / np.maximum(fn["n"], 1.0) ** 2)
                   | (fn["n"] < 10)).all()) if len(fn) else True
     summary = {

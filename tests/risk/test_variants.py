@@ -121,3 +121,17 @@ def test_bad_variants_exit_2_naming_their_path(tmp_path, capsys):
                   "variants[2].id", "variants[2].add[0].id"):
         assert where in err, where
     assert "Traceback" not in err
+
+
+def test_a_variant_without_any_source_has_no_risk(tmp_path):
+    path = _write(tmp_path, "empty", [_source("A", 0.0)],
+                  [{"id": "R1", "location": {"x": 300.0, "y": 0.0}}], sectors=12)
+    risk = yaml.safe_load(path.read_text())
+    risk["variants"] = [{"id": "none", "remove": ["A"]}]
+    path.write_text(yaml.safe_dump(risk, sort_keys=False))
+    outcome = run_risk(path)
+    none = outcome.variants["none"]
+    assert outcome.result.summary["pll_per_year"] > 0
+    assert none.summary["pll_per_year"] == 0.0 and not none.individual_risk.any()
+    assert len(none.fn) == 0 and len(none.inventory) == 0
+    assert pd.read_csv(outcome.out_dir / "variants.csv")["pll_change"].iloc[1] == -1.0
