@@ -50,7 +50,7 @@ from citysim.risk import RiskResult, assess
 from citysim.risk.dynamic import add_dynamic
 from citysim.risk.qra import IR_CONTOURS, NL_SOCIETAL, locate
 from citysim.risk.static import PARTS_DIR
-from citysim.risk.variants import compare, scenario_overrides
+from citysim.risk.variants import compare, variant_world
 from citysim.rng import world_streams
 from citysim.scenario import Override, Scenario, load_scenario
 from citysim.world.builder import World, build_world
@@ -109,11 +109,8 @@ def check(experiment: RiskExperiment | PathLike) -> RiskExperiment:
     exp = load(experiment)
     scenario, world = _city(exp)
     locate(exp, world)
-    for v in exp.variants:
-        overrides = scenario_overrides(scenario, v)
-        if overrides:
-            load_scenario(exp.base, overrides=overrides)
-        locate(exp.variant(v), world)
+    for i, v in enumerate(exp.variants):
+        locate(exp.variant(v), variant_world(exp, scenario, i, world)[1])
     return exp
 
 
@@ -174,10 +171,9 @@ def run_risk(experiment: RiskExperiment | PathLike, *, out: PathLike | None = No
     if without and out is None:
         folder = folder.with_name(f"{folder.name}-without-{'-'.join(without)}")
     folder.mkdir(parents=True, exist_ok=True)
-    variants = [(v, exp.variant(v), scenario_overrides(scenario, v)) for v in exp.variants]
-    worlds = [world if not ov else build_world(load_scenario(exp.base, overrides=ov),
-                                               world_streams(int(scenario.run.seed)))
-              for _, _, ov in variants]
+    made = [variant_world(exp, scenario, i, world) for i in range(len(exp.variants))]
+    variants = [(v, exp.variant(v), ov) for v, (ov, _) in zip(exp.variants, made, strict=True)]
+    worlds = [w for _, w in made]
     # one map for all: the city and the sources of the base and every variant
     every = np.concatenate([locate(exp, world)[0]] + [locate(vexp, w)[0] for (_, vexp, _), w
                                                       in zip(variants, worlds, strict=True)])

@@ -11,16 +11,21 @@ of each number against the base.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from citysim.experiments.risk_spec import RiskVariant
-from citysim.scenario import Override, Scenario
+from citysim.errors import Problem, ScenarioError
+from citysim.experiments.risk_spec import RiskExperiment, RiskVariant
+from citysim.experiments.spec import experiment_problem
+from citysim.scenario import Override, Scenario, load_scenario
 
-__all__ = ["compare", "scenario_overrides"]
+__all__ = ["compare", "scenario_overrides", "variant_world"]
+
+_SITE = re.compile(r"(shelters|stations)\[(\d+)\](.*)")
 
 
 def scenario_overrides(scenario: Scenario, variant: RiskVariant) -> tuple[Override, ...]:
@@ -35,6 +40,43 @@ def scenario_overrides(scenario: Scenario, variant: RiskVariant) -> tuple[Overri
         if added:
             out.append(Override.of(key, [*(resolved.get(key) or []), *added]))
     return tuple(out)
+
+
+def variant_world(exp: RiskExperiment, scenario: Scenario, index: int, world: Any
+                  ) -> tuple[tuple[Override, ...], Any]:
+    """The overrides of variant ``index`` and its city (``world`` when it adds no site).
+
+    Raises
+    ------
+    ScenarioError
+        A bad added shelter or station (a missing key, a location off the
+        map), named at ``variants[i].add_shelters[j]...`` with its line in the
+        risk file.
+    """
+    from citysim.rng import world_streams
+    from citysim.world.builder import build_world
+
+    variant = exp.variants[index]
+    overrides = scenario_overrides(scenario, variant)
+    if not overrides:
+        return overrides, world
+    try:
+        changed = load_scenario(exp.base, overrides=overrides)
+        return overrides, build_world(changed, world_streams(int(changed.run.seed)))
+    except ScenarioError as err:
+        resolved = scenario.resolved()
+        problems = []
+        for p in err.problems:
+            m = _SITE.match(p.path)
+            n_base = len(resolved.get(m.group(1)) or []) if m else 0
+            message = p.message.split(" (value from override")[0]
+            if m and int(m.group(2)) >= n_base:
+                at = experiment_problem(exp, ("variants", index, f"add_{m.group(1)}",
+                                              int(m.group(2)) - n_base), message)
+                problems.append(Problem(at.path + m.group(3), message, at.line))
+            else:
+                problems.append(Problem(f"variants[{index}] {p.path}", message))
+        raise ScenarioError(problems, source=exp.source_file) from None
 
 
 def _change(value: float, base: float) -> float:

@@ -121,6 +121,18 @@ def test_bad_variants_exit_2_naming_their_path(tmp_path, capsys):
                   "variants[2].id", "variants[2].add[0].id"):
         assert where in err, where
     assert "Traceback" not in err
+    # an added shelter or station is checked as the scenario's own, named in the risk file
+    risk["variants"] = [{"id": "s", "add_shelters": [
+        {"id": "S9", "location": {"x": 100.0, "y": 100.0}, "capacity": -5}]},
+        {"id": "t", "add_stations": [{"id": "F9", "location": {"x": 90_000.0, "y": 0.0},
+                                      "units": {"engine": 1}}]}]
+    path.write_text(yaml.safe_dump(risk, sort_keys=False))
+    assert main(["validate", str(path)]) == 2
+    assert "variants[0].add_shelters[0].capacity" in capsys.readouterr().err
+    risk["variants"] = risk["variants"][1:]
+    path.write_text(yaml.safe_dump(risk, sort_keys=False))
+    assert main(["validate", str(path)]) == 2
+    assert "variants[0].add_stations[0].location" in capsys.readouterr().err
 
 
 def test_a_variant_without_any_source_has_no_risk(tmp_path):
