@@ -79,3 +79,14 @@ def test_rerun_makes_no_part_and_a_changed_source_makes_only_its_own(three_plant
     changed = run_risk(three_plants, out=tmp_path / "out").result
     assert len(changed.parts_made) == 1
     assert len(list((tmp_path / "out" / "static").glob("*.npz"))) == 4
+
+
+def test_the_parts_are_made_on_a_running_scheduler(three_plants, tmp_path):
+    from citysim.experiments.cluster import open_client
+
+    serial = run_risk(three_plants, out=tmp_path / "serial", workers=0)
+    with open_client(1) as client:  # a cluster someone else started
+        assert main(["risk", str(three_plants), "--out", str(tmp_path / "joined"),
+                     "--scheduler", client.scheduler.address]) == 0
+    assert len(list((tmp_path / "joined" / "static").glob("*.npz"))) == 3
+    _same(serial.out_dir, tmp_path / "joined")
