@@ -181,9 +181,10 @@ def run_risk(experiment: RiskExperiment | PathLike, *, out: PathLike | None = No
     with open_client(0 if workers is None else workers, scheduler) as client:
         result = _assess(exp, world, folder, client, extent)
         result.summary["without"] = list(without)
-        done = [(v, vexp, _assess(vexp, w, folder, client, extent, ov, parts=folder / "static"),
-                 w) for (v, vexp, ov), w in zip(variants, worlds, strict=True)]
+        done = [(v, vexp, _assess(vexp, w, folder, client, extent, ov), w)
+                for (v, vexp, ov), w in zip(variants, worlds, strict=True)]
     _write(result, world, folder, name)
+    _clear_stale_variants(folder, [v.id for v in exp.variants])
     for v, _, vres, w in done:
         vres.summary["variant"] = v.id
         _write(vres, w, folder / VARIANTS_DIR / v.id, f"{name} / {v.name or v.id}")
@@ -195,13 +196,32 @@ def run_risk(experiment: RiskExperiment | PathLike, *, out: PathLike | None = No
 
 def _assess(exp: RiskExperiment, world: World, folder: Path, client: Any,
             extent: tuple[float, float, float, float] | None,
-            overrides: tuple[Override, ...] = (), parts: Path | None = None) -> RiskResult:
-    """The static QRA (its parts in ``parts``, default ``<folder>/static``) and dynamic runs."""
-    result = assess(exp, world, parts_dir=parts or folder / PARTS_DIR, client=client,
-                    extent_m=extent)
+            overrides: tuple[Override, ...] = ()) -> RiskResult:
+    """The static QRA (its parts in ``<folder>/static``) and the dynamic runs (``<folder>/runs``).
+
+    The base and every variant share both folders: a part or a run is the
+    same whichever asks for it (content-derived keys).
+    """
+    result = assess(exp, world, parts_dir=folder / PARTS_DIR, client=client, extent_m=extent)
     if exp.mode != "static":
         add_dynamic(exp, result, folder / "runs", client=client, overrides=overrides)
     return result
+
+
+def _clear_stale_variants(folder: Path, ids: Sequence[str]) -> None:
+    """Remove what an earlier assessment wrote for variants the file no longer has.
+
+    Without variants, also the comparison (``variants.csv`` and its figures),
+    so that the white paper never shows what-ifs of another file.
+    """
+    import shutil
+
+    for old in (folder / VARIANTS_DIR).glob("*"):
+        if old.is_dir() and old.name not in ids:
+            shutil.rmtree(old)
+    if not ids:
+        for file in ("variants.csv", "variants_individual_risk.png", "variants_fn_curve.png"):
+            (folder / file).unlink(missing_ok=True)
 
 
 def _write_comparison(base: RiskResult, world: World,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,6 +11,7 @@ import yaml
 
 from citysim.app.risk import run_risk
 from citysim.cli import main
+from citysim.report.white_paper import white_paper_html
 from tests.report.browser import open_page
 from tests.risk.test_qra import _source, _write
 
@@ -88,8 +91,6 @@ def test_variant_outputs_and_the_comparison_table(moved):
 
 
 def test_the_white_paper_shows_the_what_ifs(moved, tmp_path):
-    from citysim.report.white_paper import white_paper_html
-
     _, outcome = moved
     assert main(["report", str(outcome.out_dir), "--lang", "en"]) == 0
     page = outcome.out_dir / "white_paper_en.html"
@@ -147,3 +148,22 @@ def test_a_variant_without_any_source_has_no_risk(tmp_path):
     assert none.summary["pll_per_year"] == 0.0 and not none.individual_risk.any()
     assert len(none.fn) == 0 and len(none.inventory) == 0
     assert pd.read_csv(outcome.out_dir / "variants.csv")["pll_change"].iloc[1] == -1.0
+
+
+def test_a_rerun_without_variants_leaves_no_stale_what_ifs(moved, tmp_path):
+    original, outcome = moved
+    out = tmp_path / "again"
+    shutil.copytree(outcome.out_dir, out)
+    shutil.copy(original.parent / "city.yaml", tmp_path / "city.yaml")
+    path = tmp_path / original.name
+    risk = yaml.safe_load(original.read_text())
+    risk["variants"] = risk["variants"][:1]  # park only
+    path.write_text(yaml.safe_dump(risk, sort_keys=False))
+    run_risk(path, out=out)
+    assert sorted(p.name for p in (out / "variants").iterdir()) == ["park"]
+    assert list(pd.read_csv(out / "variants.csv")["variant"]) == ["base", "park"]
+    del risk["variants"]
+    path.write_text(yaml.safe_dump(risk, sort_keys=False))
+    run_risk(path, out=out)
+    assert not (out / "variants.csv").exists() and not list((out / "variants").iterdir())
+    assert "What-ifs" not in white_paper_html(out, "en")
