@@ -10,8 +10,10 @@ risk, both F-N curves side by side; ``dynamic`` options in :class:`DynamicOption
 speed ``classes``), ``receptors`` (points where the individual risk is
 reported) and ``out``. Extensions: ``places`` (sensitive places: schools,
 hospitals, kindergartens, elderly homes), ``presence`` (where people are by
-day and night), ``installations`` (which individual-risk criteria apply)
-and ``cell_m`` (the risk map's cell).
+day and night), ``installations`` (which individual-risk criteria apply),
+``cell_m`` (the risk map's cell) and ``variants`` (named what-ifs: sources
+removed, moved, changed or added, shelters and stations added;
+:class:`RiskVariant`, checked at load with :meth:`RiskExperiment.variant`).
 
 **Sources from a CSV.** ``sources: {csv: plants.csv}`` reads one site per
 row, columns ``id, name, x, y`` (or ``lon, lat``), ``substance``,

@@ -23,6 +23,11 @@ dispersion model of :mod:`citysim.hazards.chemical`:
 - **Criteria** (MODELS.md): individual risk at places by class and by new or
   existing installation (:func:`criterion`); societal risk, the Netherlands
   line ``F = 1e-3 / N^2`` (:data:`NL_SOCIETAL`).
+
+Everything above adds over sources, so :func:`assess` makes the footprints
+and the sums in **parts**, one per source (:mod:`citysim.risk.static`: in
+this process or on Dask, kept on disk and found again), and adds them in the
+file's order of the sources.
 """
 
 from __future__ import annotations
@@ -300,7 +305,8 @@ def assess(exp: RiskExperiment, world: Any, *, parts_dir: Path | None = None,
              for s, xy in zip(exp.sources, sources_xy, strict=True)]
     t1 = time.perf_counter()
     if parts_dir is None:
-        parts, made, busy = [compute_part(t, points) for t in tasks], [t.key for t in tasks], 0.0
+        parts, made = [compute_part(t, points) for t in tasks], [t.key for t in tasks]
+        busy = time.perf_counter() - t1
     else:
         done = run_parts(tasks, points, parts_dir, client=client)
         parts, made, busy = done.parts, done.made, done.busy_s
