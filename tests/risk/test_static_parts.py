@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from citysim.app.risk import run_risk
 from citysim.cli import main
+from tests.experiments.cases import cli_env
 from tests.risk.test_qra import _source, _write
 
 TABLES = ("receptors.csv", "events.csv", "risk_inventory.csv", "fn_curve.csv", "places.csv")
@@ -68,8 +75,6 @@ def test_a_killed_static_qra_resumes_without_remaking_finished_parts(three_plant
 
 
 def test_rerun_makes_no_part_and_a_changed_source_makes_only_its_own(three_plants, tmp_path):
-    import yaml
-
     first = run_risk(three_plants, out=tmp_path / "out")
     assert len(first.result.parts_made) == 3
     assert run_risk(three_plants, out=tmp_path / "out").result.parts_made == []
@@ -90,3 +95,37 @@ def test_the_parts_are_made_on_a_running_scheduler(three_plants, tmp_path):
                      "--scheduler", client.scheduler.address]) == 0
     assert len(list((tmp_path / "joined" / "static").glob("*.npz"))) == 3
     _same(serial.out_dir, tmp_path / "joined")
+
+
+def test_a_static_qra_killed_mid_way_makes_only_the_rest(tmp_path):
+    # 16 plants with the Purple Book's 3 releases and 6 weather classes: 16 parts
+    path = _write(tmp_path, "kill", [
+        {"id": f"P{i}", "location": {"x": 100.0 * (i % 8), "y": -300.0 - 200.0 * (i // 8)},
+         "substance": "chlorine", "inventory_kg": 5000.0 + 1000.0 * i} for i in range(16)],
+        [], sectors=12)
+    risk = yaml.safe_load(path.read_text())
+    del risk["weather"]["classes"]  # the six default classes: each part takes a while
+    path.write_text(yaml.safe_dump(risk, sort_keys=False))
+    parts = tmp_path / "results" / "kill" / "static"
+    proc = subprocess.Popen([sys.executable, "-m", "citysim.cli", "risk", str(path),
+                             "--workers", "0"], cwd=tmp_path, env=cli_env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    deadline = time.monotonic() + 300
+    try:
+        while len(list(parts.glob("*.npz"))) < 3:
+            assert proc.poll() is None, proc.stderr.read().decode()
+            assert time.monotonic() < deadline, "no part finished in time"
+            time.sleep(0.01)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+    finished = {p.name: p.stat().st_mtime_ns for p in parts.glob("*.npz")}
+    assert 3 <= len(finished) < 16, f"the kill must land mid-way ({len(finished)} parts)"
+    assert not (tmp_path / "results" / "kill" / "risk_summary.json").exists()
+    again = run_risk(path)
+    assert len(again.result.parts_made) == 16 - len(finished)
+    assert {p.name: p.stat().st_mtime_ns for p in parts.glob("*.npz")
+            if p.name in finished} == finished
+    assert len(list(parts.glob("*.npz"))) == 16
+    assert (again.out_dir / "risk_summary.json").is_file()
