@@ -42,6 +42,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
@@ -102,6 +103,8 @@ TEN_MINUTES_S = 600.0
 """Purple Book G2: the whole inventory in 10 min."""
 SENSITIVE_KINDS = ("school", "hospital", "kindergarten", "elderly_home")
 """Highly sensitive places (MODELS.md, individual-risk criteria)."""
+VARIANT_ID = r"[A-Za-z0-9_][A-Za-z0-9_.-]*"
+"""What a variant's id may be: it names its folder ``variants/<id>/``."""
 PROBABILITY_TOLERANCE = 1e-6
 """Probabilities must add up to 1 within this."""
 
@@ -545,6 +548,10 @@ class RiskExperiment(Experiment):
         problems = []
         seen: set[str] = {"base"}
         for i, v in enumerate(self.variants):
+            if not re.fullmatch(VARIANT_ID, v.id):
+                problems.append(line_error(("variants", i, "id"), "expected a folder name: "
+                                           "letters, digits, '-', '_' and '.', not starting "
+                                           "with '.'", v.id))
             if v.id in seen:
                 what = "the base's name" if v.id == "base" else "a duplicate id"
                 problems.append(line_error(("variants", i, "id"), f"{what}: {v.id!r}", v.id))

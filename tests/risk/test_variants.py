@@ -114,12 +114,13 @@ def test_bad_variants_exit_2_naming_their_path(tmp_path, capsys):
     risk = yaml.safe_load(path.read_text())
     risk["variants"] = [{"id": "x", "move": {"P9": {"x": 0.0, "y": 0.0}}},
                         {"id": "x", "change": {"A": {"inventory_kg": -1}}},
-                        {"id": "base", "add": [_source("A", 5.0)]}]
+                        {"id": "base", "add": [_source("A", 5.0)]},
+                        {"id": "../up"}]
     path.write_text(yaml.safe_dump(risk, sort_keys=False))
     assert main(["validate", str(path)]) == 2
     err = capsys.readouterr().err
     for where in ("variants[0].move.P9", "variants[1].id", "variants[1].change.A.inventory_kg",
-                  "variants[2].id", "variants[2].add[0].id"):
+                  "variants[2].id", "variants[2].add[0].id", "variants[3].id"):
         assert where in err, where
     assert "Traceback" not in err
     # an added shelter or station is checked as the scenario's own, named in the risk file
