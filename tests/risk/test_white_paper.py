@@ -58,3 +58,13 @@ def test_the_white_paper_prints_to_a_pdf(risk_folder, capsys):
     assert pages and max(pages) >= 2
     assert len(re.findall(rb"/Subtype\s*/Image", data)) >= 2  # both figures are in it
     assert not list(risk_folder.glob(".white_paper_zh*"))  # no leftovers of the print
+
+
+def test_without_chromium_the_pdf_is_refused_in_one_line(risk_folder, tmp_path, monkeypatch,
+                                                         capsys):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no browser on it
+    assert main(["report", str(risk_folder), "--pdf", "--out",
+                 str(tmp_path / "paper.html")]) == 2
+    err = capsys.readouterr().err
+    assert "--pdf" in err and "Chromium" in err and "Traceback" not in err
+    assert (tmp_path / "paper.html").is_file() and not (tmp_path / "paper.pdf").exists()
