@@ -237,7 +237,8 @@ def _write_comparison(base: RiskResult, world: World,
         "variants_individual_risk.png": plot_variant_maps(
             world, list(zip(labels, results, strict=True)), IR_CONTOURS),
         "variants_fn_curve.png": plot_variant_fn_curves(
-            [(lab, r.fn) for lab, r in zip(labels, results, strict=True)], NL_SOCIETAL)}
+            [(lab, r.fn, r.fn_dynamic) for lab, r in zip(labels, results, strict=True)],
+            NL_SOCIETAL)}
     for file, fig in figures.items():
         write_atomic(folder / file, partial(_png, fig))
 

@@ -77,27 +77,29 @@ def plot_variant_maps(world: Any, results: Sequence[tuple[str, Any]],
     return fig
 
 
-def plot_variant_fn_curves(curves: Sequence[tuple[str, Any]], guide: float) -> Figure:
-    """The static F-N curves (N >= 1) of the base and each variant against ``F = guide / N^2``.
+def plot_variant_fn_curves(curves: Sequence[tuple[str, Any, Any]], guide: float) -> Figure:
+    """The F-N curves (N >= 1) of the base and each variant against ``F = guide / N^2``.
 
-    ``curves``: ``(label, fn table)``, the base first (drawn thicker).
+    ``curves``: ``(label, static fn table, dynamic fn table or None)``, the
+    base first (drawn thicker); a dynamic curve is dashed, in its variant's colour.
     """
     fig = Figure(figsize=(7, 5))
     ax = fig.add_subplot()
     n_max = 1000.0
-    for i, (label, fn) in enumerate(curves):
-        curve = fn[fn["n"] >= 1.0]
-        if not len(curve):
-            continue
-        n_max = max(n_max, float(curve["n"].max()))
-        ax.step(curve["n"], curve["frequency_per_year"], where="pre",
-                color=LINE_COLOURS[i % len(LINE_COLOURS)], linewidth=2.2 if i == 0 else 1.3,
-                label=label)
+    for i, (label, fn, dynamic) in enumerate(curves):
+        colour = LINE_COLOURS[i % len(LINE_COLOURS)]
+        for table, style, name in ((fn, "-", label), (dynamic, "--", f"{label} (dynamic)")):
+            if table is None or not (table["n"] >= 1.0).any():
+                continue
+            curve = table[table["n"] >= 1.0]
+            n_max = max(n_max, float(curve["n"].max()))
+            ax.step(curve["n"], curve["frequency_per_year"], where="pre", color=colour,
+                    linestyle=style, linewidth=2.2 if i == 0 else 1.3, label=name)
     n = np.geomspace(1.0, n_max, 50)
-    ax.loglog(n, guide / n ** 2, "r--", label=f"Netherlands guide F = {guide:g}/N²")
+    ax.loglog(n, guide / n ** 2, "r:", label=f"Netherlands guide F = {guide:g}/N²")
     ax.set_xlabel("N, deaths")
     ax.set_ylabel("F, frequency of N or more deaths (per year)")
-    ax.set_title("Societal risk of the what-ifs (static QRA)")
+    ax.set_title("Societal risk of the what-ifs")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=7)
     return fig

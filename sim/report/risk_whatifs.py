@@ -31,8 +31,8 @@ TEXT: dict[str, dict[str, str]] = {
                 "the base.",
         "maps": "Individual risk per year before (base) and after each what-if, one colour "
                 "scale.",
-        "fn": "F-N curves of the base and each what-if (static QRA), against the "
-              "Netherlands guide.",
+        "fn": "F-N curves of the base and each what-if (static QRA; dashed: dynamic), "
+              "against the Netherlands guide.",
         "best": "Of the what-ifs, {name} lowers PLL most: from {before} to {after} per year "
                 "({change}); places breaking their criterion: {bad_before} before, "
                 "{bad_after} after.",
@@ -43,7 +43,7 @@ TEXT: dict[str, dict[str, str]] = {
         "note": "基准与各情景（variants/ID 文件夹中为其全部结果，variants.csv 中为各受体点的"
                 "风险）；变化均相对于基准。",
         "maps": "基准与各情景的个人风险（每年），同一色标。",
-        "fn": "基准与各情景的 F-N 曲线（静态评价），与荷兰标准线比较。",
+        "fn": "基准与各情景的 F-N 曲线（静态评价；虚线：动态），与荷兰标准线比较。",
         "best": "各情景中，{name} 使 PLL 降低最多：由每年 {before} 降至 {after}（{change}）；"
                 "超出标准的场所由 {bad_before} 处变为 {bad_after} 处。",
         "none": "没有情景能降低 PLL。",
