@@ -184,7 +184,10 @@ class RiskResult:
     inventory
         One row per source and LOC (``risk_inventory.csv``).
     sources_xy
-        ``(S, 2)`` source positions (m).
+        ``(S, 2)`` source positions (m), in the file's order.
+    source_ids
+        The sources' ids, in the order of ``sources_xy`` (the inventory is
+        ranked by PLL: join the two by id, never by position).
     summary
         Headline numbers (``pll_per_year``, ``max_individual_risk_per_year`` ...).
     fn_dynamic
@@ -207,6 +210,7 @@ class RiskResult:
     fn: pd.DataFrame
     inventory: pd.DataFrame
     sources_xy: np.ndarray
+    source_ids: list[str]
     summary: dict[str, Any] = field(default_factory=dict)
     fn_dynamic: pd.DataFrame | None = None
     parts_made: list[str] = field(default_factory=list)
@@ -414,6 +418,7 @@ def assess(exp: RiskExperiment, world: Any, *, parts_dir: Path | None = None,
     }
     return RiskResult(grid_x_m=gx, grid_y_m=gy, individual_risk=grid, receptors=receptors,
                       places=places, events=events, fn=fn, inventory=inventory,
-                      sources_xy=sources_xy, summary=summary, parts_made=made, timing_s={
+                      sources_xy=sources_xy, source_ids=[s.id for s in exp.sources],
+                      summary=summary, parts_made=made, timing_s={
                           "setup": t1 - t0, "parts": t2 - t1, "parts_busy": busy,
                           "combine": time.perf_counter() - t2})
