@@ -25,9 +25,11 @@ the result folder (``out``, default ``results/<file name>``):
   (:mod:`citysim.risk.static`), and ``runs/``: dynamic mode's runs, both
   found again by a later attempt;
 - with ``variants:``, ``variants/<id>/`` the same files for each what-if
-  (:mod:`citysim.risk.variants`; their flood and fire are the base's),
-  ``variants.csv`` (the base and each variant, and their change) and
-  ``variants_individual_risk.png``, ``variants_fn_curve.png`` (before and after).
+  (:mod:`citysim.risk.variants`; their flood is the base's, their fire is
+  simulated again when they add stations or shelters:
+  :func:`citysim.risk.hazards.variant_hazards`), ``variants.csv`` (the base
+  and each variant, and their change) and ``variants_individual_risk.png``,
+  ``variants_fn_curve.png`` (before and after).
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ from citysim.risk.hazards import (
     HazardResult,
     assess_hazards,
     check_city,
+    variant_hazards,
     with_hazard_rows,
 )
 from citysim.risk.qra import IR_CONTOURS, NL_SOCIETAL, locate
@@ -85,6 +88,7 @@ class RiskOutcome:
     out_dir: Path
     hazards: HazardResult = field(default_factory=HazardResult)
     variants: dict[str, RiskResult] = field(default_factory=dict)
+    variant_hazards: dict[str, HazardResult] = field(default_factory=dict)
 
 
 def load(experiment: RiskExperiment | PathLike) -> RiskExperiment:
@@ -198,16 +202,14 @@ def run_risk(experiment: RiskExperiment | PathLike, *, out: PathLike | None = No
     with open_client(0 if workers is None else workers, scheduler) as client:
         result = _assess(exp, world, folder, client, extent)
         result.summary["without"] = list(without)
+        hazards = assess_hazards(exp, world, seed, runs, client=client)
+        result.summary.update(hazards.summary)
         done = []
         for (v, vexp, ov), w in zip(variants, worlds, strict=True):
             vres = _assess(vexp, w, folder, client, extent, ov)
-            done.append(_Done(v, vres, w))
-    # the flood and fire are the base's for every variant
-    hazards = assess_hazards(exp, world, seed, runs, workers=0 if workers is None else workers,
-                             scheduler=scheduler)
-    result.summary.update(hazards.summary)
-    for d in done:
-        d.result.summary.update(hazards.summary)
+            vhaz = variant_hazards(hazards, vexp, w, seed, runs, ov, client=client)
+            vres.summary.update(vhaz.summary)
+            done.append(_Done(v, vres, vhaz, w))
     _write(result, world, folder, name)
     _write_hazards(hazards, result, world, folder, name)
     _clear_stale_variants(folder, [v.id for v in exp.variants])
@@ -215,19 +217,21 @@ def run_risk(experiment: RiskExperiment | PathLike, *, out: PathLike | None = No
         d.result.summary["variant"] = d.variant.id
         label = f"{name} / {d.variant.name or d.variant.id}"
         _write(d.result, d.world, folder / VARIANTS_DIR / d.variant.id, label)
-        _write_hazards(hazards, d.result, d.world, folder / VARIANTS_DIR / d.variant.id, label)
+        _write_hazards(d.hazards, d.result, d.world, folder / VARIANTS_DIR / d.variant.id, label)
     if done:
         _write_comparison(result, world, done, folder)
     return RiskOutcome(result=result, out_dir=folder, hazards=hazards,
-                       variants={d.variant.id: d.result for d in done})
+                       variants={d.variant.id: d.result for d in done},
+                       variant_hazards={d.variant.id: d.hazards for d in done})
 
 
 @dataclass(frozen=True)
 class _Done:
-    """A variant assessed: its QRA and its city."""
+    """A variant assessed: its QRA, its flood and fire, its city."""
 
     variant: RiskVariant
     result: RiskResult
+    hazards: HazardResult
     world: World
 
 

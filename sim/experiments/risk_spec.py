@@ -455,8 +455,9 @@ class RiskVariant(ConfigModel):
 
     Applied to the file's sources in this order: ``remove``, ``move``,
     ``change``, then ``add`` (:meth:`RiskExperiment.variant`). Shelters and
-    stations change only what the dynamic runs simulate; the static QRA
-    counts people at home.
+    stations change what the dynamic runs and the fire runs simulate
+    (:func:`citysim.risk.hazards.variant_hazards`); the static QRA and the
+    flood count people at home.
 
     Attributes
     ----------

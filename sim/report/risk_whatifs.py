@@ -5,8 +5,9 @@ the white paper (:mod:`citysim.report.white_paper`) gains a section with the
 base and every variant side by side (``variants.csv``: PLL, the highest
 individual risk at the receptors, the places breaking their criterion, each
 with its change against the base), the risk maps before and after and the
-F-N curves overlaid, and a recommendation computed from the table: the
-variant that lowers PLL most, and by how much.
+F-N curves overlaid, and recommendations computed from the table: the
+variant that lowers PLL most, and by how much, and with ``fire:`` the one
+that lowers the expected fire loss most (``fire_change``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from citysim.humanize import number
 from citysim.report.html import _figure, _section, _table
 
 __all__ = ["TABLE", "what_if_advice", "what_if_section"]
@@ -37,6 +39,8 @@ TEXT: dict[str, dict[str, str]] = {
                 "({change}); places breaking their criterion: {bad_before} before, "
                 "{bad_after} after.",
         "none": "None of the what-ifs lowers PLL.",
+        "fire": "Of the what-ifs, {name} lowers the expected fire loss most: from {before} to "
+                "{after} buildings per year ({change}).",
     },
     "zh": {
         "title": "情景比较",
@@ -47,6 +51,8 @@ TEXT: dict[str, dict[str, str]] = {
         "best": "各情景中，{name} 使 PLL 降低最多：由每年 {before} 降至 {after}（{change}）；"
                 "超出标准的场所由 {bad_before} 处变为 {bad_after} 处。",
         "none": "没有情景能降低 PLL。",
+        "fire": "各情景中，{name} 使火灾预期损失降低最多：由每年 {before} 栋降至 {after} 栋"
+                "（{change}）。",
     },
 }
 """The section's words by language."""
@@ -73,13 +79,19 @@ def what_if_advice(folder: Path, lang: str) -> list[str]:
     t = TEXT[lang]
     base, rest = table.iloc[0], table.iloc[1:]
     best = rest.loc[rest["pll_per_year"].idxmin()]
-    if best["pll_per_year"] >= base["pll_per_year"]:
-        return [t["none"]]
-    return [t["best"].format(name=f"{best['name']} ({best['variant']})",
-                             before=_sci(base["pll_per_year"]), after=_sci(best["pll_per_year"]),
-                             change=_pct(best["pll_change"]),
-                             bad_before=int(base["places_breaking_criterion"]),
-                             bad_after=int(best["places_breaking_criterion"]))]
+    items = [t["none"]] if best["pll_per_year"] >= base["pll_per_year"] else [t["best"].format(
+        name=f"{best['name']} ({best['variant']})", before=_sci(base["pll_per_year"]),
+        after=_sci(best["pll_per_year"]), change=_pct(best["pll_change"]),
+        bad_before=int(base["places_breaking_criterion"]),
+        bad_after=int(best["places_breaking_criterion"]))]
+    lost = "fire_buildings_lost_per_year"
+    if lost in table:
+        fire = rest.loc[rest[lost].idxmin()]
+        if fire[lost] < base[lost]:
+            items.append(t["fire"].format(name=f"{fire['name']} ({fire['variant']})",
+                                          before=number(base[lost]), after=number(fire[lost]),
+                                          change=_pct(fire["fire_change"])))
+    return items
 
 
 def what_if_section(folder: Path, lang: str) -> tuple[str, str, str]:

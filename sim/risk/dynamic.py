@@ -40,10 +40,10 @@ import numpy as np
 import pandas as pd
 
 from citysim.experiments.risk_spec import RiskExperiment
-from citysim.experiments.runs import RunPool, RunSpec, run_id
-from citysim.io.data_sources import file_sha256, input_files
+from citysim.experiments.runs import RunPool, RunSpec
 from citysim.risk.qra import fn_curve
-from citysim.scenario import Override, load_scenario
+from citysim.risk.runs import hazard_runs
+from citysim.scenario import Override
 
 __all__ = ["EVENT_KEYS", "add_dynamic", "event_specs", "run_dynamic"]
 
@@ -79,11 +79,9 @@ def event_specs(exp: RiskExperiment, sources_xy: np.ndarray, events: pd.DataFram
 
     Each run is the base scenario (with ``overrides`` first: a what-if
     variant's shelters and stations) with ``hazards`` set to the event's
-    leak, ``run.duration`` from ``dynamic.duration`` and no figures; run ``r``
-    of an event is replication ``r`` of ``citysim run`` on that scenario
-    (dynamics from ``SeedSequence(seed).spawn(R)[r]``, :mod:`citysim.rng`), as
-    a batch's. Its id is content-derived (:func:`citysim.experiments.runs.run_id`),
-    so a run finished by an earlier attempt is found and not made again.
+    leak and ``run.duration`` from ``dynamic.duration``
+    (:func:`citysim.risk.runs.hazard_runs`: replication ``r`` of ``citysim
+    run``, content-derived ids, found again by a later attempt).
     """
     base = Path(exp.base)
     groups = (events.assign(f_n=events["frequency_per_year"] * events["deaths"])
@@ -95,17 +93,8 @@ def event_specs(exp: RiskExperiment, sources_xy: np.ndarray, events: pd.DataFram
     for key in chosen.index:
         event = pd.Series(dict(zip(EVENT_KEYS, key, strict=True)))
         leak = _leak(exp, tuple(sources_xy[index[event.source]]), event)
-        first = load_scenario(base, overrides=overrides)
-        seed = int(first.run.seed)
-        mine = (*overrides, Override.of("hazards", [leak]),
-                Override.of("run.duration", float(exp.dynamic.duration)),
-                Override.of("run.replications", 1), Override.of("run.seed", seed),
-                Override.of("outputs.plots", False))
-        scenario = load_scenario(base, overrides=mine)
-        inputs = [file_sha256(path) for path in input_files(scenario)]
-        resolved = scenario.resolved()
-        specs[key] = [RunSpec(run_id(resolved, inputs, replication=r), str(base), mine, seed,
-                              replication=r) for r in range(exp.dynamic.replications)]
+        specs[key] = hazard_runs(base, leak, float(exp.dynamic.duration), overrides=overrides,
+                                 replications=exp.dynamic.replications)
     return specs
 
 

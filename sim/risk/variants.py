@@ -20,6 +20,7 @@ import pandas as pd
 
 from citysim.errors import Problem, ScenarioError
 from citysim.experiments.risk_spec import RiskExperiment, RiskVariant
+from citysim.experiments.runs import world_of
 from citysim.experiments.spec import experiment_problem
 from citysim.scenario import Override, Scenario, load_scenario
 
@@ -53,16 +54,13 @@ def variant_world(exp: RiskExperiment, scenario: Scenario, index: int, world: An
         map), named at ``variants[i].add_shelters[j]...`` with its line in the
         risk file.
     """
-    from citysim.rng import world_streams
-    from citysim.world.builder import build_world
-
     variant = exp.variants[index]
     overrides = scenario_overrides(scenario, variant)
     if not overrides:
         return overrides, world
     try:
         changed = load_scenario(exp.base, overrides=overrides)
-        return overrides, build_world(changed, world_streams(int(changed.run.seed)))
+        return overrides, world_of(changed)
     except ScenarioError as err:
         resolved = scenario.resolved()
         problems = []
@@ -77,6 +75,11 @@ def variant_world(exp: RiskExperiment, scenario: Scenario, index: int, world: An
             else:
                 problems.append(Problem(f"variants[{index}] {p.path}", message))
         raise ScenarioError(problems, source=exp.source_file) from None
+
+
+_HAZARD_COLUMNS = {"fire_buildings_lost_per_year": "fire_expected_buildings_lost_per_year",
+                   "flood_persons_exposed_per_year": "flood_expected_persons_exposed_per_year"}
+"""Columns of ``variants.csv`` from the flood and fire summaries (their keys)."""
 
 
 def _change(value: float, base: float) -> float:
@@ -100,7 +103,11 @@ def compare(results: Sequence[tuple[str, str, Any]]) -> pd.DataFrame:
         ``max_receptor_ir_per_year, max_receptor_ir_change``,
         ``max_individual_risk_per_year``, ``places_breaking_criterion``,
         ``places_breaking_change`` (count against the base), ``places_breaking``
-        (ids, ``;``-separated), and ``ir_<receptor>`` (per year) for every receptor.
+        (ids, ``;``-separated); with ``fire:``, ``fire_buildings_lost_per_year,
+        fire_change`` (a variant adding stations or shelters simulates the
+        base's ignitions again, :func:`citysim.risk.hazards.variant_hazards`);
+        with ``flood:``, ``flood_persons_exposed_per_year`` (the same for all:
+        shared with the base); and ``ir_<receptor>`` (per year) for every receptor.
     """
     rows = []
     for vid, name, result in results:
@@ -114,14 +121,20 @@ def compare(results: Sequence[tuple[str, str, Any]]) -> pd.DataFrame:
             "max_individual_risk_per_year": s["max_individual_risk_per_year"],
             "places_breaking_criterion": int(s["places_breaking_criterion"]),
             "places_breaking": ";".join(map(str, bad))}
+        for col, key in _HAZARD_COLUMNS.items():
+            if key in s:
+                row[col] = float(s[key])
         row |= {f"ir_{r}": float(v) for r, v in ir.items()}
         rows.append(row)
     table = pd.DataFrame(rows)
     base = table.iloc[0]
-    for col in ("pll", "pll_dynamic", "max_receptor_ir"):
-        value = f"{col}_per_year"
-        table.insert(table.columns.get_loc(value) + 1, f"{col}_change",
-                     [_change(v, base[value]) for v in table[value]])
+    for value, change in (("pll_per_year", "pll_change"),
+                          ("pll_dynamic_per_year", "pll_dynamic_change"),
+                          ("max_receptor_ir_per_year", "max_receptor_ir_change"),
+                          ("fire_buildings_lost_per_year", "fire_change")):
+        if value in table:
+            table.insert(table.columns.get_loc(value) + 1, change,
+                         [_change(v, base[value]) for v in table[value]])
     table.insert(table.columns.get_loc("places_breaking_criterion") + 1,
                  "places_breaking_change",
                  table["places_breaking_criterion"] - base["places_breaking_criterion"])
