@@ -380,8 +380,11 @@ def _risk(args: argparse.Namespace) -> int:
     for vid, result in outcome.variants.items():
         v = result.summary
         change = f" ({(v['pll_per_year'] - base) / base:+.0%})" if base else ""
+        fire = ""
+        if "fire_expected_buildings_lost_per_year" in v:
+            fire = f"fire {v['fire_expected_buildings_lost_per_year']:.3g} buildings lost/yr, "
         print(f"  variant {vid}: PLL {v['pll_per_year']:.3g} deaths/yr{change}, "
-              f"{v['places_breaking_criterion']} place(s) breaking their criterion; "
+              f"{v['places_breaking_criterion']} place(s) breaking their criterion, {fire}"
               f"{outcome.out_dir / 'variants' / vid}")
     return EXIT_OK
 
