@@ -149,6 +149,8 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
                              "folder: RESULTS_DIR/white_paper_<lang>.html)")
     report.add_argument("--lang", choices=("en", "zh"), default="en",
                         help="language of a risk folder's white paper (default: en)")
+    report.add_argument("--pdf", action="store_true",
+                        help="also print the page to a PDF beside it (headless Chromium)")
     drill = sub.add_parser("drill", help="drill timeline (MSEL) from a run; compare the times "
                                          "observed in the exercise")
     drill.add_argument("scenario", type=Path, nargs="?", default=None,
@@ -386,6 +388,16 @@ def _risk(args: argparse.Namespace) -> int:
     if "fire_expected_buildings_lost_per_year" in s:
         print(f"  fire: {s['fire_expected_buildings_lost_per_year']:.3g} buildings lost/yr, most "
               f"in district {s['fire_worst_district']}")
+    base = s["pll_per_year"]
+    for vid, result in outcome.variants.items():
+        v = result.summary
+        change = f" ({(v['pll_per_year'] - base) / base:+.0%})" if base else ""
+        fire = ""
+        if "fire_expected_buildings_lost_per_year" in v:
+            fire = f"fire {v['fire_expected_buildings_lost_per_year']:.3g} buildings lost/yr, "
+        print(f"  variant {vid}: PLL {v['pll_per_year']:.3g} deaths/yr{change}, "
+              f"{v['places_breaking_criterion']} place(s) breaking their criterion, {fire}"
+              f"{outcome.out_dir / 'variants' / vid}")
     return EXIT_OK
 
 
@@ -493,7 +505,8 @@ def _optimize_hydrants(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from citysim.app.report import report
 
-    print(f"report: {report(args.results_dir, args.out, args.lang)}")
+    page = report(args.results_dir, args.out, args.lang, pdf=args.pdf)
+    print(f"report: {page}" + (f" and {page.with_suffix('.pdf')}" if args.pdf else ""))
     return EXIT_OK
 
 

@@ -21,6 +21,15 @@ the result folder (``out``, default ``results/<file name>``):
   ``gis/waterlogging_T<T>.geojson``; with ``fire:`` (:mod:`citysim.risk.fire`):
   ``fire_by_district.csv/png``, ``fire_strata.csv``, ``fire_ignitions.csv``;
   both add rows to ``risk_inventory.csv`` (:mod:`citysim.risk.hazards`).
+- ``static/``: the static QRA's finished parts, one per source
+  (:mod:`citysim.risk.static`), and ``runs/``: dynamic mode's runs, both
+  found again by a later attempt;
+- with ``variants:``, ``variants/<id>/`` the same files for each what-if
+  (:mod:`citysim.risk.variants`; their flood is the base's, their fire is
+  simulated again when they add stations or shelters:
+  :func:`citysim.risk.hazards.variant_hazards`), ``variants.csv`` (the base
+  and each variant, and their change) and ``variants_individual_risk.png``,
+  ``variants_fn_curve.png`` (before and after).
 """
 
 from __future__ import annotations
@@ -30,13 +39,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
 from citysim.errors import Problem, ScenarioError
-from citysim.experiments.risk_spec import RiskExperiment
+from citysim.experiments.cluster import open_client
+from citysim.experiments.risk_spec import RiskExperiment, RiskVariant
 from citysim.experiments.runs import world_of
 from citysim.experiments.spec import load_experiment
 from citysim.io.atomic import write_atomic, write_json
@@ -45,25 +56,39 @@ from citysim.io.risk_hazard_layers import write_waterlogging_layers
 from citysim.io.risk_layers import write_risk_layers
 from citysim.plots.risk import plot_fn_curve, plot_individual_risk
 from citysim.plots.risk_hazards import plot_fire_districts, plot_flood_depth
+from citysim.plots.risk_variants import plot_variant_fn_curves, plot_variant_maps
 from citysim.risk import RiskResult, assess
 from citysim.risk.dynamic import add_dynamic
-from citysim.risk.hazards import HazardResult, assess_hazards, check_city, with_hazard_rows
+from citysim.risk.hazards import (
+    HazardResult,
+    assess_hazards,
+    check_city,
+    variant_hazards,
+    with_hazard_rows,
+)
 from citysim.risk.qra import IR_CONTOURS, NL_SOCIETAL, locate
-from citysim.scenario import Scenario, load_scenario
+from citysim.risk.static import PARTS_DIR
+from citysim.risk.variants import compare, variant_world
+from citysim.scenario import Override, Scenario, load_scenario
 from citysim.world.builder import World
 
-__all__ = ["RiskOutcome", "check", "is_risk_file", "load", "run_risk", "without_sites"]
+__all__ = ["VARIANTS_DIR", "RiskOutcome", "check", "is_risk_file", "load", "run_risk",
+           "without_sites"]
 
 PathLike = str | os.PathLike[str]
+VARIANTS_DIR = "variants"
+"""Sub-folder of the result folder with one result folder per what-if variant."""
 
 
 @dataclass(frozen=True)
 class RiskOutcome:
-    """The result of :func:`run_risk`: the numbers and the folder they were written to."""
+    """The result of :func:`run_risk`: the numbers, the folder, each variant's numbers by id."""
 
     result: RiskResult
     out_dir: Path
     hazards: HazardResult = field(default_factory=HazardResult)
+    variants: dict[str, RiskResult] = field(default_factory=dict)
+    variant_hazards: dict[str, HazardResult] = field(default_factory=dict)
 
 
 def load(experiment: RiskExperiment | PathLike) -> RiskExperiment:
@@ -101,9 +126,11 @@ def check(experiment: RiskExperiment | PathLike) -> RiskExperiment:
         Every problem found (the file's, the base scenario's, a location off the map).
     """
     exp = load(experiment)
-    _, world = _city(exp)
+    scenario, world = _city(exp)
     locate(exp, world)
     check_city(exp, world)
+    for i, v in enumerate(exp.variants):
+        locate(exp.variant(v), variant_world(exp, scenario, i, world)[1])
     return exp
 
 
@@ -113,7 +140,9 @@ def _city(exp: RiskExperiment) -> tuple[Scenario, World]:
 
 
 def without_sites(exp: RiskExperiment, sites: Sequence[str]) -> RiskExperiment:
-    """``exp`` without the sources ``sites`` (ids), for a what-if.
+    """``exp`` without the sources ``sites`` (ids), for a what-if: the variant that removes them.
+
+    The file's own ``variants`` are left out.
 
     Raises
     ------
@@ -125,7 +154,7 @@ def without_sites(exp: RiskExperiment, sites: Sequence[str]) -> RiskExperiment:
     if unknown:
         raise ScenarioError([Problem("--without", f"no source {u!r} in the file (sources: "
                                                   f"{', '.join(known)})") for u in unknown])
-    return exp.model_copy(update={"sources": [s for s in exp.sources if s.id not in sites]})
+    return exp.variant(RiskVariant(id="without", remove=list(sites)))
 
 
 def run_risk(experiment: RiskExperiment | PathLike, *, out: PathLike | None = None,
@@ -140,12 +169,16 @@ def run_risk(experiment: RiskExperiment | PathLike, *, out: PathLike | None = No
     out
         Result folder (default: the file's ``out``, else ``results/<file name>``).
     workers, scheduler
-        Where dynamic mode makes its runs: ``--workers N`` a local Dask
-        cluster of N processes, ``--scheduler`` a running one; default this
-        process. The static QRA always runs here (seconds to a minute).
+        Where the static QRA's parts (one per source, :mod:`citysim.risk.static`)
+        and dynamic mode's runs are made: ``--workers N`` a local Dask cluster
+        of N processes, ``--scheduler`` a running one; default this process.
+        Finished parts (``<out>/static/``) and runs (``<out>/runs/``) are
+        found again, not remade: a killed assessment started again makes only
+        the rest.
     without
         Source ids left out (a what-if: the plants relocated); the default
-        folder is then ``<out>-without-<ids>``.
+        folder is then ``<out>-without-<ids>``, and the file's variants are
+        not run.
     """
     exp = load(experiment)
     if without:
@@ -153,22 +186,101 @@ def run_risk(experiment: RiskExperiment | PathLike, *, out: PathLike | None = No
     if workers is not None and workers < 0:
         raise ScenarioError([Problem("--workers", f"expected 0 or more, got {workers}")])
     scenario, world = _city(exp)
-    result = assess(exp, world)
-    result.summary["without"] = list(without)
     name = exp.source_file.stem if exp.source_file is not None else "risk"
     folder = Path(out) if out is not None else (exp.out or Path("results") / name)
     if without and out is None:
         folder = folder.with_name(f"{folder.name}-without-{'-'.join(without)}")
     folder.mkdir(parents=True, exist_ok=True)
-    if exp.mode != "static":
-        add_dynamic(exp, result, folder / "runs", workers=0 if workers is None else workers,
-                    scheduler=scheduler)
-    hazards = assess_hazards(exp, world, int(scenario.run.seed), folder / "runs",
-                             workers=0 if workers is None else workers, scheduler=scheduler)
-    result.summary.update(hazards.summary)
+    made = [variant_world(exp, scenario, i, world) for i in range(len(exp.variants))]
+    variants = [(v, exp.variant(v), ov) for v, (ov, _) in zip(exp.variants, made, strict=True)]
+    worlds = [w for _, w in made]
+    # one map for all: the city and the sources of the base and every variant
+    every = np.concatenate([locate(exp, world)[0]] + [locate(vexp, w)[0] for (_, vexp, _), w
+                                                      in zip(variants, worlds, strict=True)])
+    extent = (*every.min(axis=0), *every.max(axis=0)) if len(every) else None
+    seed, runs = int(scenario.run.seed), folder / "runs"
+    with open_client(0 if workers is None else workers, scheduler) as client:
+        result = _assess(exp, world, folder, client, extent)
+        result.summary["without"] = list(without)
+        hazards = assess_hazards(exp, world, seed, runs, client=client)
+        result.summary.update(hazards.summary)
+        done = []
+        for (v, vexp, ov), w in zip(variants, worlds, strict=True):
+            vres = _assess(vexp, w, folder, client, extent, ov)
+            vhaz = variant_hazards(hazards, vexp, w, seed, runs, ov, client=client)
+            vres.summary.update(vhaz.summary)
+            done.append(_Done(v, vres, vhaz, w))
     _write(result, world, folder, name)
     _write_hazards(hazards, result, world, folder, name)
-    return RiskOutcome(result=result, out_dir=folder, hazards=hazards)
+    _clear_stale_variants(folder, [v.id for v in exp.variants])
+    for d in done:
+        d.result.summary["variant"] = d.variant.id
+        label = f"{name} / {d.variant.name or d.variant.id}"
+        _write(d.result, d.world, folder / VARIANTS_DIR / d.variant.id, label)
+        _write_hazards(d.hazards, d.result, d.world, folder / VARIANTS_DIR / d.variant.id, label)
+    if done:
+        _write_comparison(result, world, done, folder)
+    return RiskOutcome(result=result, out_dir=folder, hazards=hazards,
+                       variants={d.variant.id: d.result for d in done},
+                       variant_hazards={d.variant.id: d.hazards for d in done})
+
+
+@dataclass(frozen=True)
+class _Done:
+    """A variant assessed: its QRA, its flood and fire, its city."""
+
+    variant: RiskVariant
+    result: RiskResult
+    hazards: HazardResult
+    world: World
+
+
+def _assess(exp: RiskExperiment, world: World, folder: Path, client: Any,
+            extent: tuple[float, float, float, float] | None,
+            overrides: tuple[Override, ...] = ()) -> RiskResult:
+    """The static QRA (its parts in ``<folder>/static``) and the dynamic runs (``<folder>/runs``).
+
+    The base and every variant share both folders: a part or a run is the
+    same whichever asks for it (content-derived keys).
+    """
+    result = assess(exp, world, parts_dir=folder / PARTS_DIR, client=client, extent_m=extent)
+    if exp.mode != "static":
+        add_dynamic(exp, result, folder / "runs", client=client, overrides=overrides)
+    return result
+
+
+def _clear_stale_variants(folder: Path, ids: Sequence[str]) -> None:
+    """Remove what an earlier assessment wrote for variants the file no longer has.
+
+    Without variants, also the comparison (``variants.csv`` and its figures),
+    so that the white paper never shows what-ifs of another file.
+    """
+    import shutil
+
+    for old in (folder / VARIANTS_DIR).glob("*"):
+        if old.is_dir() and old.name not in ids:
+            shutil.rmtree(old)
+    if not ids:
+        for file in ("variants.csv", "variants_individual_risk.png", "variants_fn_curve.png"):
+            (folder / file).unlink(missing_ok=True)
+
+
+def _write_comparison(base: RiskResult, world: World, done: Sequence[_Done],
+                      folder: Path) -> None:
+    """``variants.csv`` and the before/after figures of the what-ifs."""
+    table = compare([("base", "base", base)] + [(d.variant.id, d.variant.name or d.variant.id,
+                                                 d.result) for d in done])
+    write_atomic(folder / "variants.csv", partial(_csv, table))
+    labels = ["base"] + [d.variant.id for d in done]
+    results = [base] + [d.result for d in done]
+    figures = {
+        "variants_individual_risk.png": plot_variant_maps(
+            world, list(zip(labels, results, strict=True)), IR_CONTOURS),
+        "variants_fn_curve.png": plot_variant_fn_curves(
+            [(lab, r.fn, r.fn_dynamic) for lab, r in zip(labels, results, strict=True)],
+            NL_SOCIETAL)}
+    for file, fig in figures.items():
+        write_atomic(folder / file, partial(_png, fig))
 
 
 def _write(result: RiskResult, world: object, folder: Path, name: str) -> None:

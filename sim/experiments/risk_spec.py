@@ -10,8 +10,10 @@ risk, both F-N curves side by side; ``dynamic`` options in :class:`DynamicOption
 speed ``classes``), ``receptors`` (points where the individual risk is
 reported) and ``out``. Extensions: ``places`` (sensitive places: schools,
 hospitals, kindergartens, elderly homes), ``presence`` (where people are by
-day and night), ``installations`` (which individual-risk criteria apply)
-and ``cell_m`` (the risk map's cell).
+day and night), ``installations`` (which individual-risk criteria apply),
+``cell_m`` (the risk map's cell) and ``variants`` (named what-ifs: sources
+removed, moved, changed or added, shelters and stations added;
+:class:`RiskVariant`, checked at load with :meth:`RiskExperiment.variant`).
 
 **Sources from a CSV.** ``sources: {csv: plants.csv}`` reads one site per
 row, columns ``id, name, x, y`` (or ``lon, lat``), ``substance``,
@@ -40,6 +42,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
@@ -78,6 +81,7 @@ __all__ = [
     "Receptor",
     "RiskExperiment",
     "RiskSource",
+    "RiskVariant",
     "RiskWeather",
     "WeatherClass",
     "default_releases",
@@ -100,6 +104,8 @@ TEN_MINUTES_S = 600.0
 """Purple Book G2: the whole inventory in 10 min."""
 SENSITIVE_KINDS = ("school", "hospital", "kindergarten", "elderly_home")
 """Highly sensitive places (MODELS.md, individual-risk criteria)."""
+VARIANT_ID = r"[A-Za-z0-9_][A-Za-z0-9_.-]*"
+"""What a variant's id may be: it names its folder ``variants/<id>/``."""
 PROBABILITY_TOLERANCE = 1e-6
 """Probabilities must add up to 1 within this."""
 
@@ -431,11 +437,54 @@ class DynamicOptions(ConfigModel):
         the gas, the response).
     air_exchange
         Air-change rates of the leak in every run; default the leak's own.
+    replications
+        Runs per event (default 1), replications ``0 ... R-1`` of ``citysim
+        run`` with the base seed: the event's deaths are their mean, and each
+        is an outcome of ``1/R`` of the event's frequency in the F-N curve
+        (:mod:`citysim.risk.dynamic`).
     """
 
     events: PosInt = 10
     duration: PositiveDuration = 7200.0
     air_exchange: AirExchange | None = None
+    replications: PosInt = 1
+
+
+class RiskVariant(ConfigModel):
+    """A what-if of the risk file (``variants:``): the sources and the city changed.
+
+    Applied to the file's sources in this order: ``remove``, ``move``,
+    ``change``, then ``add`` (:meth:`RiskExperiment.variant`). Shelters and
+    stations change what the dynamic runs and the fire runs simulate
+    (:func:`citysim.risk.hazards.variant_hazards`); the static QRA and the
+    flood count people at home.
+
+    Attributes
+    ----------
+    id, name
+        Its id (a folder name: ``<out>/variants/<id>/``; not ``base``) and name.
+    remove
+        Source ids left out (relocated out of reach).
+    move
+        Source id to its new location (a chemical park).
+    change
+        Source id to the keys of the source that change (``inventory_kg``,
+        ``releases`` with their frequencies, ``substance``, ...).
+    add
+        New sources.
+    add_shelters, add_stations
+        Shelters and stations added to the base scenario's (the scenario's
+        own entries, as in its ``shelters:`` and ``stations:`` lists).
+    """
+
+    id: Id
+    name: Text | None = None
+    remove: list[Id] = []
+    move: dict[str, Location] = {}
+    change: dict[str, dict[str, Any]] = {}
+    add: list[RiskSource] = []
+    add_shelters: list[dict[str, Any]] = []
+    add_stations: list[dict[str, Any]] = []
 
 
 class RiskExperiment(Experiment):
@@ -467,6 +516,8 @@ class RiskExperiment(Experiment):
     flood, fire
         Flood and fire sources (:mod:`citysim.experiments.risk_hazards_spec`):
         design storms by return period, ignition frequencies by building class.
+    variants
+        What-ifs computed beside the base (:class:`RiskVariant`).
     """
 
     kind: Literal["risk"]
@@ -481,6 +532,7 @@ class RiskExperiment(Experiment):
     dynamic: DynamicOptions = DynamicOptions()
     flood: FloodRisk | None = None
     fire: FireRisk | None = None
+    variants: list[RiskVariant] = []
 
     @model_validator(mode="after")
     def _unique(self) -> RiskExperiment:
@@ -497,3 +549,67 @@ class RiskExperiment(Experiment):
         if problems:
             raise_errors("RiskExperiment", problems)
         return self
+
+    @model_validator(mode="after")
+    def _variants_apply(self) -> RiskExperiment:
+        problems = []
+        seen: set[str] = {"base"}
+        for i, v in enumerate(self.variants):
+            if not re.fullmatch(VARIANT_ID, v.id):
+                problems.append(line_error(("variants", i, "id"), "expected a folder name: "
+                                           "letters, digits, '-', '_' and '.', not starting "
+                                           "with '.'", v.id))
+            if v.id in seen:
+                what = "the base's name" if v.id == "base" else "a duplicate id"
+                problems.append(line_error(("variants", i, "id"), f"{what}: {v.id!r}", v.id))
+            seen.add(v.id)
+            try:
+                self.variant(v)
+            except ValidationError as exc:
+                problems += [rebuild_error(e, ("variants", i, *e["loc"])) for e in exc.errors()]
+        if problems:
+            raise_errors("RiskExperiment", problems)
+        return self
+
+    def variant(self, variant: RiskVariant) -> RiskExperiment:
+        """The file with ``variant`` applied to its sources, without variants of its own.
+
+        Raises
+        ------
+        pydantic.ValidationError
+            A source id the file does not have, an added id it has, or a
+            ``change`` that makes a bad source; located within the variant.
+        """
+        known = {s.id: s for s in self.sources}
+        problems = []
+        for key in ("remove", "move", "change"):
+            named = getattr(variant, key)
+            for j, sid in enumerate(named):
+                if sid not in known:
+                    problems.append(line_error((key, j) if key == "remove" else (key, sid),
+                                               f"no source {sid!r} in the file (sources: "
+                                               f"{', '.join(known)})", sid))
+        sources = []
+        for s in self.sources:
+            if s.id in variant.remove:
+                continue
+            if s.id in variant.move:
+                s = s.model_copy(update={"location": variant.move[s.id]})
+            if s.id in variant.change:
+                try:
+                    s = RiskSource.model_validate(
+                        {**s.model_dump(mode="json", exclude_none=True),
+                         **variant.change[s.id]})
+                except ValidationError as exc:
+                    problems += [rebuild_error(e, ("change", s.id, *e["loc"]))
+                                 for e in exc.errors()]
+            sources.append(s)
+        kept = {s.id for s in sources}
+        for j, s in enumerate(variant.add):
+            if s.id in kept:
+                problems.append(line_error(("add", j, "id"), f"source {s.id!r} is already in "
+                                                             f"the file", s.id))
+            kept.add(s.id)
+        if problems:
+            raise_errors("RiskVariant", problems)
+        return self.model_copy(update={"sources": sources + list(variant.add), "variants": []})

@@ -8,7 +8,8 @@ GeoJSON):
 - ``ir_contours.geojson`` -- one (multi)polygon per level of
   :data:`citysim.risk.qra.IR_CONTOURS`: where the individual risk reaches it
   (the union of the map's cells), with ``level_per_year`` and ``area_km2``;
-- ``risk_sources.geojson`` -- Points: the sites with their PLL;
+- ``risk_sources.geojson`` -- Points: the sites (in the file's order) with their
+  name and PLL;
 - ``risk_places.geojson`` -- Points: each place, its class, criterion,
   individual risk, whether it breaks the criterion and its main source.
 """
@@ -51,11 +52,12 @@ def risk_layers(result: Any, contours: tuple[float, ...]) -> dict[str, list[Feat
             zones.append(_feature(_polygon_geometry(geom), {
                 "level_per_year": level, "area_km2": float(mask.sum()) * cell * cell / 1e6},
                 f"{level:.0e}"))
+    # the inventory is ranked by PLL, the positions are in the file's order: join by id
     pll = result.inventory.groupby("source", sort=False)["pll_static_per_year"].sum()
     names = dict(zip(result.inventory["source"], result.inventory["name"], strict=True))
     sources = [_feature(_point(x, y), {"source": sid, "name": names.get(sid, sid),
                                        "pll_static_per_year": float(pll.get(sid, 0.0))}, sid)
-               for sid, (x, y) in zip(names, result.sources_xy, strict=False)]
+               for sid, (x, y) in zip(result.source_ids, result.sources_xy, strict=True)]
     places = [_feature(_point(r["x"], r["y"]), {k: v for k, v in r.items() if k not in ("x", "y")},
                        r["place"]) for r in result.places.to_dict("records")]
     return {"ir_contours": zones, "risk_sources": sources, "risk_places": places}

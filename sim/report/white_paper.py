@@ -16,7 +16,10 @@ not written by hand:
   sheltering, evacuation and response move PLL from the static value;
 - **flood and fire** (when the risk file has them): the storm and the
   waterlogging point that matter most, the fire district that loses most
-  (:mod:`citysim.report.white_paper_hazards`, which also adds their sections).
+  (:mod:`citysim.report.white_paper_hazards`, which also adds their sections);
+- **what-ifs** (``variants:``, :mod:`citysim.report.risk_whatifs`): the
+  variant that lowers PLL most, with the maps before and after and the F-N
+  curves overlaid.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from citysim.errors import Problem, ScenarioError
 from citysim.humanize import number
 from citysim.io.atomic import write_atomic
 from citysim.report.html import _e, _figure, _page, _section, _table
+from citysim.report.risk_whatifs import what_if_advice, what_if_section
 from citysim.report.white_paper_hazards import (
     HAZARD_KINDS,
     hazard_advice,
@@ -152,7 +156,7 @@ def _share(value: float) -> str:
 
 def _advice(t: dict[str, str], inventory: pd.DataFrame, places: pd.DataFrame,
             fn: pd.DataFrame, names: dict[str, str], summary: dict[str, Any],
-            more: list[str]) -> str:
+            what_ifs: list[str], more: list[str]) -> str:
     items = []
     pll = float(inventory["pll_static_per_year"].sum())
     by_source = inventory.groupby("source", sort=False)["pll_static_per_year"].sum()
@@ -169,6 +173,7 @@ def _advice(t: dict[str, str], inventory: pd.DataFrame, places: pd.DataFrame,
             source=names.get(str(row.main_source), row.main_source),
             share=_share(row.main_source_share),
             factor=f"{row.individual_risk_per_year / row.criterion_per_year:.1f}"))
+    items += what_ifs
     if "pll_dynamic_per_year" in summary:
         dyn = float(summary["pll_dynamic_per_year"])
         change = f"{100.0 * (dyn - pll) / pll:+.0f} %" if pll else "—"
@@ -220,6 +225,7 @@ def white_paper_html(folder: Path, lang: str = "en") -> str:
     sections = [
         _section("headline", t["headline"], head),
         _section("advice", t["advice"], _advice(t, inventory, places, fn, names, summary,
+                                                   what_if_advice(folder, lang),
                                                    hazard_advice(folder, lang))),
         _section("map", t["map"], _figure((folder / "individual_risk.png").read_bytes(),
                                           t["map_caption"], name="individual_risk.png")),
@@ -236,6 +242,7 @@ def white_paper_html(folder: Path, lang: str = "en") -> str:
                      "individual_risk_per_year", "main_source"])
             if len(bad) else f"<p>{_e(t['no_places'])}</p>"),
         *hazard_sections(folder, lang),
+        what_if_section(folder, lang),
         _section("method", t["method"], f"<p>{_e(t['method_text'])}</p>"),
     ]
     n_sources = inventory["source"].nunique()

@@ -4,8 +4,8 @@ The static QRA (:mod:`citysim.risk.qra`) counts people where they live,
 indoors or out, without warning or movement. Here each chosen event -- one
 loss of containment in one weather class with the wind from one direction --
 becomes the base scenario with that ``chemical_leak`` as its hazard (the
-release from time 0, ``run.duration`` from ``dynamic.duration``, one
-replication): the city's warnings, residents sheltering in place or
+release from time 0, ``run.duration`` from ``dynamic.duration``,
+``dynamic.replications`` replications): the city's warnings, residents sheltering in place or
 evacuating, the indoor air of their homes and the response all play out,
 and the run's ``plume_fatalities`` is the event's dynamic death toll. The
 runs are made as a batch's (:class:`citysim.experiments.runs.RunPool`):
@@ -22,6 +22,13 @@ again.
   leak's own random stream), so a run's toll is one draw of a random
   variable whose mean, for residents who stay outdoors, is the static
   expected deaths.
+- **Replications**: an event of frequency ``f`` simulated ``R`` times
+  (replication ``r`` = replication ``r`` of ``citysim run``, seeded from
+  ``SeedSequence(seed).spawn(R)[r]``) counts ``N = mean_r N_r`` deaths in
+  ``events.csv``, the inventory and PLL (``f mean_r N_r``); in the F-N
+  curve each replication is an outcome of frequency ``f / R`` (the curve of
+  the event's distribution of tolls, not of its mean: the same PLL, and a
+  bad replication shows at its own ``N``).
 """
 
 from __future__ import annotations
@@ -32,12 +39,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from citysim.experiments.cluster import open_client
 from citysim.experiments.risk_spec import RiskExperiment
-from citysim.experiments.runs import RunPool, RunSpec, run_id
-from citysim.io.data_sources import file_sha256, input_files
+from citysim.experiments.runs import RunPool, RunSpec
 from citysim.risk.qra import fn_curve
-from citysim.scenario import Override, load_scenario
+from citysim.risk.runs import hazard_runs
+from citysim.scenario import Override
 
 __all__ = ["EVENT_KEYS", "add_dynamic", "event_specs", "run_dynamic"]
 
@@ -67,14 +73,15 @@ def _leak(exp: RiskExperiment, xy: tuple[float, float], event: Any) -> dict[str,
     return block
 
 
-def event_specs(exp: RiskExperiment, sources_xy: np.ndarray,
-                events: pd.DataFrame) -> dict[tuple[Any, ...], RunSpec]:
-    """The runs of the dominant events: one :class:`RunSpec` per event key (:data:`EVENT_KEYS`).
+def event_specs(exp: RiskExperiment, sources_xy: np.ndarray, events: pd.DataFrame,
+                overrides: tuple[Override, ...] = ()) -> dict[tuple[Any, ...], list[RunSpec]]:
+    """The runs of the dominant events: ``dynamic.replications`` :class:`RunSpec` per event key.
 
-    Each run is the base scenario with ``hazards`` set to the event's leak,
-    ``run.duration`` from ``dynamic.duration``, one replication and no
-    figures; its id is content-derived (:func:`citysim.experiments.runs.run_id`),
-    so a run finished by an earlier attempt is found and not made again.
+    Each run is the base scenario (with ``overrides`` first: a what-if
+    variant's shelters and stations) with ``hazards`` set to the event's
+    leak and ``run.duration`` from ``dynamic.duration``
+    (:func:`citysim.risk.runs.hazard_runs`: replication ``r`` of ``citysim
+    run``, content-derived ids, found again by a later attempt).
     """
     base = Path(exp.base)
     groups = (events.assign(f_n=events["frequency_per_year"] * events["deaths"])
@@ -86,21 +93,14 @@ def event_specs(exp: RiskExperiment, sources_xy: np.ndarray,
     for key in chosen.index:
         event = pd.Series(dict(zip(EVENT_KEYS, key, strict=True)))
         leak = _leak(exp, tuple(sources_xy[index[event.source]]), event)
-        first = load_scenario(base)
-        seed = int(first.run.seed)
-        overrides = (Override.of("hazards", [leak]),
-                     Override.of("run.duration", float(exp.dynamic.duration)),
-                     Override.of("run.replications", 1), Override.of("run.seed", seed),
-                     Override.of("outputs.plots", False))
-        scenario = load_scenario(base, overrides=overrides)
-        inputs = [file_sha256(path) for path in input_files(scenario)]
-        specs[key] = RunSpec(run_id(scenario.resolved(), inputs), str(base), overrides, seed)
+        specs[key] = hazard_runs(base, leak, float(exp.dynamic.duration), overrides=overrides,
+                                 replications=exp.dynamic.replications)
     return specs
 
 
 def run_dynamic(exp: RiskExperiment, sources_xy: np.ndarray, events: pd.DataFrame,
-                runs_dir: Path, *, workers: int | None = 0,
-                scheduler: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+                runs_dir: Path, *, client: Any = None, overrides: tuple[Override, ...] = ()
+                ) -> tuple[pd.DataFrame, pd.DataFrame, float]:
     """Simulate the dominant events; return the events with ``deaths_dynamic``, F-N and PLL.
 
     Parameters
@@ -113,17 +113,21 @@ def run_dynamic(exp: RiskExperiment, sources_xy: np.ndarray, events: pd.DataFram
         The static events (:attr:`citysim.risk.RiskResult.events`).
     runs_dir
         Folder of the run folders (``<out>/runs``): resumable as a batch's.
-    workers, scheduler
-        Where the runs are made (:func:`citysim.experiments.cluster.open_client`;
-        0: this process).
+    client
+        A Dask client to make the runs on (:func:`citysim.experiments.cluster.open_client`);
+        ``None``: this process.
+    overrides
+        Scenario overrides of every run, before the event's (a variant's).
 
     Returns
     -------
     events
-        With ``simulated`` (bool) and ``deaths_dynamic`` (the run's toll for
-        simulated events, the static deaths for the others).
+        With ``simulated`` (bool), ``deaths_dynamic`` (the mean toll over the
+        event's replications for simulated events, the static deaths for the
+        others) and ``deaths_dynamic_runs`` (the tolls, ``;``-separated).
     fn
-        The dynamic F-N curve (``n, frequency_per_year``).
+        The dynamic F-N curve (``n, frequency_per_year``): each replication
+        of a simulated event is an outcome of ``1/R`` of its frequency.
     pll
         The dynamic PLL (per year).
 
@@ -132,27 +136,32 @@ def run_dynamic(exp: RiskExperiment, sources_xy: np.ndarray, events: pd.DataFram
     RuntimeError
         When a run failed (its folder keeps ``error.json``; run again to retry).
     """
-    specs = event_specs(exp, sources_xy, events)
-    with open_client(workers, scheduler) as client:
-        records = RunPool(Path(runs_dir), client=client).run(list(specs.values()),
-                                                             desc="dynamic runs")
+    specs = event_specs(exp, sources_xy, events, overrides)
+    records = RunPool(Path(runs_dir), client=client).run(
+        [spec for runs in specs.values() for spec in runs], desc="dynamic runs")
     failed = [r for r in records.values() if r["status"] != "ok"]
     if failed:
         raise RuntimeError(f"{len(failed)} dynamic run(s) failed, e.g. {failed[0]['run_id']}: "
                            f"{failed[0]['error']}")
-    tolls = {key: float(records[spec.run_id]["summary"].get("plume_fatalities") or 0.0)
-             for key, spec in specs.items()}
+    tolls = {key: [float(records[spec.run_id]["summary"].get("plume_fatalities") or 0.0)
+                   for spec in runs] for key, runs in specs.items()}
     keys = list(events[list(EVENT_KEYS)].itertuples(index=False, name=None))
     out = events.assign(simulated=[k in tolls for k in keys], deaths_dynamic=[
-        tolls.get(k, d) for k, d in zip(keys, events["deaths"], strict=True)],
-        run_id=[specs[k].run_id if k in specs else "" for k in keys])
+        float(np.mean(tolls[k])) if k in tolls else d
+        for k, d in zip(keys, events["deaths"], strict=True)],
+        deaths_dynamic_runs=[";".join(f"{n:g}" for n in tolls.get(k, ())) for k in keys],
+        run_id=[";".join(s.run_id for s in specs.get(k, ())) for k in keys])
     pll = float((out["frequency_per_year"] * out["deaths_dynamic"]).sum())
-    fn = fn_curve(out["frequency_per_year"].to_numpy(), out["deaths_dynamic"].to_numpy())
+    # the F-N curve: every replication of a simulated event is an outcome of f / R
+    reps = [tolls.get(k, [d]) for k, d in zip(keys, events["deaths"], strict=True)]
+    freq = np.repeat(out["frequency_per_year"].to_numpy() / [len(r) for r in reps],
+                     [len(r) for r in reps])
+    fn = fn_curve(freq, np.array([n for r in reps for n in r], dtype=np.float64))
     return out, fn, pll
 
 
-def add_dynamic(exp: RiskExperiment, result: Any, runs_dir: Path, *, workers: int | None = 0,
-                scheduler: str | None = None) -> None:
+def add_dynamic(exp: RiskExperiment, result: Any, runs_dir: Path, *, client: Any = None,
+                overrides: tuple[Override, ...] = ()) -> None:
     """Run :func:`run_dynamic` and add its numbers to a static :class:`~citysim.risk.RiskResult`.
 
     ``events`` gains ``simulated``, ``deaths_dynamic`` and ``run_id``, the
@@ -160,7 +169,7 @@ def add_dynamic(exp: RiskExperiment, result: Any, runs_dir: Path, *, workers: in
     and ``events_simulated``; ``fn_dynamic`` is set.
     """
     events, fn, pll = run_dynamic(exp, result.sources_xy, result.events, runs_dir,
-                                  workers=workers, scheduler=scheduler)
+                                  client=client, overrides=overrides)
     result.events = events
     result.fn_dynamic = fn
     by = (events.assign(x=events["frequency_per_year"] * events["deaths_dynamic"])
@@ -171,4 +180,5 @@ def add_dynamic(exp: RiskExperiment, result: Any, runs_dir: Path, *, workers: in
                                                              strict=True)])
     result.summary.update({"pll_dynamic_per_year": pll, "mode": exp.mode,
                            "events_simulated": int(events.drop_duplicates(
-                               list(EVENT_KEYS))["simulated"].sum())})
+                               list(EVENT_KEYS))["simulated"].sum()),
+                           "replications_per_event": exp.dynamic.replications})

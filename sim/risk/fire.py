@@ -37,6 +37,12 @@ and year.
 
 The runs are result folders ``<out>/runs/<run_id>/`` made as a batch's
 (:class:`citysim.experiments.runs.RunPool`), here or on Dask, and resumable.
+
+**What-ifs.** A variant that adds stations or shelters runs the same
+ignitions again on its own scenario (``sample=`` the base's result): the
+same buildings, weights and districts (the base's first-due districts), so
+the change of the expected loss is the response's alone (common random
+numbers), not a new sample's.
 """
 
 from __future__ import annotations
@@ -51,11 +57,11 @@ from scipy.spatial import cKDTree
 
 from citysim.analysis.coverage import station_coverage
 from citysim.errors import ScenarioError
-from citysim.experiments.cluster import open_client
 from citysim.experiments.risk_hazards_spec import FireRisk
 from citysim.experiments.runs import RunPool, RunSpec
-from citysim.risk.runs import hazard_run
+from citysim.risk.runs import hazard_runs
 from citysim.rng import world_streams
+from citysim.scenario import Override
 from citysim.world.buildings import STRUCTURES
 
 __all__ = ["FireResult", "assess_fire", "building_districts", "ignition_rates",
@@ -141,10 +147,18 @@ def sample_ignitions(fire: FireRisk, world: Any,
         np.asarray(ids, dtype=object)[district]
 
 
-def _specs(fire: FireRisk, base: Path, drawn: pd.DataFrame) -> list[RunSpec]:
-    return [hazard_run(base, {"type": "fire", **fire.hazard,
-                              "ignitions": [{"location": {"x": row.x, "y": row.y}, "at": 0.0}]},
-                       fire.duration) for row in drawn.itertuples()]
+STRATA_COLUMNS = ["district", "name", "structure", "buildings", "ignitions_per_year"]
+"""The columns of a stratum as sampled (:func:`sample_ignitions`)."""
+DRAWN_COLUMNS = ["district", "structure", "building_id", "x", "y", "ignitions_per_year"]
+"""The columns of a sampled ignition (:func:`sample_ignitions`, less the building index)."""
+
+
+def _specs(fire: FireRisk, base: Path, drawn: pd.DataFrame,
+           overrides: tuple[Override, ...]) -> list[RunSpec]:
+    return [spec for row in drawn.itertuples() for spec in hazard_runs(
+        base, {"type": "fire", **fire.hazard,
+               "ignitions": [{"location": {"x": row.x, "y": row.y}, "at": 0.0}]},
+        fire.duration, overrides=overrides)]
 
 
 @dataclass
@@ -177,7 +191,8 @@ class FireResult:
 
 
 def assess_fire(fire: FireRisk, base: Path, world: Any, seed: int, runs_dir: Path, *,
-                workers: int | None = 0, scheduler: str | None = None) -> FireResult:
+                client: Any = None, overrides: tuple[Override, ...] = (),
+                sample: FireResult | None = None) -> FireResult:
     """Simulate the sampled ignitions and estimate the expected loss by district (module doc).
 
     Parameters
@@ -192,8 +207,17 @@ def assess_fire(fire: FireRisk, base: Path, world: Any, seed: int, runs_dir: Pat
         The base scenario's seed (the sample's streams).
     runs_dir
         Folder of the run folders (resumable).
-    workers, scheduler
-        Where the runs are made (:func:`citysim.experiments.cluster.open_client`).
+    client
+        A Dask client to make the runs on (:func:`citysim.experiments.cluster.open_client`);
+        ``None``: this process.
+    overrides
+        Scenario overrides of every run, before the fire's (a what-if
+        variant's added stations and shelters).
+    sample
+        An earlier result whose districts and ignitions are simulated again
+        (a variant's fire runs take the base's: the same buildings ignite, in
+        the base's first-due districts, so that the change against the base is
+        the response's alone, not a new sample's); ``None``: draw them here.
 
     Raises
     ------
@@ -205,20 +229,24 @@ def assess_fire(fire: FireRisk, base: Path, world: Any, seed: int, runs_dir: Pat
     if world.buildings is None:
         raise ScenarioError("missing: fire risk needs the base scenario's city.buildings",
                             path="fire")
-    strata, drawn, of_building = sample_ignitions(fire, world, seed)
-    specs = _specs(fire, base, drawn)
-    with open_client(workers, scheduler) as client:
-        records = RunPool(Path(runs_dir), client=client).run(specs, desc="fire runs")
+    if sample is None:
+        strata, drawn, of_building = sample_ignitions(fire, world, seed)
+    else:
+        strata, drawn = sample.strata[STRATA_COLUMNS].copy(), sample.ignitions[DRAWN_COLUMNS]
+        of_building = sample.district_of_building
+    specs = _specs(fire, base, drawn, overrides)
+    records = RunPool(Path(runs_dir), client=client).run(specs, desc="fire runs")
     failed = [r for r in records.values() if r["status"] != "ok"]
     if failed:
         raise RuntimeError(f"{len(failed)} fire run(s) failed, e.g. {failed[0]['run_id']}: "
                            f"{failed[0]['error']}")
-    drawn["buildings_lost"] = [float(records[s.run_id]["summary"].get("fire_buildings_burned")
-                                     or 0.0) for s in specs]
-    drawn["run_id"] = [s.run_id for s in specs]
+    drawn = drawn.assign(
+        buildings_lost=[float(records[s.run_id]["summary"].get("fire_buildings_burned") or 0.0)
+                        for s in specs],
+        run_id=[s.run_id for s in specs])
     weighted = drawn.assign(wl=drawn["ignitions_per_year"] * drawn["buildings_lost"])
     by = weighted.groupby(["district", "structure"], sort=False).agg(
-        ignitions_simulated=("building", "size"), wl=("wl", "sum"),
+        ignitions_simulated=("building_id", "size"), wl=("wl", "sum"),
         w=("ignitions_per_year", "sum"), sd=("buildings_lost", "std"))
     keys = list(zip(strata["district"], strata["structure"], strict=True))
     per_ignition = [float(by.loc[k, "wl"] / by.loc[k, "w"]) if by.loc[k, "w"] > 0 else 0.0
@@ -257,6 +285,6 @@ def assess_fire(fire: FireRisk, base: Path, world: Any, seed: int, runs_dir: Pat
         "fire_worst_district": str(districts["district"].iloc[0]) if len(districts) else "",
     }
     return FireResult(districts=districts, strata=strata,
-                      ignitions=drawn.drop(columns=["building"]),
+                      ignitions=drawn[[*DRAWN_COLUMNS, "buildings_lost", "run_id"]],
                       district_of_building=of_building,
                       summary=summary)

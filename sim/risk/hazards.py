@@ -33,9 +33,10 @@ from citysim.errors import Problem, ScenarioError
 from citysim.experiments.risk_spec import RiskExperiment
 from citysim.risk.fire import FireResult, assess_fire
 from citysim.risk.flood import FloodResult, assess_flood
+from citysim.scenario import Override
 
 __all__ = ["HAZARD_COLUMNS", "HazardResult", "assess_hazards", "check_city", "inventory_rows",
-           "with_hazard_rows"]
+           "variant_hazards", "with_hazard_rows"]
 
 HAZARD_COLUMNS = ("persons_exposed_per_year", "buildings_lost_per_year")
 """Columns of ``risk_inventory.csv`` for the flood and fire rows (0 in chemical rows)."""
@@ -78,13 +79,39 @@ def check_city(exp: RiskExperiment, world: Any) -> None:
 
 
 def assess_hazards(exp: RiskExperiment, world: Any, seed: int, runs_dir: Path, *,
-                   workers: int | None = 0, scheduler: str | None = None) -> HazardResult:
-    """Run the ``flood:`` and ``fire:`` sections of ``exp`` over the built base city."""
+                   client: Any = None) -> HazardResult:
+    """Run the ``flood:`` and ``fire:`` sections of ``exp`` over the built base city.
+
+    The fire runs are made on ``client`` (a Dask client, or ``None``: here).
+    """
     check_city(exp, world)
     flood = assess_flood(exp.flood, world, seed) if exp.flood is not None else None
-    fire = (assess_fire(exp.fire, Path(exp.base), world, seed, runs_dir, workers=workers,
-                        scheduler=scheduler) if exp.fire is not None else None)
+    fire = (assess_fire(exp.fire, Path(exp.base), world, seed, runs_dir, client=client)
+            if exp.fire is not None else None)
     return HazardResult(flood=flood, fire=fire)
+
+
+def variant_hazards(base: HazardResult, exp: RiskExperiment, world: Any, seed: int,
+                    runs_dir: Path, overrides: tuple[Override, ...], *,
+                    client: Any = None) -> HazardResult:
+    """The flood and fire of a what-if variant (``overrides``: its added shelters and stations).
+
+    - **Flood**: shared with the base. The static flood counts residents at
+      home in water; neither the water (terrain, rain, drainage) nor the
+      homes depend on shelters or stations, and a variant does not change the
+      ``flood:`` section.
+    - **Fire**: the same as the base's when the variant adds no shelter or
+      station (its sources do not burn buildings); otherwise the base's
+      sampled ignitions are simulated again on the variant's scenario
+      (:func:`citysim.risk.fire.assess_fire` with ``sample=``): engines from a
+      new station change the loss. It costs one run per sampled ignition,
+      controlled by ``fire.samples``.
+    """
+    if base.fire is None or not overrides or exp.fire is None:
+        return base
+    fire = assess_fire(exp.fire, Path(exp.base), world, seed, runs_dir, client=client,
+                       overrides=overrides, sample=base.fire)
+    return HazardResult(flood=base.flood, fire=fire)
 
 
 def inventory_rows(hazards: HazardResult) -> pd.DataFrame:

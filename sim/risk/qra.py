@@ -23,12 +23,18 @@ dispersion model of :mod:`citysim.hazards.chemical`:
 - **Criteria** (MODELS.md): individual risk at places by class and by new or
   existing installation (:func:`criterion`); societal risk, the Netherlands
   line ``F = 1e-3 / N^2`` (:data:`NL_SOCIETAL`).
+
+Everything above adds over sources, so :func:`assess` makes the footprints
+and the sums in **parts**, one per source (:mod:`citysim.risk.static`: in
+this process or on Dask, kept on disk and found again), and adds them in the
+file's order of the sources.
 """
 
 from __future__ import annotations
 
-import math
+import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -42,7 +48,7 @@ from citysim.experiments.risk_spec import (
     RiskSource,
     WeatherClass,
 )
-from citysim.hazards.chemical import X_MIN_M, Dispersion, downwind_unit
+from citysim.hazards.chemical import X_MIN_M, Dispersion
 from citysim.scenario.hazards.chemical import ChemicalLeakConfig
 from citysim.scenario.hazards.substances import mg_m3_to_ppm
 from citysim.world.sites import Locator
@@ -65,6 +71,10 @@ GRID_CELLS = 200
 """Cells along the longer side of the risk map when ``cell_m`` is not given."""
 MARGIN_M = 500.0
 """The risk map reaches this far beyond the city and the sources (m)."""
+INVENTORY_COLUMNS = ("source", "name", "substance", "loss", "kind", "released_kg",
+                     "frequency_per_year", "lethal_1pct_distance_m", "lethal_50pct_distance_m",
+                     "pll_static_per_year", "share_of_total", "places_breaking_criterion")
+"""Columns of ``risk_inventory.csv`` (the static ones)."""
 IR_CONTOURS = (1e-8, 1e-7, 1e-6, 1e-5, 1e-4)
 """Individual-risk contours of the map (per year)."""
 NL_SOCIETAL = 1e-3
@@ -174,11 +184,21 @@ class RiskResult:
     inventory
         One row per source and LOC (``risk_inventory.csv``).
     sources_xy
-        ``(S, 2)`` source positions (m).
+        ``(S, 2)`` source positions (m), in the file's order.
+    source_ids
+        The sources' ids, in the order of ``sources_xy`` (the inventory is
+        ranked by PLL: join the two by id, never by position).
     summary
         Headline numbers (``pll_per_year``, ``max_individual_risk_per_year`` ...).
     fn_dynamic
         The F-N curve of dynamic mode (:mod:`citysim.risk.dynamic`), if run.
+    parts_made
+        Keys of the per-source parts made by this call (:mod:`citysim.risk.static`;
+        the others were found finished).
+    timing_s
+        Wall-clock seconds: ``setup`` (locating, the points), ``parts`` (making or
+        reading the parts), ``combine`` (events, inventory), and ``parts_busy``
+        (the seconds the parts made took, summed over the workers).
     """
 
     grid_x_m: np.ndarray
@@ -190,19 +210,23 @@ class RiskResult:
     fn: pd.DataFrame
     inventory: pd.DataFrame
     sources_xy: np.ndarray
+    source_ids: list[str]
     summary: dict[str, Any] = field(default_factory=dict)
     fn_dynamic: pd.DataFrame | None = None
+    parts_made: list[str] = field(default_factory=list)
+    timing_s: dict[str, float] = field(default_factory=dict)
 
 
 def fn_curve(frequency: np.ndarray, deaths: np.ndarray) -> pd.DataFrame:
     """``F(N)``: for each distinct ``N > 0`` of the events, the frequency of ``N`` or more."""
-    keep = deaths > 0
-    n = deaths[keep]
-    f = frequency[keep]
+    keep = np.asarray(deaths, dtype=np.float64) > 0
+    n = np.asarray(deaths, dtype=np.float64)[keep]
+    f = np.asarray(frequency, dtype=np.float64)[keep]
     order = np.argsort(-n, kind="stable")
     n, f = n[order], f[order]
     cum = np.cumsum(f)
-    last = np.r_[n[1:] != n[:-1], True][:n.size]  # the total at the last of equal N
+    # the cumulative total at the last of equal N
+    last = np.r_[n[1:] != n[:-1], True] if n.size else np.zeros(0, dtype=bool)
     table = pd.DataFrame({"n": n[last], "frequency_per_year": cum[last]})
     return table.iloc[::-1].reset_index(drop=True)
 
@@ -229,64 +253,92 @@ def locate(exp: RiskExperiment, world: Any) -> tuple[np.ndarray, np.ndarray, np.
             _resolve(world, [p.location for p in exp.places], "places"))
 
 
-def assess(exp: RiskExperiment, world: Any) -> RiskResult:
-    """The static QRA of ``exp`` over the built base city ``world`` (module docstring)."""
-    from citysim.risk import _kernels as k
+def assess(exp: RiskExperiment, world: Any, *, parts_dir: Path | None = None,
+           client: Any = None, extent_m: tuple[float, float, float, float] | None = None
+           ) -> RiskResult:
+    """The static QRA of ``exp`` over the built base city ``world`` (module docstring).
 
+    Parameters
+    ----------
+    exp
+        The risk file.
+    world
+        Its built base city.
+    parts_dir
+        Where the per-source parts are kept (``<out>/static``,
+        :mod:`citysim.risk.static`): finished parts are read, not made again;
+        ``None``: made in memory, not kept.
+    client
+        A Dask client to make the parts on (only with ``parts_dir``); ``None``: here.
+    extent_m
+        ``(xmin, ymin, xmax, ymax)`` (m) the risk map must cover besides the city
+        and the sources (the sources of every what-if variant, so that their
+        maps share one grid).
+    """
+    from citysim.risk.static import PartTask, Points, compute_part, part_key, run_parts
+
+    t0 = time.perf_counter()
     w = exp.weather
     sources_xy, receptors_xy, places_xy = locate(exp, world)
     losses = [(i, s, loss) for i, s in enumerate(exp.sources) for loss in s.losses]
-    # footprints: one per LOC x weather class
-    rows: list[tuple[int, int, Footprint]] = []
-    for li, (_, s, loss) in enumerate(losses):
-        for ci, wc in enumerate(w.classes):
-            fp = footprint(s, loss, wc, w.terrain)
-            if fp is not None and wc.probability > 0:
-                rows.append((li, ci, fp))
-    n_fp = len(rows)
-    loc_of = np.array([r[0] for r in rows], dtype=np.int64)
-    class_of = np.array([r[1] for r in rows], dtype=np.int64)
-    x = _x_table()
-    tables = (math.log(x[0]), math.log(x[1] / x[0]),
-              np.array([r[2].ln_load for r in rows]).reshape(n_fp, x.size),
-              np.array([r[2].sigma_y for r in rows]).reshape(n_fp, x.size))
-    probit = np.array([r[2].probit for r in rows], dtype=np.float64).reshape(n_fp, 3)
-    where = np.array([[*sources_xy[losses[li][0]], fp.reach_m] for li, _, fp in rows],
-                     dtype=np.float64).reshape(n_fp, 3)
-    freq = np.array([losses[li][2].frequency_per_year for li in loc_of])
-    p_class = np.array([w.classes[ci].probability for ci in class_of])
-    weight = freq * p_class
-    from_deg = np.arange(w.sectors) * 360.0 / w.sectors
-    winds = np.array([downwind_unit(d) for d in from_deg], dtype=np.float64).reshape(-1, 2)
-    p_wind = np.array(w.sector_probabilities, dtype=np.float64)
-    zeros = np.zeros(n_fp, dtype=np.int64)
-
-    def ir(points: np.ndarray, by_loc: bool) -> np.ndarray:
-        px = np.ascontiguousarray(points[:, 0])
-        py = np.ascontiguousarray(points[:, 1])
-        group, n_groups = (loc_of, len(losses)) if by_loc else (zeros, 1)
-        return k.individual_risk(px, py, weight, group, n_groups, where, winds, p_wind, tables,
-                                 probit)
-
     # the map
     net = world.network
     xmin, ymin, xmax, ymax = net.bounds_m
-    if len(sources_xy):
-        xmin, ymin = min(xmin, sources_xy[:, 0].min()), min(ymin, sources_xy[:, 1].min())
-        xmax, ymax = max(xmax, sources_xy[:, 0].max()), max(ymax, sources_xy[:, 1].max())
+    for bx0, by0, bx1, by1 in ([(*sources_xy.min(axis=0), *sources_xy.max(axis=0))]
+                               if len(sources_xy) else []) + ([extent_m] if extent_m else []):
+        xmin, ymin, xmax, ymax = min(xmin, bx0), min(ymin, by0), max(xmax, bx1), max(ymax, by1)
     xmin, ymin, xmax, ymax = xmin - MARGIN_M, ymin - MARGIN_M, xmax + MARGIN_M, ymax + MARGIN_M
     cell = exp.cell_m or max(xmax - xmin, ymax - ymin) / GRID_CELLS
     gx = np.arange(xmin + 0.5 * cell, xmax, cell)
     gy = np.arange(ymin + 0.5 * cell, ymax, cell)
     mx, my = np.meshgrid(gx, gy)
-    grid = ir(np.column_stack([mx.ravel(), my.ravel()]), False)[:, 0].reshape(mx.shape)
+    pop = world.population
+    persons = np.bincount(pop.home_node, weights=pop.persons, minlength=net.n_nodes)
+    node_x = np.ascontiguousarray(net.node_x_m, dtype=np.float64)
+    node_y = np.ascontiguousarray(net.node_y_m, dtype=np.float64)
+    from_deg = np.arange(w.sectors) * 360.0 / w.sectors
+    p_wind = np.array(w.sector_probabilities, dtype=np.float64)
+    points = Points(grid=np.column_stack([mx.ravel(), my.ravel()]),
+                    receptors=receptors_xy.reshape(-1, 2), places=places_xy.reshape(-1, 2),
+                    nodes=np.column_stack([node_x, node_y]),
+                    persons=persons.astype(np.float64), from_deg=from_deg, p_wind=p_wind)
+    # the parts: one per source, added in the file's order
+    digest = points.digest()
+    tasks = [PartTask(part_key(s, (float(xy[0]), float(xy[1])), w, digest), s,
+                      (float(xy[0]), float(xy[1])), w)
+             for s, xy in zip(exp.sources, sources_xy, strict=True)]
+    t1 = time.perf_counter()
+    if parts_dir is None:
+        parts, made = [compute_part(t, points) for t in tasks], [t.key for t in tasks]
+        busy = time.perf_counter() - t1
+    else:
+        done = run_parts(tasks, points, parts_dir, client=client)
+        parts, made, busy = done.parts, done.made, done.busy_s
+    t2 = time.perf_counter()
+    grid = np.zeros(mx.size)
+    receptor_ir = np.zeros(len(receptors_xy))
+    node_ir = np.zeros(net.n_nodes)
+    for part in parts:
+        grid += part["grid"]
+        receptor_ir += part["receptors"]
+        node_ir += part["nodes"]
+    grid = grid.reshape(mx.shape)
+    place_ir = (np.concatenate([p["places"] for p in parts], axis=1) if parts
+                else np.zeros((len(exp.places), 0))).reshape(len(exp.places), len(losses))
+    first_loss = np.cumsum([0] + [len(s.losses) for s in exp.sources])
+    loc_of = np.concatenate([p["loss"] + first_loss[i] for i, p in enumerate(parts)]
+                            + [np.zeros(0, np.int64)]).astype(np.int64)
+    class_of = np.concatenate([p["weather_class"] for p in parts] + [np.zeros(0, np.int64)])
+    outdoor = np.concatenate([p["outdoor"] for p in parts] + [np.zeros((0, w.sectors))])
+    lethal = {name: np.concatenate([p[name] for p in parts] + [np.zeros(0)])
+              for name in ("lethal_1pct_m", "lethal_50pct_m")}
+    n_fp = len(loc_of)
+    weight = np.array([losses[li][2].frequency_per_year * w.classes[ci].probability
+                       for li, ci in zip(loc_of, class_of, strict=True)])
     # receptors and places
     receptors = pd.DataFrame({
         "receptor": [r.id for r in exp.receptors], "x": receptors_xy[:, 0],
-        "y": receptors_xy[:, 1],
-        "individual_risk_per_year": ir(receptors_xy, False)[:, 0] if len(receptors_xy)
-        else np.zeros(0)})
-    place_ir = ir(places_xy, True) if len(places_xy) else np.zeros((0, len(losses)))
+        "y": receptors_xy[:, 1], "individual_risk_per_year": receptor_ir})
     classes = [criterion(p, exp.installations) for p in exp.places]
     places = pd.DataFrame({
         "place": [p.id for p in exp.places], "name": [p.name or p.id for p in exp.places],
@@ -304,12 +356,6 @@ def assess(exp: RiskExperiment, world: Any) -> RiskResult:
                              for j, m in enumerate(main)]
     places["main_source_share"] = by_source[np.arange(len(exp.places)), main] / total
     # societal risk: residents at home
-    pop = world.population
-    persons = np.bincount(pop.home_node, weights=pop.persons, minlength=net.n_nodes)
-    node_x = np.ascontiguousarray(net.node_x_m, dtype=np.float64)
-    node_y = np.ascontiguousarray(net.node_y_m, dtype=np.float64)
-    outdoor = k.expected_deaths(node_x, node_y, persons.astype(np.float64), where, winds,
-                                tables, probit)  # (F, K)
     pres = exp.presence
     periods = (("day", w.day_fraction, pres.indoors_day),
                ("night", 1.0 - w.day_fraction, pres.indoors_night))
@@ -340,7 +386,7 @@ def assess(exp: RiskExperiment, world: Any) -> RiskResult:
     pll_by = events.groupby(["source", "loss"], sort=False)["expected_deaths_per_year"].sum()
     inv = []
     for li, (_, s, loss) in enumerate(losses):
-        mine = [r[2] for r in rows if r[0] == li]
+        mine = loc_of == li
         broken = [p.id for j, p in enumerate(exp.places)
                   if place_ir[j, li] >= classes[j][1]]
         loc_pll = float(pll_by.get((s.id, loss.id), 0.0))
@@ -349,13 +395,13 @@ def assess(exp: RiskExperiment, world: Any) -> RiskResult:
             "loss": loss.id,
             "kind": "instantaneous" if loss.mass_kg is not None else "continuous",
             "released_kg": loss.released_kg, "frequency_per_year": loss.frequency_per_year,
-            "lethal_1pct_distance_m": max((m.lethal_1pct_m for m in mine), default=0.0),
-            "lethal_50pct_distance_m": max((m.lethal_50pct_m for m in mine), default=0.0),
+            "lethal_1pct_distance_m": float(lethal["lethal_1pct_m"][mine].max(initial=0.0)),
+            "lethal_50pct_distance_m": float(lethal["lethal_50pct_m"][mine].max(initial=0.0)),
             "pll_static_per_year": loc_pll,
             "share_of_total": loc_pll / pll if pll > 0 else 0.0,
             "places_breaking_criterion": ";".join(broken)})
-    inventory = pd.DataFrame(inv).sort_values("pll_static_per_year", ascending=False,
-                                              kind="stable").reset_index(drop=True)
+    inventory = pd.DataFrame(inv, columns=INVENTORY_COLUMNS).sort_values(
+        "pll_static_per_year", ascending=False, kind="stable").reset_index(drop=True)
     nl_ok = bool(((fn["frequency_per_year"] <= NL_SOCIETAL / np.maximum(fn["n"], 1.0) ** 2)
                   | (fn["n"] < 10)).all()) if len(fn) else True
     summary = {
@@ -363,8 +409,7 @@ def assess(exp: RiskExperiment, world: Any) -> RiskResult:
         "max_individual_risk_per_year": float(grid.max()) if grid.size else 0.0,
         "area_ir_above_1e-6_km2": float((grid >= 1e-6).sum() * cell * cell / 1e6),
         "area_ir_above_1e-5_km2": float((grid >= 1e-5).sum() * cell * cell / 1e6),
-        "residents_ir_above_1e-6": float(persons[ir(np.column_stack([node_x, node_y]), False)
-                                                 [:, 0] >= 1e-6].sum()),
+        "residents_ir_above_1e-6": float(persons[node_ir >= 1e-6].sum()),
         "places_breaking_criterion": int(places["breaks_criterion"].sum()),
         "max_deaths_one_event": float(events["deaths"].max()) if len(events) else 0.0,
         "societal_nl_guide_met": nl_ok,
@@ -373,4 +418,7 @@ def assess(exp: RiskExperiment, world: Any) -> RiskResult:
     }
     return RiskResult(grid_x_m=gx, grid_y_m=gy, individual_risk=grid, receptors=receptors,
                       places=places, events=events, fn=fn, inventory=inventory,
-                      sources_xy=sources_xy, summary=summary)
+                      sources_xy=sources_xy, source_ids=[s.id for s in exp.sources],
+                      summary=summary, parts_made=made, timing_s={
+                          "setup": t1 - t0, "parts": t2 - t1, "parts_busy": busy,
+                          "combine": time.perf_counter() - t2})

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import math
 
+import numpy as np
 import pandas as pd
+import pytest
 import yaml
 
 from benchmarks.validation.risk import CITY, risk_file, source
@@ -51,3 +54,36 @@ def test_static_and_dynamic_agree_when_nobody_is_warned_or_moves(tmp_path):
 
     text = white_paper_html(outcome.out_dir, "en")
     assert "with the city&#x27;s warning and response" in text and "instead of" in text
+
+
+def test_replications_of_an_event_average_and_split_its_frequency(tmp_path):
+    path = risk_file(tmp_path, [{**source("A", 0.0), "location": {"x": 0.0, "y": 500.0}}], [],
+                     sectors=4, name="reps")
+    risk = yaml.safe_load(path.read_text())
+    risk["weather"]["rose"] = [0.0, 0.0, 0.0, 1.0]  # one direction: one simulated event
+    risk.update({"mode": "dynamic", "dynamic": {"events": 1, "duration": "45min",
+                                                "replications": 3}})
+    path.write_text(yaml.safe_dump(risk, sort_keys=False))
+    outcome = run_risk(path)
+    events = pd.read_csv(outcome.out_dir / "events.csv")
+    simulated = events[events["simulated"]]
+    assert len(simulated) == 2 and len(events) == 2  # day and night of the one direction
+    ids = simulated["run_id"].iloc[0].split(";")
+    assert len(set(ids)) == 3
+    records = [json.loads((outcome.out_dir / "runs" / i / "run.json").read_text()) for i in ids]
+    assert [r["replication"] for r in records] == [0, 1, 2]
+    tolls = [float(r["summary"]["plume_fatalities"]) for r in records]
+    assert len(set(tolls)) > 1 and min(tolls) > 10  # three draws, not one run three times
+    # by hand: the event's deaths are the mean toll, PLL is f x mean
+    assert simulated["deaths_dynamic"].iloc[0] == pytest.approx(sum(tolls) / 3, rel=1e-12)
+    f_total = float(simulated["frequency_per_year"].sum())
+    assert outcome.result.summary["pll_dynamic_per_year"] == pytest.approx(
+        f_total * sum(tolls) / 3, rel=1e-12)
+    # the F-N curve: each replication an outcome of f / 3
+    fn = pd.read_csv(outcome.out_dir / "fn_curve.csv")
+    dyn = fn[fn["mode"] == "dynamic"]
+    assert sorted(dyn["n"]) == sorted(set(tolls))
+    for row in dyn.itertuples():
+        share = sum(t >= row.n for t in tolls) / 3
+        assert row.frequency_per_year == pytest.approx(f_total * share, rel=1e-12)
+    assert np.isclose(dyn["frequency_per_year"].max(), f_total)

@@ -250,3 +250,51 @@ def test_white_paper_has_flood_and_fire_with_computed_advice(tmp_path):
     check = open_page(out / "white_paper_en.html", tmp_path)
     # the risk map, the F-N curve, a hazard map per storm and the fire map
     assert check.loaded and check.images == 5 and check.broken == 0, check
+
+
+def test_a_variant_adding_a_station_by_the_worst_fire_district_lowers_its_loss(tmp_path):
+    """Fire in what-ifs: re-run with the variant's stations on the base's ignitions.
+
+    The base's worst district (first-due) and its simulated ignitions come
+    from a first assessment; a variant then adds a station with two engines
+    at the mean of those ignitions. Its expected loss in that district (the
+    same buildings, rates and districts: common random numbers) must not rise
+    and, here, falls; a variant that only moves a chemical site shares the
+    base's fire (change 0) and every variant shares the flood.
+    """
+    _city(tmp_path, FLAT, buildings=True)
+    fire = {"samples": 2, "duration": "40min",
+            "hazard": {"call_delay": "5min", "wind": {"speed_mps": 5, "from_deg": 270}}}
+    storms = [{"return_period_years": 10, "rain_mm_h": [[0, 100.0], [1800, 0]]}]
+    flood = {"storms": storms, "after": "10min", "dt": "5min", "hazard": {"drainage_mm_h": 0}}
+    out = run_risk(_risk(tmp_path, "fire-base", fire=fire, flood=flood)).out_dir
+    base = pd.read_csv(out / "fire_by_district.csv").set_index("district")
+    worst = str(base["expected_buildings_lost_per_year"].idxmax())
+    ign = pd.read_csv(out / "fire_ignitions.csv")
+    x, y = ign.loc[ign["district"] == worst, ["x", "y"]].mean()
+    station = {"id": "F9", "name": "New", "location": {"x": float(x), "y": float(y)},
+               "units": {"engine": 2}}
+    variants = [{"id": "station", "add_stations": [station]},
+                {"id": "moved", "move": {"A": {"x": -2500.0, "y": 0.0}}}]
+    outcome = run_risk(_risk(tmp_path, "fire-base", fire=fire, flood=flood, variants=variants))
+    after = pd.read_csv(outcome.out_dir / "variants" / "station" / "fire_by_district.csv"
+                        ).set_index("district")
+    assert set(after.index) == set(base.index)  # the base's districts
+    before_w = base.loc[worst, "expected_buildings_lost_per_year"]
+    after_w = after.loc[worst, "expected_buildings_lost_per_year"]
+    assert after_w < before_w  # does not rise, and here falls
+    again = pd.read_csv(outcome.out_dir / "variants" / "station" / "fire_ignitions.csv")
+    pd.testing.assert_frame_equal(again[["district", "building_id", "ignitions_per_year"]],
+                                  ign[["district", "building_id", "ignitions_per_year"]])
+    table = pd.read_csv(outcome.out_dir / "variants.csv").set_index("variant")
+    total = base["expected_buildings_lost_per_year"].sum()
+    assert table.loc["base", "fire_buildings_lost_per_year"] == pytest.approx(total, rel=1e-12)
+    assert table.loc["station", "fire_change"] < 0
+    assert table.loc["moved", "fire_change"] == 0.0
+    assert table["flood_persons_exposed_per_year"].nunique() == 1
+    from citysim.report.white_paper import white_paper_html
+
+    page = white_paper_html(outcome.out_dir, "en")
+    assert "<th>fire_change</th>" in page.split('id="whatifs"', 1)[1]
+    advice = page.split('<section id="advice">', 1)[1].split("</section>", 1)[0]
+    assert "(station) lowers the expected fire loss most" in advice

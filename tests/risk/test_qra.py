@@ -171,6 +171,36 @@ def test_without_a_site_removes_exactly_its_share(tmp_path, capsys):
     assert "no source 'C'" in capsys.readouterr().err
 
 
+def test_risk_sources_layer_puts_each_name_on_its_own_site(tmp_path):
+    """The layer joins names and PLL to positions by id, not by rank (inventory) against file order.
+
+    Three sites in file order A, B, C (x = 200, 500, 800 m) with frequencies
+    making the PLL ranking B, C, A. Each feature, read back with pyogrio, must
+    sit at its own site: the point's longitude, by hand from the city's origin
+    (x = 0 at 113.6 E, 1 m = 1 / (111,320 cos 34.7°) degree), within 2 m.
+    """
+    import pyogrio
+
+    sites = {"A": (200.0, 1e-8), "B": (500.0, 1e-4), "C": (800.0, 1e-6)}
+    sources = [{**_source(sid, x, f), "name": f"Works {sid}"} for sid, (x, f) in sites.items()]
+    path = _write(tmp_path, "names", sources, [], sectors=12)
+    city = {**CITY, "city": {**CITY["city"], "origin": {"lon": 113.6, "lat": 34.7}}}
+    (tmp_path / "city.yaml").write_text(yaml.safe_dump(city))
+    outcome = run_risk(path)
+    ranked = list(dict.fromkeys(outcome.result.inventory["source"]))
+    assert ranked == ["B", "C", "A"]  # the set-up: the ranking is not the file's order
+    layer = pyogrio.read_dataframe(outcome.out_dir / "gis" / "risk_sources.geojson")
+    assert sorted(layer["source"]) == ["A", "B", "C"]
+    deg_per_m = 1.0 / (111_320.0 * math.cos(math.radians(34.7)))
+    pll = outcome.result.inventory.groupby("source")["pll_static_per_year"].sum()
+    for row in layer.itertuples():
+        x, _ = sites[row.source]
+        assert row.name == f"Works {row.source}"
+        assert row.geometry.x == pytest.approx(113.6 + x * deg_per_m, abs=2 * deg_per_m)
+        assert row.geometry.y == pytest.approx(34.7, abs=2 * deg_per_m)
+        assert row.pll_static_per_year == pytest.approx(pll[row.source], rel=1e-12)
+
+
 def test_gis_layers_for_a_city_on_the_map(tmp_path):
     import json
 

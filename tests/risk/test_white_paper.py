@@ -43,3 +43,28 @@ def test_the_recommendation_is_the_plant_with_the_largest_share(risk_folder):
     assert f"({top})" in first
     share = by_source[top] / by_source.sum()
     assert f"{100 * share:.1f} %" in first
+
+
+def test_the_white_paper_prints_to_a_pdf(risk_folder, capsys):
+    import re
+
+    assert main(["report", str(risk_folder), "--lang", "zh", "--pdf"]) == 0
+    assert "white_paper_zh.pdf" in capsys.readouterr().out
+    data = (risk_folder / "white_paper_zh.pdf").read_bytes()
+    assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
+    # the page tree: the headline, two figures and the tables take more than one A4 page
+    pages = [int(n) for n in re.findall(rb"/Type\s*/Pages\b[^>]*?/Count\s+(\d+)", data)
+             + re.findall(rb"/Count\s+(\d+)[^>]*?/Type\s*/Pages\b", data)]
+    assert pages and max(pages) >= 2
+    assert len(re.findall(rb"/Subtype\s*/Image", data)) >= 2  # both figures are in it
+    assert not list(risk_folder.glob(".white_paper_zh*"))  # no leftovers of the print
+
+
+def test_without_chromium_the_pdf_is_refused_in_one_line(risk_folder, tmp_path, monkeypatch,
+                                                         capsys):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no browser on it
+    assert main(["report", str(risk_folder), "--pdf", "--out",
+                 str(tmp_path / "paper.html")]) == 2
+    err = capsys.readouterr().err
+    assert "--pdf" in err and "Chromium" in err and "Traceback" not in err
+    assert (tmp_path / "paper.html").is_file() and not (tmp_path / "paper.pdf").exists()
