@@ -52,7 +52,7 @@ def _replayed_live(scenario, injects) -> dict:
     while model.running:
         while pending and abs(pending[0].at - model.t_s) < 1e-9:
             j = pending.pop(0)
-            model = model.with_inject(**{j.kind: j.as_yaml()[j.kind]})
+            model.add_inject(**{j.kind: j.as_yaml()[j.kind]})
         model.step()
     model.finish()
     return json.loads(json.dumps(summarize_model(model, wall_time_s=0.0)))
