@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import yaml
 
 from citysim.model import CityModel
@@ -21,7 +22,22 @@ from citysim.scenario.injects import Inject, Injects, with_injects
 from citysim.world.builder import World, build_world
 from citysim.world.sites import UNIT_TYPES
 
-__all__ = ["DrillModel", "settings_overrides"]
+__all__ = ["DrillModel", "settings_overrides", "station_units"]
+
+
+def station_units(scenario: Scenario) -> dict[str, int]:
+    """Unit types the stations hold, each with its count per station when all agree.
+
+    A type is listed when every station that holds it holds as many (the
+    value a "units per station" slider starts from); types held in
+    different numbers are left out.
+    """
+    out = {}
+    for kind in UNIT_TYPES:
+        held = {int(getattr(s.units, kind)) for s in scenario.stations} - {0}
+        if len(held) == 1:
+            out[kind] = held.pop()
+    return out
 
 
 def settings_overrides(
@@ -48,7 +64,8 @@ def settings_overrides(
     walk_share
         ``behaviour.mode_share.walk``; cars take the rest.
     units_per_station
-        Units of a type (``engine``, ``ambulance``, ...) at every station.
+        Units of a type (``engine``, ``ambulance``, ...) at each station that
+        holds that type (only where it differs from the scenario).
     """
     out: list[str] = []
     if compliance is not None:
@@ -63,7 +80,9 @@ def settings_overrides(
         walk = float(walk_share)
         out.append(f"behaviour.mode_share={{walk: {walk!r}, car: {1.0 - walk!r}}}")
     for kind, count in (units_per_station or {}).items():
-        out += [f"stations[{k}].units.{kind}={int(count)}" for k in range(len(scenario.stations))]
+        out += [f"stations[{k}].units.{kind}={int(count)}"
+                for k, station in enumerate(scenario.stations)
+                if 0 < int(getattr(station.units, kind)) != int(count)]
     return tuple(out)
 
 
@@ -82,8 +101,12 @@ class DrillModel(CityModel):
     world
         Its city, when already built (reused unless the settings change its
         stations' units).
-    compliance, warning_at_min, warning_reach, walk_share, units_per_station
+    compliance, warning_at_min, warning_reach, walk_share
         The sliders (:func:`settings_overrides`).
+    **kwargs
+        ``<type>_per_station``: units of that type at each station holding
+        it (``engine_per_station=3``; the name Mesa's ``SolaraViz`` passes a
+        slider by).
     """
 
     def __init__(
@@ -95,18 +118,23 @@ class DrillModel(CityModel):
         warning_at_min: float | None = None,
         warning_reach: float | None = None,
         walk_share: float | None = None,
-        units_per_station: dict[str, int] | None = None,
+        **kwargs: int,
     ) -> None:
+        units = {key.removesuffix("_per_station"): int(v) for key, v in kwargs.items()}
+        unknown = sorted(set(units) - set(UNIT_TYPES))
+        if unknown or not all(key.endswith("_per_station") for key in kwargs):
+            raise TypeError(f"unexpected settings {sorted(kwargs)}: expected "
+                            f"<type>_per_station, type one of {', '.join(UNIT_TYPES)}")
         self.source = scenario
         self.settings = settings_overrides(
             scenario, compliance=compliance, warning_at_min=warning_at_min,
             warning_reach=warning_reach, walk_share=walk_share,
-            units_per_station=units_per_station)
+            units_per_station=units)
         chosen = with_injects(scenario, Injects(set=self.settings))
         seed = int(chosen.run.seed)
-        if world is None or any(
-                (world.stations.units[:, UNIT_TYPES.index(kind)] != count).any()
-                for kind, count in (units_per_station or {}).items()):
+        wanted = np.array([[int(getattr(s.units, kind)) for kind in UNIT_TYPES]
+                           for s in chosen.stations], dtype=np.int64).reshape(-1, len(UNIT_TYPES))
+        if world is None or not np.array_equal(world.stations.units, wanted):
             world = build_world(chosen, world_streams(seed))
         super().__init__(chosen, replication_seed_sequence(seed, 0), world=world)
 

@@ -48,7 +48,7 @@ def test_live_injects_replay_bit_for_bit(tmp_path):
     path = tmp_path / "drill.yaml"
     path.write_text(DRILL_CITY)
     scenario = load_scenario(path)
-    live = _live_session(scenario, compliance=0.7, units_per_station={"engine": 3})
+    live = _live_session(scenario, compliance=0.7, engine_per_station=3)
     assert [j.at for j in live.injects] == [10.0 * s for s, _ in LIVE]
     file = tmp_path / "injects.yaml"
     file.write_text(live.injects_yaml())
