@@ -15,13 +15,13 @@ injects" writes ``injects.yaml`` for ``citysim run SCENARIO --injects FILE``.
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import solara
-from matplotlib.figure import Figure
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import force_update, update_counter
 
@@ -121,45 +121,40 @@ LEGEND = [[label, colour] for label, colour in STATE_COLOURS.values()]
 """The residents' legend: state and colour."""
 
 
-def kpi_figure(series: dict[str, list[float]], title: str, names: tuple[str, ...],
-               unit: float = 1.0, standard: float | None = None) -> Figure:
-    """A small chart of recorded KPI columns against scenario time (min).
+@solara.component_vue(str(Path(__file__).parents[1] / "view" / "kpi.vue"))
+def KpiChartsView(  # noqa: N802  (a Solara component drawn by kpi.vue)
+    charts: list, t_min: list, series: dict,
+) -> None:
+    """Small line charts drawn in the page: ``charts`` (title, columns, standard), the series."""
 
-    ``unit`` divides the values (60: seconds shown in minutes); ``standard``
-    draws the response standard as a dashed line.
+
+def kpi_series(model_vars: dict[str, list[Any]], records: int) -> tuple[list, dict]:
+    """The first ``records`` rows of the KPI columns :data:`KPI_CHARTS` draws, in their units.
+
+    Returns scenario time (min) and each column (NaN as ``None``: JSON has no NaN).
     """
-    fig = Figure(figsize=(3.6, 2.2), layout="constrained")
-    ax = fig.add_subplot()
-    t_min = [t / 60.0 for t in series["t_s"]]
-    for name in names:
-        ax.plot(t_min, [v / unit for v in series[name]], label=name.replace("_", " "))
-    if standard is not None:
-        ax.axhline(standard, color="k", ls="--", lw=0.8, label="standard")
-    ax.set_title(title, fontsize=8)
-    ax.set_xlabel("scenario time (min)", fontsize=7)
-    ax.legend(fontsize=6, loc="upper left")
-    ax.tick_params(labelsize=7)
-    return fig
+    t_min = [float(t) / 60.0 for t in model_vars["t_s"][:records]]
+    series = {name: [None if v is None or math.isnan(v) else float(v) / unit
+                     for v in model_vars[name][:records]]
+              for _, names, unit in KPI_CHARTS for name in names}
+    return t_min, series
 
 
 @solara.component
 def KpiCharts(model: DrillModel, records: int) -> None:  # noqa: N802  (a Solara component)
-    """The live KPI charts, redrawn when the DataCollector records a new row.
+    """The live KPI charts, sent to the page when the DataCollector records a new row.
 
     Reads a snapshot of the first ``records`` rows (the model may be stepping
-    in another thread meanwhile).
+    in another thread meanwhile); the page draws them (no image per update).
     """
-    def figures() -> list[Figure]:
-        series = {k: list(v[:records]) for k, v in model.datacollector.model_vars.items()}
-        standard_min = float(model.scenario.response.standard) / 60.0
-        return [kpi_figure(series, title, names, unit,
-                           standard_min if names[0].startswith("response_time") else None)
-                for title, names, unit in KPI_CHARTS]
-
-    drawn = solara.use_memo(figures, [id(model), records])
-    with solara.Row(style={"flex-wrap": "wrap"}):
-        for fig in drawn:
-            solara.FigureMatplotlib(fig, format="png", dependencies=[id(model), records])
+    standard_min = float(model.scenario.response.standard) / 60.0
+    charts = solara.use_memo(lambda: [
+        {"title": title, "names": list(names),
+         "standard": standard_min if names[0].startswith("response_time") else None}
+        for title, names, _ in KPI_CHARTS], [standard_min])
+    t_min, series = solara.use_memo(lambda: kpi_series(model.datacollector.model_vars, records),
+                                    [id(model), records])
+    KpiChartsView(charts=charts, t_min=t_min, series=series)
 
 
 @solara.component
@@ -248,6 +243,7 @@ def DrillRoom(model_ref: Any, room: Room) -> None:  # noqa: N802  (a Solara comp
             solara.Button("Save injects", on_click=save, color="primary")
             if message.value:
                 solara.Text(message.value, classes=["injects-message"])
+            _ = logged.value  # read here, so that each inject redraws the panel and its log
             solara.Text("Log" if model.injects else "Log: no inject yet")
             for j in model.injects:
                 what = getattr(j, j.kind)
