@@ -10,6 +10,7 @@ replay is the session bit for bit (same scenario, same seed).
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import numpy as np
@@ -137,6 +138,12 @@ class DrillModel(CityModel):
         if world is None or not np.array_equal(world.stations.units, wanted):
             world = build_world(chosen, world_streams(seed))
         super().__init__(chosen, replication_seed_sequence(seed, 0), world=world)
+        self._boundary = threading.Lock()  # an inject waits for the step under way to end
+
+    def step(self) -> None:
+        """One step (:meth:`CityModel.step`), never at the same time as an inject."""
+        with self._boundary:
+            super().step()
 
     @property
     def session(self) -> Injects:
@@ -145,6 +152,10 @@ class DrillModel(CityModel):
 
     def add_inject(self, **kind: Any) -> Inject:
         """Apply one more inject now, stamped with the model's clock; return it.
+
+        Safe while another thread steps the model (the drill room's play
+        loop): it waits for the step under way to end and applies at that
+        boundary.
 
         Parameters
         ----------
@@ -159,8 +170,9 @@ class DrillModel(CityModel):
         ValueError
             When the run is over.
         """
-        inject = Inject.model_validate({"at": self.t_s, **kind})
-        self.apply_inject(inject)
+        with self._boundary:  # the play loop steps in another thread: wait for a boundary
+            inject = Inject.model_validate({"at": self.t_s, **kind})
+            self.apply_inject(inject)
         return inject
 
     def injects_yaml(self) -> str:
