@@ -4,9 +4,11 @@ Built on Mesa's own visualisation stack: a :class:`mesa.visualization.SolaraViz`
 page (play, pause, step, speed, reset; sliders for the settings before the
 start) shows a :class:`~citysim.view.session.DrillModel` -- the
 :class:`~citysim.model.CityModel` of the session -- with the city map
-(:mod:`citysim.view.mapdata`, drawn by ``map.vue``), live KPI charts (the
-model's Mesa DataCollector, redrawn at each new record) and the inject
-controls. Clicking a street closes it (or reopens a street the session
+(:mod:`citysim.view.mapdata`, drawn by ``map.vue`` on canvases), live KPI
+charts (the model's Mesa DataCollector, drawn in the page by ``kpi.vue`` at
+each new record) and the inject controls; injects are applied to the live
+model (:meth:`~citysim.model.CityModel.apply_inject`). What a page shows is
+its :class:`Room`, held by the page :func:`drill_room_page` makes. Clicking a street closes it (or reopens a street the session
 closed); a click on the map elsewhere warns the area around it, starts a
 fire or a release there, as the chosen click action says; a unit can be
 taken out of service. Every inject is logged with its time and "save
