@@ -8,10 +8,11 @@ start) shows a :class:`~citysim.view.session.DrillModel` -- the
 charts (the model's Mesa DataCollector, drawn in the page by ``kpi.vue`` at
 each new record) and the inject controls; injects are applied to the live
 model (:meth:`~citysim.model.CityModel.apply_inject`). What a page shows is
-its :class:`Room`, held by the page :func:`drill_room_page` makes. Clicking a street closes it (or reopens a street the session
-closed); a click on the map elsewhere warns the area around it, starts a
-fire or a release there, as the chosen click action says; a unit can be
-taken out of service. Every inject is logged with its time and "save
+its :class:`Room`, held by the page :func:`drill_room_page` makes.
+Clicking a street closes it (or reopens a street the session closed); a
+click on the map elsewhere warns the area around it, starts a fire or a
+release there, as the chosen click action says; a unit can be taken out of
+service. Every inject is logged with its time and "save
 injects" writes ``injects.yaml`` for ``citysim run SCENARIO --injects FILE``.
 """
 
