@@ -120,7 +120,7 @@ def RoadMap(  # noqa: N802  (a Solara component drawn by map.vue)
     """
 
 
-LEGEND = [[label, colour] for label, colour in STATE_COLOURS.values()]
+LEGEND = tuple(STATE_COLOURS.values())
 """The residents' legend: state and colour."""
 
 
@@ -173,7 +173,8 @@ def LiveMap(model: DrillModel, geo: MapGeometry, on_street: Any,  # noqa: N802
             palette=STATE_PALETTE, closed=frame["closed"], nodes=frame["nodes"],
             shelters=frame["shelters"], units=frame["units"], images=frame["images"],
             hazard_dots=frame["hazard_dots"], hazard_labels=frame["hazard_labels"],
-            legend=LEGEND, scale_px=geo.scale_bar[1], scale_label=f"{geo.scale_bar[0]:g} m",
+            legend=[list(item) for item in LEGEND], scale_px=geo.scale_bar[1],
+            scale_label=f"{geo.scale_bar[0]:g} m",
             t_s=frame["t_s"], event_street_click=on_street, event_map_click=on_point)
     KpiCharts(model, len(model.datacollector.model_vars["t_s"]))
 
