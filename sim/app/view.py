@@ -8,7 +8,7 @@ start) shows a :class:`~citysim.view.session.DrillModel` -- the
 charts (the model's Mesa DataCollector, drawn in the page by ``kpi.vue`` at
 each new record) and the inject controls; injects are applied to the live
 model (:meth:`~citysim.model.CityModel.apply_inject`). What a page shows is
-its :class:`Room`, held by the page :func:`drill_room_page` makes.
+its :class:`Room`, the argument of :func:`DrillRoomPage`.
 Clicking a street closes it (or reopens a street the session closed); a
 click on the map elsewhere warns the area around it, starts a fire or a
 release there, as the chosen click action says; a unit can be taken out of
@@ -36,7 +36,7 @@ from citysim.view.mapdata import STATE_COLOURS, STATE_PALETTE, MapGeometry, map_
 from citysim.view.session import DrillModel, station_units
 from citysim.world.builder import World
 
-__all__ = ["KPI_CHARTS", "Room", "drill_room_page", "serve"]
+__all__ = ["KPI_CHARTS", "DrillRoomPage", "Room", "serve"]
 
 KPI_CHARTS: tuple[tuple[str, tuple[str, ...], float], ...] = (
     ("persons", ("evacuated", "evacuating", "not_evacuated"), 1.0),
@@ -57,9 +57,9 @@ CLICK_ACTIONS = ("warn area (500 m)", "start a fire", "start a release",
 class Room:
     """What a drill-room app shows: the scenario, its city, its map and where to save.
 
-    Immutable and held by the page :func:`drill_room_page` makes (no module
-    state): two apps in one process share nothing; each browser session has
-    its own model.
+    Immutable, the argument of :func:`DrillRoomPage` (no module state): two
+    apps in one process share nothing; each browser session has its own
+    model.
     """
 
     scenario: Scenario
@@ -270,41 +270,30 @@ def _street_of(inject: Any, geo: MapGeometry, model: DrillModel) -> list[int]:
     return []
 
 
-def drill_room_page(room: Room) -> Any:
-    """The drill-room page of ``room``: a Solara component (each browser session its own model).
+@solara.component
+def DrillRoomPage(room: Room) -> Any:  # noqa: N802  (a Solara component)
+    """The drill-room page of ``room``: Mesa's ``SolaraViz`` controls and the drill room.
 
-    Parameters
-    ----------
-    room
-        What the page shows (:class:`Room`); held by the component, not by
-        this module.
-
-    Returns
-    -------
-    solara component
-        ``Page()`` renders Mesa's ``SolaraViz`` controls and the drill room.
+    The room is the component's argument, not module state: two apps in one
+    process share nothing, and each browser session gets its own model.
     """
-    @solara.component
-    def Page() -> Any:  # noqa: N802  (Solara's page entry point)
-        first = solara.use_memo(lambda: DrillModel(room.scenario, room.world), [])
-        model_ref: Any = solara.use_reactive(first)
-        with solara.Column() as page:
-            SolaraViz(model_ref, components=[], model_params=_model_params(room.scenario,
-                                                                           room.world),
-                      name=f"citysim drill room — {room.scenario.name}", play_interval=1)
-            DrillRoom(model_ref, room)
-        return page
-
-    return Page
+    first = solara.use_memo(lambda: DrillModel(room.scenario, room.world), [])
+    model_ref: Any = solara.use_reactive(first)
+    with solara.Column() as page:
+        SolaraViz(model_ref, components=[], model_params=_model_params(room.scenario,
+                                                                       room.world),
+                  name=f"citysim drill room — {room.scenario.name}", play_interval=1)
+        DrillRoom(model_ref, room)
+    return page
 
 
 def serve(scenario: Scenario, *, host: str = "127.0.0.1", port: int = 8765,
           out: str | Path | None = None) -> None:
     """Check the scenario (as ``citysim validate``), then serve the drill room until stopped.
 
-    The page is registered with Solara as the ``Page`` of a module made for
-    this server (``citysim_drill_room_<port>``), holding the room: nothing
-    is kept in this module.
+    The page, :class:`DrillRoomPage` of the room, is registered with Solara as
+    the ``Page`` of a module made for this server
+    (``citysim_drill_room_<port>``): nothing is kept in this module.
 
     Parameters
     ----------
@@ -329,7 +318,7 @@ def serve(scenario: Scenario, *, host: str = "127.0.0.1", port: int = 8765,
     room = Room.of(scenario, world, output_folder(scenario, out))
     app = types.ModuleType(f"citysim_drill_room_{port}", "The drill room this server shows.")
     app.__file__ = __file__  # Solara finds an app module by its file
-    app.Page = drill_room_page(room)  # type: ignore[attr-defined]
+    app.Page = DrillRoomPage(room)  # type: ignore[attr-defined]
     sys.modules[app.__name__] = app
     import solara.server.settings
     import uvicorn

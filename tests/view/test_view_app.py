@@ -7,7 +7,7 @@ import solara
 import yaml
 
 from citysim.app.validate import validate
-from citysim.app.view import KPI_CHARTS, Room, drill_room_page, kpi_series
+from citysim.app.view import KPI_CHARTS, DrillRoomPage, Room, kpi_series
 from citysim.scenario import load_scenario
 from citysim.view.session import DrillModel
 from tests.view.drill_city import DRILL_CITY
@@ -25,8 +25,8 @@ def test_two_drill_rooms_in_one_process_share_nothing(tmp_path):
         path.write_text(DRILL_CITY.replace("name: drill-town", f"name: {name}"))
         scenario = load_scenario(path)
         rooms.append(Room.of(scenario, validate(scenario), tmp_path / name))
-    _, first = solara.render(drill_room_page(rooms[0])(), handle_error=False)
-    _, second = solara.render(drill_room_page(rooms[1])(), handle_error=False)
+    _, first = solara.render(DrillRoomPage(rooms[0]), handle_error=False)
+    _, second = solara.render(DrillRoomPage(rooms[1]), handle_error=False)
     assert "drill-town — T+0s" in _texts(first) and "other-town — T+0s" in _texts(second)
     assert not any("other-town" in t for t in _texts(first))
     # an inject in one app is that app's session only: each saves into its own room
@@ -38,7 +38,7 @@ def test_two_drill_rooms_in_one_process_share_nothing(tmp_path):
     assert saved[0]["injects"] == [{"at": 0.0, "out_of_service": "F1-engine1"}]
     assert saved[1]["injects"] == []
     # a new page of the first room starts its own session from the first room's scenario
-    _, third = solara.render(drill_room_page(rooms[0])(), handle_error=False)
+    _, third = solara.render(DrillRoomPage(rooms[0]), handle_error=False)
     assert "Log: no inject yet" in _texts(third) and "drill-town — T+0s" in _texts(third)
 
 
