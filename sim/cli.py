@@ -231,16 +231,19 @@ def _run(args: argparse.Namespace) -> int:
     from citysim.app.run import headline, run
 
     scenario = _load(args)
+    injects: tuple = ()
     if args.injects is not None:
-        from citysim.scenario.injects import load_injects, with_injects
+        from citysim.scenario.injects import Injects, load_injects, with_injects
 
-        try:
-            scenario = with_injects(scenario, load_injects(args.injects))
+        try:  # the whole file checked first; its settings now, its injects as the model runs
+            session = load_injects(args.injects)
+            with_injects(scenario, session)
+            scenario, injects = with_injects(scenario, Injects(set=session.set)), session.injects
         except ScenarioError as err:  # the injects file's problems, named as that file
             print(err.with_source(args.injects).render(), file=sys.stderr)
             return EXIT_BAD_INPUT
     out_dir = output_folder(scenario, args.out)
-    result = run(scenario, out=out_dir, progress=not args.no_progress)
+    result = run(scenario, out=out_dir, progress=not args.no_progress, injects=injects)
     print(f"{scenario.name}: results in {out_dir}")
     rows = headline(result.summary)
     width = max(len(key) for key, _ in rows)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import mesa
@@ -21,6 +23,7 @@ from citysim.hazards.base import Hazard, IncidentRequest, check_fields, override
 from citysim.rng import Streams, replication_seed_sequence, world_streams
 from citysim.routing import next_hop_tree
 from citysim.scenario import Scenario, parse_path
+from citysim.scenario.injects import Inject, with_injects
 from citysim.tables import (
     INCIDENT_COLUMNS,
     PROBE_COLUMNS,
@@ -29,7 +32,7 @@ from citysim.tables import (
     typed_frame,
 )
 from citysim.world.builder import World, build_world
-from citysim.world.sites import UNIT_TYPES, Locator
+from citysim.world.sites import UNIT_TYPES, Locator, build_shelters
 
 FREE_WALK_SPEED_MPS = 1.34
 """Free walking speed used to weight routes to shelters (Weidmann 1993)."""
@@ -61,32 +64,45 @@ def build_hazards(scenario: Scenario, world: World, streams: Streams) -> list[Ha
         input only the built city reveals (a place off the map), each at its
         YAML path.
     """
-    from citysim.hazards.registry import hazard_model, runnable_hazards
-
     hazards: list[Hazard] = []
     problems: list[Problem] = []
-    for i, cfg in enumerate(scenario.hazards):
-        model = hazard_model(cfg.type)
-        if model is None:
-            known = ", ".join(runnable_hazards()) or "none yet"
-            problems.append(scenario.problem(
-                ("hazards", i, "type"),
-                f"hazard type {cfg.type!r} is valid but this version of citysim cannot simulate "
-                f"it yet (simulated hazard types: {known})",
-            ))
-            continue
+    for i in range(len(scenario.hazards)):
         try:
-            hazard = model.from_config(cfg, world, streams.generator(f"hazards[{i}].{cfg.type}"))
-        except ScenarioError as err:  # what the built city reveals: a place off the map ...
-            problems.extend(_in_hazard(scenario, i, cfg, p) for p in err.problems)
-            continue
-        broken = check_fields(hazard, world.network.n_edges)
-        if broken:
-            raise RuntimeError(f"hazard {cfg.type!r} breaks its field contract: {broken}")
-        hazards.append(hazard)
+            hazards.append(build_hazard(scenario, i, world, streams))
+        except ScenarioError as err:
+            problems.extend(err.problems)
     if problems:
         raise ScenarioError(problems)
     return hazards
+
+
+def build_hazard(scenario: Scenario, i: int, world: World, streams: Streams) -> Hazard:
+    """Build hazard ``i`` of the scenario from the stream ``hazards[i].<type>``.
+
+    Raises
+    ------
+    ScenarioError
+        As :func:`build_hazards`, for this hazard.
+    """
+    from citysim.hazards.registry import hazard_model, runnable_hazards
+
+    cfg = scenario.hazards[i]
+    model = hazard_model(cfg.type)
+    if model is None:
+        known = ", ".join(runnable_hazards()) or "none yet"
+        raise ScenarioError([scenario.problem(
+            ("hazards", i, "type"),
+            f"hazard type {cfg.type!r} is valid but this version of citysim cannot simulate "
+            f"it yet (simulated hazard types: {known})",
+        )])
+    try:
+        hazard = model.from_config(cfg, world, streams.generator(f"hazards[{i}].{cfg.type}"))
+    except ScenarioError as err:  # what the built city reveals: a place off the map ...
+        raise ScenarioError([_in_hazard(scenario, i, cfg, p) for p in err.problems]) from None
+    broken = check_fields(hazard, world.network.n_edges)
+    if broken:
+        raise RuntimeError(f"hazard {cfg.type!r} breaks its field contract: {broken}")
+    return hazard
 
 
 def _in_hazard(scenario: Scenario, i: int, cfg: Any, problem: Problem) -> Problem:
@@ -143,6 +159,10 @@ class CityModel(mesa.Model):
         The city, built from the same scenario
         (``build_world(scenario, world_streams(scenario.run.seed))`` is the
         one ``citysim run`` uses).
+    injects
+        Drill-room injects to apply while the model runs: each at the start
+        of the step whose interval ``[t, t + dt)`` holds its time, by
+        :meth:`apply_inject` (``citysim run --injects``).
     """
 
     def __init__(
@@ -151,6 +171,7 @@ class CityModel(mesa.Model):
         seed_sequence: np.random.SeedSequence,
         *,
         world: World,
+        injects: Sequence[Inject] = (),
     ) -> None:
         streams = Streams(seed_sequence)
         super().__init__(rng=streams.generator("mesa"))
@@ -197,11 +218,16 @@ class CityModel(mesa.Model):
         self._next_record_s = 0.0
         self.datacollector = mesa.DataCollector(model_reporters=self._reporters())
         self._record()
+        self.before_injects = scenario
+        self.injects: tuple[Inject, ...] = ()
+        self._scheduled = sorted(injects, key=lambda j: float(j.at))  # stable: file order
+        self._closure_hazard = -1  # index in hazards of the injects' road closures
 
     # -- stages ---------------------------------------------------------
     @classmethod
     def from_scenario(
-        cls, scenario: Scenario, *, replication: int = 0, world: World | None = None
+        cls, scenario: Scenario, *, replication: int = 0, world: World | None = None,
+        injects: Sequence[Inject] = (),
     ) -> CityModel:
         """Replication ``replication`` of the scenario, as ``citysim run`` makes it.
 
@@ -220,6 +246,8 @@ class CityModel(mesa.Model):
             0-based replication index (need not be below ``run.replications``).
         world
             The scenario's city, when already built, to reuse.
+        injects
+            Drill-room injects applied as the model runs (see the class).
 
         Returns
         -------
@@ -230,7 +258,8 @@ class CityModel(mesa.Model):
         seed = int(scenario.run.seed)
         if world is None:
             world = build_world(scenario, world_streams(seed))
-        return cls(scenario, replication_seed_sequence(seed, replication), world=world)
+        return cls(scenario, replication_seed_sequence(seed, replication), world=world,
+                   injects=injects)
 
     def _advance_hazards(self) -> None:
         for hazard in self.hazards:
@@ -296,9 +325,7 @@ class CityModel(mesa.Model):
         opening = {index[s.id]: float(s.opens) for s in self.scenario.shelters
                    if s.opens is not None and s.opens > 0 and s.id in index}
         for k in opening:
-            self.shelters.capacity[k] = 0
-            self.shelters.full[k] = True
-            self.shelters.t_full_s[k] = np.nan
+            self.shelters.close(k)
         return opening
 
     def _open_shelters(self) -> None:
@@ -320,19 +347,17 @@ class CityModel(mesa.Model):
         ``None`` for a warning to the whole city; else a boolean per node, true
         within the warning's ``area`` (distance from the area's location).
         """
-        net = self.world.network
         warnings = sorted(self.scenario.behaviour.warnings, key=lambda w: w.at)
-        areas: list[np.ndarray | None] = []
-        locator = Locator(net, self.world.crs, math.inf)
-        for j, warning in enumerate(warnings):
-            if warning.area is None:
-                areas.append(None)
-                continue
-            x, y, _ = locator.resolve([warning.area.location],
-                                      [("behaviour", "warnings", j, "area", "location")])
-            areas.append(np.hypot(net.node_x_m - x[0], net.node_y_m - y[0])
-                         <= warning.area.radius_m)
-        return areas
+        return [None if w.area is None else
+                self._area(w.area.location, w.area.radius_m,
+                           ("behaviour", "warnings", j, "area", "location"))
+                for j, w in enumerate(warnings)]
+
+    def _area(self, location: Any, radius_m: float, path: tuple[str | int, ...]) -> np.ndarray:
+        """Nodes within ``radius_m`` of a location (a boolean per node)."""
+        net = self.world.network
+        x, y, _ = Locator(net, self.world.crs, math.inf).resolve([location], [path])
+        return np.hypot(net.node_x_m - x[0], net.node_y_m - y[0]) <= radius_m
 
     def _issue_warnings(self) -> None:
         plan, t_end = self.plan, self.t_s + self.step_dt_s
@@ -473,6 +498,16 @@ class CityModel(mesa.Model):
         reporters["active_incidents"] = lambda m: len(m.response.active)
         reporters["busy_units"] = lambda m: m.response.busy_units()
         reporters["closed_edges"] = lambda m: int(m.edge_closed.sum())
+        # the response against its standard, from the response system's running counters
+        reporters["incidents_waiting"] = lambda m: len(m.response.waiting)
+        reporters["first_arrivals"] = lambda m: m.response.first_arrivals
+        reporters["within_standard_share"] = lambda m: (
+            m.response.within_standard / m.response.first_arrivals
+            if m.response.first_arrivals else math.nan)
+        reporters["response_time_mean_s"] = lambda m: (
+            m.response.response_time_sum_s / m.response.first_arrivals
+            if m.response.first_arrivals else math.nan)
+        reporters["response_time_last_s"] = lambda m: m.response.last_response_time_s
         return reporters
 
     # -- public ---------------------------------------------------------
@@ -490,6 +525,8 @@ class CityModel(mesa.Model):
         The last step is shortened when ``run.duration`` is not a multiple of
         ``dt``; the clock is ``steps * dt`` (no running sum of floats).
         """
+        while self._scheduled and float(self._scheduled[0].at) < self.t_s + self.dt_s - 1e-9:
+            self.apply_inject(self._scheduled.pop(0))
         self.step_dt_s = min(self.dt_s, self.duration_s - self.t_s)
         self._advance_hazards()
         self._apply_hazard_effects()
@@ -505,6 +542,102 @@ class CityModel(mesa.Model):
         self._record()
         if self.steps >= self.n_steps:
             self.running = False
+
+    # -- live injects ---------------------------------------------------
+    def apply_inject(self, inject: Inject) -> None:
+        """Apply a drill-room inject to the running model now, at this step boundary.
+
+        The inject lands on the mechanism the scenario has for it (see
+        :mod:`citysim.scenario.injects`), changed in the live model: a closure
+        of the injects' ``road_closure`` hazard (rebuilt with it; the map
+        shows it at once), an out-of-service event, a scheduled warning
+        (inserted in time order, its reach drawn from the stream
+        ``injects[k].warning``), an ignition of the first fire, a new
+        ``chemical_leak`` hazard, a shelter closed until it ``opens``. The
+        model is not rebuilt and nothing is re-run: the drill room applies it
+        at the step it is made and ``citysim run --injects`` at the start of
+        the step whose interval ``[t, t + dt)`` holds its time, through this
+        method, so the replay is the session bit for bit.
+
+        Parameters
+        ----------
+        inject
+            The inject; its ``at`` (s) is now or within the coming step.
+
+        Raises
+        ------
+        ScenarioError
+            When the inject is not valid here (no such closure or unit, a
+            place off the map), its problems at ``injects[k]``.
+        ValueError
+            When the run is over or ``at`` is before the model's clock.
+        """
+        at, k = float(inject.at), len(self.injects)
+        if not self.running or at < self.t_s - 1e-9:
+            raise ValueError(f"an inject at {at} s cannot be applied to a model at "
+                             f"{self.t_s} s{'' if self.running else ' (the run is over)'}")
+        where = f"injects[{k}].{inject.kind}"
+        injected = with_injects(self.before_injects, (*self.injects, inject))
+        if inject.close_road is not None or inject.reopen_road is not None:
+            i = len(injected.hazards) - 1  # with_injects adds the injects' closures last
+            closures = build_hazard(injected, i, self.world, self.streams)
+            if self._closure_hazard < 0:
+                self._closure_hazard = len(self.hazards)
+                self.hazards.append(closures)
+            else:
+                self.hazards[self._closure_hazard] = closures
+            closures.advance(self.t_s, 0.0)  # closed (or open again) from now
+            self._apply_hazard_effects()
+        elif inject.out_of_service is not None or inject.back_in_service is not None:
+            name = inject.out_of_service or inject.back_in_service or ""
+            try:
+                self.response.set_in_service(name, at, in_service=inject.out_of_service is None)
+            except KeyError:
+                raise ScenarioError([Problem(where, f"no unit {name!r} in this city")]) from None
+        elif inject.warning is not None:
+            self._add_warning(k, at, inject)
+        elif inject.fire is not None:
+            fire = next((h for h in self.hazards if h.type_name == "fire"), None)
+            if fire is not None:  # with_injects adds an ignition to the first fire
+                fire.ignite(inject.fire.location, at, (where, "location"))  # type: ignore[attr-defined]
+            else:
+                i = next(i for i, h in enumerate(injected.hazards) if h.type == "fire")
+                self._add_hazard(build_hazard(injected, i, self.world, self.streams))
+        elif inject.release is not None:
+            i = max(i for i, h in enumerate(injected.hazards) if h.type == "chemical_leak")
+            self._add_hazard(build_hazard(injected, i, self.world, self.streams))
+        elif inject.shelter is not None:
+            self._add_shelter(injected, inject.shelter.id, at, where)
+        self.scenario = injected
+        self.injects = (*self.injects, inject)
+
+    def _add_hazard(self, hazard: Hazard) -> None:
+        self.hazards.append(hazard)
+        if overrides(hazard, "expose"):
+            self._exposing.append(hazard)
+
+    def _add_warning(self, k: int, at: float, inject: Inject) -> None:
+        """Insert a scheduled warning at ``at`` among those not issued yet."""
+        assert inject.warning is not None
+        w, plan = inject.warning, self.plan
+        pos = max(int(np.searchsorted(plan.warn_at_s, at, side="right")), self._warnings_done)
+        area = self._area(w.location, w.radius_m, (f"injects[{k}].warning", "location"))
+        u = self.streams.generator(f"injects[{k}].warning").random(plan.n_agents)
+        self.plan = replace(plan, u_warn=np.insert(plan.u_warn, pos, u, axis=1),
+                            warn_at_s=np.insert(plan.warn_at_s, pos, at),
+                            warn_reach=np.insert(plan.warn_reach, pos, w.reach))
+        self.residents.plan = self.plan
+        self._warn_area.insert(pos, area)
+
+    def _add_shelter(self, injected: Scenario, sid: str, at: float, where: str) -> None:
+        """Add an injected shelter to this model's city, closed until ``at``."""
+        cfg = next(s for s in injected.shelters if s.id == sid)
+        added = build_shelters(self.world.locator(), [cfg], section=where)
+        self.world = replace(self.world, shelters=self.world.shelters.extended(added))
+        self.shelters = self.shelters.grown(self.world.shelters, self.world.network.n_nodes)
+        k = len(self.world.shelters) - 1
+        self.shelters.close(k)
+        self._opening[k] = at
 
     def finish(self) -> None:
         """Close the books: units' busy time, and the final record if it fell between two."""

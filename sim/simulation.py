@@ -24,6 +24,7 @@ from citysim.metrics import aggregate_replications, summarize_model
 from citysim.model import CityModel
 from citysim.rng import world_streams
 from citysim.scenario import Scenario
+from citysim.scenario.injects import Inject
 from citysim.world.builder import World, build_world
 
 if TYPE_CHECKING:  # plotting loads matplotlib: only a run with an animation needs it
@@ -95,6 +96,7 @@ def run_replication(
     progress: bool = False,
     label: str = "",
     observers: Sequence[Observer] = (),
+    injects: Sequence[Inject] = (),
 ) -> tuple[CityModel, dict[str, Any]]:
     """Run one replication to the end.
 
@@ -114,6 +116,9 @@ def run_replication(
     observers
         Called with the model as built and after every step (an animation's
         frame recorder); they read the model and never change it.
+    injects
+        Drill-room injects applied as the model runs
+        (:meth:`CityModel.apply_inject`).
 
     Returns
     -------
@@ -123,7 +128,8 @@ def run_replication(
         Its KPIs.
     """
     t0 = time.perf_counter()
-    model = CityModel.from_scenario(scenario, replication=replication, world=world)
+    model = CityModel.from_scenario(scenario, replication=replication, world=world,
+                                    injects=injects)
     for observer in observers:
         observer(model)
     with tqdm(total=model.n_steps, desc=label or scenario.name, unit="step", disable=not progress,
@@ -144,6 +150,7 @@ def simulate(
     world: World | None = None,
     progress: bool = False,
     observers: Sequence[Observer] = (),
+    injects: Sequence[Inject] = (),
 ) -> RunResult:
     """Run every replication of a scenario (or one of them) in memory.
 
@@ -164,6 +171,9 @@ def simulate(
     observers
         Called with the model after every step of the first replication
         made.
+    injects
+        Drill-room injects applied to every replication as it runs; they
+        are recorded in the provenance (``injects``).
 
     Returns
     -------
@@ -191,7 +201,8 @@ def simulate(
         label = (f"{scenario.name} rep {i + 1}/{len(indices)}" if several
                  else scenario.name if replication is None else f"{scenario.name} rep {i + 1}")
         model, summary = run_replication(scenario, i, world, progress=progress, label=label,
-                                         observers=[*recorders, *observers] if k == 0 else ())
+                                         observers=[*recorders, *observers] if k == 0 else (),
+                                         injects=injects)
         rows.append({"replication": i, **summary})
         if k == 0:
             agents = model.agents_frame()
@@ -211,6 +222,8 @@ def simulate(
     prov = provenance(scenario, started=started, wall_time_s=wall, world=world.describe())
     if replication is not None:
         prov["replication"] = int(replication)
+    if injects:
+        prov["injects"] = [j.as_yaml() for j in injects]
     return RunResult(summary=result_summary, replications=pd.DataFrame(rows), world=world,
                      agents=agents, hazard_tables=hazard_tables, provenance=prov,
                      hazards=hazards, frames=recorders[0].frames if recorders else [],

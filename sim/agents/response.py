@@ -148,6 +148,10 @@ class ResponseSystem:
         self.active: set[int] = set()  # incidents neither lost nor over
         self.held: dict[int, bool] = {}  # held incident -> released yet
         self.busy_unit_s = 0.0
+        self.first_arrivals = 0  # incidents reached, within the standard, their response times
+        self.within_standard = 0
+        self.response_time_sum_s = 0.0
+        self.last_response_time_s = math.nan
         self._events: list[tuple[float, int, str, int, int]] = []
         self._seq = itertools.count()
         calls = response.background_calls
@@ -399,6 +403,7 @@ class ResponseSystem:
                 inc["queue_wait_s"] = unit.t_sent_s - inc["t_call_s"]
                 inc["turnout_s"] = unit.turnout_s
                 inc["travel_s"] = t_s - unit.t_sent_s - unit.turnout_s
+                self._count_arrival(inc["response_time_s"])
             if unit.incident not in self.held:
                 service = float(self.cfg.service_time.sample(self.service_rng, 1)[0])
                 self._push(t_s + service, "clear", i, unit.generation)
@@ -423,6 +428,30 @@ class ResponseSystem:
             else:
                 unit.state = UnitState.AVAILABLE
                 self._serve_waiting(t_s)
+
+    def _count_arrival(self, response_time_s: float) -> None:
+        """Keep the running response-time counters the live KPIs read (no scan)."""
+        self.first_arrivals += 1
+        self.within_standard += response_time_s <= float(self.cfg.standard)
+        self.response_time_sum_s += response_time_s
+        self.last_response_time_s = response_time_s
+
+    def set_in_service(self, name: str, t_s: float, *, in_service: bool) -> None:
+        """Start (``in_service=False``) or end an out-of-service spell of unit ``name`` at ``t_s``.
+
+        As a ``response.out_of_service`` spell does: an event at ``t_s``
+        processed in time order by :meth:`advance` (a busy unit finishes its
+        call first).
+
+        Raises
+        ------
+        KeyError
+            When no unit is called ``name``.
+        """
+        index = next((u.index for u in self.units if u.name == name), None)
+        if index is None:
+            raise KeyError(name)
+        self._push(t_s, "in_service" if in_service else "out_of_service", index, SERVICE_EVENT)
 
     def _cost_back(self, unit: Unit) -> float:
         """Driving time from the scene back to the unit's station (s)."""

@@ -57,6 +57,20 @@ class ShelterState:
             largest_agent=int(largest_agent),
         )
 
+    def close(self, k: int) -> None:
+        """Shelter ``k`` has no room (not open yet): out of routing, never "full" in the results."""
+        self.capacity[k] = 0
+        self.full[k] = True
+        self.t_full_s[k] = np.nan
+
+    def grown(self, shelters: Shelters, n_nodes: int) -> ShelterState:
+        """The state of ``shelters``: these shelters first, as they are, then new empty ones."""
+        new = ShelterState.empty(shelters, n_nodes, self.largest_agent)
+        k = self.capacity.size
+        for name in ("capacity", "occupancy", "arrivals", "turned_away", "t_full_s", "full"):
+            getattr(new, name)[:k] = getattr(self, name)
+        return new
+
     def open_nodes(self, n_nodes: int, node: np.ndarray) -> np.ndarray:
         """Boolean mask of nodes with a shelter that still has room."""
         mask = np.zeros(n_nodes, dtype=bool)

@@ -14,6 +14,7 @@ import mesa  # noqa: F401
 from citysim.app.folders import check_output_folder
 from citysim.results import write_results
 from citysim.scenario import Override, Scenario, load_scenario, load_scenario_dict
+from citysim.scenario.injects import Inject
 from citysim.simulation import Observer, RunResult, simulate
 
 __all__ = ["HEADLINE_KPIS", "headline", "load", "run"]
@@ -75,6 +76,7 @@ def run(
     out: str | os.PathLike[str] | None = None,
     progress: bool = False,
     observers: Sequence[Observer] = (),
+    injects: Sequence[Inject] = (),
 ) -> RunResult:
     """Run every replication of a scenario; write its result folder when ``out`` is given.
 
@@ -93,6 +95,10 @@ def run(
         Show progress bars on stderr.
     observers
         Called with the model after every step of the first replication.
+    injects
+        A drill-room session's injects, applied to every replication as it
+        runs (``citysim run --injects``; the file's ``set`` belongs in
+        ``overrides``).
 
     Returns
     -------
@@ -110,7 +116,7 @@ def run(
     loaded = load(scenario, seed=seed, overrides=overrides)
     if out is not None:
         check_output_folder(Path(out), "out")
-    result = simulate(loaded, progress=progress, observers=observers)
+    result = simulate(loaded, progress=progress, observers=observers, injects=injects)
     if out is not None:
         write_results(result, Path(out), plots=bool(loaded.outputs.plots),
                       geojson=bool(loaded.outputs.geojson))

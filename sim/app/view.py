@@ -4,42 +4,73 @@ Built on Mesa's own visualisation stack: a :class:`mesa.visualization.SolaraViz`
 page (play, pause, step, speed, reset; sliders for the settings before the
 start) shows a :class:`~citysim.view.session.DrillModel` -- the
 :class:`~citysim.model.CityModel` of the session -- with the city map
-(:mod:`citysim.view.mapdata`, drawn by ``map.vue``), live KPI charts (the
-model's Mesa DataCollector, redrawn at each new record) and the inject
-controls. Clicking a street closes it (or reopens a street the session
-closed); a click on the map elsewhere warns the area around it, starts a
-fire or a release there, as the chosen click action says; a unit can be
-taken out of service. Every inject is logged with its time and "save
+(:mod:`citysim.view.mapdata`, drawn by ``map.vue`` on canvases), live KPI
+charts (the model's Mesa DataCollector, drawn in the page by ``kpi.vue`` at
+each new record) and the inject controls; injects are applied to the live
+model (:meth:`~citysim.model.CityModel.apply_inject`). What a page shows is
+its :class:`Room`, the argument of :func:`DrillRoomPage`.
+Clicking a street closes it (or reopens a street the session closed); a
+click on the map elsewhere warns the area around it, starts a fire or a
+release there, as the chosen click action says; a unit can be taken out of
+service. Every inject is logged with its time and "save
 injects" writes ``injects.yaml`` for ``citysim run SCENARIO --injects FILE``.
 """
 
 from __future__ import annotations
 
+import math
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import solara
-from matplotlib.figure import Figure
 from mesa.visualization import SolaraViz
-from mesa.visualization.utils import update_counter
+from mesa.visualization.utils import force_update, update_counter
 
 from citysim.app.validate import validate
+from citysim.errors import ScenarioError
 from citysim.scenario import Scenario
 from citysim.scenario.durations import format_duration
-from citysim.view.mapdata import STATE_COLOURS, MapGeometry, map_frame
-from citysim.view.session import DrillModel
+from citysim.view.mapdata import STATE_COLOURS, STATE_PALETTE, MapGeometry, map_frame
+from citysim.view.session import DrillModel, station_units
+from citysim.world.builder import World
 
-__all__ = ["KPI_SERIES", "Page", "serve"]
+__all__ = ["KPI_CHARTS", "DrillRoomPage", "Room", "serve"]
 
-KPI_SERIES = (("evacuated", "evacuating", "not_evacuated"), ("fatalities", "injured"),
-              ("shelter_occupancy",), ("active_incidents", "busy_units"), ("closed_edges",))
-"""The live KPI charts: DataCollector columns drawn together."""
+KPI_CHARTS: tuple[tuple[str, tuple[str, ...], float], ...] = (
+    ("persons", ("evacuated", "evacuating", "not_evacuated"), 1.0),
+    ("casualties", ("fatalities", "injured"), 1.0),
+    ("in shelters", ("shelter_occupancy",), 1.0),
+    ("incidents and units", ("incidents_waiting", "active_incidents", "busy_units"), 1.0),
+    ("response time (min)", ("response_time_mean_s", "response_time_last_s"), 60.0),
+    ("first arrivals within the standard", ("within_standard_share",), 1.0),
+    ("closed road segments", ("closed_edges",), 1.0),
+)
+"""The live KPI charts: title, DataCollector columns drawn together, their unit (divided by)."""
 CLICK_ACTIONS = ("warn area (500 m)", "start a fire", "start a release",
                  "open a shelter (1,000 places)")
 """What a click on the map off the streets injects."""
-_ROOM: dict[str, Any] = {}
-"""The session ``serve`` set up: scenario, world, output folder (one server per process)."""
+
+
+@dataclass(frozen=True)
+class Room:
+    """What a drill-room app shows: the scenario, its city, its map and where to save.
+
+    Immutable, the argument of :func:`DrillRoomPage` (no module state): two
+    apps in one process share nothing; each browser session has its own
+    model.
+    """
+
+    scenario: Scenario
+    world: World
+    out: Path
+    geometry: MapGeometry
+
+    @classmethod
+    def of(cls, scenario: Scenario, world: World, out: str | os.PathLike[str]) -> Room:
+        """The room of a checked scenario and its built city, saving into ``out``."""
+        return cls(scenario, world, Path(out), MapGeometry.of(world.network))
 
 
 def save_injects(model: DrillModel, folder: str | os.PathLike[str]) -> Path:
@@ -50,7 +81,8 @@ def save_injects(model: DrillModel, folder: str | os.PathLike[str]) -> Path:
     return file
 
 
-def _model_params(scenario: Scenario, world: Any) -> dict[str, Any]:
+def _model_params(scenario: Scenario, world: World) -> dict[str, Any]:
+    """SolaraViz's model parameters: the scenario and city, and the sliders (before the start)."""
     b = scenario.behaviour
     params: dict[str, Any] = {
         "scenario": scenario, "world": world,
@@ -66,76 +98,108 @@ def _model_params(scenario: Scenario, world: Any) -> dict[str, Any]:
         params["warning_reach"] = {"type": "SliderFloat", "value": float(b.warnings[0].reach),
                                    "min": 0.05, "max": 1.0, "step": 0.05,
                                    "label": "Warning reach"}
-    engines = {s.units.engine for s in scenario.stations}
-    if len(engines) == 1:
-        params["engines_per_station"] = {"type": "SliderInt", "value": engines.pop(), "min": 0,
-                                         "max": 6, "step": 1, "label": "Engines per station"}
+    for kind, count in station_units(scenario).items():
+        params[f"{kind}_per_station"] = {"type": "SliderInt", "value": count, "min": 0,
+                                         "max": max(6, count), "step": 1,
+                                         "label": f"{kind.capitalize()} units per station"}
     return params
 
 
 @solara.component_vue(str(Path(__file__).parents[1] / "view" / "map.vue"))
 def RoadMap(  # noqa: N802  (a Solara component drawn by map.vue)
-    width: int, height: int, streets: list, closed: list, nodes: list, shelters: list,
-    units: list, images: list, hazard_dots: list, hazard_labels: list, legend: list,
-    scale_px: float, scale_label: str, event_street_click: Any = None,
-    event_map_click: Any = None,
+    width: int, height: int, streets: list, node_xy: list, palette: list, closed: list,
+    nodes: list, shelters: list, units: list, images: list, hazard_dots: list,
+    hazard_labels: list, legend: list, scale_px: float, scale_label: str, t_s: float,
+    event_street_click: Any = None, event_map_click: Any = None,
 ) -> None:
-    """The city map (:mod:`citysim.view.mapdata`); clicks call back with a street or a point."""
+    """The city map (:mod:`citysim.view.mapdata`); clicks call back with a street or a point.
+
+    Every argument is a property of one widget: an update sends only those
+    that changed (the streets and nodes once; the page draws the streets
+    once to a canvas and redraws only the dynamic layers).
+    """
 
 
-LEGEND = [[label, colour] for label, colour in STATE_COLOURS.values()]
+LEGEND = tuple(STATE_COLOURS.values())
 """The residents' legend: state and colour."""
 
 
-def kpi_figure(series: dict[str, list[float]], names: tuple[str, ...]) -> Figure:
-    """A small chart of recorded KPI columns against scenario time (min)."""
-    fig = Figure(figsize=(4.2, 2.4), layout="constrained")
-    ax = fig.add_subplot()
-    t_min = [t / 60.0 for t in series["t_s"]]
-    for name in names:
-        ax.plot(t_min, series[name], label=name.replace("_", " "))
-    ax.set_xlabel("scenario time (min)")
-    ax.legend(fontsize=7, loc="upper left")
-    ax.tick_params(labelsize=7)
-    return fig
+@solara.component_vue(str(Path(__file__).parents[1] / "view" / "kpi.vue"))
+def KpiChartsView(  # noqa: N802  (a Solara component drawn by kpi.vue)
+    charts: list, t_min: list, series: dict,
+) -> None:
+    """Small line charts drawn in the page: ``charts`` (title, columns, standard), the series."""
+
+
+def kpi_series(model_vars: dict[str, list[Any]], records: int) -> tuple[list, dict]:
+    """The first ``records`` rows of the KPI columns :data:`KPI_CHARTS` draws, in their units.
+
+    Returns scenario time (min) and each column (NaN as ``None``: JSON has no NaN).
+    """
+    t_min = [float(t) / 60.0 for t in model_vars["t_s"][:records]]
+    series = {name: [None if v is None or math.isnan(v) else float(v) / unit
+                     for v in model_vars[name][:records]]
+              for _, names, unit in KPI_CHARTS for name in names}
+    return t_min, series
 
 
 @solara.component
 def KpiCharts(model: DrillModel, records: int) -> None:  # noqa: N802  (a Solara component)
-    """The live KPI charts, redrawn when the DataCollector records a new row.
+    """The live KPI charts, sent to the page when the DataCollector records a new row.
 
     Reads a snapshot of the first ``records`` rows (the model may be stepping
-    in another thread meanwhile).
+    in another thread meanwhile); the page draws them (no image per update).
     """
-    def snapshot() -> dict[str, list[float]]:
-        return {k: list(v[:records]) for k, v in model.datacollector.model_vars.items()}
-
-    figures = solara.use_memo(lambda: [kpi_figure(snapshot(), names) for names in KPI_SERIES],
-                              [id(model), records])
-    with solara.Row(style={"flex-wrap": "wrap"}):
-        for fig in figures:
-            solara.FigureMatplotlib(fig, format="png", dependencies=[id(model), records])
+    standard_min = float(model.scenario.response.standard) / 60.0
+    charts = solara.use_memo(lambda: [
+        {"title": title, "names": list(names),
+         "standard": standard_min if names[0].startswith("response_time") else None}
+        for title, names, _ in KPI_CHARTS], [standard_min])
+    t_min, series = solara.use_memo(lambda: kpi_series(model.datacollector.model_vars, records),
+                                    [id(model), records])
+    KpiChartsView(charts=charts, t_min=t_min, series=series)
 
 
 @solara.component
-def DrillRoom(model_ref: Any, geo: MapGeometry) -> None:  # noqa: N802  (a Solara component)
-    """The map, the inject controls and log, and the live KPI charts."""
+def LiveMap(model: DrillModel, geo: MapGeometry, on_street: Any,  # noqa: N802
+            on_point: Any) -> None:
+    """The clock, the map and the KPI charts: what is redrawn after every step."""
     update_counter.get()  # redrawn after every step SolaraViz's controller makes
+    frame = map_frame(model, geo)
+    static = solara.use_memo(lambda: (geo.streets_flat, geo.node_xy), [geo])
+    solara.Text(f"{model.scenario.name} — T+{format_duration(model.t_s)}",
+                classes=["drill-clock"])
+    RoadMap(width=geo.width_px, height=geo.height_px, streets=static[0], node_xy=static[1],
+            palette=STATE_PALETTE, closed=frame["closed"], nodes=frame["nodes"],
+            shelters=frame["shelters"], units=frame["units"], images=frame["images"],
+            hazard_dots=frame["hazard_dots"], hazard_labels=frame["hazard_labels"],
+            legend=[list(item) for item in LEGEND], scale_px=geo.scale_bar[1],
+            scale_label=f"{geo.scale_bar[0]:g} m",
+            t_s=frame["t_s"], event_street_click=on_street, event_map_click=on_point)
+    KpiCharts(model, len(model.datacollector.model_vars["t_s"]))
+
+
+@solara.component
+def DrillRoom(model_ref: Any, room: Room) -> None:  # noqa: N802  (a Solara component)
+    """The live map and charts, the inject controls and the log of the session's model."""
     model = model_ref.value
+    geo = room.geometry
     action = solara.use_reactive(CLICK_ACTIONS[0])
     unit = solara.use_reactive(model.response.units[0].name if model.response.units
                                else "")
     message = solara.use_reactive("")
-    frame = map_frame(model, geo)
+    logged = solara.use_reactive(0)  # the log is redrawn after an inject, not every step
 
     def inject(**kind: Any) -> None:
-        from citysim.errors import ScenarioError
-
         try:
-            model_ref.value = model_ref.value.with_inject(**kind)
+            model_ref.value.add_inject(**kind)
             message.value = ""
         except ScenarioError as err:
             message.value = "; ".join(str(p) for p in err.problems)
+        except ValueError as err:  # the run is over
+            message.value = str(err)
+        logged.value += 1
+        force_update()  # the map shows the inject now, without waiting for a step
 
     def street_click(k: int) -> None:
         closures = {j.close_road.id: j for j in model.injects if j.close_road is not None}
@@ -164,19 +228,11 @@ def DrillRoom(model_ref: Any, geo: MapGeometry) -> None:  # noqa: N802  (a Solar
             inject(shelter={"id": f"X{extra + 1}", "location": where, "capacity": 1000})
 
     def save() -> None:
-        message.value = f"saved {save_injects(model_ref.value, _ROOM['out'])}"
+        message.value = f"saved {save_injects(model_ref.value, room.out)}"
 
     with solara.Row(style={"align-items": "flex-start"}):
         with solara.Column():
-            solara.Text(f"{model.scenario.name} — T+{format_duration(model.t_s)}",
-                        classes=["drill-clock"])
-            RoadMap(width=geo.width_px, height=geo.height_px, streets=geo.streets,
-                     closed=frame["closed"], nodes=frame["nodes"],
-                     shelters=frame["shelters"], units=frame["units"],
-                     images=frame["images"], hazard_dots=frame["hazard_dots"],
-                     hazard_labels=frame["hazard_labels"], legend=LEGEND,
-                     scale_px=geo.scale_bar[1], scale_label=f"{geo.scale_bar[0]:g} m",
-                     event_street_click=street_click, event_map_click=map_click)
+            LiveMap(model, geo, street_click, map_click)
         with solara.Column(style={"min-width": "260px"}):
             solara.Text("Injects: click a street to close or reopen it")
             solara.Select(label="Click on the map", values=list(CLICK_ACTIONS),
@@ -191,6 +247,7 @@ def DrillRoom(model_ref: Any, geo: MapGeometry) -> None:  # noqa: N802  (a Solar
             solara.Button("Save injects", on_click=save, color="primary")
             if message.value:
                 solara.Text(message.value, classes=["injects-message"])
+            _ = logged.value  # read here, so that each inject redraws the panel and its log
             solara.Text("Log" if model.injects else "Log: no inject yet")
             for j in model.injects:
                 what = getattr(j, j.kind)
@@ -198,7 +255,6 @@ def DrillRoom(model_ref: Any, geo: MapGeometry) -> None:  # noqa: N802  (a Solar
                             f"{': ' + what if isinstance(what, str) else ''}"
                             f"{': ' + what.id if j.close_road is not None else ''}",
                             classes=["injects-log"])
-    KpiCharts(model, len(model.datacollector.model_vars["t_s"]))
 
 
 def _street_of(inject: Any, geo: MapGeometry, model: DrillModel) -> list[int]:
@@ -215,21 +271,29 @@ def _street_of(inject: Any, geo: MapGeometry, model: DrillModel) -> list[int]:
 
 
 @solara.component
-def Page() -> Any:  # noqa: N802  (Solara's page entry point)
-    """The drill-room page of the scenario :func:`serve` set up."""
-    scenario, world = _ROOM["scenario"], _ROOM["world"]
-    geo = _ROOM["geometry"]
-    model_ref: Any = solara.use_reactive(DrillModel(scenario, world))  # noqa: SH101
+def DrillRoomPage(room: Room) -> Any:  # noqa: N802  (a Solara component)
+    """The drill-room page of ``room``: Mesa's ``SolaraViz`` controls and the drill room.
+
+    The room is the component's argument, not module state: two apps in one
+    process share nothing, and each browser session gets its own model.
+    """
+    first = solara.use_memo(lambda: DrillModel(room.scenario, room.world), [])
+    model_ref: Any = solara.use_reactive(first)
     with solara.Column() as page:
-        SolaraViz(model_ref, components=[], model_params=_model_params(scenario, world),
-                  name=f"citysim drill room — {scenario.name}", play_interval=50)
-        DrillRoom(model_ref, geo)
+        SolaraViz(model_ref, components=[], model_params=_model_params(room.scenario,
+                                                                       room.world),
+                  name=f"citysim drill room — {room.scenario.name}", play_interval=1)
+        DrillRoom(model_ref, room)
     return page
 
 
 def serve(scenario: Scenario, *, host: str = "127.0.0.1", port: int = 8765,
           out: str | Path | None = None) -> None:
     """Check the scenario (as ``citysim validate``), then serve the drill room until stopped.
+
+    The page, :class:`DrillRoomPage` of the room, is registered with Solara as
+    the ``Page`` of a module made for this server
+    (``citysim_drill_room_<port>``): nothing is kept in this module.
 
     Parameters
     ----------
@@ -245,15 +309,21 @@ def serve(scenario: Scenario, *, host: str = "127.0.0.1", port: int = 8765,
     ScenarioError
         When the scenario is bad input (the same problems as ``citysim validate``).
     """
+    import sys
+    import types
+
     from citysim.app.folders import output_folder
 
     world = validate(scenario)
-    _ROOM.update(scenario=scenario, world=world, out=output_folder(scenario, out),
-                 geometry=MapGeometry.of(world.network))
+    room = Room.of(scenario, world, output_folder(scenario, out))
+    app = types.ModuleType(f"citysim_drill_room_{port}", "The drill room this server shows.")
+    app.__file__ = __file__  # Solara finds an app module by its file
+    app.Page = DrillRoomPage(room)  # type: ignore[attr-defined]
+    sys.modules[app.__name__] = app
     import solara.server.settings
     import uvicorn
 
     solara.server.settings.main.mode = "production"
-    os.environ["SOLARA_APP"] = "citysim.app.view:Page"
+    os.environ["SOLARA_APP"] = app.__name__
     print(f"citysim drill room: http://{host}:{port}/  (Ctrl-C to stop)", flush=True)
     uvicorn.run("solara.server.starlette:app", host=host, port=port, log_level="warning")

@@ -325,6 +325,14 @@ class FireSpread:
         self.ign_b = building[burns][order]
         self._next_ign = 0
 
+    def add_ignition(self, t_s: float, building: int) -> None:
+        """Schedule one more ignition, among those still to come (a noncombustible: none)."""
+        if not self.combustible[building]:
+            return
+        pos = max(int(np.searchsorted(self.ign_t_s, t_s, side="right")), self._next_ign)
+        self.ign_t_s = np.insert(self.ign_t_s, pos, float(t_s))
+        self.ign_b = np.insert(self.ign_b, pos, int(building))
+
     def advance(self, t0_s: float, t1_s: float) -> np.ndarray:
         """Spread the fire over ``(t0_s, t1_s]`` (s); return the buildings that ignited."""
         n_new, self._next_ign = _fire_kernels.spread(
@@ -478,14 +486,11 @@ class FireHazard(Hazard):
             wind_mps=cfg.wind.speed_mps, wind_from_deg=cfg.wind.from_deg, reach_m=cfg.reach_m,
             burn_s=(cfg.burn_duration.wood, cfg.burn_duration.fire_resistant),
             sigma=cfg.spread_time_sigma, rng=rng)
-        locator = world.locator()  # off the map: refused, as a shelter is
-        paths = [("ignitions", k, "location") for k in range(len(cfg.ignitions))]
-        x, y, _ = locator.resolve([g.location for g in cfg.ignitions], paths)
-        combustible = np.flatnonzero(self.model.combustible)
-        if combustible.size:
-            tree = cKDTree(np.column_stack([buildings.x_m[combustible],
-                                            buildings.y_m[combustible]]))
-            target = combustible[tree.query(np.column_stack([x, y]))[1]]
+        self._locator = world.locator()  # off the map: refused, as a shelter is
+        target = self._nearest_combustible(
+            [g.location for g in cfg.ignitions],
+            [("ignitions", k, "location") for k in range(len(cfg.ignitions))])
+        if target is not None:
             self.model.schedule(np.array([g.at for g in cfg.ignitions]), target)
         self.closure_ptr, self.closure_edges = _closure_csr(buildings, net, cfg.road_closure_m)
         self._node_tree = cKDTree(np.column_stack([net.node_x_m, net.node_y_m]))
@@ -516,6 +521,27 @@ class FireHazard(Hazard):
     def from_config(cls, cfg: FireConfig, world: World, rng: np.random.Generator) -> FireHazard:
         """Build the fire from its YAML block and the world (``rng``: spread-time factors)."""
         return cls(cfg, world, rng)
+
+    def _nearest_combustible(self, locations: list[Any],
+                             paths: list[tuple[str | int, ...]]) -> np.ndarray | None:
+        """The combustible building nearest to each location (None: the city has none)."""
+        x, y, _ = self._locator.resolve(locations, paths)
+        combustible = np.flatnonzero(self.model.combustible)
+        if not combustible.size:
+            return None
+        b = self.buildings
+        tree = cKDTree(np.column_stack([b.x_m[combustible], b.y_m[combustible]]))
+        return combustible[tree.query(np.column_stack([x, y]))[1]]
+
+    def ignite(self, location: Any, t_s: float, path: tuple[str | int, ...]) -> None:
+        """One more ignition, of the combustible building nearest to ``location`` at ``t_s``.
+
+        As an entry of ``ignitions`` does (a drill-room inject on the running
+        fire); ``path`` names the location in errors (off the map).
+        """
+        target = self._nearest_combustible([location], [path])
+        if target is not None:
+            self.model.add_ignition(t_s, int(target[0]))
 
     def _hose_lengths(self) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
         """Hose length from each building's frontage to the nearest hydrant in service (m).

@@ -1,11 +1,13 @@
 """What the drill-room map draws, from the city's own data (no base-map tiles).
 
-:class:`MapGeometry` is computed once per city (streets in screen
-coordinates, a scale bar); :func:`map_frame` once per map update: closed
-streets, residents aggregated by node and coloured by their commonest
-state, shelters with fill against capacity, units by state and each
-hazard's field (a grid as a PNG image, points as dots). Everything is plain
-lists, ready for the browser.
+:class:`MapGeometry` is computed once per city and sent to the browser once
+(streets and nodes in screen pixels as flat arrays, a scale bar; the page
+draws the streets once to a cached canvas); :func:`map_frame` once per map
+update, only what moves, as compact flat arrays: closed streets, residents
+aggregated by node (``[node, radius, state]`` triples), shelters with fill
+against capacity, units by state and each hazard's field (a grid as a PNG
+image, points as dots). Each layer is its own property of the map widget,
+so an update sends only the layers that changed.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ import numpy as np
 
 from citysim.agents.states import State
 
-__all__ = ["STATE_COLOURS", "UNIT_COLOURS", "MapGeometry", "map_frame", "png_data_url"]
+__all__ = ["STATE_COLOURS", "STATE_PALETTE", "UNIT_COLOURS", "MapGeometry", "map_frame",
+           "png_data_url"]
 
 STATE_COLOURS: dict[int, tuple[str, str]] = {
     State.AT_HOME: ("at home", "#9e9e9e"), State.WARNED: ("warned", "#fdd835"),
@@ -33,6 +36,8 @@ STATE_COLOURS: dict[int, tuple[str, str]] = {
     State.RESCUED: ("rescued", "#00acc1"),
 }
 """Legend label and colour of each resident state."""
+STATE_PALETTE = [STATE_COLOURS[s][1] for s in range(len(State))]
+"""Colour of each resident state code, in ``State`` order (how the page colours ``nodes``)."""
 UNIT_COLOURS = ["#2e7d32", "#f9a825", "#c62828", "#6a1b9a", "#1565c0", "#616161"]
 """Colour of a unit by :class:`~citysim.agents.response.UnitState` value."""
 
@@ -49,6 +54,8 @@ class MapGeometry:
         Frame origin (west, north) and scale.
     streets
         ``[x1, y1, x2, y2]`` per street (both directions of a road drawn once).
+    node_xy
+        ``x, y`` of every node, flat (``[x0, y0, x1, y1, ...]``).
     street_edges
         The edges of each street (one or two).
     scale_bar
@@ -61,8 +68,14 @@ class MapGeometry:
     y1_m: float
     px_per_m: float
     streets: list[list[float]]
+    node_xy: list[float]
     street_edges: list[list[int]]
     scale_bar: tuple[float, float]
+
+    @property
+    def streets_flat(self) -> list[float]:
+        """The streets as one flat list ``[x1, y1, x2, y2, x1, ...]`` (what the page draws)."""
+        return [v for street in self.streets for v in street]
 
     @classmethod
     def of(cls, network: Any, width_px: int = 720) -> MapGeometry:
@@ -88,7 +101,8 @@ class MapGeometry:
         target = (x1 - x0) / 5 or 100.0
         length = 10 ** math.floor(math.log10(target))
         length *= max(k for k in (1, 2, 5) if k * length <= target)
-        return cls(width_px, height, x0, y1, scale, streets, edges,
+        node_xy = np.column_stack([10 + (x - x0) * scale, 10 + (y1 - y) * scale]).round(1)
+        return cls(width_px, height, x0, y1, scale, streets, node_xy.ravel().tolist(), edges,
                    (float(length), round(length * scale, 1)))
 
     def to_px(self, x_m: np.ndarray, y_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -148,25 +162,23 @@ def map_frame(model: Any, geo: MapGeometry) -> dict[str, Any]:
     """Everything dynamic the map draws now (plain lists and numbers).
 
     Residents are counted at their current node (those on a street at the
-    node they left); each node is one circle, its area proportional to the
-    persons there and its colour that of their commonest state.
+    node they left), in one ``bincount``; each occupied node is one circle,
+    ``nodes = [node, radius (0.1 px), state, node, ...]``: its area
+    proportional to the persons there and its colour that of their
+    commonest state (:data:`STATE_COLOURS`, in ``State`` order).
     """
     net, res = model.world.network, model.residents
     closed_edge = np.asarray(model.edge_closed, dtype=bool)
-    closed = [k for k, edges in enumerate(geo.street_edges) if closed_edge[edges].all()]
+    closed = ([k for k, edges in enumerate(geo.street_edges) if closed_edge[edges].all()]
+              if closed_edge.any() else [])
     n_states = len(State)
-    counts = np.zeros((net.n_nodes, n_states))
-    if len(res):
-        np.add.at(counts, (res.node, res.state), res.persons)
+    counts = np.bincount(res.node * n_states + res.state, weights=res.persons,
+                         minlength=net.n_nodes * n_states).reshape(net.n_nodes, n_states)
     total = counts.sum(axis=1)
     occupied = np.flatnonzero(total > 0)
-    px, py = geo.to_px(net.node_x_m[occupied], net.node_y_m[occupied])
     top = float(total.max()) if total.size else 1.0
-    radius = 1.0 + 5.0 * np.sqrt(total[occupied] / max(top, 1.0))
-    commonest = counts[occupied].argmax(axis=1)
-    nodes = [[round(float(a), 1), round(float(b), 1), round(float(r), 1),
-              STATE_COLOURS[int(s)][1]] for a, b, r, s in zip(px, py, radius, commonest,
-                                                               strict=True)]
+    radius = np.rint(10.0 + 50.0 * np.sqrt(total[occupied] / max(top, 1.0))).astype(np.int64)
+    nodes = np.column_stack([occupied, radius, counts[occupied].argmax(axis=1)])
     sh = model.world.shelters
     sx, sy = geo.to_px(sh.x_m, sh.y_m)
     shelters = [{"id": sh.id[k], "x": round(float(sx[k]), 1), "y": round(float(sy[k]), 1),
@@ -186,6 +198,6 @@ def map_frame(model: Any, geo: MapGeometry) -> dict[str, Any]:
                       "colour": UNIT_COLOURS[int(unit.state)],
                       "state": unit.state.name.lower().replace("_", " ")})
     images, dots, labels = _hazard_layers(model, geo)
-    return {"closed": closed, "nodes": nodes, "shelters": shelters, "units": units,
-            "images": images, "hazard_dots": dots, "hazard_labels": labels,
+    return {"closed": closed, "nodes": nodes.ravel().tolist(), "shelters": shelters,
+            "units": units, "images": images, "hazard_dots": dots, "hazard_labels": labels,
             "t_s": float(model.t_s)}

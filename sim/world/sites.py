@@ -190,6 +190,14 @@ class Shelters:
     def __len__(self) -> int:
         return len(self.id)
 
+    def extended(self, more: Shelters) -> Shelters:
+        """These shelters, then ``more``."""
+        return Shelters(id=[*self.id, *more.id], name=[*self.name, *more.name],
+                        kind=[*self.kind, *more.kind], x_m=np.concatenate([self.x_m, more.x_m]),
+                        y_m=np.concatenate([self.y_m, more.y_m]),
+                        node=np.concatenate([self.node, more.node]),
+                        capacity=np.concatenate([self.capacity, more.capacity]))
+
 
 @dataclass(frozen=True, eq=False)
 class Stations:

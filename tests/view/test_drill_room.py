@@ -20,9 +20,12 @@ import yaml
 
 from citysim.cli import main
 from citysim.metrics import summarize_model
+from citysim.rng import world_streams
 from citysim.scenario import load_scenario
 from citysim.scenario.injects import load_injects
+from citysim.view.mapdata import MapGeometry
 from citysim.view.session import DrillModel
+from citysim.world.builder import build_world
 from tests.report.browser import chromium
 from tests.view.drill_city import DRILL_CITY
 
@@ -52,7 +55,7 @@ def _replayed_live(scenario, injects) -> dict:
     while model.running:
         while pending and abs(pending[0].at - model.t_s) < 1e-9:
             j = pending.pop(0)
-            model = model.with_inject(**{j.kind: j.as_yaml()[j.kind]})
+            model.add_inject(**{j.kind: j.as_yaml()[j.kind]})
         model.step()
     model.finish()
     return json.loads(json.dumps(summarize_model(model, wall_time_s=0.0)))
@@ -65,6 +68,8 @@ def test_drill_room_close_a_road_in_the_browser(tmp_path):
     path = tmp_path / "drill.yaml"
     path.write_text(DRILL_CITY.replace("duration: 16min", "duration: 60min"))
     out = tmp_path / "session"
+    scenario = load_scenario(path)
+    geo = MapGeometry.of(build_world(scenario, world_streams(int(scenario.run.seed))).network)
     port = _free_port()
     server = subprocess.Popen([sys.executable, "-m", "citysim.cli", "view", str(path), "--port",
                                str(port), "--out", str(out)], stdout=subprocess.PIPE,
@@ -80,15 +85,29 @@ def test_drill_room_close_a_road_in_the_browser(tmp_path):
             page.get_by_role("button", name="❚❚").wait_for(timeout=30_000)
             time.sleep(1.0)
             page.get_by_role("button", name="❚❚").click()  # pause
-            box = page.locator("line[data-street='12']").bounding_box()
+            canvas = page.locator(".citysim-map canvas.live")
+            box = canvas.bounding_box()
             assert box is not None
-            # a real mouse click on the middle of the street (a horizontal SVG line has a
-            # bounding box of height 0, which Playwright's element click calls invisible)
-            page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            x1, y1, x2, y2 = geo.streets[12]
+            mx, my = (x1 + x2) / 2, (y1 + y2) / 2
+            # a real mouse click on the middle of street 12 on the map's canvas
+            page.mouse.click(box["x"] + mx, box["y"] + my)
             page.locator(".closed-count[data-closed='1']").wait_for(timeout=60_000)
-            assert page.locator("line.closed").count() == 1
-            assert page.locator("line[data-street='12']").get_attribute("class") == \
-                "street closed"
+            assert page.locator(".closed-count").get_attribute("data-streets") == "12"
+            # ... drawn closed: the canvas is red (#d50000, dashed) along its middle
+            page.wait_for_function(f"""() => {{
+                const ctx = document.querySelector('.citysim-map canvas.live').getContext('2d');
+                for (let k = 0; k <= 20; k++) {{
+                    const f = 0.3 + 0.02 * k;
+                    const p = ctx.getImageData({x1} + f * ({x2} - {x1}), {y1} + f * ({y2} - {y1}),
+                                               1, 1).data;
+                    if (p[0] > 180 && p[1] < 80 && p[2] < 80) {{ return true; }}
+                }}
+                return false; }}""", timeout=30_000)
+            page.locator(".injects-log").wait_for(timeout=30_000)
+            assert "close road" in page.locator(".injects-log").inner_text()
+            records = int(page.locator(".kpi-charts").get_attribute("data-records") or 0)
+            assert records >= 2  # the KPI charts follow the run
             page.get_by_role("button", name="Step").click()
             page.get_by_role("button", name="Save injects").click()
             page.locator(".injects-message").wait_for(timeout=30_000)
@@ -104,7 +123,7 @@ def test_drill_room_close_a_road_in_the_browser(tmp_path):
     assert main(["run", str(path), "--injects", str(file), "--out", str(tmp_path / "replay"),
                  "--no-progress"]) == 0
     replayed = json.loads((tmp_path / "replay" / "summary.json").read_text())
-    live = _replayed_live(load_scenario(path), load_injects(file))
+    live = _replayed_live(scenario, load_injects(file))
     assert {k: v for k, v in replayed.items() if k != "wall_time_s"} == \
         {k: v for k, v in live.items() if k != "wall_time_s"}
     assert replayed["road_closure_edges_closed"] >= 1

@@ -34,7 +34,7 @@ def _live_session(scenario, **settings) -> DrillModel:
     pending = list(LIVE)
     while model.running:
         while pending and model.steps == pending[0][0]:
-            model = model.with_inject(**pending.pop(0)[1])
+            model.add_inject(**pending.pop(0)[1])
         model.step()
     model.finish()
     return model
@@ -48,7 +48,7 @@ def test_live_injects_replay_bit_for_bit(tmp_path):
     path = tmp_path / "drill.yaml"
     path.write_text(DRILL_CITY)
     scenario = load_scenario(path)
-    live = _live_session(scenario, compliance=0.7, engines_per_station=3)
+    live = _live_session(scenario, compliance=0.7, engine_per_station=3)
     assert [j.at for j in live.injects] == [10.0 * s for s, _ in LIVE]
     file = tmp_path / "injects.yaml"
     file.write_text(live.injects_yaml())
@@ -100,7 +100,7 @@ def test_area_warning_reaches_only_its_area(tmp_path):
     path = tmp_path / "drill.yaml"
     path.write_text(DRILL_CITY.replace("warnings: [{at: 1min, reach: 0.5}]", "warnings: []"))
     model = DrillModel(load_scenario(path))
-    model = model.with_inject(warning={"location": {"x": 0, "y": 0}, "radius_m": 300.0})
+    model.add_inject(warning={"location": {"x": 0, "y": 0}, "radius_m": 300.0})
     model.step()
     net, res = model.world.network, model.residents
     home = res.plan.home_node
@@ -135,3 +135,44 @@ def test_view_refuses_a_bad_scenario_as_validate_does(tmp_path, capsys):
     view_err = capsys.readouterr().err
     assert view_err == validate_err
     assert "behaviour.compliance" in view_err and "Traceback" not in view_err
+
+
+def test_injects_apply_to_the_running_model_without_rerunning_it(tmp_path):
+    """Several injects at different times change the live model in place; the replay agrees."""
+    path = tmp_path / "drill.yaml"
+    path.write_text(DRILL_CITY)
+    model = DrillModel(load_scenario(path))
+    residents, state, collector = model.residents, model.residents.state, model.datacollector
+    schedule = {0: {"out_of_service": "F1-engine2"},
+                7: {"close_road": {"id": "R1", "location": {"x": 450, "y": 375}}},
+                19: {"warning": {"location": {"x": 600, "y": 600}, "radius_m": 250.0,
+                                 "reach": 0.8}},
+                33: {"close_road": {"id": "R2", "location": {"x": 750, "y": 600}}},
+                50: {"reopen_road": "R1"}}
+    while model.running:
+        if model.steps in schedule:
+            steps, rows = model.steps, len(collector.model_vars["t_s"])
+            model.add_inject(**schedule[model.steps])
+            # the same model, not re-stepped from zero: its clock, arrays and records are kept
+            assert model.steps == steps and model.t_s == 10.0 * steps
+            assert model.residents is residents and model.residents.state is state
+            assert model.datacollector is collector
+            assert len(collector.model_vars["t_s"]) == rows
+        model.step()
+    model.finish()
+    assert [j.at for j in model.injects] == [10.0 * s for s in schedule]
+    assert model.response.units[1].name == "F1-engine2"
+    file = tmp_path / "injects.yaml"
+    file.write_text(model.injects_yaml())
+    out = tmp_path / "replay"
+    assert main(["run", str(path), "--injects", str(file), "--out", str(out),
+                 "--no-progress"]) == 0
+    replayed = json.loads((out / "summary.json").read_text())
+    mine = json.loads(json.dumps(summarize_model(model, wall_time_s=0.0)))
+    assert _without_wall_time(replayed) == _without_wall_time(mine)
+    assert replayed["road_closure_edges_closed"] >= 1  # R2 is still closed at the end
+    closures = pd.read_parquet(out / "road_closures.parquet")
+    assert set(closures["closure"]) == {"R1", "R2"}
+    provenance = json.loads((out / "provenance.json").read_text())
+    assert [next(k for k in j if k != "at") for j in provenance["injects"]] == [
+        next(iter(kind)) for kind in schedule.values()]
