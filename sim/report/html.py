@@ -93,6 +93,7 @@ border:1px solid #d5dde3}figcaption{font-size:.85rem;color:#4a5a66}
 .note{font-size:.85rem;color:#4a5a66}small{color:#4a5a66}
 code{font-size:.85em;background:#f3f5f7;padding:0 .2em}
 .scroll{overflow-x:auto;max-width:100%}.scroll table{margin:.2rem 0 .4rem}
+td{word-break:keep-all}
 @media print{nav{display:none}header{background:none;color:#000}
 .scroll{overflow:visible}table{font-size:7.5pt}th,td{padding:1px 3px}}
 """

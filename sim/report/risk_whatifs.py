@@ -26,6 +26,8 @@ __all__ = ["TABLE", "what_if_advice", "what_if_section"]
 
 TABLE = "variants.csv"
 """The comparison table of a risk folder with variants."""
+NBSP = "\u00a0"
+"""Keeps a value and its change on one line of a table cell."""
 
 TEXT: dict[str, dict[str, str]] = {
     "en": {
@@ -107,7 +109,7 @@ def what_if_advice(folder: Path, lang: str) -> list[str]:
 
 def _with_change(value: pd.Series, change: pd.Series, fmt: Callable[[float], str]) -> pd.Series:
     """``value (change)`` cells: a value and its change against the base (none on the base)."""
-    out = value.map(fmt) + " (" + change.map(_pct) + ")"
+    out = value.map(fmt) + NBSP + "(" + change.map(_pct).str.replace(" ", NBSP) + ")"
     out.iloc[0] = fmt(value.iloc[0])
     return out
 

@@ -102,8 +102,8 @@ TEXT: dict[str, dict[str, str]] = {
                        "outdoor one.",
         "method_static": "Mode: static only. Warning, sheltering and evacuation are not "
                          "counted.",
-        "method_dynamic": "Mode: static and dynamic. The {k} events with the largest static "
-                          "frequency × deaths were also simulated as full citysim runs "
+        "method_dynamic": "Mode: static and dynamic. Of the events, the {k} with the largest "
+                          "static frequency × deaths were also simulated as full citysim runs "
                           "({r} run(s) each): residents warned by the leak, sheltering in "
                           "place or evacuating, breathing the air of their homes, and the "
                           "responders. Their dynamic deaths are the runs' mean; every other "
