@@ -64,14 +64,16 @@ def plot_flood_depth(world: Any, depth_m: np.ndarray, grid: tuple[float, float, 
 
 def plot_fire_districts(world: Any, district_of_building: np.ndarray, districts: pd.DataFrame,
                         ignitions: pd.DataFrame | None = None, *, title: str = "",
-                        added: Collection[str] = ()) -> Figure:
+                        added: Collection[str] = (), vmax: float = 0.0) -> Figure:
     """Buildings coloured by their district's expected buildings lost per year; the stations.
 
     ``ignitions``: the simulated ignitions (``x, y``), drawn as crosses.
     ``added``: ids of stations a what-if added. Its fire runs keep the base
     plan's districts (:func:`citysim.risk.hazards.variant_hazards`), so an
     added station has no district and no loss of its own: it is drawn as an
-    open star labelled "added", not as a district at 0 per year.
+    open star labelled "added", not as a district at 0 per year. ``vmax``:
+    top of the colour scale (buildings per year; at least the largest loss
+    drawn), the base's for a what-if so that the two maps compare.
     """
     fig = Figure(figsize=(8, 8.5), layout="constrained")
     ax = fig.add_subplot()
@@ -81,7 +83,7 @@ def plot_fire_districts(world: Any, district_of_building: np.ndarray, districts:
     b = world.buildings
     value = np.array([loss.get(str(d), 0.0) for d in district_of_building], dtype=np.float64)
     dots = ax.scatter(b.x_m, b.y_m, c=value, s=1.5, cmap="OrRd", vmin=0.0,
-                      vmax=max(float(value.max()) if value.size else 0.0, 1e-12), zorder=3)
+                      vmax=max(float(value.max()) if value.size else 0.0, vmax, 1e-12), zorder=3)
     fig.colorbar(dots, ax=ax, label="expected buildings lost per year (district)", shrink=0.8)
     if ignitions is not None and len(ignitions):
         ax.scatter(ignitions["x"], ignitions["y"], marker="x", s=30, c="#2166ac", zorder=5,

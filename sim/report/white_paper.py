@@ -62,6 +62,7 @@ TEXT: dict[str, dict[str, str]] = {
         "mode_static": "static mode",
         "mode_both": "static and dynamic modes",
         "headline": "Headline",
+        "indicator": "Indicator", "value": "Value",
         "pll": "Potential loss of life, PLL (expected deaths/yr)",
         "max_ir": "Highest individual risk (/yr)",
         "area6": "Area with individual risk ≥ 1e-6 per year (km²)",
@@ -118,6 +119,7 @@ TEXT: dict[str, dict[str, str]] = {
         "mode_static": "静态模式",
         "mode_both": "静态与动态模式",
         "headline": "主要结论",
+        "indicator": "指标", "value": "数值",
         "pll": "潜在生命损失 PLL（人/年）",
         "max_ir": "最高个人风险（/年）",
         "area6": "个人风险 ≥ 1e-6/年 的面积（平方公里）",
@@ -253,7 +255,7 @@ def white_paper_html(folder: Path, lang: str = "en") -> str:
         rows.insert(1, (t["pll_dyn"].format(k=summary.get("events_simulated", 0)),
                         _sci(summary["pll_dynamic_per_year"])))
     rows += hazard_headline(folder, summary, lang)
-    head = _table(pd.DataFrame(rows, columns=["", " "]))
+    head = _table(pd.DataFrame(rows, columns=[t["indicator"], t["value"]]))
     places = places.assign(breaks_criterion=places["breaks_criterion"].astype(str) == "True")
     bad = places[places["breaks_criterion"]]
     shown = inventory.assign(

@@ -44,6 +44,7 @@ TEXT: dict[str, dict[str, str]] = {
         "flood_map": "Deepest water of the {t}-year storm; circles: the deepest waterlogging "
                      "points.",
         "points": "Worst waterlogging points of the {t}-year storm",
+        "points_note": "The deepest {shown} of {n} waterlogging points ({file} has them all).",
         "fire": "Fire",
         "fire_note": "Ignitions by building class through the fire model with the city's "
                      "engines responding; expected buildings lost per year by the first-due "
@@ -66,6 +67,7 @@ TEXT: dict[str, dict[str, str]] = {
                       "的梯形积分，超过最大重现期的尾部按最大重现期的受淹人数计。",
         "flood_map": "{t} 年一遇暴雨的最大积水深度；圆圈为最深的内涝点。",
         "points": "{t} 年一遇暴雨的最严重内涝点",
+        "points_note": "共 {n} 个内涝点，列出最深的 {shown} 个（全部见 {file}）。",
         "fire": "火灾",
         "fire_note": "按建筑类别的起火频率经火灾模型计算（城市消防力量出动扑救）；"
                      "按首先到场消防站的辖区统计每年预期烧毁建筑数。",
@@ -178,9 +180,11 @@ def hazard_sections(folder: Path, lang: str) -> list[tuple[str, str, str]]:
         if points is not None and len(points):
             parts.append(f"<h3>{_e(t['points'].format(t=f'{rarest:g}'))}</h3>")
             points = points.assign(kind=points["kind"].map(lambda k: kind_name(k, lang)))
-            parts.append(_table(points, columns=["rank", "kind", "name", "x", "y",
-                                                 "max_depth_m", "t_closed_s"],
-                                headers=HEADERS[lang], max_rows=TOP_POINTS))
+            parts.append(_table(points.head(TOP_POINTS), columns=[
+                "rank", "kind", "name", "x", "y", "max_depth_m", "t_closed_s"],
+                headers=HEADERS[lang], note=" " + t["points_note"].format(
+                    shown=min(TOP_POINTS, len(points)), n=number(len(points)),
+                    file=f"flood/waterlogging_{_label(rarest)}.csv")))
         sections.append(_section("flood", t["flood"], "".join(parts)))
     districts = _read(folder, "fire_by_district.csv")
     if districts is not None and len(districts):
