@@ -46,9 +46,9 @@ TEXT: dict[str, dict[str, str]] = {
         "fire": "Of the what-ifs, {name} lowers the expected fire loss most: from {before} to "
                 "{after} buildings per year ({change}).",
         "fire_map": "Fire after the what-if {name}: expected buildings lost per year in the "
-                    "districts of the base plan. The added station (open star) has no "
-                    "district of its own: the fires its engines fight are counted in the "
-                    "base district where they start.",
+                    "districts of the base plan, on the base's colour scale. The added "
+                    "station (open star) has no district of its own: the fires its engines "
+                    "fight are counted in the base district where they start.",
         "flood": "Flood: the same for the base and every what-if ({eae} persons exposed per "
                  "year).",
     },
@@ -63,7 +63,8 @@ TEXT: dict[str, dict[str, str]] = {
         "none": "没有情景能降低 PLL。",
         "fire": "各情景中，{name} 使火灾预期损失降低最多：由每年 {before} 栋降至 {after} 栋"
                 "（{change}）。",
-        "fire_map": "情景 {name} 的火灾：按基准方案的辖区统计的每年预期烧毁建筑。新增消防站"
+        "fire_map": "情景 {name} 的火灾：按基准方案的辖区统计的每年预期烧毁建筑，色标与基准相同。"
+                    "新增消防站"
                     "（空心星）不单独划分辖区：其扑救的火灾计入起火所在的基准辖区。",
         "flood": "内涝：基准与各情景相同（每年受淹 {eae} 人）。",
     },
