@@ -211,13 +211,14 @@ def run_risk(experiment: RiskExperiment | PathLike, *, out: PathLike | None = No
             vres.summary.update(vhaz.summary)
             done.append(_Done(v, vres, vhaz, w))
     _write(result, world, folder, name)
-    _write_hazards(hazards, result, world, folder, name)
+    _write_hazards(hazards, result, world, folder, name, base_stations=world.stations.id)
     _clear_stale_variants(folder, [v.id for v in exp.variants])
     for d in done:
         d.result.summary["variant"] = d.variant.id
         label = f"{name} / {d.variant.name or d.variant.id}"
         _write(d.result, d.world, folder / VARIANTS_DIR / d.variant.id, label)
-        _write_hazards(d.hazards, d.result, d.world, folder / VARIANTS_DIR / d.variant.id, label)
+        _write_hazards(d.hazards, d.result, d.world, folder / VARIANTS_DIR / d.variant.id, label,
+                       base_stations=world.stations.id, base=hazards)
     if done:
         _write_comparison(result, world, done, folder)
     return RiskOutcome(result=result, out_dir=folder, hazards=hazards,
@@ -310,9 +311,16 @@ def _write(result: RiskResult, world: object, folder: Path, name: str) -> None:
         write_atomic(folder / file, partial(_png, fig))
 
 
-def _write_hazards(hazards: HazardResult, result: RiskResult, world: object, folder: Path,
-                   name: str) -> None:
-    """The flood and fire outputs (module docstring) and their rows of the inventory."""
+def _write_hazards(hazards: HazardResult, result: RiskResult, world: World, folder: Path,
+                   name: str, *, base_stations: Sequence[str],
+                   base: HazardResult | None = None) -> None:
+    """The flood and fire outputs (module docstring) and their rows of the inventory.
+
+    ``base_stations``: the base plan's station ids; a variant's other stations
+    are drawn as added ones on its fire map (their losses stay in the base
+    plan's districts). ``base``: the base's results, whose colour scale a
+    variant's fire map takes.
+    """
     crs = getattr(world, "crs", None)
     tables: dict[str, pd.DataFrame] = {}
     figures: dict[str, Figure] = {}
@@ -333,15 +341,25 @@ def _write_hazards(hazards: HazardResult, result: RiskResult, world: object, fol
     if fire is not None:
         tables |= {"fire_by_district.csv": fire.districts, "fire_strata.csv": fire.strata,
                    "fire_ignitions.csv": fire.ignitions}
+        added = [s for s in world.stations.id if s not in base_stations]
         figures["fire_by_district.png"] = plot_fire_districts(
             world, fire.district_of_building, fire.districts, fire.ignitions,
-            title=f"{name}: expected buildings lost to fire per year")
+            added=added, vmax=_largest_loss(base),
+            title=f"{name}: buildings lost to fire per year"
+            + ("\n(districts of the base plan)" if added else ""))
     if flood is not None or fire is not None:
         tables["risk_inventory.csv"] = with_hazard_rows(result.inventory, hazards)
     for file, table in tables.items():
         write_atomic(folder / file, partial(_csv, table))
     for file, fig in figures.items():
         write_atomic(folder / file, partial(_png, fig))
+
+
+def _largest_loss(hazards: HazardResult | None) -> float:
+    """The largest expected loss of a district (buildings per year; 0 without fire)."""
+    if hazards is None or hazards.fire is None or not len(hazards.fire.districts):
+        return 0.0
+    return float(hazards.fire.districts["expected_buildings_lost_per_year"].max())
 
 
 def _geotiff(values: np.ndarray, x0_m: float, y_top_m: float, cell_m: float, crs: str | None,

@@ -92,7 +92,10 @@ figure{margin:1rem 0 2rem;page-break-inside:avoid}figure img{max-width:100%;
 border:1px solid #d5dde3}figcaption{font-size:.85rem;color:#4a5a66}
 .note{font-size:.85rem;color:#4a5a66}small{color:#4a5a66}
 code{font-size:.85em;background:#f3f5f7;padding:0 .2em}
-@media print{nav{display:none}header{background:none;color:#000}}
+.scroll{overflow-x:auto;max-width:100%}.scroll table{margin:.2rem 0 .4rem}
+td{word-break:keep-all}
+@media print{nav{display:none}header{background:none;color:#000}
+.scroll{overflow:visible}table{font-size:7.5pt}th,td{padding:1px 3px}}
 """
 
 
@@ -121,13 +124,18 @@ def _cell(column: str, value: Any) -> tuple[str, bool]:
 
 
 def _table(df: pd.DataFrame, *, columns: list[str] | None = None,
-           max_rows: int | None = None, note: str = "") -> str:
-    """An HTML table of a DataFrame, numbers formatted by the column's unit suffix."""
+           max_rows: int | None = None, note: str = "",
+           headers: dict[str, str] | None = None) -> str:
+    """An HTML table of a DataFrame, numbers formatted by the column's unit suffix.
+
+    ``headers``: the heading shown for a column (default its name). The table
+    sits in a box that scrolls sideways when it is wider than the page.
+    """
     if df is None:
         return ""
     cols = [c for c in (columns or list(df.columns)) if c in df.columns]
     shown = df if max_rows is None else df.head(max_rows)
-    head = "".join(f"<th>{_e(c)}</th>" for c in cols)
+    head = "".join(f"<th>{_e((headers or {}).get(c, c))}</th>" for c in cols)
     body = []
     for row in shown[cols].itertuples(index=False, name=None):
         cells = []
@@ -140,8 +148,8 @@ def _table(df: pd.DataFrame, *, columns: list[str] | None = None,
         more = f"<p class=note>First {max_rows} of {number(len(df))} rows.{note}</p>"
     elif note:
         more = f"<p class=note>{note.strip()}</p>"
-    return (f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-            + more)
+    return (f"<div class=scroll><table><thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(body)}</tbody></table></div>" + more)
 
 
 def _data_uri(data: bytes, mime: str) -> str:

@@ -13,17 +13,21 @@ that lowers the expected fire loss most (``fire_change``).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
 from citysim.humanize import number
-from citysim.report.html import _figure, _section, _table
+from citysim.report.html import _e, _figure, _section, _table
+from citysim.report.risk_columns import HEADERS
 
 __all__ = ["TABLE", "what_if_advice", "what_if_section"]
 
 TABLE = "variants.csv"
 """The comparison table of a risk folder with variants."""
+NBSP = "\u00a0"
+"""Keeps a value and its change on one line of a table cell."""
 
 TEXT: dict[str, dict[str, str]] = {
     "en": {
@@ -35,24 +39,34 @@ TEXT: dict[str, dict[str, str]] = {
                 "scale.",
         "fn": "F-N curves of the base and each what-if (static QRA; dashed: dynamic), "
               "against the Netherlands guide.",
-        "best": "Of the what-ifs, {name} lowers PLL most: from {before} to {after} per year "
+        "best": "Of the what-ifs, {name} lowers PLL most: from {before} to {after} deaths per year "
                 "({change}); places breaking their criterion: {bad_before} before, "
                 "{bad_after} after.",
         "none": "None of the what-ifs lowers PLL.",
         "fire": "Of the what-ifs, {name} lowers the expected fire loss most: from {before} to "
                 "{after} buildings per year ({change}).",
+        "fire_map": "Fire after the what-if {name}: expected buildings lost per year in the "
+                    "districts of the base plan, on the base's colour scale. The added "
+                    "station (open star) has no district of its own: the fires its engines "
+                    "fight are counted in the base district where they start.",
+        "flood": "Flood: the same for the base and every what-if ({eae} persons exposed per "
+                 "year).",
     },
     "zh": {
         "title": "情景比较",
         "note": "基准与各情景（variants/ID 文件夹中为其全部结果，variants.csv 中为各受体点的"
                 "风险）；变化均相对于基准。",
-        "maps": "基准与各情景的个人风险（每年），同一色标。",
-        "fn": "基准与各情景的 F-N 曲线（静态评价；虚线：动态），与荷兰标准线比较。",
-        "best": "各情景中，{name} 使 PLL 降低最多：由每年 {before} 降至 {after}（{change}）；"
+        "maps": "基准与各情景的个人风险（/年），同一色标。",
+        "fn": "基准与各情景的 F-N 曲线（静态评价；虚线：动态），与荷兰社会风险标准线比较。",
+        "best": "各情景中，{name} 使 PLL 降低最多：由每年 {before} 人降至 {after} 人（{change}）；"
                 "超出标准的场所由 {bad_before} 处变为 {bad_after} 处。",
         "none": "没有情景能降低 PLL。",
         "fire": "各情景中，{name} 使火灾预期损失降低最多：由每年 {before} 栋降至 {after} 栋"
                 "（{change}）。",
+        "fire_map": "情景 {name} 的火灾：按基准方案的辖区统计的每年预期烧毁建筑，色标与基准相同。"
+                    "新增消防站"
+                    "（空心星）不单独划分辖区：其扑救的火灾计入起火所在的基准辖区。",
+        "flood": "内涝：基准与各情景相同（每年受淹 {eae} 人）。",
     },
 }
 """The section's words by language."""
@@ -94,19 +108,53 @@ def what_if_advice(folder: Path, lang: str) -> list[str]:
     return items
 
 
+def _with_change(value: pd.Series, change: pd.Series, fmt: Callable[[float], str]) -> pd.Series:
+    """``value (change)`` cells: a value and its change against the base (none on the base)."""
+    out = value.map(fmt) + NBSP + "(" + change.map(_pct).str.replace(" ", NBSP) + ")"
+    out.iloc[0] = fmt(value.iloc[0])
+    return out
+
+
+def _shown(table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The comparison table as shown: one column per quantity, its change beside the value."""
+    shown = pd.DataFrame({"variant": table["variant"].astype(str) + ": "
+                          + table["name"].astype(str)})
+    shown["pll"] = _with_change(table["pll_per_year"], table["pll_change"], _sci)
+    if "pll_dynamic_per_year" in table:
+        shown["pll_dynamic"] = _with_change(table["pll_dynamic_per_year"],
+                                            table["pll_dynamic_change"], _sci)
+    shown["receptor_ir"] = _with_change(table["max_receptor_ir_per_year"],
+                                        table["max_receptor_ir_change"], _sci)
+    shown["max_individual_risk_per_year"] = table["max_individual_risk_per_year"].map(_sci)
+    shown["places_breaking"] = [
+        f"{int(n)}: {ids}" if isinstance(ids, str) and ids else str(int(n))
+        for n, ids in zip(table["places_breaking_criterion"], table["places_breaking"],
+                          strict=True)]
+    if "fire_buildings_lost_per_year" in table:
+        shown["fire"] = _with_change(table["fire_buildings_lost_per_year"],
+                                     table["fire_change"], number)
+    shown.iloc[0, 0] = {"en": "base", "zh": "基准"}[lang]
+    return shown
+
+
 def what_if_section(folder: Path, lang: str) -> tuple[str, str, str]:
     """The what-ifs section: the table and the two figures (empty without ``variants.csv``)."""
     t = TEXT[lang]
     table = _read(folder)
     if table is None:
         return _section("whatifs", t["title"], "")
-    shown = table.assign(**{c: table[c].map(_sci) for c in table.columns
-                            if c.endswith("_per_year") or c.startswith("ir_")},
-                         **{c: table[c].map(_pct) for c in table.columns
-                            if c.endswith("_change") and c != "places_breaking_change"})
-    body = _table(shown, columns=[c for c in shown.columns if not c.startswith("ir_")],
-                  note=" " + t["note"])
+    body = _table(_shown(table, lang), headers=HEADERS[lang], note=" " + t["note"])
+    if "flood_persons_exposed_per_year" in table:
+        eae = number(table["flood_persons_exposed_per_year"].iloc[0])
+        body += f"<p class=note>{_e(t['flood'].format(eae=eae))}</p>"
     for file, caption in (("variants_individual_risk.png", t["maps"]),
                           ("variants_fn_curve.png", t["fn"])):
         body += _figure((Path(folder) / file).read_bytes(), caption, name=file)
+    if "fire_change" in table:
+        for row in table.iloc[1:].itertuples():
+            png = Path(folder) / "variants" / str(row.variant) / "fire_by_district.png"
+            if row.fire_change != 0 and png.is_file():
+                body += _figure(png.read_bytes(), t["fire_map"].format(
+                    name=f"{row.name} ({row.variant})"),
+                    name=f"variants/{row.variant}/{png.name}")
     return _section("whatifs", t["title"], body)

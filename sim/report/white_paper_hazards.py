@@ -24,6 +24,7 @@ import pandas as pd
 from citysim.hazards.flood import WATERLOGGING_DEPTH_M as WATERLOGGING_M
 from citysim.humanize import number
 from citysim.report.html import _e, _figure, _section, _table
+from citysim.report.risk_columns import HEADERS, kind_name
 
 __all__ = ["HAZARD_KINDS", "TEXT", "hazard_advice", "hazard_headline", "hazard_sections"]
 
@@ -34,8 +35,8 @@ TOP_POINTS = 10
 
 TEXT: dict[str, dict[str, str]] = {
     "en": {
-        "eae": "Expected persons exposed to flooding per year (water ≥ {d} m at home)",
-        "fire_loss": "Expected buildings lost to fire per year",
+        "eae": "Expected persons exposed to flooding (persons/yr; water ≥ {d} m at home)",
+        "fire_loss": "Expected buildings lost to fire (buildings/yr)",
         "flood": "Flood",
         "flood_note": "Design storms by return period through the flood model; expected "
                       "annual persons exposed by the trapezoid rule over the exceedance "
@@ -43,6 +44,7 @@ TEXT: dict[str, dict[str, str]] = {
         "flood_map": "Deepest water of the {t}-year storm; circles: the deepest waterlogging "
                      "points.",
         "points": "Worst waterlogging points of the {t}-year storm",
+        "points_note": "The deepest {shown} of {n} waterlogging points ({file} has them all).",
         "fire": "Fire",
         "fire_note": "Ignitions by building class through the fire model with the city's "
                      "engines responding; expected buildings lost per year by the first-due "
@@ -53,25 +55,26 @@ TEXT: dict[str, dict[str, str]] = {
         "advice_point": "The worst waterlogging point is {name} at ({x}, {y}) m: {depth} m of "
                         "water in the {t}-year storm, waterlogged from the {first}-year storm "
                         "on; drain it first.",
-        "advice_fire": "{name} ({id}) loses most buildings to fire: {loss}{se} per year "
+        "advice_fire": "{name} ({id}) loses most buildings to fire: {loss}{se} buildings per year "
                        "({share} of the city's), {per} per ignition; a stronger first response "
                        "there (one more engine, a faster call) lowers the loss most.",
     },
     "zh": {
-        "eae": "每年预期受淹人数（住处积水 ≥ {d} 米）",
-        "fire_loss": "每年预期火灾烧毁建筑数",
+        "eae": "每年预期受淹人数（人/年；住处积水 ≥ {d} 米）",
+        "fire_loss": "每年预期火灾烧毁建筑（栋/年）",
         "flood": "内涝",
         "flood_note": "按重现期的设计暴雨经洪涝模型计算；每年预期受淹人数为按超越概率 1/T "
                       "的梯形积分，超过最大重现期的尾部按最大重现期的受淹人数计。",
-        "flood_map": "{t} 年一遇暴雨的最大积水深度；圆圈为最深的积水点。",
-        "points": "{t} 年一遇暴雨的最严重积水点",
+        "flood_map": "{t} 年一遇暴雨的最大积水深度；圆圈为最深的内涝点。",
+        "points": "{t} 年一遇暴雨的最严重内涝点",
+        "points_note": "共 {n} 个内涝点，列出最深的 {shown} 个（全部见 {file}）。",
         "fire": "火灾",
         "fire_note": "按建筑类别的起火频率经火灾模型计算（城市消防力量出动扑救）；"
                      "按首先到场消防站的辖区统计每年预期烧毁建筑数。",
         "fire_map": "建筑按所在辖区的每年预期损失着色。",
         "advice_storm": "{t} 年一遇暴雨对受淹人数贡献最大：占每年 {eae} 人中的 {share}。",
-        "advice_point": "最严重的积水点为 {name}（{x}, {y} 米）：{t} 年一遇暴雨时积水 {depth} 米，"
-                        "自 {first} 年一遇暴雨起即积水；应优先治理。",
+        "advice_point": "最严重的内涝点为 {name}（{x}, {y} 米）：{t} 年一遇暴雨时积水 "
+                        "{depth} 米，自 {first} 年一遇暴雨起即积水；应优先治理。",
         "advice_fire": "{name}（{id}）辖区火灾损失最大：每年 {loss}{se} 栋（占全市的 {share}），"
                        "每次起火 {per} 栋；加强该辖区的首批出动力量（增加一辆消防车、"
                        "缩短报警时间）降低损失最多。",
@@ -166,7 +169,7 @@ def hazard_sections(folder: Path, lang: str) -> list[tuple[str, str, str]]:
         parts = [_table(storms, columns=[
             "return_period_years", "exceedance_probability_per_year", "rain_mm",
             "peak_rain_mm_h", "max_depth_m", "waterlogging_points", "persons_exposed",
-            "persons_exposed_per_year"], note=" " + t["flood_note"])]
+            "persons_exposed_per_year"], headers=HEADERS[lang], note=" " + t["flood_note"])]
         for value in storms["return_period_years"].astype(float):
             png = folder / "flood" / f"max_depth_{_label(value)}.png"
             if png.is_file():
@@ -176,13 +179,18 @@ def hazard_sections(folder: Path, lang: str) -> list[tuple[str, str, str]]:
         points = _read(folder, f"flood/waterlogging_{_label(rarest)}.csv")
         if points is not None and len(points):
             parts.append(f"<h3>{_e(t['points'].format(t=f'{rarest:g}'))}</h3>")
-            parts.append(_table(points, columns=["rank", "kind", "name", "x", "y",
-                                                 "max_depth_m", "t_closed_s"],
-                                max_rows=TOP_POINTS))
+            points = points.assign(kind=points["kind"].map(lambda k: kind_name(k, lang)))
+            parts.append(_table(points.head(TOP_POINTS), columns=[
+                "rank", "kind", "name", "x", "y", "max_depth_m", "t_closed_s"],
+                headers=HEADERS[lang], note=" " + t["points_note"].format(
+                    shown=min(TOP_POINTS, len(points)), n=number(len(points)),
+                    file=f"flood/waterlogging_{_label(rarest)}.csv")))
         sections.append(_section("flood", t["flood"], "".join(parts)))
     districts = _read(folder, "fire_by_district.csv")
     if districts is not None and len(districts):
-        parts = [_table(districts, note=" " + t["fire_note"])]
+        shown = districts.assign(share_of_total=districts["share_of_total"].astype(float).map(
+            lambda v: f"{100.0 * v:.0f} %"))
+        parts = [_table(shown, headers=HEADERS[lang], note=" " + t["fire_note"])]
         png = folder / "fire_by_district.png"
         if png.is_file():
             parts.append(_figure(png.read_bytes(), t["fire_map"], name=png.name))

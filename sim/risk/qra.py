@@ -415,6 +415,7 @@ def assess(exp: RiskExperiment, world: Any, *, parts_dir: Path | None = None,
         "societal_nl_guide_met": nl_ok,
         "events": len(events), "footprints": n_fp, "cell_m": float(cell),
         "installations": exp.installations, "mode": "static",
+        "presence": exp.presence.model_dump(),
     }
     return RiskResult(grid_x_m=gx, grid_y_m=gy, individual_risk=grid, receptors=receptors,
                       places=places, events=events, fn=fn, inventory=inventory,

@@ -115,3 +115,30 @@ def cjk_glyphs(page: Path, scratch: Path, word: str) -> str:
     assert dom.returncode == 0, dom.stderr[-2000:]
     found = re.search(r'<body[^>]*data-glyphs="(\w+)"', dom.stdout)
     return found.group(1) if found else "no answer"
+
+
+WIDTH_PROBE = ("<script>window.addEventListener('load',function(){var d=document.documentElement,"
+               "w=0;[].forEach.call(document.querySelectorAll('table'),function(t){var box=t."
+               "parentElement;w=Math.max(w,t.scrollWidth-box.clientWidth)});var b=document.body;"
+               "b.setAttribute('data-page',d.scrollWidth-d.clientWidth);b.setAttribute("
+               "'data-tables',w)});</script>")
+
+
+def overflow_px(page: Path, scratch: Path, width_px: int) -> tuple[int, int]:
+    """How far the page, and its widest table, stick out sideways in a ``width_px`` window.
+
+    Returns
+    -------
+    tuple of int
+        The page's horizontal overflow (px; 0: no sideways scrolling) and the
+        largest amount by which a table is wider than the box it sits in.
+    """
+    probe = Path(scratch) / f"width-{Path(page).name}"
+    probe.write_text(Path(page).read_text(encoding="utf-8").replace(
+        "</body>", WIDTH_PROBE + "</body>", 1), encoding="utf-8")
+    dom = subprocess.run([chromium(), *FLAGS, f"--window-size={width_px},900", "--dump-dom",
+                          probe.resolve().as_uri()], capture_output=True, text=True, timeout=180)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    found = re.search(r'<body[^>]*data-page="(-?\d+)"[^>]*data-tables="(-?\d+)"', dom.stdout)
+    assert found, "the width probe did not answer"
+    return int(found.group(1)), int(found.group(2))

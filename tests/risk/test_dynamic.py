@@ -54,6 +54,11 @@ def test_static_and_dynamic_agree_when_nobody_is_warned_or_moves(tmp_path):
 
     text = white_paper_html(outcome.out_dir, "en")
     assert "with the city&#x27;s warning and response" in text and "instead of" in text
+    # the lead and the method name the modes that ran (from the results), not "static"
+    method = text.split('<section id="method">', 1)[1]
+    assert "Mode: static and dynamic" in method and "static only" not in method
+    assert "the 1 with the largest static frequency × deaths were also simulated" in method
+    assert "static and dynamic modes" in text.split("</header>", 1)[0]
 
 
 def test_replications_of_an_event_average_and_split_its_frequency(tmp_path):

@@ -295,6 +295,28 @@ def test_a_variant_adding_a_station_by_the_worst_fire_district_lowers_its_loss(t
     from citysim.report.white_paper import white_paper_html
 
     page = white_paper_html(outcome.out_dir, "en")
-    assert "<th>fire_change</th>" in page.split('id="whatifs"', 1)[1]
+    whatifs = page.split('id="whatifs"', 1)[1]
+    assert "<th>Fire: buildings lost (/yr, change)</th>" in whatifs
+    # the station variant's fire map, captioned with the base plan's districts; not the moved
+    # plant's (its fire is the base's)
+    assert "variants/station/fire_by_district.png" in whatifs
+    assert "variants/moved/fire_by_district.png" not in whatifs
+    assert "districts of the base plan" in whatifs
+    # on that map the added station is marked as added, not as a district losing 0 a year
+    from citysim.experiments.spec import load_experiment
+    from citysim.plots.risk_hazards import plot_fire_districts
+    from citysim.risk.variants import variant_world
+
+    exp = load_experiment(tmp_path / "fire-base.yaml")
+    scenario = load_scenario(exp.base)
+    world = variant_world(exp, scenario, 0, _world(Path(exp.base)))[1]
+    fire = outcome.variant_hazards["station"].fire
+    ax = plot_fire_districts(world, fire.district_of_building, fire.districts, added=["F9"]
+                             ).axes[0]
+    labels = [t.get_text() for t in ax.texts]
+    assert "F9 (added)" in labels and not any(t.startswith("F9:") for t in labels)
+    assert any(t.startswith(f"{worst}:") and t.endswith("/yr") for t in labels)
+    legend = [t.get_text() for t in ax.figure.legends[0].get_texts()]
+    assert any("base plan's districts" in t for t in legend)
     advice = page.split('<section id="advice">', 1)[1].split("</section>", 1)[0]
     assert "(station) lowers the expected fire loss most" in advice

@@ -12,7 +12,7 @@ import yaml
 from citysim.app.risk import run_risk
 from citysim.cli import main
 from citysim.report.white_paper import white_paper_html
-from tests.report.browser import open_page
+from tests.report.browser import open_page, overflow_px
 from tests.risk.test_qra import _source, _write
 
 FAR_X_M = -30_000.0
@@ -100,6 +100,24 @@ def test_the_white_paper_shows_the_what_ifs(moved, tmp_path):
     text = page.read_text(encoding="utf-8")
     assert "What-ifs" in text and "B to the chemical park (park) lowers PLL most" in text
     assert "情景比较" in white_paper_html(outcome.out_dir, "zh")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_white_paper_tables_fit_a_1100_px_window(moved, tmp_path, lang):
+    """The what-if and inventory tables: short headings with units, no sideways scrolling.
+
+    The what-if table had one column per quantity and per change (15 with
+    snake_case headings): at 1100 px the page scrolled 1,500 px sideways.
+    """
+    _, outcome = moved
+    assert main(["report", str(outcome.out_dir), "--lang", lang]) == 0
+    page = outcome.out_dir / f"white_paper_{lang}.html"
+    text = page.read_text(encoding="utf-8")
+    assert text.count("<div class=scroll><table>") == text.count("<table>") > 3
+    assert "<th>pll_static_per_year</th>" not in text and "<th>pll_change</th>" not in text
+    assert {"en": "<th>PLL static (deaths/yr)</th>",
+            "zh": "<th>潜在生命损失 PLL 静态（人/年）</th>"}[lang] in text
+    assert overflow_px(page, tmp_path, 1100) == (0, 0)
 
 
 def test_the_parts_of_unchanged_sources_are_shared_by_the_variants(moved):

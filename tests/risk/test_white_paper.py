@@ -30,6 +30,15 @@ def test_white_paper_opens_with_every_figure(risk_folder, tmp_path, capsys, lang
     assert check.errors == "" and not check.console
 
 
+def test_a_static_assessment_says_static_only(risk_folder):
+    from citysim.report.white_paper import white_paper_html
+
+    text = white_paper_html(risk_folder, "en")
+    assert "Mode: static only" in text and "static mode," in text
+    assert "dynamic" not in text.split('<section id="method">', 1)[1]
+    assert "评价模式：仅静态" in white_paper_html(risk_folder, "zh")
+
+
 def test_the_recommendation_is_the_plant_with_the_largest_share(risk_folder):
     import pandas as pd
 
