@@ -367,7 +367,8 @@ class CityModel(mesa.Model):
         res.n_undecided = decide(self.t_s + self.step_dt_s, agents, res.t_act_s, self.plan.complies,
                                  self.node_action, queues, net.n_edges, res.undecided,
                                  res.n_undecided, res.counts)
-        became_full = move(self.t_s, self.step_dt_s, agents, self._kernel_roads(), queues,
+        became_full = move(self.t_s, self.step_dt_s, agents, res.kernel_moving(),
+                           self._kernel_roads(), queues, self.roads.kernel_speeds(),
                            self.routes, self.shelters.kernel_shelters(), res.counts)
         if became_full:
             self._update_routes()

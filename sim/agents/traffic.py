@@ -152,13 +152,20 @@ class Roads:
     occupancy
         Units on each edge by mode, shape (2, m).
     credit
-        Flow credit of each edge by mode, shape (2, m).
+        Flow credit of each edge by mode, shape (2, m), as of step
+        ``credit_step`` (only edges in debt are updated every step).
     q_head, q_tail
         First and last agent of each queue (edge ends, then node departures).
     heap
         Work buffer of the node-crossing kernel.
     queued
         Units waiting at the end of each edge by mode, shape (2, m).
+    on_edge
+        Agents on each edge by mode, shape (2, m).
+    work
+        The kernels' bookkeeping (lists of the non-empty queues, of the edges
+        in debt and of the edges with agents on them, the speeds of the
+        step): see :mod:`citysim.agents._kernels`.
     """
 
     traffic: EdgeTraffic
@@ -168,12 +175,29 @@ class Roads:
     q_tail: np.ndarray
     heap: np.ndarray
     queued: np.ndarray
+    on_edge: np.ndarray
+    work: dict[str, np.ndarray]
 
     @classmethod
     def empty(cls, network: RoadNetwork, traffic: EdgeTraffic) -> Roads:
         """Empty roads with full flow credit."""
         m, n = network.n_edges, network.n_nodes
         n_queues = 2 * m + 2 * n
+        work = {
+            "credit_step": np.full((2, m), -1, dtype=np.int64),
+            "active": np.zeros(n_queues, dtype=np.int64),
+            "in_active": np.zeros(n_queues, dtype=bool),
+            "debt": np.zeros(2 * m, dtype=np.int64),
+            "in_debt": np.zeros(2 * m, dtype=bool),
+            "j_head": np.full(n_queues, -1, dtype=np.int64),
+            "sizes": np.zeros(4, dtype=np.int64),
+            "busy": np.zeros(m, dtype=np.int64),
+            "in_busy": np.zeros(m, dtype=bool),
+            "speed_step": np.full(m, -1, dtype=np.int64),
+            "free_m": np.zeros((2, m)),
+            "walk": np.ones(m),
+            "car_mps": np.zeros(m),
+        }
         return cls(
             traffic=traffic,
             occupancy=np.zeros((2, m)),
@@ -182,8 +206,18 @@ class Roads:
             q_tail=np.full(n_queues, -1, dtype=np.int64),
             heap=heap_new(n_queues),
             queued=np.zeros((2, m)),
+            on_edge=np.zeros((2, m), dtype=np.int64),
+            work=work,
         )
 
     def kernel_queues(self) -> tuple[np.ndarray, ...]:
         """The queue arrays in the order the kernels take them."""
-        return (self.occupancy, self.credit, self.q_head, self.q_tail, self.heap, self.queued)
+        w = self.work
+        return (self.occupancy, self.credit, self.q_head, self.q_tail, self.heap, self.queued,
+                self.on_edge, w["credit_step"], w["active"], w["in_active"], w["debt"],
+                w["in_debt"], w["j_head"], w["sizes"])
+
+    def kernel_speeds(self) -> tuple[np.ndarray, ...]:
+        """The busy edges and their speeds of the step, in the order the kernels take them."""
+        w = self.work
+        return (w["busy"], w["in_busy"], w["speed_step"], w["free_m"], w["walk"], w["car_mps"])
