@@ -24,10 +24,14 @@ Plain arrays in and out. Inputs are grouped in small tuples per concern:
   negative (the only ones updated every step), ``credit_step`` the step
   each credit is for; ``heap`` and ``j_head`` are work buffers;
   ``sizes = [n_active, n_debt, n_busy, step]``;
-- ``speeds = (busy, in_busy, speed_step, free_m, walk, car)``: the edges
+- ``speeds = (busy, in_busy, speed_step, free_m, vel, storage)``: the edges
   with agents on them (``busy``), for which the speeds of the step are
-  computed at its start (:func:`edge_speeds`'s outputs, cached, valid where
-  ``speed_step`` is the step);
+  computed at its start, and the speeds of the step of every edge-mode,
+  valid where ``speed_step`` (shaped (2, m) like the others) is the step:
+  the free length ``free_m`` and ``vel``, for cars their speed (m/s), for
+  walkers Weidmann's ``v / v0`` times the hazards' factor (a walker moves
+  at ``v0 * vel``), or -1 where walkers stand in a jam; ``storage`` is the
+  edges' storage by mode;
 - ``routes = (next_edge, node_open)``: next_edge shaped (2, n) by mode;
 - ``shelters = (sh_ptr, sh_idx, capacity, occupancy, arrivals, turned_away,
   t_full_s, full, largest_agent)``: shelters at node v are
@@ -96,8 +100,8 @@ def _car_fd_speed(k, vf, q_exit):
 
 
 @njit(cache=True, inline="always")
-def _edge_speed(roads, e, occ_walk, queued_walk, occ_car, queued_car, free, walk, car):
-    """Write edge ``e``'s free lengths and speeds into ``free``, ``walk``, ``car``.
+def _edge_speed(roads, e, occ_walk, queued_walk, occ_car, queued_car):
+    """Edge ``e``'s ``(free length walk, free length car, walk factor, car speed)``.
 
     From the units on it (``occ_*``) and queued at its end (``queued_*``) by
     mode; see :func:`edge_speeds`.
@@ -105,15 +109,20 @@ def _edge_speed(roads, e, occ_walk, queued_walk, occ_car, queued_car, free, walk
     length_m, width_m, lanes, free_speed, factor, flow = (roads[1], roads[2], roads[3],
                                                           roads[4], roads[5], roads[6])
     length = length_m[e]
-    lw = length - queued_walk / (WEIDMANN_JAM * width_m[e])
-    free[0, e] = max(lw, MIN_FREE_SHARE * length)
-    rho = (occ_walk - queued_walk) / (free[0, e] * width_m[e])
-    walk[e] = _walk_factor(rho)
-    lc = length - queued_car * CAR_JAM_SPACING_M / lanes[e]
-    free[1, e] = max(lc, MIN_FREE_SHARE * length)
-    # a car is not slowed by itself: the density of the others on the lane
-    k = max(occ_car - queued_car - 1.0, 0.0) / (lanes[e] * free[1, e])
-    car[e] = _car_fd_speed(k, free_speed[e] * factor[1, e], flow[1, e] / lanes[e] * factor[1, e])
+    free_walk = free_car = length  # what the formulas give on an empty lane
+    walk = 1.0
+    car = free_speed[e] * factor[1, e]
+    if occ_walk != 0.0 or queued_walk != 0.0:
+        lw = length - queued_walk / (WEIDMANN_JAM * width_m[e])
+        free_walk = max(lw, MIN_FREE_SHARE * length)
+        walk = _walk_factor((occ_walk - queued_walk) / (free_walk * width_m[e]))
+    if occ_car != 0.0 or queued_car != 0.0:
+        lc = length - queued_car * CAR_JAM_SPACING_M / lanes[e]
+        free_car = max(lc, MIN_FREE_SHARE * length)
+        # a car is not slowed by itself: the density of the others on the lane
+        k = max(occ_car - queued_car - 1.0, 0.0) / (lanes[e] * free_car)
+        car = _car_fd_speed(k, car, flow[1, e] / lanes[e] * factor[1, e])
+    return free_walk, free_car, walk, car
 
 
 @njit(cache=True)
@@ -139,8 +148,8 @@ def edge_speeds(roads, occupancy, queued):
     walk = np.empty(m)
     car = np.empty(m)
     for e in range(m):
-        _edge_speed(roads, e, occupancy[0, e], queued[0, e], occupancy[1, e], queued[1, e],
-                    free, walk, car)
+        free[0, e], free[1, e], walk[e], car[e] = _edge_speed(
+            roads, e, occupancy[0, e], queued[0, e], occupancy[1, e], queued[1, e])
     return free, walk, car
 
 
@@ -149,7 +158,7 @@ def _speed(v0, md, e, walk, car, factor):
     """Speed of an agent (free walking speed ``v0``, mode ``md``) on edge ``e`` (m/s)."""
     if md == 1:
         return car[e]
-    return v0 * walk[e] * factor[0, e]
+    return v0 * (walk[e] * factor[0, e])
 
 
 @njit(cache=True, inline="always")
@@ -432,11 +441,25 @@ def _credit_now(credit, credit_step, flow, factor, md, e, step, dt_s):
     return credit[md, e]
 
 
+@njit(cache=True, inline="always")
+def _set_speed(speeds, e, step, roads, free_walk, free_car, walk, car):
+    """Store edge ``e``'s speeds of ``step`` (see ``speeds``)."""
+    speed_step, free, vel = speeds[2], speeds[3], speeds[4]
+    fw = roads[5][0, e]
+    free[0, e] = free_walk
+    free[1, e] = free_car
+    # walkers at jam density on an open edge stand in the jam (-1); else walk * factor
+    vel[0, e] = -1.0 if walk <= 0.0 and fw > 0.0 else walk * fw
+    vel[1, e] = car
+    speed_step[0, e] = step
+    speed_step[1, e] = step
+
+
 @njit(cache=True)
 def _step_speeds(roads, queues, speeds, step):
     """Speeds of every busy edge (agents on it) from its traffic at the start of the step."""
     occupancy, queued, on_edge, sizes = queues[0], queues[5], queues[6], queues[13]
-    busy, in_busy, speed_step, free, walk, car = speeds
+    busy, in_busy = speeds[0], speeds[1]
     kept = 0
     for k in range(sizes[N_BUSY]):
         e = busy[k]
@@ -445,9 +468,9 @@ def _step_speeds(roads, queues, speeds, step):
             continue
         busy[kept] = e
         kept += 1
-        _edge_speed(roads, e, occupancy[0, e], queued[0, e], occupancy[1, e], queued[1, e],
-                    free, walk, car)
-        speed_step[e] = step
+        fw, fc, w, c = _edge_speed(roads, e, occupancy[0, e], queued[0, e], occupancy[1, e],
+                                   queued[1, e])
+        _set_speed(speeds, e, step, roads, fw, fc, w, c)
     sizes[N_BUSY] = kept
 
 
@@ -459,8 +482,8 @@ def _advance(t_s, dt_s, agents, moving, roads, speeds):
     """
     pos, t_ready = agents[7], agents[8]
     s_agent, s_pos, s_v0, s_edge, s_mode, n_moving, ready = moving[:7]
-    length_m, factor = roads[1], roads[5]
-    free, walk, car = speeds[3], speeds[4], speeds[5]
+    length_m = roads[1]
+    free, vel = speeds[3], speeds[4]
     n_ready = 0
     kept = 0
     for k in range(n_moving[0]):
@@ -471,16 +494,16 @@ def _advance(t_s, dt_s, agents, moving, roads, speeds):
         i = s_agent[k]
         p = s_pos[k]
         if md == 0:
-            if walk[e] <= 0.0 and factor[0, e] > 0.0:
-                # walkers at jam density stand in the jam: they are the edge's queue
+            f = vel[0, e]
+            if f < 0.0:  # walkers at jam density stand in the jam: they are the edge's queue
                 t_ready[i] = t_s
                 pos[i] = length_m[e]
                 ready[n_ready] = i
                 n_ready += 1
                 continue
-            v = s_v0[k] * walk[e] * factor[0, e]
+            v = s_v0[k] * f
         else:
-            v = car[e]
+            v = vel[1, e]
         if v > 0.0:
             rest = free[md, e] - p
             if v * dt_s >= rest:
@@ -582,28 +605,36 @@ def move(t_s, dt_s, agents, moving, roads, queues, speeds, routes, shelters, cou
         Number of shelters that became full this step (routes must be
         recomputed when positive).
     """
-    (state, mode, persons, units, v0, node, edge, pos, t_ready, queue, q_next, t_arrive,
-     shelter) = agents
-    s_agent, s_pos, s_v0, s_edge, s_mode, n_moving = moving[:6]
-    edge_head, length_m, factor, flow, storage = roads[0], roads[1], roads[5], roads[6], roads[7]
-    (occupancy, credit, q_head, q_tail, heap, queued, on_edge, credit_step, active, in_active,
-     debt, in_debt, _, sizes) = queues
-    busy, in_busy, speed_step, free, walk, car = speeds
-    next_edge, node_open = routes
-    m = length_m.shape[0]
-    t_end = t_s + dt_s
+    sizes = queues[13]
     sizes[STEP] += 1
     step = sizes[STEP]
     _step_speeds(roads, queues, speeds, step)
-
     # 1. advance agents moving along an edge; those reaching its end queue there
     n_ready = _advance(t_s, dt_s, agents, moving, roads, speeds)
     _join_queues(n_ready, agents, moving, queues)
-
     # 3. flow credit: no banking beyond one step, debts carry (lazily, but for debts)
     _settle_debts(queues, roads, step, dt_s)
+    # 4. node crossings
+    return _cross(t_s, dt_s, step, agents, moving, roads, queues, speeds, routes, shelters,
+                  counts)
 
-    # 4. node crossings in order of (t_ready, agent id), FIFO per queue
+
+@njit(cache=True)
+def _cross(t_s, dt_s, step, agents, moving, roads, queues, speeds, routes, shelters, counts):
+    """Step 4: node crossings in order of ``(t_ready, agent id)``, FIFO per queue.
+
+    Returns the number of shelters that became full.
+    """
+    (state, mode, persons, units, v0, node, edge, pos, t_ready, queue, q_next, t_arrive,
+     shelter) = agents
+    s_agent, s_pos, s_v0, s_edge, s_mode, n_moving = moving[:6]
+    edge_head, length_m, factor, flow = roads[0], roads[1], roads[5], roads[6]
+    (occupancy, credit, q_head, q_tail, heap, queued, on_edge, credit_step, active, in_active,
+     debt, in_debt, _, sizes) = queues
+    busy, in_busy, speed_step, free, vel, storage = speeds
+    next_edge, node_open = routes
+    m = length_m.shape[0]
+    t_end = t_s + dt_s
     for j in range(4):  # every queue has at most one entry in the heap at a time
         heap[2 * j] = np.inf
     size = 0
@@ -652,9 +683,9 @@ def move(t_s, dt_s, agents, moving, roads, queues, speeds, routes, shelters, cou
             _pop_head(q_head, q_tail, queued, queue, q_next, units, q)
             if not on_road:
                 _shift(counts, state, mode, persons, i, EVACUATING)
-            if speed_step[e2] != step:  # empty at the start of the step: free flow
-                _edge_speed(roads, e2, 0.0, 0.0, 0.0, 0.0, free, walk, car)
-                speed_step[e2] = step
+            if speed_step[md, e2] != step:  # empty at the start of the step: free flow
+                fw, fc, w, c = _edge_speed(roads, e2, 0.0, 0.0, 0.0, 0.0)
+                _set_speed(speeds, e2, step, roads, fw, fc, w, c)
             if not in_busy[e2]:
                 in_busy[e2] = True
                 busy[sizes[N_BUSY]] = e2
@@ -663,7 +694,7 @@ def move(t_s, dt_s, agents, moving, roads, queues, speeds, routes, shelters, cou
             on_edge[md, e2] += 1
             edge[i] = e2
             node[i] = u
-            v2 = _speed(v0[i], md, e2, walk, car, factor)
+            v2 = vel[1, e2] if md == 1 else v0[i] * max(vel[0, e2], 0.0)  # jam: 0
             p = v2 * (t_end - tr)
             if p >= free[md, e2]:  # reaches the queue: waits there for the next step
                 pos[i] = length_m[e2]

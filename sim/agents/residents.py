@@ -69,6 +69,12 @@ class Residents:
         each (agent, position, free speed, edge, mode) packed in the order
         the movement kernel visits them, ``n_moving[0]`` of them, and the
         kernel's work buffers (:mod:`citysim.agents._kernels`, ``moving``).
+    hot
+        One 64-byte record per agent (:data:`HOT_FIELDS`) holding what a node
+        crossing reads and writes, so that it touches one cache line per
+        agent: ``node``, ``edge``, ``pos_m`` (stored), ``t_ready_s``,
+        ``queue`` and ``q_next`` are views of its fields, and it keeps the
+        kernels' copies of the plan's mode, units and free speed.
     """
 
     plan: ResidentDraws
@@ -87,22 +93,28 @@ class Residents:
     n_undecided: int
     counts: np.ndarray
     slots: dict[str, np.ndarray]
+    hot: np.ndarray
     injured_persons: int = 0
 
     @classmethod
     def at_home(cls, plan: ResidentDraws) -> Residents:
         """Everyone at home and unaware, as at the start of every run."""
         n = plan.n_agents
+        hot = _hot_records(n)
+        hot["node"] = plan.home_node
+        hot["edge"] = hot["queue"] = hot["q_next"] = -1
+        hot["t_ready_s"] = np.inf
+        hot["mode"], hot["units"], hot["v0_mps"] = plan.mode, plan.units, plan.v0_mps
         return cls(
             plan=plan,
             state=np.full(n, State.AT_HOME, dtype=np.int8),
-            node=plan.home_node.astype(np.int64),
-            edge=np.full(n, -1, dtype=np.int64),
-            stored_pos_m=np.zeros(n),
-            t_ready_s=np.full(n, np.inf),
+            node=hot["node"],
+            edge=hot["edge"],
+            stored_pos_m=hot["pos_m"],
+            t_ready_s=hot["t_ready_s"],
             t_act_s=np.full(n, np.inf),
-            queue=np.full(n, -1, dtype=np.int64),
-            q_next=np.full(n, -1, dtype=np.int64),
+            queue=hot["queue"],
+            q_next=hot["q_next"],
             t_arrive_s=np.full(n, np.nan),
             shelter=np.full(n, -1, dtype=np.int64),
             injured=np.zeros(n, dtype=bool),
@@ -113,6 +125,7 @@ class Residents:
                    "v0_mps": np.zeros(n), "edge": np.zeros(n, dtype=np.int64),
                    "mode": np.zeros(n, dtype=np.int8), "n_moving": np.zeros(1, dtype=np.int64),
                    "ready": np.zeros(n, dtype=np.int64), "j_next": np.zeros(n, dtype=np.int64)},
+            hot=hot,
         )
 
     @property
@@ -136,10 +149,10 @@ class Residents:
 
     def kernel_agents(self) -> tuple[np.ndarray, ...]:
         """The agent arrays in the order the kernels take them."""
-        p = self.plan
-        return (self.state, p.mode, p.persons, p.units, p.v0_mps, self.node, self.edge,
-                self.stored_pos_m, self.t_ready_s, self.queue, self.q_next, self.t_arrive_s,
-                self.shelter)
+        p, hot = self.plan, self.hot
+        return (self.state, hot["mode"], p.persons, hot["units"], hot["v0_mps"], self.node,
+                self.edge, self.stored_pos_m, self.t_ready_s, self.queue, self.q_next,
+                self.t_arrive_s, self.shelter)
 
     def kernel_moving(self) -> tuple[np.ndarray, ...]:
         """The moving agents' slots and work buffers in the order the kernels take them."""
@@ -239,6 +252,23 @@ class Residents:
         ids = np.flatnonzero(new)
         self.set_state(ids, State.WARNED)
         return int(ids.size)
+
+
+HOT_FIELDS = np.dtype({
+    "names": ["t_ready_s", "pos_m", "units", "v0_mps", "edge", "queue", "q_next", "node",
+              "mode"],
+    "formats": ["f8", "f8", "f8", "f8", "i4", "i4", "i4", "i4", "i1"],
+    "offsets": [0, 8, 16, 24, 32, 36, 40, 44, 48],
+    "itemsize": 64,
+})
+"""The per-agent record of :attr:`Residents.hot`: one cache line."""
+
+
+def _hot_records(n: int) -> np.ndarray:
+    """``n`` zeroed :data:`HOT_FIELDS` records starting on a 64-byte boundary."""
+    raw = np.zeros(n * HOT_FIELDS.itemsize + 64, dtype=np.uint8)
+    skip = -raw.ctypes.data % 64
+    return raw[skip:skip + n * HOT_FIELDS.itemsize].view(HOT_FIELDS)
 
 
 def _count(mode: np.ndarray, state: np.ndarray, persons: np.ndarray) -> np.ndarray:

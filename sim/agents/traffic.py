@@ -162,6 +162,9 @@ class Roads:
         Units waiting at the end of each edge by mode, shape (2, m).
     on_edge
         Agents on each edge by mode, shape (2, m).
+
+        These four are views of the fields of ``work["lane"]``
+        (:data:`LANE_FIELDS`).
     work
         The kernels' bookkeeping (lists of the non-empty queues, of the edges
         in debt and of the edges with agents on them, the speeds of the
@@ -183,8 +186,16 @@ class Roads:
         """Empty roads with full flow credit."""
         m, n = network.n_edges, network.n_nodes
         n_queues = 2 * m + 2 * n
+        lane = _lane_records(2 * m)
+        lane["storage"] = traffic.storage.ravel()
+        lane["credit_step"] = lane["speed_step"] = -1
+
+        def view(name: str) -> np.ndarray:
+            return lane[name].reshape(2, m)
+
         work = {
-            "credit_step": np.full((2, m), -1, dtype=np.int64),
+            "lane": lane,
+            "credit_step": view("credit_step"),
             "active": np.zeros(n_queues, dtype=np.int64),
             "in_active": np.zeros(n_queues, dtype=bool),
             "debt": np.zeros(2 * m, dtype=np.int64),
@@ -193,20 +204,20 @@ class Roads:
             "sizes": np.zeros(4, dtype=np.int64),
             "busy": np.zeros(m, dtype=np.int64),
             "in_busy": np.zeros(m, dtype=bool),
-            "speed_step": np.full(m, -1, dtype=np.int64),
-            "free_m": np.zeros((2, m)),
-            "walk": np.ones(m),
-            "car_mps": np.zeros(m),
+            "speed_step": view("speed_step"),
+            "free_m": view("free_m"),
+            "vel": view("vel"),
+            "storage": view("storage"),
         }
         return cls(
             traffic=traffic,
-            occupancy=np.zeros((2, m)),
-            credit=np.zeros((2, m)),
+            occupancy=view("occupancy"),
+            credit=view("credit"),
             q_head=np.full(n_queues, -1, dtype=np.int64),
             q_tail=np.full(n_queues, -1, dtype=np.int64),
             heap=heap_new(n_queues),
-            queued=np.zeros((2, m)),
-            on_edge=np.zeros((2, m), dtype=np.int64),
+            queued=view("queued"),
+            on_edge=view("on_edge"),
             work=work,
         )
 
@@ -220,4 +231,23 @@ class Roads:
     def kernel_speeds(self) -> tuple[np.ndarray, ...]:
         """The busy edges and their speeds of the step, in the order the kernels take them."""
         w = self.work
-        return (w["busy"], w["in_busy"], w["speed_step"], w["free_m"], w["walk"], w["car_mps"])
+        return (w["busy"], w["in_busy"], w["speed_step"], w["free_m"], w["vel"], w["storage"])
+
+
+LANE_FIELDS = np.dtype({
+    "names": ["occupancy", "queued", "credit", "storage", "free_m", "vel", "credit_step",
+              "speed_step", "on_edge"],
+    "formats": ["f8", "f8", "f8", "f8", "f8", "f8", "i4", "i4", "i4"],
+    "offsets": [0, 8, 16, 24, 32, 40, 48, 52, 56],
+    "itemsize": 64,
+})
+"""One record per edge and mode (row ``mode * m + edge``): what a node crossing
+reads and writes of an edge, in one cache line. ``Roads.occupancy``, ``queued``,
+``credit`` and ``on_edge`` are (2, m) views of its fields."""
+
+
+def _lane_records(n: int) -> np.ndarray:
+    """``n`` zeroed :data:`LANE_FIELDS` records starting on a 64-byte boundary."""
+    raw = np.zeros(n * LANE_FIELDS.itemsize + 64, dtype=np.uint8)
+    skip = -raw.ctypes.data % 64
+    return raw[skip:skip + n * LANE_FIELDS.itemsize].view(LANE_FIELDS)
