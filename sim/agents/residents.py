@@ -16,12 +16,20 @@ import numpy as np
 from citysim.agents import _kernels
 from citysim.agents.draws import CAR, ResidentDraws
 from citysim.agents.states import State
-from citysim.agents.traffic import Roads
+from citysim.agents.traffic import Roads, cache_aligned
 from citysim.hazards.base import People, Setting
 from citysim.world.network import RoadNetwork
 from citysim.world.sites import Shelters
 
 ACTION_CODES = {"evacuate": _kernels.ACT_EVACUATE, "shelter_in_place": _kernels.ACT_SHELTER}
+HOT_FIELDS = np.dtype({
+    "names": ["t_ready_s", "pos_m", "units", "v0_mps", "edge", "queue", "q_next", "node",
+              "mode"],
+    "formats": ["f8", "f8", "f8", "f8", "i4", "i4", "i4", "i4", "i1"],
+    "offsets": [0, 8, 16, 24, 32, 36, 40, 44, 48],
+    "itemsize": 64,
+})
+"""The per-agent record of :attr:`Residents.hot`: one cache line."""
 
 
 @dataclass(eq=False)
@@ -100,7 +108,7 @@ class Residents:
     def at_home(cls, plan: ResidentDraws) -> Residents:
         """Everyone at home and unaware, as at the start of every run."""
         n = plan.n_agents
-        hot = _hot_records(n)
+        hot = cache_aligned(n, HOT_FIELDS)
         hot["node"] = plan.home_node
         hot["edge"] = hot["queue"] = hot["q_next"] = -1
         hot["t_ready_s"] = np.inf
@@ -252,23 +260,6 @@ class Residents:
         ids = np.flatnonzero(new)
         self.set_state(ids, State.WARNED)
         return int(ids.size)
-
-
-HOT_FIELDS = np.dtype({
-    "names": ["t_ready_s", "pos_m", "units", "v0_mps", "edge", "queue", "q_next", "node",
-              "mode"],
-    "formats": ["f8", "f8", "f8", "f8", "i4", "i4", "i4", "i4", "i1"],
-    "offsets": [0, 8, 16, 24, 32, 36, 40, 44, 48],
-    "itemsize": 64,
-})
-"""The per-agent record of :attr:`Residents.hot`: one cache line."""
-
-
-def _hot_records(n: int) -> np.ndarray:
-    """``n`` zeroed :data:`HOT_FIELDS` records starting on a 64-byte boundary."""
-    raw = np.zeros(n * HOT_FIELDS.itemsize + 64, dtype=np.uint8)
-    skip = -raw.ctypes.data % 64
-    return raw[skip:skip + n * HOT_FIELDS.itemsize].view(HOT_FIELDS)
 
 
 def _count(mode: np.ndarray, state: np.ndarray, persons: np.ndarray) -> np.ndarray:

@@ -186,7 +186,7 @@ class Roads:
         """Empty roads with full flow credit."""
         m, n = network.n_edges, network.n_nodes
         n_queues = 2 * m + 2 * n
-        lane = _lane_records(2 * m)
+        lane = cache_aligned(2 * m, LANE_FIELDS)
         lane["storage"] = traffic.storage.ravel()
         lane["credit_step"] = lane["speed_step"] = -1
 
@@ -246,8 +246,8 @@ reads and writes of an edge, in one cache line. ``Roads.occupancy``, ``queued``,
 ``credit`` and ``on_edge`` are (2, m) views of its fields."""
 
 
-def _lane_records(n: int) -> np.ndarray:
-    """``n`` zeroed :data:`LANE_FIELDS` records starting on a 64-byte boundary."""
-    raw = np.zeros(n * LANE_FIELDS.itemsize + 64, dtype=np.uint8)
+def cache_aligned(n: int, dtype: np.dtype) -> np.ndarray:
+    """``n`` zeroed records of ``dtype`` starting on a 64-byte (cache line) boundary."""
+    raw = np.zeros(n * dtype.itemsize + 64, dtype=np.uint8)
     skip = -raw.ctypes.data % 64
-    return raw[skip:skip + n * LANE_FIELDS.itemsize].view(LANE_FIELDS)
+    return raw[skip:skip + n * dtype.itemsize].view(dtype)
