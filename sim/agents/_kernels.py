@@ -73,7 +73,7 @@ MIN_FREE_SHARE = 0.01
 """Free length never shrinks below this share of the edge (numerical guard)."""
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _walk_factor(rho):
     """Weidmann's ``v / v0`` at density ``rho`` (persons/m²)."""
     if rho <= 0.0:
@@ -82,7 +82,7 @@ def _walk_factor(rho):
     return min(max(f, 0.0), 1.0)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _car_fd_speed(k, vf, q_exit):
     """Car speed at moving density ``k`` (veh/m/lane) on the triangular diagram.
 
@@ -99,30 +99,37 @@ def _car_fd_speed(k, vf, q_exit):
     return min(vf, max(v, q_exit / k))
 
 
-@njit(cache=True, inline="always")
-def _edge_speed(roads, e, occ_walk, queued_walk, occ_car, queued_car):
-    """Edge ``e``'s ``(free length walk, free length car, walk factor, car speed)``.
+@njit(cache=True)
+def _lane_speeds(length, width, lanes, vf, q_exit, occ_walk, queued_walk, occ_car, queued_car):
+    """``(free length walk, free length car, walk factor, car speed)`` of one edge.
 
-    From the units on it (``occ_*``) and queued at its end (``queued_*``) by
-    mode; see :func:`edge_speeds`.
+    ``vf`` and ``q_exit`` are the car free speed and exit capacity per lane
+    with the hazard factor; ``occ_*`` the units on the edge and ``queued_*``
+    those queued at its end, by mode; see :func:`edge_speeds`.
     """
-    length_m, width_m, lanes, free_speed, factor, flow = (roads[1], roads[2], roads[3],
-                                                          roads[4], roads[5], roads[6])
-    length = length_m[e]
     free_walk = free_car = length  # what the formulas give on an empty lane
     walk = 1.0
-    car = free_speed[e] * factor[1, e]
+    car = vf
     if occ_walk != 0.0 or queued_walk != 0.0:
-        lw = length - queued_walk / (WEIDMANN_JAM * width_m[e])
+        lw = length - queued_walk / (WEIDMANN_JAM * width)
         free_walk = max(lw, MIN_FREE_SHARE * length)
-        walk = _walk_factor((occ_walk - queued_walk) / (free_walk * width_m[e]))
+        walk = _walk_factor((occ_walk - queued_walk) / (free_walk * width))
     if occ_car != 0.0 or queued_car != 0.0:
-        lc = length - queued_car * CAR_JAM_SPACING_M / lanes[e]
+        lc = length - queued_car * CAR_JAM_SPACING_M / lanes
         free_car = max(lc, MIN_FREE_SHARE * length)
         # a car is not slowed by itself: the density of the others on the lane
-        k = max(occ_car - queued_car - 1.0, 0.0) / (lanes[e] * free_car)
-        car = _car_fd_speed(k, car, flow[1, e] / lanes[e] * factor[1, e])
+        k = max(occ_car - queued_car - 1.0, 0.0) / (lanes * free_car)
+        car = _car_fd_speed(k, vf, q_exit)
     return free_walk, free_car, walk, car
+
+
+@njit(cache=True, inline="always")
+def _edge_speed(roads, e, occ_walk, queued_walk, occ_car, queued_car):
+    """Edge ``e``'s :func:`_lane_speeds` from the roads' arrays."""
+    lanes, factor = roads[3][e], roads[5][1, e]
+    return _lane_speeds(roads[1][e], roads[2][e], lanes, roads[4][e] * factor,
+                        roads[6][1, e] / lanes * factor, occ_walk, queued_walk, occ_car,
+                        queued_car)
 
 
 @njit(cache=True)
@@ -153,7 +160,7 @@ def edge_speeds(roads, occupancy, queued):
     return free, walk, car
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _speed(v0, md, e, walk, car, factor):
     """Speed of an agent (free walking speed ``v0``, mode ``md``) on edge ``e`` (m/s)."""
     if md == 1:
@@ -161,7 +168,7 @@ def _speed(v0, md, e, walk, car, factor):
     return v0 * (walk[e] * factor[0, e])
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _shift(counts, state, mode, persons, i, new_state):
     """Set agent ``i``'s state to ``new_state``, moving its persons in ``counts``."""
     counts[mode[i], state[i]] -= persons[i]
@@ -389,7 +396,7 @@ def decide(t_end_s, agents, t_act_s, complies, node_action, queues, n_edges, und
     return kept
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _admit(u, persons_i, tr, shelters):
     """Try to admit an agent of ``persons_i`` at node ``u``; return (shelter, admitted, filled)."""
     sh_ptr, sh_idx, capacity, occupancy, arrivals, turned_away, t_full, full, largest = shelters
@@ -418,7 +425,7 @@ def _admit(u, persons_i, tr, shelters):
     return first, False, filled
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _key(q, t_ready, t_s, m):
     """Crossing order of a queue head (docs/RESIDENTS.md).
 
