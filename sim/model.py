@@ -287,6 +287,7 @@ class CityModel(mesa.Model):
                                 closed=self.edge_closed | ~self.roads.traffic.usable[CAR])
             next_edge[WALK], next_edge[CAR] = walk.next_edge, car.next_edge
         self.routes = (next_edge, open_nodes)
+        self.roads.wake_parked()  # a queue waiting for its next edge may now take another
         self._route_factor = np.stack([self.walk_speed_factor, self.edge_speed_factor])
         self.route_updates += 1
 

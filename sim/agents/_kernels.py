@@ -23,7 +23,12 @@ Plain arrays in and out. Inputs are grouped in small tuples per concern:
   non-empty, ``debt`` the edge-modes ``mode * m + e`` whose flow credit is
   negative (the only ones updated every step), ``credit_step`` the step
   each credit is for; ``heap`` and ``j_head`` are work buffers;
-  ``sizes = [n_active, n_debt, n_busy, step]``;
+  ``sizes = [n_active, n_debt, n_busy, step]``; then ``(parked_on, w_head,
+  w_next)``: a queue whose head found no room on its next edge-mode ``l``
+  is parked there (``parked_on[q] = l``, in ``l``'s list of waiters
+  ``w_head[l]``, ``w_next[q]``) and not tried again until an agent leaves
+  ``l`` or the routes change (it could not cross before: the room it waits
+  for only shrinks meanwhile);
 - ``speeds = (busy, in_busy, speed_step, free_m, vel, storage)``: the edges
   with agents on them (``busy``), for which the speeds of the step are
   computed at its start, and the speeds of the step of every edge-mode,
@@ -261,6 +266,41 @@ def _leave_edge(occupancy, on_edge, queued, md, e, units):
 
 
 @njit(cache=True)
+def _wake(queues, lane):
+    """Wake the queues parked on edge-mode ``lane``; return them (to be tried again)."""
+    active, in_active, sizes, parked_on, w_head, w_next = (queues[8], queues[9], queues[13],
+                                                           queues[14], queues[15], queues[16])
+    n = 0
+    q = w_head[lane]
+    while q >= 0:
+        n += 1
+        q = w_next[q]
+    woken = np.empty(n, dtype=np.int64)
+    n = 0
+    q = w_head[lane]
+    w_head[lane] = -1
+    while q >= 0:
+        parked_on[q] = -1
+        if not in_active[q]:
+            in_active[q] = True
+            active[sizes[N_ACTIVE]] = q
+            sizes[N_ACTIVE] += 1
+        woken[n] = q
+        n += 1
+        q = w_next[q]
+    return woken
+
+
+@njit(cache=True)
+def wake_all(queues):
+    """Wake every parked queue (the routes changed: their next edge may be another)."""
+    w_head = queues[15]
+    for lane in range(w_head.shape[0]):
+        if w_head[lane] >= 0:
+            _wake(queues, lane)
+
+
+@njit(cache=True)
 def take_off_roads(agents, moving, queues, agent_ids):
     """Remove agents from the roads: out of their queue, off their edge.
 
@@ -282,6 +322,13 @@ def take_off_roads(agents, moving, queues, agent_ids):
         if s_edge[k] >= 0 and stopped[i]:
             pos[i] = s_pos[k]
             s_edge[k] = -1
+    parked_on = queues[14]
+    for i in agent_ids:
+        q = queue[i]
+        if q >= 0 and parked_on[q] >= 0:  # its queue's head may change
+            _wake(queues, parked_on[q])
+        if edge[i] >= 0:  # room on its edge for whoever waits for it
+            _wake(queues, mode[i] * m + edge[i])
     for i in agent_ids:
         q = queue[i]
         if q >= 0:
@@ -637,7 +684,7 @@ def _cross(t_s, dt_s, step, agents, moving, roads, queues, speeds, routes, shelt
     s_agent, s_pos, s_v0, s_edge, s_mode, n_moving = moving[:6]
     edge_head, length_m, factor, flow = roads[0], roads[1], roads[5], roads[6]
     (occupancy, credit, q_head, q_tail, heap, queued, on_edge, credit_step, active, in_active,
-     debt, in_debt, _, sizes) = queues
+     debt, in_debt, _, sizes, parked_on, w_head, w_next) = queues
     busy, in_busy, speed_step, free, vel, storage = speeds
     next_edge, node_open = routes
     m = length_m.shape[0]
@@ -648,7 +695,7 @@ def _cross(t_s, dt_s, step, agents, moving, roads, queues, speeds, routes, shelt
     kept = 0
     for k in range(sizes[N_ACTIVE]):
         q = active[k]
-        if q_head[q] < 0:
+        if q_head[q] < 0 or parked_on[q] >= 0:
             in_active[q] = False
             continue
         active[kept] = q
@@ -657,7 +704,7 @@ def _cross(t_s, dt_s, step, agents, moving, roads, queues, speeds, routes, shelt
     sizes[N_ACTIVE] = kept
     became_full = 0
     while size > 0:
-        _, i, size = heap_pop(heap, size)
+        key, i, size = heap_pop(heap, size)
         if t_ready[i] >= t_end:
             continue  # joined this queue after crossing a node this step: next step
         tr = max(t_ready[i], t_s)  # when it crosses: now, if it has been waiting
@@ -686,7 +733,11 @@ def _cross(t_s, dt_s, step, agents, moving, roads, queues, speeds, routes, shelt
             if e2 < 0:
                 continue  # no reachable shelter with room
             if occupancy[md, e2] > EMPTY and occupancy[md, e2] + units[i] > storage[md, e2]:
-                continue  # no room on the next edge: the queue waits (spillback)
+                lane = md * m + e2  # no room on the next edge: the queue waits (spillback)
+                parked_on[q] = lane
+                w_next[q] = w_head[lane]
+                w_head[lane] = q
+                continue
             _pop_head(q_head, q_tail, queued, queue, q_next, units, q)
             if not on_road:
                 _shift(counts, state, mode, persons, i, EVACUATING)
@@ -721,6 +772,12 @@ def _cross(t_s, dt_s, step, agents, moving, roads, queues, speeds, routes, shelt
                 in_debt[md * m + e] = True
                 debt[sizes[N_DEBT]] = md * m + e
                 sizes[N_DEBT] += 1
+            if w_head[md * m + e] >= 0:  # room for the queues waiting for this edge
+                for w in _wake(queues, md * m + e):
+                    h = q_head[w]
+                    k_h = _key(w, t_ready[h], t_s, m)
+                    if k_h > key or (k_h == key and h > i):  # its turn is still to come
+                        size = heap_push(heap, size, k_h, h)
         nxt = q_head[q]
         if nxt >= 0:
             size = heap_push(heap, size, _key(q, t_ready[nxt], t_s, m), nxt)

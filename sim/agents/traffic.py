@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from citysim.agents import _kernels
 from citysim.agents.draws import CAR, WALK
 from citysim.heap import heap_new
 from citysim.world.network import RoadNetwork
@@ -208,6 +209,9 @@ class Roads:
             "free_m": view("free_m"),
             "vel": view("vel"),
             "storage": view("storage"),
+            "parked_on": np.full(n_queues, -1, dtype=np.int64),
+            "w_head": np.full(2 * m, -1, dtype=np.int64),
+            "w_next": np.full(n_queues, -1, dtype=np.int64),
         }
         return cls(
             traffic=traffic,
@@ -226,7 +230,11 @@ class Roads:
         w = self.work
         return (self.occupancy, self.credit, self.q_head, self.q_tail, self.heap, self.queued,
                 self.on_edge, w["credit_step"], w["active"], w["in_active"], w["debt"],
-                w["in_debt"], w["j_head"], w["sizes"])
+                w["in_debt"], w["j_head"], w["sizes"], w["parked_on"], w["w_head"], w["w_next"])
+
+    def wake_parked(self) -> None:
+        """Try again the queues waiting for room on their next edge (the routes changed)."""
+        _kernels.wake_all(self.kernel_queues())
 
     def kernel_speeds(self) -> tuple[np.ndarray, ...]:
         """The busy edges and their speeds of the step, in the order the kernels take them."""
