@@ -9,7 +9,7 @@ specified in docs/RESIDENTS.md and implemented in
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -103,6 +103,8 @@ class Residents:
     slots: dict[str, np.ndarray]
     hot: np.ndarray
     injured_persons: int = 0
+    _tuples: dict[str, tuple[np.ndarray, ...]] = field(default_factory=dict, init=False,
+                                                       repr=False)
 
     @classmethod
     def at_home(cls, plan: ResidentDraws) -> Residents:
@@ -156,17 +158,22 @@ class Residents:
         return self.stored_pos_m
 
     def kernel_agents(self) -> tuple[np.ndarray, ...]:
-        """The agent arrays in the order the kernels take them."""
-        p, hot = self.plan, self.hot
-        return (self.state, hot["mode"], p.persons, hot["units"], hot["v0_mps"], self.node,
+        """The agent arrays in the order the kernels take them (made once)."""
+        if "agents" not in self._tuples:
+            p, hot = self.plan, self.hot
+            self._tuples["agents"] = (
+                self.state, hot["mode"], p.persons, hot["units"], hot["v0_mps"], self.node,
                 self.edge, self.stored_pos_m, self.t_ready_s, self.queue, self.q_next,
                 self.t_arrive_s, self.shelter)
+        return self._tuples["agents"]
 
     def kernel_moving(self) -> tuple[np.ndarray, ...]:
         """The moving agents' slots and work buffers in the order the kernels take them."""
-        s = self.slots
-        return (s["agent"], s["pos_m"], s["v0_mps"], s["edge"], s["mode"], s["n_moving"],
-                s["ready"], s["j_next"])
+        if "moving" not in self._tuples:
+            s = self.slots
+            self._tuples["moving"] = (s["agent"], s["pos_m"], s["v0_mps"], s["edge"],
+                                      s["mode"], s["n_moving"], s["ready"], s["j_next"])
+        return self._tuples["moving"]
 
     def stop(self, agent_ids: np.ndarray, state: State, roads: Roads) -> None:
         """Stop agents for good (a hazard killed, trapped or injured them).

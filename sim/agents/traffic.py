@@ -10,7 +10,7 @@ lane capacities of :mod:`citysim.world.road_classes`. See docs/RESIDENTS.md.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -181,6 +181,8 @@ class Roads:
     queued: np.ndarray
     on_edge: np.ndarray
     work: dict[str, np.ndarray]
+    _tuples: dict[str, tuple[np.ndarray, ...]] = field(default_factory=dict, init=False,
+                                                       repr=False)
 
     @classmethod
     def empty(cls, network: RoadNetwork, traffic: EdgeTraffic) -> Roads:
@@ -226,11 +228,15 @@ class Roads:
         )
 
     def kernel_queues(self) -> tuple[np.ndarray, ...]:
-        """The queue arrays in the order the kernels take them."""
-        w = self.work
-        return (self.occupancy, self.credit, self.q_head, self.q_tail, self.heap, self.queued,
+        """The queue arrays in the order the kernels take them (made once)."""
+        if "queues" not in self._tuples:
+            w = self.work
+            self._tuples["queues"] = (
+                self.occupancy, self.credit, self.q_head, self.q_tail, self.heap, self.queued,
                 self.on_edge, w["credit_step"], w["active"], w["in_active"], w["debt"],
-                w["in_debt"], w["j_head"], w["sizes"], w["parked_on"], w["w_head"], w["w_next"])
+                w["in_debt"], w["j_head"], w["sizes"], w["parked_on"], w["w_head"],
+                w["w_next"])
+        return self._tuples["queues"]
 
     def wake_parked(self) -> None:
         """Try again the queues waiting for room on their next edge (the routes changed)."""
@@ -238,8 +244,11 @@ class Roads:
 
     def kernel_speeds(self) -> tuple[np.ndarray, ...]:
         """The busy edges and their speeds of the step, in the order the kernels take them."""
-        w = self.work
-        return (w["busy"], w["in_busy"], w["speed_step"], w["free_m"], w["vel"], w["storage"])
+        if "speeds" not in self._tuples:
+            w = self.work
+            self._tuples["speeds"] = (w["busy"], w["in_busy"], w["speed_step"], w["free_m"],
+                                      w["vel"], w["storage"])
+        return self._tuples["speeds"]
 
 
 LANE_FIELDS = np.dtype({
