@@ -15,7 +15,8 @@ Plain arrays in and out. Inputs are grouped in small tuples per concern:
   water wade, cars follow Pregnolato), ``flow_per_s`` and ``storage`` shaped
   (2, m) by mode;
 - ``queues = (occupancy, credit, q_head, q_tail, heap, queued, on_edge,
-  credit_step, active, in_active, debt, in_debt, j_head, sizes)``:
+  credit_step, active, in_active, debt, in_debt, j_head, sizes, parked_on,
+  w_head, w_next)``:
   occupancy, credit, queued (units waiting at the edge end) and on_edge
   (agents on the edge) shaped (2, m); the FIFO queues are linked lists over
   agents, queue ``mode * m + e`` for the end of edge e, ``2 m + mode * n + v``
@@ -46,9 +47,15 @@ Plain arrays in and out. Inputs are grouped in small tuples per concern:
 state by mode; every kernel that changes an agent's state moves its persons
 between the counts (:func:`_shift`), so that recording is free of per-agent work.
 
+Many of these arrays are strided views of the fields of one record per
+agent (``citysim.agents.residents.HOT_FIELDS``) or per edge-mode
+(``citysim.agents.traffic.LANE_FIELDS``), so that a node crossing touches a
+cache line or two per agent and per edge instead of one per array.
+
 The work of a step is proportional to the moving agents (a streaming pass
 over their slots), the queues that are not empty and the edges with agents
-on them, never to all agents or all edges.
+on them, never to all agents or all edges (docs/RESIDENTS.md, "How a step
+is computed").
 """
 
 from __future__ import annotations
