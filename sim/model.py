@@ -316,6 +316,7 @@ class CityModel(mesa.Model):
                                 closed=self.edge_closed | ~self.roads.traffic.usable[CAR])
             next_edge[WALK], next_edge[CAR] = walk.next_edge, car.next_edge
         self.routes = (next_edge, open_nodes)
+        self.roads.wake_parked()  # a queue waiting for its next edge may now take another
         self._route_factor = np.stack([self.walk_speed_factor, self.edge_speed_factor])
         self.route_updates += 1
 
@@ -392,7 +393,8 @@ class CityModel(mesa.Model):
         res.n_undecided = decide(self.t_s + self.step_dt_s, agents, res.t_act_s, self.plan.complies,
                                  self.node_action, queues, net.n_edges, res.undecided,
                                  res.n_undecided, res.counts)
-        became_full = move(self.t_s, self.step_dt_s, agents, self._kernel_roads(), queues,
+        became_full = move(self.t_s, self.step_dt_s, agents, res.kernel_moving(),
+                           self._kernel_roads(), queues, self.roads.kernel_speeds(),
                            self.routes, self.shelters.kernel_shelters(), res.counts)
         if became_full:
             self._update_routes()

@@ -16,7 +16,6 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from benchmarks.validation.core import Check
-from citysim.agents.states import State
 
 MODEL = "Residents: walking"
 WEIDMANN_SOURCE = ("Weidmann (1993), v = 1.34 (1 - exp(-1.913 (1/rho - 1/5.4))) m/s, "
@@ -66,12 +65,9 @@ def corridor_speed_mps(density_p_m2: float, *, length_m: float = CORRIDOR_LENGTH
     width_m = float(world.network.width_m[e])
     n = min(max(int(round(density_p_m2 * world.network.length_m[e] * width_m)), 1), room)
     res = model.residents
-    res.state[:n] = State.EVACUATING
-    res.edge[:n] = e
-    res.node[:n] = world.network.edge_tail[e]
-    res.pos_m[:n] = (np.arange(n) + 0.5) * world.network.length_m[e] / n
+    res.place(np.arange(n), e, (np.arange(n) + 0.5) * world.network.length_m[e] / n,
+              model.roads, world.network)
     res.n_undecided = 0  # the others stay at home: nobody else warns or decides
-    model.roads.occupancy[0, e] = res.plan.units[:n].sum()
     before = res.pos_m[:n].copy()
     model.step()
     moved = (res.queue[:n] < 0) & (res.edge[:n] == e)

@@ -9,19 +9,27 @@ specified in docs/RESIDENTS.md and implemented in
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from citysim.agents import _kernels
 from citysim.agents.draws import CAR, ResidentDraws
 from citysim.agents.states import State
-from citysim.agents.traffic import Roads
+from citysim.agents.traffic import Roads, cache_aligned
 from citysim.hazards.base import People, Setting
 from citysim.world.network import RoadNetwork
 from citysim.world.sites import Shelters
 
 ACTION_CODES = {"evacuate": _kernels.ACT_EVACUATE, "shelter_in_place": _kernels.ACT_SHELTER}
+HOT_FIELDS = np.dtype({
+    "names": ["t_ready_s", "pos_m", "units", "v0_mps", "edge", "queue", "q_next", "node",
+              "mode"],
+    "formats": ["f8", "f8", "f8", "f8", "i4", "i4", "i4", "i4", "i1"],
+    "offsets": [0, 8, 16, 24, 32, 36, 40, 44, 48],
+    "itemsize": 64,
+})
+"""The per-agent record of :attr:`Residents.hot`: one cache line."""
 
 
 @dataclass(eq=False)
@@ -39,7 +47,8 @@ class Residents:
     edge
         Edge the agent is on, -1 if none (int64).
     pos_m
-        Distance along that edge (m).
+        Distance along that edge (m) (a property: the positions of the
+        moving agents live in their slots, see ``slots``).
     t_ready_s
         When the agent reached the end of its edge, or decided to go (s).
     t_act_s
@@ -63,13 +72,24 @@ class Residents:
     injured_persons
         Persons injured and alive, kept up to date by :meth:`mark_injured`
         and :meth:`set_state`.
+    slots
+        The agents moving along an edge (on it, not in its queue), one slot
+        each (agent, position, free speed, edge, mode) packed in the order
+        the movement kernel visits them, ``n_moving[0]`` of them, and the
+        kernel's work buffers (:mod:`citysim.agents._kernels`, ``moving``).
+    hot
+        One 64-byte record per agent (:data:`HOT_FIELDS`) holding what a node
+        crossing reads and writes, so that it touches one cache line per
+        agent: ``node``, ``edge``, ``pos_m`` (stored), ``t_ready_s``,
+        ``queue`` and ``q_next`` are views of its fields, and it keeps the
+        kernels' copies of the plan's mode, units and free speed.
     """
 
     plan: ResidentDraws
     state: np.ndarray
     node: np.ndarray
     edge: np.ndarray
-    pos_m: np.ndarray
+    stored_pos_m: np.ndarray
     t_ready_s: np.ndarray
     t_act_s: np.ndarray
     queue: np.ndarray
@@ -80,28 +100,42 @@ class Residents:
     undecided: np.ndarray
     n_undecided: int
     counts: np.ndarray
+    slots: dict[str, np.ndarray]
+    hot: np.ndarray
     injured_persons: int = 0
+    _tuples: dict[str, tuple[np.ndarray, ...]] = field(default_factory=dict, init=False,
+                                                       repr=False)
 
     @classmethod
     def at_home(cls, plan: ResidentDraws) -> Residents:
         """Everyone at home and unaware, as at the start of every run."""
         n = plan.n_agents
+        hot = cache_aligned(n, HOT_FIELDS)
+        hot["node"] = plan.home_node
+        hot["edge"] = hot["queue"] = hot["q_next"] = -1
+        hot["t_ready_s"] = np.inf
+        hot["mode"], hot["units"], hot["v0_mps"] = plan.mode, plan.units, plan.v0_mps
         return cls(
             plan=plan,
             state=np.full(n, State.AT_HOME, dtype=np.int8),
-            node=plan.home_node.astype(np.int64),
-            edge=np.full(n, -1, dtype=np.int64),
-            pos_m=np.zeros(n),
-            t_ready_s=np.full(n, np.inf),
+            node=hot["node"],
+            edge=hot["edge"],
+            stored_pos_m=hot["pos_m"],
+            t_ready_s=hot["t_ready_s"],
             t_act_s=np.full(n, np.inf),
-            queue=np.full(n, -1, dtype=np.int64),
-            q_next=np.full(n, -1, dtype=np.int64),
+            queue=hot["queue"],
+            q_next=hot["q_next"],
             t_arrive_s=np.full(n, np.nan),
             shelter=np.full(n, -1, dtype=np.int64),
             injured=np.zeros(n, dtype=bool),
             undecided=np.arange(n, dtype=np.int64),
             n_undecided=n,
             counts=_count(plan.mode, np.full(n, State.AT_HOME, dtype=np.int8), plan.persons),
+            slots={"agent": np.zeros(n, dtype=np.int64), "pos_m": np.zeros(n),
+                   "v0_mps": np.zeros(n), "edge": np.zeros(n, dtype=np.int64),
+                   "mode": np.zeros(n, dtype=np.int8), "n_moving": np.zeros(1, dtype=np.int64),
+                   "ready": np.zeros(n, dtype=np.int64), "j_next": np.zeros(n, dtype=np.int64)},
+            hot=hot,
         )
 
     @property
@@ -117,12 +151,29 @@ class Residents:
     def __len__(self) -> int:
         return self.plan.n_agents
 
+    @property
+    def pos_m(self) -> np.ndarray:
+        """Distance of every agent along its edge (m), the moving ones' brought up to date."""
+        _kernels.sync_positions(self.kernel_moving(), self.stored_pos_m)
+        return self.stored_pos_m
+
     def kernel_agents(self) -> tuple[np.ndarray, ...]:
-        """The agent arrays in the order the kernels take them."""
-        p = self.plan
-        return (self.state, p.mode, p.persons, p.units, p.v0_mps, self.node, self.edge,
-                self.pos_m, self.t_ready_s, self.queue, self.q_next, self.t_arrive_s,
-                self.shelter)
+        """The agent arrays in the order the kernels take them (made once)."""
+        if "agents" not in self._tuples:
+            p, hot = self.plan, self.hot
+            self._tuples["agents"] = (
+                self.state, hot["mode"], p.persons, hot["units"], hot["v0_mps"], self.node,
+                self.edge, self.stored_pos_m, self.t_ready_s, self.queue, self.q_next,
+                self.t_arrive_s, self.shelter)
+        return self._tuples["agents"]
+
+    def kernel_moving(self) -> tuple[np.ndarray, ...]:
+        """The moving agents' slots and work buffers in the order the kernels take them."""
+        if "moving" not in self._tuples:
+            s = self.slots
+            self._tuples["moving"] = (s["agent"], s["pos_m"], s["v0_mps"], s["edge"],
+                                      s["mode"], s["n_moving"], s["ready"], s["j_next"])
+        return self._tuples["moving"]
 
     def stop(self, agent_ids: np.ndarray, state: State, roads: Roads) -> None:
         """Stop agents for good (a hazard killed, trapped or injured them).
@@ -131,8 +182,24 @@ class Residents:
         ``state`` (e.g. :attr:`State.DEAD` or :attr:`State.INJURED`).
         """
         ids = np.asarray(agent_ids, dtype=np.int64)
-        _kernels.take_off_roads(self.kernel_agents(), roads.kernel_queues(), ids)
+        _kernels.take_off_roads(self.kernel_agents(), self.kernel_moving(),
+                                roads.kernel_queues(), ids)
         self.set_state(ids, state)
+
+    def place(self, agent_ids: np.ndarray, edge: int, pos_m: np.ndarray, roads: Roads,
+              network: RoadNetwork) -> None:
+        """Put agents at home on ``edge`` at ``pos_m``, already on their way (set-ups by hand).
+
+        They become EVACUATING and move from the next step on as if they had
+        entered the edge from its tail.
+        """
+        ids = np.asarray(agent_ids, dtype=np.int64)
+        _kernels.place_on_edge(self.kernel_agents(), self.kernel_moving(),
+                               roads.kernel_queues(), roads.kernel_speeds(), ids, int(edge),
+                               int(network.edge_tail[edge]),
+                               np.broadcast_to(np.asarray(pos_m, dtype=np.float64),
+                                               ids.shape).copy())
+        self.set_state(ids, State.EVACUATING)
 
     def set_state(self, agent_ids: np.ndarray, state: State) -> None:
         """Put agents (distinct ids) in ``state``, keeping :attr:`counts` and the injured count."""

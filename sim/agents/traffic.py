@@ -10,10 +10,11 @@ lane capacities of :mod:`citysim.world.road_classes`. See docs/RESIDENTS.md.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from citysim.agents import _kernels
 from citysim.agents.draws import CAR, WALK
 from citysim.heap import heap_new
 from citysim.world.network import RoadNetwork
@@ -152,13 +153,23 @@ class Roads:
     occupancy
         Units on each edge by mode, shape (2, m).
     credit
-        Flow credit of each edge by mode, shape (2, m).
+        Flow credit of each edge by mode, shape (2, m), as of step
+        ``credit_step`` (only edges in debt are updated every step).
     q_head, q_tail
         First and last agent of each queue (edge ends, then node departures).
     heap
         Work buffer of the node-crossing kernel.
     queued
         Units waiting at the end of each edge by mode, shape (2, m).
+    on_edge
+        Agents on each edge by mode, shape (2, m).
+
+        These four are views of the fields of ``work["lane"]``
+        (:data:`LANE_FIELDS`).
+    work
+        The kernels' bookkeeping (lists of the non-empty queues, of the edges
+        in debt and of the edges with agents on them, the speeds of the
+        step): see :mod:`citysim.agents._kernels`.
     """
 
     traffic: EdgeTraffic
@@ -168,22 +179,92 @@ class Roads:
     q_tail: np.ndarray
     heap: np.ndarray
     queued: np.ndarray
+    on_edge: np.ndarray
+    work: dict[str, np.ndarray]
+    _tuples: dict[str, tuple[np.ndarray, ...]] = field(default_factory=dict, init=False,
+                                                       repr=False)
 
     @classmethod
     def empty(cls, network: RoadNetwork, traffic: EdgeTraffic) -> Roads:
         """Empty roads with full flow credit."""
         m, n = network.n_edges, network.n_nodes
         n_queues = 2 * m + 2 * n
+        lane = cache_aligned(2 * m, LANE_FIELDS)
+        lane["storage"] = traffic.storage.ravel()
+        lane["credit_step"] = lane["speed_step"] = -1
+
+        def view(name: str) -> np.ndarray:
+            return lane[name].reshape(2, m)
+
+        work = {
+            "lane": lane,
+            "credit_step": view("credit_step"),
+            "active": np.zeros(n_queues, dtype=np.int64),
+            "in_active": np.zeros(n_queues, dtype=bool),
+            "debt": np.zeros(2 * m, dtype=np.int64),
+            "in_debt": np.zeros(2 * m, dtype=bool),
+            "j_head": np.full(n_queues, -1, dtype=np.int64),
+            "sizes": np.zeros(4, dtype=np.int64),
+            "busy": np.zeros(m, dtype=np.int64),
+            "in_busy": np.zeros(m, dtype=bool),
+            "speed_step": view("speed_step"),
+            "free_m": view("free_m"),
+            "vel": view("vel"),
+            "storage": view("storage"),
+            "parked_on": np.full(n_queues, -1, dtype=np.int64),
+            "w_head": np.full(2 * m, -1, dtype=np.int64),
+            "w_next": np.full(n_queues, -1, dtype=np.int64),
+        }
         return cls(
             traffic=traffic,
-            occupancy=np.zeros((2, m)),
-            credit=np.zeros((2, m)),
+            occupancy=view("occupancy"),
+            credit=view("credit"),
             q_head=np.full(n_queues, -1, dtype=np.int64),
             q_tail=np.full(n_queues, -1, dtype=np.int64),
             heap=heap_new(n_queues),
-            queued=np.zeros((2, m)),
+            queued=view("queued"),
+            on_edge=view("on_edge"),
+            work=work,
         )
 
     def kernel_queues(self) -> tuple[np.ndarray, ...]:
-        """The queue arrays in the order the kernels take them."""
-        return (self.occupancy, self.credit, self.q_head, self.q_tail, self.heap, self.queued)
+        """The queue arrays in the order the kernels take them (made once)."""
+        if "queues" not in self._tuples:
+            w = self.work
+            self._tuples["queues"] = (
+                self.occupancy, self.credit, self.q_head, self.q_tail, self.heap, self.queued,
+                self.on_edge, w["credit_step"], w["active"], w["in_active"], w["debt"],
+                w["in_debt"], w["j_head"], w["sizes"], w["parked_on"], w["w_head"],
+                w["w_next"])
+        return self._tuples["queues"]
+
+    def wake_parked(self) -> None:
+        """Try again the queues waiting for room on their next edge (the routes changed)."""
+        _kernels.wake_all(self.kernel_queues())
+
+    def kernel_speeds(self) -> tuple[np.ndarray, ...]:
+        """The busy edges and their speeds of the step, in the order the kernels take them."""
+        if "speeds" not in self._tuples:
+            w = self.work
+            self._tuples["speeds"] = (w["busy"], w["in_busy"], w["speed_step"], w["free_m"],
+                                      w["vel"], w["storage"])
+        return self._tuples["speeds"]
+
+
+LANE_FIELDS = np.dtype({
+    "names": ["occupancy", "queued", "credit", "storage", "free_m", "vel", "credit_step",
+              "speed_step", "on_edge"],
+    "formats": ["f8", "f8", "f8", "f8", "f8", "f8", "i4", "i4", "i4"],
+    "offsets": [0, 8, 16, 24, 32, 40, 48, 52, 56],
+    "itemsize": 64,
+})
+"""One record per edge and mode (row ``mode * m + edge``): what a node crossing
+reads and writes of an edge, in one cache line. ``Roads.occupancy``, ``queued``,
+``credit`` and ``on_edge`` are (2, m) views of its fields."""
+
+
+def cache_aligned(n: int, dtype: np.dtype) -> np.ndarray:
+    """``n`` zeroed records of ``dtype`` starting on a 64-byte (cache line) boundary."""
+    raw = np.zeros(n * dtype.itemsize + 64, dtype=np.uint8)
+    skip = -raw.ctypes.data % 64
+    return raw[skip:skip + n * dtype.itemsize].view(dtype)

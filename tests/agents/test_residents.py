@@ -274,11 +274,8 @@ def test_walkers_standing_in_a_jam_are_the_queue_and_drain_at_capacity():
     model = line_model(net, home_nodes=[0] * n, persons=[1] * n, shelter_nodes=[1],
                        capacities=[n], dt=1.0, duration="10min", v0=1.34)
     res = model.residents
-    res.state[:] = State.EVACUATING
-    res.edge[:] = 0
-    res.pos_m[:] = (np.arange(n) + 0.5) * 50.0 / n
+    res.place(np.arange(n), 0, (np.arange(n) + 0.5) * 50.0 / n, model.roads, net)
     res.n_undecided = 0
-    model.roads.occupancy[0, 0] = n
     model.step()
     assert (res.queue[res.state == State.EVACUATING] >= 0).all()
     run(model)
