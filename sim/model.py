@@ -202,8 +202,9 @@ class CityModel(mesa.Model):
         self.record_every_s = float(scenario.outputs.every)
         self.t_s = 0.0
         self.step_dt_s = self.dt_s
-        self.edge_speed_factor = np.ones(net.n_edges)
-        self.walk_speed_factor = np.ones(net.n_edges)
+        # (2, m): walk, car; the two factors are its rows, handed to the kernels as is
+        self._speed_factor = np.ones((2, net.n_edges))
+        self.walk_speed_factor, self.edge_speed_factor = self._speed_factor
         self.edge_closed = np.zeros(net.n_edges, dtype=bool)
         self.response = ResponseSystem(self, self.world, scenario.response, self.duration_s,
                                        streams.generator("response.calls"),
@@ -272,6 +273,7 @@ class CityModel(mesa.Model):
         for hazard in self.hazards:
             factor[WALK] *= hazard.walk_effects()
             factor[CAR] *= hazard.edge_effects()
+        self._speed_factor = factor
         self.walk_speed_factor, self.edge_speed_factor = factor[WALK], factor[CAR]
         self.edge_closed = factor[CAR] <= 0.0
         if self.action_is_auto:
@@ -447,7 +449,7 @@ class CityModel(mesa.Model):
     def _kernel_roads(self) -> tuple:
         net, traffic = self.world.network, self.roads.traffic
         return (net.edge_head, net.length_m, net.width_m, net.lanes, net.speed_mps,
-                np.stack([self.walk_speed_factor, self.edge_speed_factor]),
+                self._speed_factor,
                 traffic.flow_per_s, traffic.storage)
 
     def engine_edge_time_s(self) -> np.ndarray:
