@@ -202,9 +202,8 @@ class CityModel(mesa.Model):
         self.record_every_s = float(scenario.outputs.every)
         self.t_s = 0.0
         self.step_dt_s = self.dt_s
-        # (2, m): walk, car; the two factors are its rows, handed to the kernels as is
+        # (2, m): walk, car; handed to the kernels as is
         self._speed_factor = np.ones((2, net.n_edges))
-        self.walk_speed_factor, self.edge_speed_factor = self._speed_factor
         self.edge_closed = np.zeros(net.n_edges, dtype=bool)
         self.response = ResponseSystem(self, self.world, scenario.response, self.duration_s,
                                        streams.generator("response.calls"),
@@ -213,7 +212,7 @@ class CityModel(mesa.Model):
         self._held: dict[int, tuple[Hazard, int]] = {}  # incident -> (hazard, its key)
         self._rescues: dict[int, np.ndarray] = {}  # incident -> trapped agents it frees
         self.route_updates = 0
-        self._route_factor = np.stack([self.walk_speed_factor, self.edge_speed_factor])
+        self._route_factor = self._speed_factor.copy()
         self._update_routes()
         self.probe_rows: list[dict[str, Any]] = []
         self._next_record_s = 0.0
@@ -274,7 +273,6 @@ class CityModel(mesa.Model):
             factor[WALK] *= hazard.walk_effects()
             factor[CAR] *= hazard.edge_effects()
         self._speed_factor = factor
-        self.walk_speed_factor, self.edge_speed_factor = factor[WALK], factor[CAR]
         self.edge_closed = factor[CAR] <= 0.0
         if self.action_is_auto:
             self._update_node_action()
@@ -319,7 +317,7 @@ class CityModel(mesa.Model):
             next_edge[WALK], next_edge[CAR] = walk.next_edge, car.next_edge
         self.routes = (next_edge, open_nodes)
         self.roads.wake_parked()  # a queue waiting for its next edge may now take another
-        self._route_factor = np.stack([self.walk_speed_factor, self.edge_speed_factor])
+        self._route_factor = self._speed_factor.copy()
         self.route_updates += 1
 
     def _close_unopened_shelters(self) -> dict[int, float]:
@@ -451,6 +449,16 @@ class CityModel(mesa.Model):
         return (net.edge_head, net.length_m, net.width_m, net.lanes, net.speed_mps,
                 self._speed_factor,
                 traffic.flow_per_s, traffic.storage)
+
+    @property
+    def walk_speed_factor(self) -> np.ndarray:
+        """Speed factor of each edge for walkers, the product over the hazards (0: closed)."""
+        return self._speed_factor[WALK]
+
+    @property
+    def edge_speed_factor(self) -> np.ndarray:
+        """Speed factor of each edge for cars, the product over the hazards (0: closed)."""
+        return self._speed_factor[CAR]
 
     def engine_edge_time_s(self) -> np.ndarray:
         """Driving time of every edge for a fire engine now (s).
