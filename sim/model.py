@@ -447,8 +447,7 @@ class CityModel(mesa.Model):
     def _kernel_roads(self) -> tuple:
         net, traffic = self.world.network, self.roads.traffic
         return (net.edge_head, net.length_m, net.width_m, net.lanes, net.speed_mps,
-                self._speed_factor,
-                traffic.flow_per_s, traffic.storage)
+                self._speed_factor, traffic.flow_per_s)
 
     @property
     def walk_speed_factor(self) -> np.ndarray:

@@ -11,9 +11,9 @@ Plain arrays in and out. Inputs are grouped in small tuples per concern:
   brought up to date by :func:`sync_positions`). ``ready`` and ``j_next``
   are work buffers;
 - ``roads = (edge_head, length_m, width_m, lanes, free_speed_mps, factor,
-  flow_per_s, storage)``: ``factor`` (the hazards' speed factor: walkers in
-  water wade, cars follow Pregnolato), ``flow_per_s`` and ``storage`` shaped
-  (2, m) by mode;
+  flow_per_s)``: ``factor`` (the hazards' speed factor: walkers in
+  water wade, cars follow Pregnolato) and ``flow_per_s`` shaped (2, m) by
+  mode (the storage is in the lane records, ``speeds``);
 - ``queues = (occupancy, credit, q_head, q_tail, heap, queued, on_edge,
   credit_step, active, in_active, debt, in_debt, j_head, sizes, parked_on,
   w_head, w_next)``:
