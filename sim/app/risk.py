@@ -25,8 +25,9 @@ the result folder (``out``, default ``results/<file name>``):
   (:mod:`citysim.risk.static`), and ``runs/``: dynamic mode's runs, both
   found again by a later attempt;
 - with ``variants:``, ``variants/<id>/`` the same files for each what-if
-  (:mod:`citysim.risk.variants`; their flood is the base's, their fire is
-  simulated again when they add stations or shelters:
+  (:mod:`citysim.risk.variants`; their flood is the base's, written once in
+  the base's folder, not in ``variants/<id>/``; their fire is simulated
+  again when they add stations or shelters:
   :func:`citysim.risk.hazards.variant_hazards`), ``variants.csv`` (the base
   and each variant, and their change) and ``variants_individual_risk.png``,
   ``variants_fn_curve.png`` (before and after).
@@ -210,14 +211,14 @@ def run_risk(experiment: RiskExperiment | PathLike, *, out: PathLike | None = No
             vhaz = variant_hazards(hazards, vexp, w, seed, runs, ov, client=client)
             vres.summary.update(vhaz.summary)
             done.append(_Done(v, vres, vhaz, w))
-    _write(result, world, folder, name)
-    _write_hazards(hazards, result, world, folder, name, base_stations=world.stations.id)
+    _write(result, hazards, world, folder, name)
+    _write_hazards(hazards, world, folder, name, base_stations=world.stations.id)
     _clear_stale_variants(folder, [v.id for v in exp.variants])
     for d in done:
         d.result.summary["variant"] = d.variant.id
         label = f"{name} / {d.variant.name or d.variant.id}"
-        _write(d.result, d.world, folder / VARIANTS_DIR / d.variant.id, label)
-        _write_hazards(d.hazards, d.result, d.world, folder / VARIANTS_DIR / d.variant.id, label,
+        _write(d.result, d.hazards, d.world, folder / VARIANTS_DIR / d.variant.id, label)
+        _write_hazards(d.hazards, d.world, folder / VARIANTS_DIR / d.variant.id, label,
                        base_stations=world.stations.id, base=hazards)
     if done:
         _write_comparison(result, world, done, folder)
@@ -284,7 +285,9 @@ def _write_comparison(base: RiskResult, world: World, done: Sequence[_Done],
         write_atomic(folder / file, partial(_png, fig))
 
 
-def _write(result: RiskResult, world: object, folder: Path, name: str) -> None:
+def _write(result: RiskResult, hazards: HazardResult, world: object, folder: Path,
+           name: str) -> None:
+    """The QRA's outputs (module docstring); ``risk_inventory.csv`` with the hazards' rows."""
     cell = result.summary["cell_m"]
     ir = result.individual_risk
     write_atomic(folder / "individual_risk.tif", lambda p: write_geotiff(
@@ -295,7 +298,8 @@ def _write(result: RiskResult, world: object, folder: Path, name: str) -> None:
             [result.fn.assign(mode="static")] + ([] if result.fn_dynamic is None else
                                                  [result.fn_dynamic.assign(mode="dynamic")]),
             ignore_index=True),
-        "risk_inventory.csv": result.inventory, "places.csv": result.places,
+        "risk_inventory.csv": with_hazard_rows(result.inventory, hazards),
+        "places.csv": result.places,
         "events.csv": result.events}
     for file, table in tables.items():
         write_atomic(folder / file, partial(_csv, table))
@@ -311,20 +315,22 @@ def _write(result: RiskResult, world: object, folder: Path, name: str) -> None:
         write_atomic(folder / file, partial(_png, fig))
 
 
-def _write_hazards(hazards: HazardResult, result: RiskResult, world: World, folder: Path,
-                   name: str, *, base_stations: Sequence[str],
-                   base: HazardResult | None = None) -> None:
-    """The flood and fire outputs (module docstring) and their rows of the inventory.
+def _write_hazards(hazards: HazardResult, world: World, folder: Path, name: str, *,
+                   base_stations: Sequence[str], base: HazardResult | None = None) -> None:
+    """The flood and fire outputs (module docstring).
 
     ``base_stations``: the base plan's station ids; a variant's other stations
     are drawn as added ones on its fire map (their losses stay in the base
     plan's districts). ``base``: the base's results, whose colour scale a
-    variant's fire map takes.
+    variant's fire map takes; a variant sharing the base's flood does not
+    write it again (it is in the base's folder).
     """
     crs = getattr(world, "crs", None)
     tables: dict[str, pd.DataFrame] = {}
     figures: dict[str, Figure] = {}
     flood, fire = hazards.flood, hazards.fire
+    if base is not None and flood is base.flood:
+        flood = None
     if flood is not None:
         tables |= {"flood_storms.csv": flood.storms, "flood_hyetographs.csv": flood.hyetographs}
         x0, y0, cell = flood.grid
@@ -347,8 +353,6 @@ def _write_hazards(hazards: HazardResult, result: RiskResult, world: World, fold
             added=added, vmax=_largest_loss(base),
             title=f"{name}: buildings lost to fire per year"
             + ("\n(districts of the base plan)" if added else ""))
-    if flood is not None or fire is not None:
-        tables["risk_inventory.csv"] = with_hazard_rows(result.inventory, hazards)
     for file, table in tables.items():
         write_atomic(folder / file, partial(_csv, table))
     for file, fig in figures.items():

@@ -10,15 +10,12 @@ kind, name and deepest water (WGS84).
 
 from __future__ import annotations
 
-import json
-from functools import partial
 from pathlib import Path
 from typing import Any
 
 from citysim.hazards.flood import WATERLOGGING_DEPTH_M
-from citysim.io.atomic import write_atomic
-from citysim.io.geojson import _feature, _point, to_collection
-from citysim.io.risk_layers import _write_text
+from citysim.io.geojson import Feature, _feature, _point
+from citysim.io.risk_layers import write_collections
 
 __all__ = ["write_waterlogging_layers"]
 
@@ -28,14 +25,10 @@ def write_waterlogging_layers(waterlogging: dict[float, Any], crs: str | None,
     """Write ``gis/waterlogging_T<years>.geojson`` per return period; nothing without a frame."""
     if crs is None:
         return []
-    written = []
+    layers: dict[str, list[Feature]] = {}
     for t, table in waterlogging.items():
         wet = table[table["max_depth_m"] >= WATERLOGGING_DEPTH_M]
-        features = [_feature(_point(r["x"], r["y"]), {k: v for k, v in r.items()
-                                                      if k not in ("x", "y")}, int(r["rank"]))
-                    for r in wet.to_dict("records")]
-        name = f"waterlogging_T{t:g}"
-        text = json.dumps(to_collection(name, features, crs), allow_nan=False,
-                          separators=(",", ":"))
-        written.append(write_atomic(Path(gis_dir) / f"{name}.geojson", partial(_write_text, text)))
-    return written
+        layers[f"waterlogging_T{t:g}"] = [
+            _feature(_point(r["x"], r["y"]), {k: v for k, v in r.items() if k not in ("x", "y")},
+                     int(r["rank"])) for r in wet.to_dict("records")]
+    return write_collections(layers, crs, gis_dir)

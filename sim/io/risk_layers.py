@@ -34,7 +34,7 @@ from citysim.io.geojson import (
     to_collection,
 )
 
-__all__ = ["risk_layers", "write_risk_layers"]
+__all__ = ["risk_layers", "write_collections", "write_risk_layers"]
 
 
 def risk_layers(result: Any, contours: tuple[float, ...]) -> dict[str, list[Feature]]:
@@ -68,8 +68,28 @@ def write_risk_layers(result: Any, contours: tuple[float, ...], crs: str | None,
     """Write the layers as ``gis/<name>.geojson``; nothing when the city has no geographic frame."""
     if crs is None:
         return []
+    return write_collections(risk_layers(result, contours), crs, gis_dir)
+
+
+def write_collections(layers: dict[str, list[Feature]], crs: str, gis_dir: Path) -> list[Path]:
+    """Write each layer as the FeatureCollection ``gis/<name>.geojson`` (WGS84, ``crs``: the frame).
+
+    Parameters
+    ----------
+    layers
+        Features by layer name, in the run's frame (m).
+    crs
+        The city's coordinate reference system.
+    gis_dir
+        The folder written to.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, in the order of ``layers``.
+    """
     written = []
-    for name, features in risk_layers(result, contours).items():
+    for name, features in layers.items():
         text = json.dumps(to_collection(name, features, crs), allow_nan=False,
                           separators=(",", ":"))
         written.append(write_atomic(Path(gis_dir) / f"{name}.geojson",

@@ -89,13 +89,13 @@ def event_specs(exp: RiskExperiment, sources_xy: np.ndarray, events: pd.DataFram
     chosen = groups[groups > 0].sort_values(ascending=False, kind="stable").head(
         exp.dynamic.events)
     index = {s.id: i for i, s in enumerate(exp.sources)}
-    specs = {}
+    leaks = []
     for key in chosen.index:
         event = pd.Series(dict(zip(EVENT_KEYS, key, strict=True)))
-        leak = _leak(exp, tuple(sources_xy[index[event.source]]), event)
-        specs[key] = hazard_runs(base, leak, float(exp.dynamic.duration), overrides=overrides,
-                                 replications=exp.dynamic.replications)
-    return specs
+        leaks.append(_leak(exp, tuple(sources_xy[index[event.source]]), event))
+    runs = hazard_runs(base, leaks, float(exp.dynamic.duration), overrides=overrides,
+                       replications=exp.dynamic.replications)
+    return dict(zip(chosen.index, runs, strict=True))
 
 
 def run_dynamic(exp: RiskExperiment, sources_xy: np.ndarray, events: pd.DataFrame,

@@ -53,7 +53,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.spatial import cKDTree
 
 from citysim.analysis.coverage import station_coverage
 from citysim.errors import ScenarioError
@@ -71,6 +70,10 @@ UNREACHED = "-"
 """District of the buildings no engine reaches."""
 STANDARD_S = 300.0
 """Response standard handed to the coverage (s); only the districts are used here."""
+STRATA_COLUMNS = ["district", "name", "structure", "buildings", "ignitions_per_year"]
+"""The columns of a stratum as sampled (:func:`sample_ignitions`)."""
+DRAWN_COLUMNS = ["district", "structure", "building_id", "x", "y", "ignitions_per_year"]
+"""The columns of a sampled ignition (:func:`sample_ignitions`, less the building index)."""
 
 
 def building_districts(world: Any) -> tuple[np.ndarray, list[str], list[str]]:
@@ -84,11 +87,8 @@ def building_districts(world: Any) -> tuple[np.ndarray, list[str], list[str]]:
     ids, names : list of str
         The districts' station ids and names, then ``-``.
     """
-    net = world.network
     coverage = station_coverage(world, standard_s=STANDARD_S)
-    b = world.buildings
-    _, node = cKDTree(np.column_stack([net.node_x_m, net.node_y_m])).query(
-        np.column_stack([b.x_m, b.y_m]))
+    node, _ = world.network.nearest_node(world.buildings.x_m, world.buildings.y_m)
     station = coverage.station[node]
     st = world.stations
     ids = [str(i) for i in st.id] + [UNREACHED]
@@ -141,24 +141,18 @@ def sample_ignitions(fire: FireRisk, world: Any,
                 drawn.append({"district": did, "structure": structure, "building": int(k),
                               "building_id": b.id[k], "x": float(b.x_m[k]),
                               "y": float(b.y_m[k]), "ignitions_per_year": float(rate[k])})
-    return pd.DataFrame(strata, columns=["district", "name", "structure", "buildings",
-                                         "ignitions_per_year"]), pd.DataFrame(drawn, columns=[
-        "district", "structure", "building", "building_id", "x", "y", "ignitions_per_year"]), \
-        np.asarray(ids, dtype=object)[district]
-
-
-STRATA_COLUMNS = ["district", "name", "structure", "buildings", "ignitions_per_year"]
-"""The columns of a stratum as sampled (:func:`sample_ignitions`)."""
-DRAWN_COLUMNS = ["district", "structure", "building_id", "x", "y", "ignitions_per_year"]
-"""The columns of a sampled ignition (:func:`sample_ignitions`, less the building index)."""
+    drawn_columns = [*DRAWN_COLUMNS[:2], "building", *DRAWN_COLUMNS[2:]]
+    return pd.DataFrame(strata, columns=STRATA_COLUMNS), pd.DataFrame(
+        drawn, columns=drawn_columns), np.asarray(ids, dtype=object)[district]
 
 
 def _specs(fire: FireRisk, base: Path, drawn: pd.DataFrame,
            overrides: tuple[Override, ...]) -> list[RunSpec]:
-    return [spec for row in drawn.itertuples() for spec in hazard_runs(
-        base, {"type": "fire", **fire.hazard,
-               "ignitions": [{"location": {"x": row.x, "y": row.y}, "at": 0.0}]},
-        fire.duration, overrides=overrides)]
+    blocks = [{"type": "fire", **fire.hazard,
+               "ignitions": [{"location": {"x": row.x, "y": row.y}, "at": 0.0}]}
+              for row in drawn.itertuples()]
+    return [spec for runs in hazard_runs(base, blocks, fire.duration, overrides=overrides)
+            for spec in runs]
 
 
 @dataclass

@@ -51,6 +51,7 @@ from citysim.experiments.risk_hazards_spec import FloodRisk, StormFormula
 from citysim.hazards.flood import WATERLOGGING_DEPTH_M, FloodHazard
 from citysim.rng import world_streams
 from citysim.scenario.hazards.flood import FloodConfig
+from citysim.world.builder import node_population
 
 __all__ = ["FloodResult", "assess_flood", "chicago_hyetograph", "expected_annual", "run_storm"]
 
@@ -168,14 +169,9 @@ def run_storm(world: Any, cfg: FloodConfig, end_s: float, dt_s: float,
         t += step
     above_ground = np.maximum(hazard.max_h - hazard.carve_m, 0.0)
     net = world.network
-    rows, cols = above_ground.shape
-    col = np.floor((net.node_x_m - hazard.x0_m) / hazard.dx_m).astype(np.int64)
-    row = np.floor((net.node_y_m - hazard.y0_m) / hazard.dx_m).astype(np.int64)
-    inside = (row >= 0) & (row < rows) & (col >= 0) & (col < cols)
-    node_depth = np.where(inside, above_ground[np.clip(row, 0, rows - 1),
-                                               np.clip(col, 0, cols - 1)], 0.0)
-    pop = world.population
-    persons = np.bincount(pop.home_node, weights=pop.persons, minlength=net.n_nodes)
+    row, col, inside = world.terrain.cell_of(net.node_x_m, net.node_y_m)  # the flood's grid
+    node_depth = np.where(inside, above_ground[row, col], 0.0)
+    persons = node_population(world)
     return StormOutcome(max_depth_m=hazard.max_h.copy(), waterlogging=hazard.waterlogging(),
                         persons_exposed=float(persons[node_depth >= exposure_depth_m].sum()),
                         summary=hazard.summary())

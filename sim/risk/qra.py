@@ -51,6 +51,7 @@ from citysim.experiments.risk_spec import (
 from citysim.hazards.chemical import X_MIN_M, Dispersion
 from citysim.scenario.hazards.chemical import ChemicalLeakConfig
 from citysim.scenario.hazards.substances import mg_m3_to_ppm
+from citysim.world.builder import node_population
 from citysim.world.sites import Locator
 
 __all__ = [
@@ -292,8 +293,7 @@ def assess(exp: RiskExperiment, world: Any, *, parts_dir: Path | None = None,
     gx = np.arange(xmin + 0.5 * cell, xmax, cell)
     gy = np.arange(ymin + 0.5 * cell, ymax, cell)
     mx, my = np.meshgrid(gx, gy)
-    pop = world.population
-    persons = np.bincount(pop.home_node, weights=pop.persons, minlength=net.n_nodes)
+    persons = node_population(world)
     node_x = np.ascontiguousarray(net.node_x_m, dtype=np.float64)
     node_y = np.ascontiguousarray(net.node_y_m, dtype=np.float64)
     from_deg = np.arange(w.sectors) * 360.0 / w.sectors
