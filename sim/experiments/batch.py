@@ -10,10 +10,9 @@ are never made again (:mod:`citysim.experiments.runs`).
 from __future__ import annotations
 
 import itertools
-import json
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -40,29 +39,21 @@ class ExperimentResult:
         ``batch.parquet``: one row per run.
     made
         Runs made now (the others were found finished).
+    worker_time
+        Where the workers' time went: :func:`citysim.experiments.runs.worker_time`
+        of the runs made now, as ``provenance.json`` records it (empty if
+        not measured).
     """
 
     out_dir: Path
     table: pd.DataFrame
     made: int
+    worker_time: dict[str, Any] = field(default_factory=dict, kw_only=True)
 
     @property
     def failed(self) -> int:
         """Runs that failed."""
         return int((self.table["status"] != "ok").sum())
-
-    @property
-    def worker_time(self) -> dict[str, Any]:
-        """Where the workers' time went (``worker_time`` of ``provenance.json``).
-
-        :func:`citysim.experiments.runs.worker_time` of the runs made now;
-        empty when the result folder has no such record.
-        """
-        try:
-            prov = json.loads((self.out_dir / "provenance.json").read_text())
-        except (FileNotFoundError, json.JSONDecodeError):
-            return {}
-        return dict(prov.get("worker_time") or {})
 
 
 def output_dir(experiment: Experiment, out: Path | None = None) -> Path:
@@ -132,7 +123,7 @@ def run_variants(
     table = results_table(plan, records, variants, variant_column=variant_column)
     write_outputs(out_dir, experiment, plan, table, started=started, t0=t0,
                   made=len(pool.made), extra={**(extra or {}), "worker_time": spent})
-    return ExperimentResult(out_dir, table, len(pool.made))
+    return ExperimentResult(out_dir, table, len(pool.made), worker_time=spent)
 
 
 def run_batch(

@@ -213,4 +213,4 @@ def run_sweep(
         if rows["note"].eq("").all():
             save_figure(plot_indices(rows, output, experiment.method),
                         out_dir / "plots" / f"indices_{output}.png")
-    return SweepResult(out_dir, table, runs.made, indices)
+    return SweepResult(out_dir, table, runs.made, indices, worker_time=runs.worker_time)

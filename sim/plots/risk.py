@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from matplotlib.colors import LogNorm
+from matplotlib.axes import Axes
+from matplotlib.collections import QuadMesh
+from matplotlib.colors import LogNorm, Normalize
 from matplotlib.figure import Figure
 
 from citysim.plots.maps import draw_network
@@ -25,36 +27,56 @@ def plot_individual_risk(world: Any, result: Any, contours: tuple[float, ...],
     """
     fig = Figure(figsize=(8, 7))
     ax = fig.add_subplot()
-    draw_network(ax, world)
-    ir = result.individual_risk
     low = min(contours)
-    shown = np.where(ir >= low, ir, np.nan)
-    if np.isfinite(shown).any():
-        mesh = ax.pcolormesh(result.grid_x_m, result.grid_y_m, shown, shading="nearest",
-                             norm=LogNorm(vmin=low, vmax=max(ir.max(), low * 10)),
-                             cmap="magma_r", alpha=0.55, zorder=3)
-        fig.colorbar(mesh, ax=ax, label="individual risk (per year)", shrink=0.8)
-        levels = [c for c in contours if ir.max() >= c]
-        if levels:
-            cs = ax.contour(result.grid_x_m, result.grid_y_m, ir, levels=levels,
-                            colors=CONTOUR_COLOURS[-len(levels):], linewidths=1.2, zorder=4)
-            ax.clabel(cs, fmt=lambda v: f"{v:.0e}", fontsize=7)
-    if len(result.sources_xy):
-        ax.scatter(result.sources_xy[:, 0], result.sources_xy[:, 1], marker="^", s=60,
-                   c="black", zorder=6, label="hazardous site")
-    places = result.places
-    if len(places):
-        bad = places["breaks_criterion"].to_numpy()
-        ax.scatter(places["x"][~bad], places["y"][~bad], marker="s", s=30, c="#1a9850",
-                   zorder=6, label="place within its criterion")
-        ax.scatter(places["x"][bad], places["y"][bad], marker="s", s=40, c="#d73027",
-                   zorder=6, label="place breaking its criterion")
+    _draw_risk(ax, world, result, contours,
+               LogNorm(vmin=low, vmax=max(result.individual_risk.max(), low * 10)), detail=True)
     ax.set_aspect("equal")
     ax.set_xlabel("x (m)")
     ax.set_ylabel("y (m)")
     ax.set_title(title or "Individual (location-based) risk")
     ax.legend(loc="lower right", fontsize=7)
     return fig
+
+
+def _draw_risk(ax: Axes, world: Any, result: Any, contours: tuple[float, ...], norm: Normalize,
+               *, detail: bool) -> QuadMesh | None:
+    """Draw a risk map on ``ax``: network, risk above the lowest contour, contours, sources, places.
+
+    ``detail``: the single map's own colour bar, labelled contours, larger
+    marks with legend labels and contour colours (the highest colours for
+    the levels reached); else the small multiples' (each level its own
+    colour; the caller draws one colour bar for all). Returns the mesh (None
+    where the risk never reaches the lowest contour).
+    """
+    draw_network(ax, world)
+    ir = result.individual_risk
+    shown = np.where(ir >= min(contours), ir, np.nan)
+    mesh = None
+    if np.isfinite(shown).any():
+        mesh = ax.pcolormesh(result.grid_x_m, result.grid_y_m, shown, shading="nearest",
+                             norm=norm, cmap="magma_r", alpha=0.55, zorder=3)
+        if detail:  # before the contours: their inline labels are placed on screen
+            ax.figure.colorbar(mesh, ax=ax, label="individual risk (per year)", shrink=0.8)
+        levels = [c for c in contours if ir.max() >= c]
+        if levels:
+            colours = (CONTOUR_COLOURS[-len(levels):] if detail
+                       else [CONTOUR_COLOURS[contours.index(c)] for c in levels])
+            lines = ax.contour(result.grid_x_m, result.grid_y_m, ir, levels=levels,
+                               colors=colours, linewidths=1.2 if detail else 0.9, zorder=4)
+            if detail:
+                ax.clabel(lines, fmt=lambda v: f"{v:.0e}", fontsize=7)
+    if len(result.sources_xy):
+        ax.scatter(result.sources_xy[:, 0], result.sources_xy[:, 1], marker="^",
+                   s=60 if detail else 30, c="black", zorder=6,
+                   label="hazardous site" if detail else None)
+    places = result.places
+    if len(places):
+        bad = places["breaks_criterion"].to_numpy(dtype=bool)
+        ax.scatter(places["x"][~bad], places["y"][~bad], marker="s", s=30 if detail else 14,
+                   c="#1a9850", zorder=6, label="place within its criterion" if detail else None)
+        ax.scatter(places["x"][bad], places["y"][bad], marker="s", s=40 if detail else 18,
+                   c="#d73027", zorder=6, label="place breaking its criterion" if detail else None)
+    return mesh
 
 
 def plot_fn_curve(fn: Any, guide: float, *, title: str = "", dynamic: Any = None) -> Figure:

@@ -10,8 +10,7 @@ import numpy as np
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 
-from citysim.plots.maps import draw_network
-from citysim.plots.risk import CONTOUR_COLOURS
+from citysim.plots.risk import _draw_risk
 
 __all__ = ["plot_variant_fn_curves", "plot_variant_maps"]
 
@@ -45,27 +44,9 @@ def plot_variant_maps(world: Any, results: Sequence[tuple[str, Any]],
     mesh = None
     for i, (label, result) in enumerate(results):
         ax = fig.add_subplot(rows, cols, i + 1)
-        draw_network(ax, world)
-        ir = result.individual_risk
-        shown = np.where(ir >= low, ir, np.nan)
-        if np.isfinite(shown).any():
-            mesh = ax.pcolormesh(result.grid_x_m, result.grid_y_m, shown, shading="nearest",
-                                 norm=norm, cmap="magma_r", alpha=0.55, zorder=3)
-            levels = [c for c in contours if ir.max() >= c]
-            if levels:
-                ax.contour(result.grid_x_m, result.grid_y_m, ir, levels=levels,
-                           colors=[CONTOUR_COLOURS[contours.index(c)] for c in levels],
-                           linewidths=0.9, zorder=4)
-        if len(result.sources_xy):
-            ax.scatter(result.sources_xy[:, 0], result.sources_xy[:, 1], marker="^", s=30,
-                       c="black", zorder=6)
-        places = result.places
-        if len(places):
-            bad = places["breaks_criterion"].to_numpy(dtype=bool)
-            ax.scatter(places["x"][~bad], places["y"][~bad], marker="s", s=14, c="#1a9850",
-                       zorder=6)
-            ax.scatter(places["x"][bad], places["y"][bad], marker="s", s=18, c="#d73027",
-                       zorder=6)
+        drawn = _draw_risk(ax, world, result, contours, norm, detail=False)
+        if drawn is not None:
+            mesh = drawn
         ax.set_aspect("equal")
         ax.set_xlim(result.grid_x_m[0], result.grid_x_m[-1])
         ax.set_ylim(result.grid_y_m[0], result.grid_y_m[-1])

@@ -94,8 +94,10 @@ border:1px solid #d5dde3}figcaption{font-size:.85rem;color:#4a5a66}
 code{font-size:.85em;background:#f3f5f7;padding:0 .2em}
 .scroll{overflow-x:auto;max-width:100%}.scroll table{margin:.2rem 0 .4rem}
 td{word-break:keep-all}
+@page{size:A4;margin:14mm}
 @media print{nav{display:none}header{background:none;color:#000}
-.scroll{overflow:visible}table{font-size:7.5pt}th,td{padding:1px 3px}}
+.scroll{overflow:visible}table{font-size:7.5pt}th,td{padding:1px 3px}
+figure,tr,li{break-inside:avoid}h2{break-after:avoid}img{max-width:100%;height:auto}}
 """
 
 

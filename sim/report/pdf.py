@@ -1,8 +1,9 @@
 """A printable PDF of a self-contained HTML report, by headless Chromium (``--print-to-pdf``).
 
-The page is printed as the browser lays it out (A4, no header or footer
-lines), with a few print rules added to a copy beside the target: figures
-and table rows are not split across pages, the navigation bar is left out.
+The page itself is printed as the browser lays it out, with no header or
+footer lines; its own print rules (the ``@page`` and ``@media print`` rules
+of :data:`citysim.report.html.CSS`) set A4, keep figures and table rows
+whole across pages and leave the navigation bar out.
 Chromium is the one the report tests use (``chromium``, ``chromium-browser``
 or ``google-chrome`` on the PATH; ``scripts/test`` installs it); without it
 the PDF is refused with a message saying so.
@@ -17,14 +18,10 @@ from pathlib import Path
 
 from citysim.errors import Problem, ScenarioError
 
-__all__ = ["BROWSERS", "PRINT_CSS", "chromium", "write_pdf"]
+__all__ = ["BROWSERS", "chromium", "write_pdf"]
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 """Executables tried, in order."""
-PRINT_CSS = ("<style>@page{size:A4;margin:14mm}@media print{nav{display:none}"
-             "figure,tr,li{break-inside:avoid}h2{break-after:avoid}"
-             "img{max-width:100%;height:auto}}</style>")
-"""Print rules added to the page's copy."""
 TIMEOUT_S = 180.0
 """How long the browser may take to print (s)."""
 
@@ -49,15 +46,11 @@ def write_pdf(page: Path, out: Path | None = None) -> Path:
         raise ScenarioError([Problem("--pdf", "printing needs headless Chromium on the PATH "
                                               f"({', '.join(BROWSERS)}); e.g. apt-get install "
                                               "chromium")])
-    text = page.read_text(encoding="utf-8").replace("</head>", PRINT_CSS + "</head>", 1)
-    tag = uuid.uuid4().hex
-    copy = target.with_name(f".{target.stem}.{tag}.html")
-    tmp = target.with_name(f".{target.name}.{tag}.tmp")
-    copy.write_text(text, encoding="utf-8")
+    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
     try:
         done = subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu",
                                "--no-pdf-header-footer", f"--print-to-pdf={tmp}",
-                               copy.resolve().as_uri()], capture_output=True, text=True,
+                               page.resolve().as_uri()], capture_output=True, text=True,
                               timeout=TIMEOUT_S, check=False)
         if done.returncode != 0 or not tmp.is_file() or tmp.stat().st_size == 0:
             raise ScenarioError([Problem("--pdf", f"{exe} could not print {page.name} (exit "
@@ -65,6 +58,5 @@ def write_pdf(page: Path, out: Path | None = None) -> Path:
                                                   f"{done.stderr.strip()[-300:]}")])
         tmp.replace(target)
     finally:
-        copy.unlink(missing_ok=True)
         tmp.unlink(missing_ok=True)
     return target

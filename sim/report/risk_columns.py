@@ -5,12 +5,20 @@ The tables of :mod:`citysim.report.white_paper`,
 keep the CSV column names (their unit suffixes choose the number format);
 the reader sees these headings instead: short, with the unit, in the page's
 language, so that a header wraps instead of widening the table. Place kinds
-and substances are named in the page's language too.
+and substances are named in the page's language too. The number formats
+those tables share (:func:`sci`, :func:`change`) and their CSV reader
+(:func:`read_table`) live here too.
 """
 
 from __future__ import annotations
 
-__all__ = ["HEADERS", "KINDS", "SUBSTANCES", "kind_name", "substance_name"]
+import math
+from pathlib import Path
+
+import pandas as pd
+
+__all__ = ["HEADERS", "KINDS", "SUBSTANCES", "change", "kind_name", "read_table", "sci",
+           "substance_name"]
 
 HEADERS: dict[str, dict[str, str]] = {
     "en": {
@@ -109,3 +117,29 @@ def substance_name(substance: str, lang: str) -> str:
     if lang == "zh":
         return SUBSTANCES.get(str(substance), str(substance))
     return str(substance).replace("_", " ")
+
+
+def sci(value: float) -> str:
+    """A rate or risk with two significant digits (``3.2e-06``; ``0``; ``—`` if not finite)."""
+    return f"{value:.2g}" if value and math.isfinite(value) else ("0" if value == 0 else "—")
+
+
+def change(fraction: float) -> str:
+    """A relative change as a signed whole percentage (``-35 %``; ``—`` if not finite)."""
+    return f"{100.0 * fraction:+.0f} %" if math.isfinite(fraction) else "—"
+
+
+def read_table(folder: Path, name: str, *, empty_is_nan: bool = False) -> pd.DataFrame | None:
+    """The CSV ``folder / name`` (None if absent), its text kept as written.
+
+    Parameters
+    ----------
+    folder, name
+        The results folder and the file's path inside it.
+    empty_is_nan
+        Read empty cells as NaN (else as empty text).
+    """
+    path = Path(folder) / name
+    if not path.is_file():
+        return None
+    return pd.read_csv(path, keep_default_na=False, na_values=[""] if empty_is_nan else None)

@@ -12,7 +12,6 @@ that lowers the expected fire loss most (``fire_change``).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,7 +19,7 @@ import pandas as pd
 
 from citysim.humanize import number
 from citysim.report.html import _e, _figure, _section, _table
-from citysim.report.risk_columns import HEADERS
+from citysim.report.risk_columns import HEADERS, change, read_table, sci
 
 __all__ = ["TABLE", "what_if_advice", "what_if_section"]
 
@@ -72,30 +71,17 @@ TEXT: dict[str, dict[str, str]] = {
 """The section's words by language."""
 
 
-def _sci(value: float) -> str:
-    return f"{value:.2g}" if value and math.isfinite(value) else ("0" if value == 0 else "—")
-
-
-def _pct(value: float) -> str:
-    return f"{100.0 * value:+.0f} %" if math.isfinite(value) else "—"
-
-
-def _read(folder: Path) -> pd.DataFrame | None:
-    path = Path(folder) / TABLE
-    return pd.read_csv(path, keep_default_na=False, na_values=[""]) if path.is_file() else None
-
-
 def what_if_advice(folder: Path, lang: str) -> list[str]:
     """The recommendation of the what-ifs (none without ``variants.csv``)."""
-    table = _read(folder)
+    table = read_table(folder, TABLE, empty_is_nan=True)
     if table is None or len(table) < 2:
         return []
     t = TEXT[lang]
     base, rest = table.iloc[0], table.iloc[1:]
     best = rest.loc[rest["pll_per_year"].idxmin()]
     items = [t["none"]] if best["pll_per_year"] >= base["pll_per_year"] else [t["best"].format(
-        name=f"{best['name']} ({best['variant']})", before=_sci(base["pll_per_year"]),
-        after=_sci(best["pll_per_year"]), change=_pct(best["pll_change"]),
+        name=f"{best['name']} ({best['variant']})", before=sci(base["pll_per_year"]),
+        after=sci(best["pll_per_year"]), change=change(best["pll_change"]),
         bad_before=int(base["places_breaking_criterion"]),
         bad_after=int(best["places_breaking_criterion"]))]
     lost = "fire_buildings_lost_per_year"
@@ -104,13 +90,13 @@ def what_if_advice(folder: Path, lang: str) -> list[str]:
         if fire[lost] < base[lost]:
             items.append(t["fire"].format(name=f"{fire['name']} ({fire['variant']})",
                                           before=number(base[lost]), after=number(fire[lost]),
-                                          change=_pct(fire["fire_change"])))
+                                          change=change(fire["fire_change"])))
     return items
 
 
-def _with_change(value: pd.Series, change: pd.Series, fmt: Callable[[float], str]) -> pd.Series:
+def _with_change(value: pd.Series, delta: pd.Series, fmt: Callable[[float], str]) -> pd.Series:
     """``value (change)`` cells: a value and its change against the base (none on the base)."""
-    out = value.map(fmt) + NBSP + "(" + change.map(_pct).str.replace(" ", NBSP) + ")"
+    out = value.map(fmt) + NBSP + "(" + delta.map(change).str.replace(" ", NBSP) + ")"
     out.iloc[0] = fmt(value.iloc[0])
     return out
 
@@ -119,13 +105,13 @@ def _shown(table: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The comparison table as shown: one column per quantity, its change beside the value."""
     shown = pd.DataFrame({"variant": table["variant"].astype(str) + ": "
                           + table["name"].astype(str)})
-    shown["pll"] = _with_change(table["pll_per_year"], table["pll_change"], _sci)
+    shown["pll"] = _with_change(table["pll_per_year"], table["pll_change"], sci)
     if "pll_dynamic_per_year" in table:
         shown["pll_dynamic"] = _with_change(table["pll_dynamic_per_year"],
-                                            table["pll_dynamic_change"], _sci)
+                                            table["pll_dynamic_change"], sci)
     shown["receptor_ir"] = _with_change(table["max_receptor_ir_per_year"],
-                                        table["max_receptor_ir_change"], _sci)
-    shown["max_individual_risk_per_year"] = table["max_individual_risk_per_year"].map(_sci)
+                                        table["max_receptor_ir_change"], sci)
+    shown["max_individual_risk_per_year"] = table["max_individual_risk_per_year"].map(sci)
     shown["places_breaking"] = [
         f"{int(n)}: {ids}" if isinstance(ids, str) and ids else str(int(n))
         for n, ids in zip(table["places_breaking_criterion"], table["places_breaking"],
@@ -140,7 +126,7 @@ def _shown(table: pd.DataFrame, lang: str) -> pd.DataFrame:
 def what_if_section(folder: Path, lang: str) -> tuple[str, str, str]:
     """The what-ifs section: the table and the two figures (empty without ``variants.csv``)."""
     t = TEXT[lang]
-    table = _read(folder)
+    table = read_table(folder, TABLE, empty_is_nan=True)
     if table is None:
         return _section("whatifs", t["title"], "")
     body = _table(_shown(table, lang), headers=HEADERS[lang], note=" " + t["note"])

@@ -32,10 +32,10 @@ import pandas as pd
 
 from citysim.errors import Problem, ScenarioError
 from citysim.experiments.risk_spec import Presence
-from citysim.humanize import number
+from citysim.humanize import number, percent
 from citysim.io.atomic import write_atomic
 from citysim.report.html import _e, _figure, _page, _section, _table
-from citysim.report.risk_columns import HEADERS, kind_name, substance_name
+from citysim.report.risk_columns import HEADERS, change, kind_name, sci, substance_name
 from citysim.report.risk_whatifs import what_if_advice, what_if_section
 from citysim.report.white_paper_hazards import (
     HAZARD_KINDS,
@@ -168,14 +168,6 @@ def is_risk_folder(folder: Path) -> bool:
     return (Path(folder) / "risk_summary.json").is_file()
 
 
-def _sci(value: float) -> str:
-    return f"{value:.2g}" if value else "0"
-
-
-def _share(value: float) -> str:
-    return f"{100.0 * value:.1f} %"
-
-
 def _advice(t: dict[str, str], lang: str, inventory: pd.DataFrame, places: pd.DataFrame,
             fn: pd.DataFrame, names: dict[str, str], summary: dict[str, Any],
             what_ifs: list[str], more: list[str]) -> str:
@@ -186,21 +178,21 @@ def _advice(t: dict[str, str], lang: str, inventory: pd.DataFrame, places: pd.Da
         if value <= 0:
             continue
         items.append(t["relocate"].format(name=names.get(str(sid), sid), id=sid,
-                                          before=_sci(pll), after=_sci(pll - value),
-                                          share=_share(value / pll if pll else 0.0)))
+                                          before=sci(pll), after=sci(pll - value),
+                                          share=percent(value / pll if pll else 0.0)))
     for row in places[places["breaks_criterion"]].itertuples():
         items.append(t["place"].format(
-            name=row.name, kind=kind_name(row.kind, lang), ir=_sci(row.individual_risk_per_year),
-            crit=_sci(row.criterion_per_year),
+            name=row.name, kind=kind_name(row.kind, lang), ir=sci(row.individual_risk_per_year),
+            crit=sci(row.criterion_per_year),
             source=names.get(str(row.main_source), row.main_source),
-            share=_share(row.main_source_share),
+            share=percent(row.main_source_share),
             factor=f"{row.individual_risk_per_year / row.criterion_per_year:.1f}"))
     items += what_ifs
     if "pll_dynamic_per_year" in summary:
         dyn = float(summary["pll_dynamic_per_year"])
-        change = f"{100.0 * (dyn - pll) / pll:+.0f} %" if pll else "—"
-        items.append(t["dynamic"].format(k=summary.get("events_simulated", 0), dyn=_sci(dyn),
-                                         stat=_sci(pll), change=change))
+        items.append(t["dynamic"].format(k=summary.get("events_simulated", 0), dyn=sci(dyn),
+                                         stat=sci(pll),
+                                         change=change((dyn - pll) / pll) if pll else "—"))
     curve = fn[(fn["n"] >= 10.0) & (fn["mode"] == "static")] if "mode" in fn else fn[
         fn["n"] >= 10.0]
     ratio = curve["frequency_per_year"] * curve["n"] ** 2 / NL_GUIDE
@@ -245,15 +237,15 @@ def white_paper_html(folder: Path, lang: str = "en") -> str:
     fn = pd.read_csv(folder / "fn_curve.csv")
     names = dict(zip(inventory["source"].astype(str), inventory["name"].astype(str),
                      strict=True))
-    rows = [(t["pll"], _sci(summary["pll_per_year"])),
-            (t["max_ir"], _sci(summary["max_individual_risk_per_year"])),
+    rows = [(t["pll"], sci(summary["pll_per_year"])),
+            (t["max_ir"], sci(summary["max_individual_risk_per_year"])),
             (t["area6"], number(summary["area_ir_above_1e-6_km2"])),
             (t["residents6"], number(summary["residents_ir_above_1e-6"])),
             (t["places_bad"], number(summary["places_breaking_criterion"])),
             (t["nl"], t["yes"] if summary["societal_nl_guide_met"] else t["no"])]
     if "pll_dynamic_per_year" in summary:
         rows.insert(1, (t["pll_dyn"].format(k=summary.get("events_simulated", 0)),
-                        _sci(summary["pll_dynamic_per_year"])))
+                        sci(summary["pll_dynamic_per_year"])))
     rows += hazard_headline(folder, summary, lang)
     head = _table(pd.DataFrame(rows, columns=[t["indicator"], t["value"]]))
     places = places.assign(breaks_criterion=places["breaks_criterion"].astype(str) == "True")
@@ -261,17 +253,17 @@ def white_paper_html(folder: Path, lang: str = "en") -> str:
     shown = inventory.assign(
         site=inventory["source"].astype(str) + " " + inventory["name"].astype(str),
         substance=inventory["substance"].map(lambda x: substance_name(x, lang)),
-        share_of_total=inventory["share_of_total"].astype(float).map(_share),
+        share_of_total=inventory["share_of_total"].astype(float).map(percent),
         places_breaking_criterion=inventory["places_breaking_criterion"].astype(str)
         .str.replace(";", ", "),
-        **{c: inventory[c].map(_sci) for c in (
+        **{c: inventory[c].map(sci) for c in (
             "frequency_per_year", "pll_static_per_year", "pll_dynamic_per_year")
            if c in inventory})
     bad_shown = bad.assign(kind=bad["kind"].map(lambda x: kind_name(x, lang)),
                            **{"class": bad["class"].map(lambda x: kind_name(x, lang))},
                            main_source=bad["main_source"].map(
                                lambda x: f"{x} {names.get(str(x), '')}".strip()),
-                           **{c: bad[c].map(_sci) for c in ("criterion_per_year",
+                           **{c: bad[c].map(sci) for c in ("criterion_per_year",
                                                             "individual_risk_per_year")})
     headers = HEADERS[lang]
     sections = [

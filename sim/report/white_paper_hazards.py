@@ -24,7 +24,7 @@ import pandas as pd
 from citysim.hazards.flood import WATERLOGGING_DEPTH_M as WATERLOGGING_M
 from citysim.humanize import number
 from citysim.report.html import _e, _figure, _section, _table
-from citysim.report.risk_columns import HEADERS, kind_name
+from citysim.report.risk_columns import HEADERS, kind_name, read_table
 
 __all__ = ["HAZARD_KINDS", "TEXT", "hazard_advice", "hazard_headline", "hazard_sections"]
 
@@ -83,11 +83,6 @@ TEXT: dict[str, dict[str, str]] = {
 """The flood and fire words of the white paper by language."""
 
 
-def _read(folder: Path, name: str) -> pd.DataFrame | None:
-    path = folder / name
-    return pd.read_csv(path, keep_default_na=False) if path.is_file() else None
-
-
 def _label(t: float) -> str:
     return f"T{t:g}"
 
@@ -107,7 +102,7 @@ def hazard_headline(folder: Path, summary: dict[str, Any], lang: str) -> list[tu
 def _first_waterlogged(folder: Path, storms: pd.DataFrame, name: str) -> float | None:
     """The most frequent storm in which the point ``name`` reached :data:`WATERLOGGING_M`."""
     for t in storms["return_period_years"]:
-        table = _read(folder, f"flood/waterlogging_{_label(float(t))}.csv")
+        table = read_table(folder, f"flood/waterlogging_{_label(float(t))}.csv")
         if table is not None:
             hit = table[(table["name"] == name) & (table["max_depth_m"].astype(float)
                                                    >= WATERLOGGING_M)]
@@ -129,7 +124,7 @@ def hazard_advice(folder: Path, lang: str) -> list[str]:
     """Recommendations computed from the flood and fire tables (module doc)."""
     t = TEXT[lang]
     items = []
-    storms = _read(folder, "flood_storms.csv")
+    storms = read_table(folder, "flood_storms.csv")
     if storms is not None and len(storms):
         eae = float(storms["persons_exposed_per_year"].astype(float).sum())
         if eae > 0:
@@ -138,7 +133,7 @@ def hazard_advice(folder: Path, lang: str) -> list[str]:
                 t=f"{float(top['return_period_years']):g}", eae=number(eae),
                 share=f"{100.0 * float(top['persons_exposed_per_year']) / eae:.0f} %"))
         rarest = float(storms["return_period_years"].astype(float).max())
-        points = _read(folder, f"flood/waterlogging_{_label(rarest)}.csv")
+        points = read_table(folder, f"flood/waterlogging_{_label(rarest)}.csv")
         if points is not None and len(points) and float(points["max_depth_m"].iloc[0]) \
                 >= WATERLOGGING_M:
             worst = points.iloc[0]
@@ -147,7 +142,7 @@ def hazard_advice(folder: Path, lang: str) -> list[str]:
                 name=worst["name"], x=f"{float(worst['x']):.0f}", y=f"{float(worst['y']):.0f}",
                 depth=f"{float(worst['max_depth_m']):.2f}", t=f"{rarest:g}",
                 first=f"{first:g}" if first is not None else f"{rarest:g}"))
-    districts = _read(folder, "fire_by_district.csv")
+    districts = read_table(folder, "fire_by_district.csv")
     if districts is not None and len(districts):
         top = districts.iloc[0]  # ranked by expected loss
         if float(top["expected_buildings_lost_per_year"]) > 0:
@@ -164,7 +159,7 @@ def hazard_sections(folder: Path, lang: str) -> list[tuple[str, str, str]]:
     """The flood and fire sections of the white paper (none without them)."""
     t = TEXT[lang]
     sections = []
-    storms = _read(folder, "flood_storms.csv")
+    storms = read_table(folder, "flood_storms.csv")
     if storms is not None and len(storms):
         parts = [_table(storms, columns=[
             "return_period_years", "exceedance_probability_per_year", "rain_mm",
@@ -176,7 +171,7 @@ def hazard_sections(folder: Path, lang: str) -> list[tuple[str, str, str]]:
                 parts.append(_figure(png.read_bytes(), t["flood_map"].format(t=f"{value:g}"),
                                      name=f"flood/{png.name}"))
         rarest = float(storms["return_period_years"].astype(float).max())
-        points = _read(folder, f"flood/waterlogging_{_label(rarest)}.csv")
+        points = read_table(folder, f"flood/waterlogging_{_label(rarest)}.csv")
         if points is not None and len(points):
             parts.append(f"<h3>{_e(t['points'].format(t=f'{rarest:g}'))}</h3>")
             points = points.assign(kind=points["kind"].map(lambda k: kind_name(k, lang)))
@@ -186,7 +181,7 @@ def hazard_sections(folder: Path, lang: str) -> list[tuple[str, str, str]]:
                     shown=min(TOP_POINTS, len(points)), n=number(len(points)),
                     file=f"flood/waterlogging_{_label(rarest)}.csv")))
         sections.append(_section("flood", t["flood"], "".join(parts)))
-    districts = _read(folder, "fire_by_district.csv")
+    districts = read_table(folder, "fire_by_district.csv")
     if districts is not None and len(districts):
         shown = districts.assign(share_of_total=districts["share_of_total"].astype(float).map(
             lambda v: f"{100.0 * v:.0f} %"))
